@@ -1,0 +1,98 @@
+/*  client.h — the zchat client: find the leader, post, receive in order.
+
+    Used by chat-client, the cluster tests, the load generator and the
+    chaos harness.  One client object per room, owned by one thread.
+
+    - One DEALER per server (never one DEALER to all: it would round-robin
+      POSTs to backups) and one SUB to every server's PUB (room + beacons).
+    - The leader is the one of the highest epoch heard in WELCOME, BEACON
+      and ERROR hints; a change of leader resends every pending message.
+    - Posting is pipelined: every unacknowledged message goes to the leader
+      in id order, and again after retry_ms without progress.  The leader's
+      dedup makes resending safe: nothing is lost, nothing doubled.
+    - Received messages come out in room order, each once; a gap in rseq is
+      repaired by FETCH (see delivery.h).
+    - Lamport (DESIGN §7): a POST carries tick(); delivered messages and
+      ACKs are observed.
+
+    The client never blocks on a server: sends that cannot go out now
+    (no connection yet, ZMQ_IMMEDIATE) stay pending and go when they can.
+    It installs no signal handler (czmq's is disabled): the application
+    handles SIGINT, and a signal makes zc_client_wait return -1.
+*/
+#ifndef ZC_CLIENT_H
+#define ZC_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "wire.h"
+
+typedef struct {
+    const char *servers;            //  "host:port,host:port", required
+    const char *room;               //  default "general"
+    const char *name;               //  shown as "from"; default $USER or "anon"
+    uint32_t retry_ms;              //  resend after this without progress; default 300
+    int verbose;                    //  log to stderr with zsys_*
+} zc_client_config_t;
+
+typedef enum {
+    ZC_EV_MESSAGE = 1,              //  a chat message, in room order
+    ZC_EV_ACK,                      //  one of ours is stored: id, seq, ts, epoch
+    ZC_EV_LEADER,                   //  now following leader in epoch
+    ZC_EV_NOTICE                    //  something the user should know: text
+} zc_event_type_t;
+
+typedef struct {
+    zc_event_type_t type;
+    uint64_t seq, rseq, ts, epoch, id;
+    uint32_t leader;                //  ZC_EV_LEADER
+    bool own;                       //  MESSAGE: sent by this client
+    char room[ZC_MAX_ROOM + 1];
+    char from[ZC_MAX_NAME + 1];
+    char client[ZC_CLIENT_ID_LEN + 1];
+    //  MESSAGE: the text; NOTICE: a one-line explanation.  NUL-terminated,
+    //  owned by the client, valid until the next zc_client_wait or destroy
+    const char *text;
+    size_t text_len;
+} zc_event_t;
+
+typedef struct _zc_client_t zc_client_t;
+
+//  Create a client and start talking to every server at once (HELLO, SUB).
+//  Returns NULL with a one-line message in err on a bad configuration
+//  (servers list, room, name) or if sockets cannot be created.
+zc_client_t *zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen);
+
+//  Destroy the client; pending messages are abandoned.  Safe on NULL.
+void zc_client_destroy (zc_client_t **self_p);
+
+//  Queue a message and send it to the leader if one is known.  Returns
+//  its id (1, 2, 3, ...) and its Lamport ts in *ts_p (may be NULL), or 0
+//  if text is longer than ZC_MAX_TEXT bytes (nothing is queued then).
+uint64_t zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p);
+
+//  Do the client's work for up to timeout_ms (-1 = no limit) and return:
+//  1 with the next event in *ev; 0 on timeout; 2 if extra_fd (>= 0) is
+//  readable and no event is waiting; -1 if interrupted by a signal.
+int zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev);
+
+//  Messages posted and not yet acknowledged.
+size_t zc_client_unacked (zc_client_t *self);
+
+//  The leader followed now (0 = unknown), and its epoch.
+uint32_t zc_client_leader (zc_client_t *self);
+uint64_t zc_client_epoch (zc_client_t *self);
+
+//  This process's client id: 32 lowercase hex characters.
+const char *zc_client_id (zc_client_t *self);
+
+//  The client's Lamport clock.
+uint64_t zc_client_lamport (zc_client_t *self);
+
+//  Frames from servers dropped as invalid (undecodable, wrong type or shape).
+uint64_t zc_client_dropped (zc_client_t *self);
+
+#endif

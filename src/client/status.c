@@ -1,0 +1,187 @@
+/*  status.c — see status.h */
+#include "status.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "servers.h"
+#include "wire.h"
+
+//  One DEALER per server; without ZMQ_IMMEDIATE, so that the request
+//  waits in the queue until the connection is up, within the deadline
+static zsock_t *
+s_dealer (const zc_server_addr_t *addr)
+{
+    char endpoint [ZC_MAX_HOST + 32];
+    if (zc_servers_endpoint (addr, addr->port, endpoint, sizeof (endpoint)))
+        return NULL;
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    if (!sock)
+        return NULL;
+    zsock_set_linger (sock, 0);
+    zsock_set_maxmsgsize (sock, ZC_MAX_FRAME);
+    if (addr->host [0] == '[')
+        zsock_set_ipv6 (sock, 1);
+    if (zsock_connect (sock, "%s", endpoint)) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+static void
+s_fill (zc_status_row_t *row, const zc_msg_t *msg)
+{
+    row->reachable = true;
+    row->id = (uint32_t) msg->node;
+    zc_str_copy (row->role, sizeof (row->role), msg->role);
+    row->leader = (uint32_t) msg->leader;
+    row->epoch = msg->epoch;
+    row->lamport = msg->lamport;
+    row->messages = msg->messages;
+    row->last_seq = msg->has & ZF_LAST_SEQ? msg->last_seq: 0;
+    row->commit = msg->has & ZF_COMMIT? msg->commit: 0;
+    row->log_epoch = msg->has & ZF_LOG_EPOCH? msg->log_epoch: 0;
+    row->dropped = msg->has & ZF_DROPPED? msg->dropped: 0;
+}
+
+//  Reads one reply; true if it was a valid STATUS_REPLY
+static bool
+s_read_reply (zsock_t *sock, zc_status_row_t *row)
+{
+    zmsg_t *reply = zmsg_recv (sock);
+    if (!reply)
+        return false;
+    bool ok = false;
+    zframe_t *frame = zmsg_first (reply);
+    zc_msg_t msg;
+    if (zmsg_size (reply) == 1
+    &&  zc_msg_decode (&msg, zframe_data (frame), zframe_size (frame), NULL) == 0
+    &&  msg.type == ZC_STATUS_REPLY) {
+        s_fill (row, &msg);
+        ok = true;
+    }
+    zmsg_destroy (&reply);
+    return ok;
+}
+
+int
+zc_client_status (const char *servers, int timeout_ms,
+                  zc_status_row_t *rows, size_t cap, char *err, size_t errlen)
+{
+    zc_server_addr_t addrs [ZC_MAX_SERVERS];
+    int count = zc_servers_parse (servers, addrs, ZC_MAX_SERVERS, err, errlen);
+    if (count < 0)
+        return -1;
+    if ((size_t) count > cap)
+        count = (int) cap;
+
+    zsock_t *socks [ZC_MAX_SERVERS] = { NULL };
+    zmq_pollitem_t items [ZC_MAX_SERVERS];
+    uint8_t request [64];
+    zc_msg_t msg;
+    zc_msg_init (&msg, ZC_STATUS);
+    size_t size = zc_msg_encode (&msg, request, sizeof (request));
+    assert (size);
+
+    int waiting = 0;
+    for (int i = 0; i < count; i++) {
+        memset (&rows [i], 0, sizeof (rows [i]));
+        snprintf (rows [i].server, sizeof (rows [i].server), "%s:%u",
+                  addrs [i].host, (unsigned) addrs [i].port);
+        strcpy (rows [i].role, "unreachable");
+        socks [i] = s_dealer (&addrs [i]);
+        items [i] = (zmq_pollitem_t) { socks [i]? zsock_resolve (socks [i]): NULL, -1, 0, 0 };
+        if (socks [i] && zmq_send (zsock_resolve (socks [i]), request, size, ZMQ_DONTWAIT) == (int) size) {
+            items [i].events = ZMQ_POLLIN;
+            waiting++;
+        }
+    }
+    int64_t deadline = zclock_mono () + (timeout_ms > 0? timeout_ms: 0);
+    while (waiting > 0) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        //  Sockets that could not be created are left out of the poll
+        zmq_pollitem_t live [ZC_MAX_SERVERS];
+        int index [ZC_MAX_SERVERS], n = 0;
+        for (int i = 0; i < count; i++)
+            if (items [i].events) {
+                live [n] = items [i];
+                index [n++] = i;
+            }
+        if (zmq_poll (live, n, (long) left) < 0)
+            break;                  //  interrupted: report what we have
+        for (int k = 0; k < n; k++) {
+            if (!(live [k].revents & ZMQ_POLLIN))
+                continue;
+            int i = index [k];
+            if (s_read_reply (socks [i], &rows [i])) {
+                items [i].events = 0;
+                waiting--;
+            }
+        }
+    }
+    for (int i = 0; i < count; i++)
+        zsock_destroy (&socks [i]);
+    return count;
+}
+
+//  JSON string body: hosts and roles are plain, but escape anyway
+static void
+s_json_str (FILE *out, const char *s)
+{
+    fputc ('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\')
+            fprintf (out, "\\%c", c);
+        else
+        if (c < 0x20)
+            fprintf (out, "\\u%04x", c);
+        else
+            fputc (c, out);
+    }
+    fputc ('"', out);
+}
+
+int
+zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
+{
+    fputs ("{\"nodes\":[", out);
+    for (size_t i = 0; i < count; i++) {
+        const zc_status_row_t *r = &rows [i];
+        fputs (i? ",{\"server\":": "{\"server\":", out);
+        s_json_str (out, r->server);
+        //  Every key on every row, so that checkers need no special case
+        fprintf (out, ",\"id\":%u,\"reachable\":%s,\"role\":", r->id,
+                 r->reachable? "true": "false");
+        s_json_str (out, r->role);
+        fprintf (out, ",\"leader\":%u,\"epoch\":%" PRIu64 ",\"lamport\":%" PRIu64
+                 ",\"messages\":%" PRIu64 ",\"last_seq\":%" PRIu64 ",\"commit\":%" PRIu64
+                 ",\"log_epoch\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+                 r->leader, r->epoch, r->lamport, r->messages, r->last_seq,
+                 r->commit, r->log_epoch, r->dropped);
+    }
+    fputs ("]}\n", out);
+    return fflush (out) || ferror (out)? -1: 0;
+}
+
+int
+zc_status_print_table (FILE *out, const zc_status_row_t *rows, size_t count)
+{
+    fprintf (out, "%-24s %6s %-11s %6s %6s %8s %9s %9s %9s\n", "server", "id", "role",
+             "leader", "epoch", "lamport", "messages", "last_seq", "commit");
+    for (size_t i = 0; i < count; i++) {
+        const zc_status_row_t *r = &rows [i];
+        if (!r->reachable) {
+            fprintf (out, "%-24s %6s %-11s\n", r->server, "-", "unreachable");
+            continue;
+        }
+        fprintf (out, "%-24s %6u %-11s %6u %6" PRIu64 " %8" PRIu64 " %9" PRIu64
+                 " %9" PRIu64 " %9" PRIu64 "\n", r->server, r->id, r->role, r->leader,
+                 r->epoch, r->lamport, r->messages, r->last_seq, r->commit);
+    }
+    return fflush (out) || ferror (out)? -1: 0;
+}

@@ -1,0 +1,182 @@
+/*  chatlog.c — see chatlog.h */
+#include "chatlog.h"
+
+#include <assert.h>
+#include <czmq.h>
+
+typedef struct {
+    uint64_t last_id;
+} s_client_t;
+
+typedef struct {
+    uint64_t rseq;
+} s_room_t;
+
+struct _zc_chatlog_t {
+    zc_entry_t *entries;    //  entries [i] holds seq i + 1
+    size_t count, cap;
+    uint64_t max_ts;
+    zhashx_t *rooms;        //  room -> s_room_t
+    zhashx_t *clients;      //  client id -> s_client_t
+};
+
+static void
+s_free_item (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+static zhashx_t *
+s_table (void)
+{
+    zhashx_t *table = zhashx_new ();
+    zhashx_set_destructor (table, s_free_item);
+    return table;
+}
+
+zc_chatlog_t *
+zc_chatlog_new (void)
+{
+    zc_chatlog_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->rooms = s_table ();
+    self->clients = s_table ();
+    return self;
+}
+
+void
+zc_chatlog_destroy (zc_chatlog_t **self_p)
+{
+    assert (self_p);
+    zc_chatlog_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        free (self->entries [i].data);
+    free (self->entries);
+    zhashx_destroy (&self->rooms);
+    zhashx_destroy (&self->clients);
+    free (self);
+    *self_p = NULL;
+}
+
+uint64_t
+zc_chatlog_last_seq (zc_chatlog_t *self)
+{
+    return self->count;
+}
+
+uint64_t
+zc_chatlog_last_epoch (zc_chatlog_t *self)
+{
+    return self->count ? self->entries [self->count - 1].epoch : 0;
+}
+
+uint64_t
+zc_chatlog_max_ts (zc_chatlog_t *self)
+{
+    return self->max_ts;
+}
+
+zc_entry_t *
+zc_chatlog_get (zc_chatlog_t *self, uint64_t seq)
+{
+    return seq >= 1 && seq <= self->count ? &self->entries [seq - 1] : NULL;
+}
+
+//  Derived state: rseq per room, last id per client, max ts.
+static void
+s_index (zc_chatlog_t *self, const zc_entry_t *entry)
+{
+    s_room_t *room = zhashx_lookup (self->rooms, entry->room);
+    if (!room) {
+        room = calloc (1, sizeof *room);
+        zhashx_insert (self->rooms, entry->room, room);
+    }
+    room->rseq = entry->rseq;
+    s_client_t *client = zhashx_lookup (self->clients, entry->client);
+    if (!client) {
+        client = calloc (1, sizeof *client);
+        zhashx_insert (self->clients, entry->client, client);
+    }
+    if (entry->id > client->last_id)
+        client->last_id = entry->id;
+    if (entry->ts > self->max_ts)
+        self->max_ts = entry->ts;
+}
+
+zc_entry_t *
+zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
+                   const uint8_t *data, size_t size)
+{
+    if (chat->type != ZC_CHAT || chat->seq != self->count + 1)
+        return NULL;
+    if (self->count == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 1024;
+        zc_entry_t *grown = realloc (self->entries, cap * sizeof *grown);
+        assert (grown);
+        self->entries = grown;
+        self->cap = cap;
+    }
+    zc_entry_t *entry = &self->entries [self->count];
+    memset (entry, 0, sizeof *entry);
+    entry->seq = chat->seq;
+    entry->epoch = chat->epoch;
+    entry->rseq = chat->rseq;
+    entry->ts = chat->ts;
+    entry->id = chat->id;
+    zc_str_copy (entry->room, sizeof entry->room, chat->room);
+    zc_str_copy (entry->client, sizeof entry->client, chat->client);
+    entry->data = malloc (size);
+    assert (entry->data);
+    memcpy (entry->data, data, size);
+    entry->size = size;
+    self->count++;
+    s_index (self, entry);
+    return entry;
+}
+
+void
+zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq, void (*release) (void *waiter))
+{
+    if (after_seq >= self->count)
+        return;
+    for (size_t i = after_seq; i < self->count; i++) {
+        if (self->entries [i].waiter && release)
+            release (self->entries [i].waiter);
+        free (self->entries [i].data);
+    }
+    self->count = after_seq;
+    //  Rare (a leader change with a differing suffix): rebuild from scratch.
+    zhashx_purge (self->rooms);
+    zhashx_purge (self->clients);
+    self->max_ts = 0;
+    for (size_t i = 0; i < self->count; i++)
+        s_index (self, &self->entries [i]);
+}
+
+uint64_t
+zc_chatlog_room_rseq (zc_chatlog_t *self, const char *room)
+{
+    s_room_t *entry = zhashx_lookup (self->rooms, room);
+    return entry ? entry->rseq : 0;
+}
+
+uint64_t
+zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client)
+{
+    s_client_t *entry = zhashx_lookup (self->clients, client);
+    return entry ? entry->last_id : 0;
+}
+
+zc_entry_t *
+zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
+{
+    for (size_t i = self->count; i > 0; i--) {
+        zc_entry_t *entry = &self->entries [i - 1];
+        if (entry->id == id && streq (entry->client, client))
+            return entry;
+    }
+    return NULL;
+}

@@ -1,0 +1,60 @@
+/*  chatlog.h — the node's log of stamped chat messages, in memory.
+
+    Entry seq N sits at position N (gap-free from 1).  Each entry keeps the
+    one encoding of its chat map that is also replicated and published
+    (DESIGN §4: encode once).  The log also derives the per-room rseq
+    counters and the per-client dedup table; both are rebuilt when a
+    suffix is truncated, so they are always a function of the log.
+*/
+#ifndef ZC_CHATLOG_H
+#define ZC_CHATLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "wire.h"
+
+typedef struct {
+    uint64_t seq, epoch, rseq, ts, id;
+    char room [ZC_MAX_ROOM + 1];
+    char client [ZC_CLIENT_ID_LEN + 1];
+    uint8_t *data;          //  the encoded chat map
+    size_t size;
+    void *waiter;           //  node's use: who waits for the ACK (owned by node)
+} zc_entry_t;
+
+typedef struct _zc_chatlog_t zc_chatlog_t;
+
+zc_chatlog_t *zc_chatlog_new (void);
+void zc_chatlog_destroy (zc_chatlog_t **self_p);
+
+uint64_t zc_chatlog_last_seq (zc_chatlog_t *self);
+//  Epoch of the last entry (0 if empty).
+uint64_t zc_chatlog_last_epoch (zc_chatlog_t *self);
+//  Highest ts in the log: a new leader's clock starts above it.
+uint64_t zc_chatlog_max_ts (zc_chatlog_t *self);
+
+//  The entry at seq, or NULL if there is none.
+zc_entry_t *zc_chatlog_get (zc_chatlog_t *self, uint64_t seq);
+
+//  Append a decoded chat message and its encoding (copied).  Its seq must
+//  be last_seq + 1.  Returns the entry, or NULL if seq is wrong.
+zc_entry_t *zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
+                               const uint8_t *data, size_t size);
+
+//  Drop every entry after seq (a suffix that differs from the leader's).
+//  Calls release(entry->waiter) for each dropped entry with a waiter.
+void zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq,
+                          void (*release) (void *waiter));
+
+//  Last rseq assigned in room (0 if none).
+uint64_t zc_chatlog_room_rseq (zc_chatlog_t *self, const char *room);
+
+//  Dedup: the last message id of client in the log (0 if none).
+uint64_t zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client);
+
+//  Dedup: the entry holding (client, id), or NULL.  Searches back from the
+//  end; repeats are of recent, unacknowledged messages.
+zc_entry_t *zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id);
+
+#endif

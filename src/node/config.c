@@ -1,0 +1,509 @@
+/*  config.c — see config.h
+
+    Flags are read with getopt_long (czmq's zargs is draft-only, not in
+    Debian).  Values that depend on each other (--peers on --id, --port and
+    --bind; --lease-ms on --heartbeat-ms and --misses; --quorum on --peers)
+    are checked after the whole line is read, so flag order never matters.
+*/
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define S_OVERLAP_WHY "each node uses P, P+1000, P+2000, P+3000"
+#define S_PORT_RANGE  "1..62535, P+3000 must be <= 65535"
+
+enum {
+    OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
+    OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR
+};
+
+static const struct option s_options [] = {
+    { "id",                  required_argument, NULL, OPT_ID },
+    { "port",                required_argument, NULL, OPT_PORT },
+    { "bind",                required_argument, NULL, OPT_BIND },
+    { "peers",               required_argument, NULL, OPT_PEERS },
+    { "heartbeat-ms",        required_argument, NULL, OPT_HEARTBEAT },
+    { "misses",              required_argument, NULL, OPT_MISSES },
+    { "election-timeout-ms", required_argument, NULL, OPT_ELECTION },
+    { "lease-ms",            required_argument, NULL, OPT_LEASE },
+    { "holddown-ms",         required_argument, NULL, OPT_HOLDDOWN },
+    { "quorum",              required_argument, NULL, OPT_QUORUM },
+    { "data-dir",            required_argument, NULL, OPT_DATA_DIR },
+    { "verbose",             no_argument,       NULL, 'v' },
+    { "help",                no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+static const char s_usage [] =
+"usage: chat-node --id N [options]\n"
+"\n"
+"  --id N                   this node's id, 1..1000000 (required); the highest\n"
+"                           live id that reaches a quorum leads\n"
+"  --port P                 base port, 1..62535 (default 50051): client ROUTER\n"
+"                           at P, PUB at P+1000, peer ROUTER at P+2000,\n"
+"                           heartbeat REP at P+3000\n"
+"  --bind ADDR              interface to bind (default \"*\", all)\n"
+"  --peers LIST             the other members, \"ID:HOST:PORT,...\" with each\n"
+"                           peer's base port (default: none, a cluster of one);\n"
+"                           every node must list the same members\n"
+"  --heartbeat-ms MS        backup->leader heartbeat interval, 10..60000\n"
+"                           (default 100)\n"
+"  --misses N               missed heartbeats before the leader is suspected,\n"
+"                           1..100 (default 3)\n"
+"  --election-timeout-ms MS wait for ANSWER / COORDINATOR / votes, >= 10\n"
+"                           (default 2 * heartbeat-ms)\n"
+"  --lease-ms MS            the leader serves only while a quorum answered\n"
+"                           within MS; heartbeat-ms..heartbeat-ms*misses\n"
+"                           (default heartbeat-ms * misses)\n"
+"  --holddown-ms MS         a returning higher node must be a healthy backup\n"
+"                           this long before the leader hands over to it\n"
+"                           (default 2000)\n"
+"  --quorum N               members needed to elect and commit, 1..members\n"
+"                           (default a majority, members/2+1); lower than a\n"
+"                           majority trades safety for availability: two\n"
+"                           sides of a partition can then both lead\n"
+"  --data-dir DIR           log and election state (default zchat-data/node-<id>)\n"
+"  -v, --verbose            more logging; repeat for more\n"
+"  -h, --help               print this and exit\n";
+
+const char *
+zc_config_usage (void)
+{
+    return s_usage;
+}
+
+//  Writes a one-line message into err (if any) and returns -1.
+static int s_fail (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static int
+s_fail (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen > 0) {
+        va_list args;
+        va_start (args, fmt);
+        vsnprintf (err, errlen, fmt, args);
+        va_end (args);
+    }
+    return -1;
+}
+
+//  Strict unsigned decimal: digits only, nothing before or after.  strtoull
+//  alone would accept " 5", "+5", "-5" (as a huge number) and "5x".
+//  Overflow saturates to ULLONG_MAX so the caller reports "out of range".
+static bool
+s_decimal (const char *text, unsigned long long *value)
+{
+    if (!isdigit ((unsigned char) text [0]))
+        return false;
+    char *end;
+    errno = 0;
+    *value = strtoull (text, &end, 10);
+    return *end == '\0';
+}
+
+//  Parses a numeric flag's value into [min, max].
+static int
+s_number (const char *flag, const char *text, uint32_t min, uint32_t max,
+          uint32_t *out, char *err, size_t errlen)
+{
+    unsigned long long value;
+    if (!s_decimal (text, &value))
+        return s_fail (err, errlen, "%s: '%s' is not a number", flag, text);
+    if (value < min || value > max)
+        return s_fail (err, errlen, "%s: %s out of range (%u..%u)",
+                       flag, text, (unsigned) min, (unsigned) max);
+    *out = (uint32_t) value;
+    return 0;
+}
+
+//  Copies a string flag, refusing empty or over-long values.
+static int
+s_string (const char *flag, const char *text, char *dest, size_t size,
+          char *err, size_t errlen)
+{
+    if (!*text)
+        return s_fail (err, errlen, "%s: empty", flag);
+    if (strlen (text) >= size)
+        return s_fail (err, errlen, "%s: longer than %zu characters", flag, size - 1);
+    strcpy (dest, text);
+    return 0;
+}
+
+//  Is this host this machine as far as ports go?  Loopback names, the
+//  wildcard (binding "*" takes the port on every interface) and our own
+//  --bind all compete for the same ports.
+static bool
+s_is_local (const char *host, size_t len, const char *bind_host)
+{
+    static const char *local [] = {
+        "localhost", "127.0.0.1", "::1", "*", "0.0.0.0", "::", NULL
+    };
+    for (int i = 0; local [i]; i++)
+        if (strlen (local [i]) == len && strncasecmp (host, local [i], len) == 0)
+            return true;
+    return strlen (bind_host) == len && strncasecmp (host, bind_host, len) == 0;
+}
+
+//  Do two hosts share one set of ports?  Distinct non-local names are
+//  assumed to be distinct machines, which may reuse ports freely.
+static bool
+s_same_host (const char *a, const char *b, const char *bind_host)
+{
+    size_t alen = strlen (a), blen = strlen (b);
+    if (alen >= 2 && a [0] == '[' && a [alen - 1] == ']') { a++; alen -= 2; }
+    if (blen >= 2 && b [0] == '[' && b [blen - 1] == ']') { b++; blen -= 2; }
+    bool alocal = s_is_local (a, alen, bind_host);
+    bool blocal = s_is_local (b, blen, bind_host);
+    if (alocal || blocal)
+        return alocal && blocal;
+    return alen == blen && strncasecmp (a, b, alen) == 0;
+}
+
+//  {P, P+1000, P+2000, P+3000} and {Q, ...} meet iff P-Q is a multiple of
+//  1000 no larger than 3000 in size (50051 and 51051 do).
+static bool
+s_ports_overlap (uint16_t p, uint16_t q)
+{
+    unsigned diff = p > q ? p - q : q - p;
+    return diff % 1000 == 0 && diff <= ZC_PORT_HEARTBEAT;
+}
+
+//  Parses one "ID:HOST:PORT" (already trimmed, NUL-terminated) into peer.
+//  The host is everything between the first and the last colon, so a bare
+//  IPv6 address ("2:::1:50052") still splits right.
+static int
+s_peer_entry (zc_config_t *cfg, char *entry, zc_peer_addr_t *peer,
+              char *err, size_t errlen)
+{
+    char *first = strchr (entry, ':');
+    char *last = strrchr (entry, ':');
+    unsigned long long id, port;
+    if (!first || first == last || first + 1 == last)
+        goto malformed;
+    *first = *last = '\0';
+    bool ok = s_decimal (entry, &id) && s_decimal (last + 1, &port);
+    *first = *last = ':';
+    if (!ok)
+        goto malformed;
+    if (id < 1 || id > ZC_MAX_NODE_ID)
+        return s_fail (err, errlen, "--peers: peer id %llu out of range (1..%u)",
+                       id, ZC_MAX_NODE_ID);
+    if (port < 1 || port > ZC_MAX_BASE_PORT)
+        return s_fail (err, errlen, "--peers: peer %llu port %llu out of range ("
+                       S_PORT_RANGE ")", id, port);
+    size_t host_len = (size_t) (last - first - 1);
+    if (host_len >= sizeof peer->host)
+        return s_fail (err, errlen, "--peers: peer %llu host longer than %zu characters",
+                       id, sizeof peer->host - 1);
+    if (id == cfg->id)
+        return s_fail (err, errlen, "--peers: peer id %llu is this node's own id", id);
+    if (zc_config_peer (cfg, (uint32_t) id))
+        return s_fail (err, errlen, "--peers: duplicate peer id %llu", id);
+    peer->id = (uint32_t) id;
+    peer->port = (uint16_t) port;
+    memcpy (peer->host, first + 1, host_len);
+    peer->host [host_len] = '\0';
+    return 0;
+malformed:
+    return s_fail (err, errlen, "--peers: malformed entry '%s' (want ID:HOST:PORT)", entry);
+}
+
+//  Fills cfg->peers from the comma-separated list ("" means no peers).
+static int
+s_peers (zc_config_t *cfg, const char *text, char *err, size_t errlen)
+{
+    cfg->peer_count = 0;
+    while (isspace ((unsigned char) *text))
+        text++;
+    if (!*text)
+        return 0;                   //  a cluster of one
+    for (const char *start = text; ; ) {
+        const char *end = strchr (start, ',');
+        size_t len = end ? (size_t) (end - start) : strlen (start);
+        //  Tolerate "1:a:5, 2:b:6" as typed by hand
+        while (len && isspace ((unsigned char) *start)) { start++; len--; }
+        while (len && isspace ((unsigned char) start [len - 1])) len--;
+        char entry [sizeof cfg->peers [0].host + 32];
+        if (len >= sizeof entry)
+            return s_fail (err, errlen, "--peers: entry '%.40s...' too long", start);
+        memcpy (entry, start, len);
+        entry [len] = '\0';
+        if (cfg->peer_count == ZC_MAX_PEERS)
+            return s_fail (err, errlen, "--peers: more than %d peers", ZC_MAX_PEERS);
+        zc_peer_addr_t *peer = &cfg->peers [cfg->peer_count];
+        if (s_peer_entry (cfg, entry, peer, err, errlen))
+            return -1;
+        cfg->peer_count++;
+        if (!end)
+            break;
+        start = end + 1;
+    }
+    return 0;
+}
+
+//  Two nodes on one host with overlapping port sets would fail to bind, or
+//  worse, one would talk to the other's sockets thinking it is a third.
+static int
+s_check_ports (const zc_config_t *cfg, char *err, size_t errlen)
+{
+    for (size_t j = 0; j < cfg->peer_count; j++) {
+        const zc_peer_addr_t *b = &cfg->peers [j];
+        if (s_same_host (cfg->bind_host, b->host, cfg->bind_host)
+        &&  s_ports_overlap (cfg->port, b->port))
+            return s_fail (err, errlen, "--peers: peer %u port %u overlaps ports of "
+                           "this node (--port %u; " S_OVERLAP_WHY ")",
+                           (unsigned) b->id, b->port, cfg->port);
+        for (size_t i = 0; i < j; i++) {
+            const zc_peer_addr_t *a = &cfg->peers [i];
+            if (s_same_host (a->host, b->host, cfg->bind_host)
+            &&  s_ports_overlap (a->port, b->port))
+                return s_fail (err, errlen, "--peers: peer %u port %u overlaps ports "
+                               "of peer %u (" S_OVERLAP_WHY ")",
+                               (unsigned) b->id, b->port, (unsigned) a->id);
+        }
+    }
+    return 0;
+}
+
+static void
+s_defaults (zc_config_t *cfg)
+{
+    memset (cfg, 0, sizeof *cfg);
+    cfg->port = 50051;              //  the seed's first node
+    strcpy (cfg->bind_host, "*");
+    cfg->heartbeat_ms = 100;
+    cfg->misses = 3;
+    cfg->holddown_ms = 2000;
+    //  election_ms, lease_ms, quorum and data_dir: see s_finish
+}
+
+//  Names the flag behind a getopt value, for error messages.
+static const char *
+s_flag_name (int val)
+{
+    for (int i = 0; s_options [i].name; i++)
+        if (s_options [i].val == val)
+            return s_options [i].name;
+    return "?";
+}
+
+//  Reports what getopt_long refused: an unknown option, a missing value,
+//  or a value given to a flag that takes none.
+static int
+s_getopt_error (int code, char **argv, char *err, size_t errlen)
+{
+    if (code == ':')
+        return s_fail (err, errlen, "--%s: missing value", s_flag_name (optopt));
+    if (optopt == 'v' || optopt == 'h' || optopt >= OPT_ID)
+        return s_fail (err, errlen, "--%s: takes no value", s_flag_name (optopt));
+    if (optopt)
+        return s_fail (err, errlen, "unknown option -%c", optopt);
+    //  Unknown or ambiguous long option: glibc has already stepped past it
+    const char *arg = argv [optind - 1];
+    int len = (int) strcspn (arg, "=");
+    int matches = 0;                //  "--h" could be --help, --heartbeat-ms...
+    for (int i = 0; s_options [i].name && len > 2; i++)
+        if (strncmp (s_options [i].name, arg + 2, (size_t) len - 2) == 0)
+            matches++;
+    return s_fail (err, errlen, "%s option %.*s",
+                   matches > 1 ? "ambiguous" : "unknown", len, arg);
+}
+
+//  Applies one flag.  Returns 0, 1 for --help, or -1 with err set.
+//  election_ms, lease_ms and quorum stay 0 unless given: none of them
+//  accepts 0, and their defaults depend on flags that may come later.
+static int
+s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
+          char *err, size_t errlen)
+{
+    switch (code) {
+        case OPT_ID:
+            return s_number ("--id", optarg, 1, ZC_MAX_NODE_ID, &cfg->id, err, errlen);
+        case OPT_PORT: {
+            unsigned long long port;
+            if (!s_decimal (optarg, &port))
+                return s_fail (err, errlen, "--port: '%s' is not a number", optarg);
+            if (port < 1 || port > ZC_MAX_BASE_PORT)
+                return s_fail (err, errlen, "--port: %s out of range ("
+                               S_PORT_RANGE ")", optarg);
+            cfg->port = (uint16_t) port;
+            return 0;
+        }
+        case OPT_BIND:
+            return s_string ("--bind", optarg, cfg->bind_host,
+                             sizeof cfg->bind_host, err, errlen);
+        case OPT_PEERS:
+            *peers = optarg;        //  parsed once --id, --port, --bind are known
+            return 0;
+        case OPT_HEARTBEAT:
+            return s_number ("--heartbeat-ms", optarg, 10, 60000,
+                             &cfg->heartbeat_ms, err, errlen);
+        case OPT_MISSES:
+            return s_number ("--misses", optarg, 1, 100, &cfg->misses, err, errlen);
+        case OPT_ELECTION:
+            return s_number ("--election-timeout-ms", optarg, 10, 3600000,
+                             &cfg->election_ms, err, errlen);
+        case OPT_LEASE:
+            return s_number ("--lease-ms", optarg, 1, 6000000,
+                             &cfg->lease_ms, err, errlen);
+        case OPT_HOLDDOWN:
+            return s_number ("--holddown-ms", optarg, 0, 3600000,
+                             &cfg->holddown_ms, err, errlen);
+        case OPT_QUORUM:
+            return s_number ("--quorum", optarg, 1, ZC_MAX_PEERS + 1,
+                             &cfg->quorum, err, errlen);
+        case OPT_DATA_DIR:
+            return s_string ("--data-dir", optarg, cfg->data_dir,
+                             sizeof cfg->data_dir, err, errlen);
+        case 'v':
+            cfg->verbose++;
+            return 0;
+        case 'h':
+            return 1;
+        default:
+            return s_getopt_error (code, argv, err, errlen);
+    }
+}
+
+//  Checks what spans several flags and fills the derived defaults.
+static int
+s_finish (zc_config_t *cfg, const char *peers, char *err, size_t errlen)
+{
+    if (cfg->id == 0)
+        return s_fail (err, errlen, "--id: required");
+    if (s_peers (cfg, peers, err, errlen) || s_check_ports (cfg, err, errlen))
+        return -1;
+
+    uint32_t members = (uint32_t) zc_config_members (cfg);
+    if (cfg->quorum == 0)
+        cfg->quorum = members / 2 + 1;
+    if (cfg->quorum > members)
+        return s_fail (err, errlen, "--quorum: %u is more than the %u members",
+                       (unsigned) cfg->quorum, (unsigned) members);
+
+    if (cfg->election_ms == 0)
+        cfg->election_ms = 2 * cfg->heartbeat_ms;
+
+    //  Why lease <= heartbeat * misses: a backup suspects the leader only
+    //  after that long without an answer, and only then can an election
+    //  start.  The leader's lease is timed from hearing the backups, which
+    //  is before they hear its answers, so with this bound the old leader's
+    //  lease has always run out before a new leader can be elected: never
+    //  two leaders serving at once.  And lease >= heartbeat: the leader
+    //  hears each backup once per interval, a shorter lease would lapse
+    //  between two healthy heartbeats.
+    uint32_t suspect_ms = cfg->heartbeat_ms * cfg->misses;
+    if (cfg->lease_ms == 0)
+        cfg->lease_ms = suspect_ms;
+    if (cfg->lease_ms > suspect_ms)
+        return s_fail (err, errlen, "--lease-ms: %u is more than --heartbeat-ms * "
+                       "--misses (%u): the old leader could still serve after a "
+                       "new one is elected", (unsigned) cfg->lease_ms,
+                       (unsigned) suspect_ms);
+    if (cfg->lease_ms < cfg->heartbeat_ms)
+        return s_fail (err, errlen, "--lease-ms: %u is less than --heartbeat-ms (%u)",
+                       (unsigned) cfg->lease_ms, (unsigned) cfg->heartbeat_ms);
+
+    if (!cfg->data_dir [0])
+        snprintf (cfg->data_dir, sizeof cfg->data_dir, "zchat-data/node-%u",
+                  (unsigned) cfg->id);
+    return 0;
+}
+
+int
+zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    s_defaults (cfg);
+    if (err && errlen)
+        err [0] = '\0';
+    const char *peers = "";
+    if (argc < 1)                   //  not even a program name
+        return s_finish (cfg, peers, err, errlen);
+
+    //  optind = 0 makes glibc forget any previous scan; '+' stops at the
+    //  first operand instead of permuting the caller's argv; ':' reports a
+    //  missing value as ':'; opterr = 0 keeps getopt from printing.
+    optind = 0;
+    opterr = 0;
+    int code;
+    while ((code = getopt_long (argc, argv, "+:vh", s_options, NULL)) != -1) {
+        int rc = s_option (cfg, code, &peers, argv, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (optind < argc)
+        return s_fail (err, errlen, "unexpected argument '%s'", argv [optind]);
+    return s_finish (cfg, peers, err, errlen);
+}
+
+size_t
+zc_config_members (const zc_config_t *cfg)
+{
+    return cfg->peer_count + 1;
+}
+
+uint32_t
+zc_config_quorum (const zc_config_t *cfg)
+{
+    return cfg->quorum;
+}
+
+const zc_peer_addr_t *
+zc_config_peer (const zc_config_t *cfg, uint32_t id)
+{
+    for (size_t i = 0; i < cfg->peer_count; i++)
+        if (cfg->peers [i].id == id)
+            return &cfg->peers [i];
+    return NULL;
+}
+
+static uint64_t
+s_fnv (uint64_t hash, uint64_t value, int bytes)
+{
+    //  Little-endian, fixed width: the same bytes on every machine
+    for (int i = 0; i < bytes; i++) {
+        hash ^= (value >> (8 * i)) & 0xff;
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+uint64_t
+zc_config_membership_hash (const zc_config_t *cfg)
+{
+    //  Sort (id, port) by id so that every node, whatever its own id and
+    //  the order of its --peers, hashes the same byte string.
+    typedef struct { uint32_t id; uint16_t port; } member_t;
+    member_t member [ZC_MAX_PEERS + 1];
+    size_t count = 0;
+    member [count].id = cfg->id;
+    member [count++].port = cfg->port;
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        member [count].id = cfg->peers [i].id;
+        member [count++].port = cfg->peers [i].port;
+        for (size_t j = count - 1; j > 0 && member [j - 1].id > member [j].id; j--) {
+            member_t swap = member [j];
+            member [j] = member [j - 1];
+            member [j - 1] = swap;
+        }
+    }
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char *tag = "zchat-membership-1"; *tag; tag++)
+        hash = s_fnv (hash, (unsigned char) *tag, 1);
+    hash = s_fnv (hash, count, 4);
+    for (size_t i = 0; i < count; i++) {
+        hash = s_fnv (hash, member [i].id, 4);
+        hash = s_fnv (hash, member [i].port, 2);
+    }
+    hash = s_fnv (hash, zc_config_quorum (cfg), 4);
+    return hash ? hash : 1;         //  0 is left free to mean "unknown"
+}

@@ -1,0 +1,76 @@
+/*  config.h — chat-node's command line, parsed and validated.
+
+    Every value the node's timing and safety depend on is checked here, once,
+    so that the rest of the node can trust it.  A node with --port P uses
+    four ports (DESIGN §3):
+
+        P        ROUTER  client requests
+        P+1000   PUB     chat messages and beacons
+        P+2000   ROUTER  peer traffic (election, replication)
+        P+3000   REP     heartbeats from backups
+
+    so P must be 1..62535, and no two nodes on the same host may have
+    overlapping port sets.
+*/
+#ifndef ZC_CONFIG_H
+#define ZC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZC_MAX_PEERS      32
+#define ZC_MAX_NODE_ID    1000000
+#define ZC_MAX_BASE_PORT  62535     //  P+3000 must stay <= 65535
+#define ZC_PORT_PUB       1000      //  offsets from the base port P
+#define ZC_PORT_PEER      2000
+#define ZC_PORT_HEARTBEAT 3000
+
+typedef struct {
+    uint32_t id;
+    char host[256];                 //  as given: "localhost", "10.0.0.2", "[::1]"
+    uint16_t port;                  //  the peer's base (client) port
+} zc_peer_addr_t;
+
+typedef struct {
+    uint32_t id;                    //  --id, required, 1..1000000
+    uint16_t port;                  //  --port, base port P (default 50051)
+    char bind_host[256];            //  --bind (default "*", all interfaces)
+    zc_peer_addr_t peers[ZC_MAX_PEERS];
+    size_t peer_count;              //  --peers "ID:HOST:PORT,..."
+    uint32_t heartbeat_ms;          //  --heartbeat-ms (default 100)
+    uint32_t misses;                //  --misses (default 3)
+    uint32_t election_ms;           //  --election-timeout-ms (default 2*heartbeat)
+    uint32_t lease_ms;              //  --lease-ms (default heartbeat*misses)
+    uint32_t holddown_ms;           //  --holddown-ms (default 2000)
+    uint32_t quorum;                //  --quorum (default members/2+1); below a
+                                    //  majority trades safety for availability:
+                                    //  both sides of a partition could lead
+    char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
+    int verbose;                    //  -v / --verbose, repeatable
+} zc_config_t;
+
+//  Parse argv into cfg, defaults first.  Returns 0 on success, 1 when
+//  --help was given (print zc_config_usage () and exit 0), or -1 with a
+//  one-line message naming the offending flag in err (no newline).
+//  Uses getopt_long, so it is not thread-safe; it may be called again.
+int zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+
+//  Usage text for chat-node --help: every flag and its default.
+const char *zc_config_usage (void);
+
+//  Cluster size: the peers plus this node.
+size_t zc_config_members (const zc_config_t *cfg);
+
+//  How many members (self included) make a majority for this cluster.
+uint32_t zc_config_quorum (const zc_config_t *cfg);
+
+//  FNV-1a 64 of the sorted (id, port) of every member plus the quorum;
+//  never 0.  Host names are not hashed, so nodes that name one machine
+//  differently ("localhost" / "127.0.0.1") still agree.  Peers exchange it
+//  and refuse to talk on a mismatch (DESIGN §5).
+uint64_t zc_config_membership_hash (const zc_config_t *cfg);
+
+//  The peer with this id, or NULL if it is not a peer.
+const zc_peer_addr_t *zc_config_peer (const zc_config_t *cfg, uint32_t id);
+
+#endif

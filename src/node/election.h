@@ -1,0 +1,128 @@
+/*  election.h — Bully election with epochs, pre-vote, lease and hand-over.
+
+    A pure state machine: it takes events (a peer message, a heartbeat
+    reply, a timer tick, "the leader's connection closed") with the current
+    monotonic time, and appends actions (send this message to that peer,
+    ping the leader, persist (epoch, leader), log a line).  It never touches
+    a socket, a file or a clock, so tests/test_election.c runs it under a
+    simulated network for thousands of seeded schedules.
+
+    The rules (DESIGN §5, §6b steps 1-2; docs/ELECTION.md tells why):
+    - Bully: ELECTION to higher ids; an ANSWER means "wait for COORDINATOR";
+      no ANSWER in time (or none to ask) → pre-vote → claim.
+    - Pre-vote: PREVOTE(epoch+1) changes nobody's state; a voter grants
+      unless it hears a live leader with a higher id than the candidate.
+    - Claim: persist (epoch+1, self), COORDINATOR(epoch); serve only once
+      a quorum (self included) accepted.  A node accepts a higher epoch, or
+      the same epoch from the leader it recorded; it refuses lower epochs
+      and answers with its own so a stale node learns.
+    - Lease: the leader re-announces every heartbeat with a token lt (its
+      own clock); replies echo lt.  It serves only while a quorum echoed a
+      token younger than lease_ms: replies queued while it was frozen carry
+      old tokens and renew nothing.
+    - A returning higher node joins as a backup; after hold-down the leader
+      hands over (stops serving, waits until the node has its log, sends
+      HANDOVER; the node claims the next epoch).
+*/
+#ifndef ZC_ELECTION_H
+#define ZC_ELECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "wire.h"
+
+#define ZC_ELECTION_MAX_MEMBERS 33
+#define ZC_ACTIONS_MAX 96
+
+typedef enum { ZC_ROLE_BACKUP, ZC_ROLE_CANDIDATE, ZC_ROLE_LEADER } zc_role_t;
+
+typedef struct {
+    uint32_t self;                              //  this node's id
+    uint32_t members[ZC_ELECTION_MAX_MEMBERS];  //  every member id, self included
+    size_t member_count;
+    uint32_t quorum;                            //  nodes (self included) needed to serve
+    uint64_t mh;                                //  membership hash carried by every message
+    uint32_t heartbeat_ms;
+    uint32_t misses;                            //  missed heartbeats before suspecting
+    uint32_t election_ms;                       //  wait for ANSWER / votes
+    uint32_t lease_ms;
+    uint32_t holddown_ms;
+    uint64_t seed;                              //  for back-off jitter (deterministic)
+} zc_election_config_t;
+
+//  What the node persists (fsync) before acting on a change.
+typedef struct {
+    uint64_t epoch;         //  highest epoch this node has seen
+    uint32_t leader;        //  leader it accepted in that epoch (0: none yet)
+} zc_election_state_t;
+
+typedef enum {
+    ZC_ACT_SEND,            //  send msg to peer `to` over the peer link
+    ZC_ACT_PING,            //  send msg (a PING) to the leader `to` over REQ
+    ZC_ACT_PERSIST,         //  write `state` durably before the next action
+    ZC_ACT_LOG,             //  print `text`
+    ZC_ACT_ROLE,            //  role, leader or serving changed (for the node)
+} zc_action_kind_t;
+
+typedef struct {
+    zc_action_kind_t kind;
+    uint32_t to;
+    zc_msg_t msg;
+    zc_election_state_t state;
+    char text[160];
+} zc_action_t;
+
+typedef struct {
+    zc_action_t items[ZC_ACTIONS_MAX];
+    size_t count;
+} zc_actions_t;
+
+typedef struct _zc_election_t zc_election_t;
+
+//  Start as a backup that knows no live leader, from the persisted state.
+zc_election_t *zc_election_new (const zc_election_config_t *cfg,
+                                const zc_election_state_t *persisted, uint64_t now);
+void zc_election_destroy (zc_election_t **self_p);
+
+//  Timers: call at (or after) zc_election_deadline ().
+void zc_election_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
+//  A peer message (ELECTION, ANSWER, PREVOTE(_REPLY), COORDINATOR, ACCEPT,
+//  HANDOVER), a PONG from the leader, or an APPEND / APPEND_ACK (which
+//  count as signs of life).  Messages with a foreign membership hash are
+//  refused here and logged once per peer.
+void zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now,
+                       zc_actions_t *out);
+
+//  A backup's PING arrived on the heartbeat REP socket: fill the PONG.
+void zc_election_ping (zc_election_t *self, const zc_msg_t *ping, uint64_t now,
+                       zc_msg_t *pong);
+
+//  The socket monitor saw the leader's connection close: suspect it now.
+void zc_election_leader_down (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
+//  The node's log: reported so that votes and hand-over can compare.
+void zc_election_set_log (zc_election_t *self, uint64_t last_seq, uint64_t log_epoch);
+
+//  A backup's replication progress, as the node learns it from APPEND_ACK.
+void zc_election_peer_progress (zc_election_t *self, uint32_t peer, uint64_t last_seq);
+
+//  Earliest time at which tick has something to do.
+uint64_t zc_election_deadline (zc_election_t *self);
+
+//  Queries.
+zc_role_t zc_election_role (zc_election_t *self);
+uint32_t zc_election_leader (zc_election_t *self);     //  0 if unknown
+uint64_t zc_election_epoch (zc_election_t *self);
+//  True while this node may acknowledge and publish: leader, quorum
+//  accepted its epoch, lease current at `now`, not handing over.
+bool zc_election_serving (zc_election_t *self, uint64_t now);
+//  True while a leader pauses to hand over to a higher node.
+bool zc_election_handing_over (zc_election_t *self);
+const char *zc_role_name (zc_role_t role);
+
+//  Action list helpers.
+void zc_actions_clear (zc_actions_t *actions);
+
+#endif

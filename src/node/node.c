@@ -1,0 +1,274 @@
+/*  node.c — sockets, the poll loop and the election's actions.
+
+    One thread, one zmq_poll with a deadline computed from the election's
+    timers and the beacon; each wake-up drains what is queued (peer traffic
+    first, so that a node that was frozen learns the present before it
+    answers a client), then ticks the election, replicates, commits and
+    publishes whatever the wake-up produced: batching by load.
+*/
+#include "node_impl.h"
+
+#include <errno.h>
+
+uint64_t
+zc_node_now (void)
+{
+    return (uint64_t) zclock_mono ();
+}
+
+//  The next queued message, or NULL at once if there is none.
+zmsg_t *
+zc_node_recv_nowait (zsock_t *sock)
+{
+    return (zsock_events (sock) & ZMQ_POLLIN) ? zmsg_recv (sock) : NULL;
+}
+
+//  Encode and send one message, never blocking the loop.  0 or -1.
+int
+zc_node_send (zsock_t *sock, zc_node_t *self, const zc_msg_t *msg, int flags)
+{
+    size_t size = zc_msg_encode (msg, self->buf, sizeof self->buf);
+    if (!size) {
+        zsys_error ("node %u: cannot encode a %s message", self->cfg.id,
+                    zc_type_name (msg->type));
+        return -1;
+    }
+    return zmq_send (zsock_resolve (sock), self->buf, size, flags | ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+static zsock_t *
+s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock) {
+        snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    zsock_set_maxmsgsize (sock, ZC_MAX_FRAME);
+    zsock_set_linger (sock, 0);
+    if (zsock_bind (sock, "tcp://%s:%u", self->cfg.bind_host, port) < 0) {
+        snprintf (err, errlen, "cannot bind tcp://%s:%u: %s", self->cfg.bind_host, port,
+                  zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+    }
+    return sock;
+}
+
+static void
+s_persist (zc_node_t *self, const zc_election_state_t *state)
+{
+    self->stored.epoch = state->epoch;
+    self->stored.leader = state->leader;
+    self->stored.log_epoch = self->log_epoch;
+    if (zc_store_save (self->cfg.data_dir, &self->stored))
+        zsys_error ("node %u: cannot save election state in %s: %s", self->cfg.id,
+                    self->cfg.data_dir, strerror (errno));
+}
+
+zc_node_t *
+zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
+{
+    zc_node_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->cfg = *cfg;
+    if (zc_store_open (cfg->data_dir, err, errlen)
+    ||  zc_store_load (cfg->data_dir, &self->stored, err, errlen)) {
+        free (self);
+        return NULL;
+    }
+    self->log_epoch = self->stored.log_epoch;
+    self->client_router = s_bind (self, ZMQ_ROUTER, cfg->port, err, errlen);
+    if (self->client_router)
+        self->pub = s_bind (self, ZMQ_PUB, cfg->port + ZC_PORT_PUB, err, errlen);
+    if (self->pub)
+        self->peer_router = s_bind (self, ZMQ_ROUTER, cfg->port + ZC_PORT_PEER, err, errlen);
+    if (self->peer_router)
+        self->hb_rep = s_bind (self, ZMQ_REP, cfg->port + ZC_PORT_HEARTBEAT, err, errlen);
+    if (!self->hb_rep || zc_node_peers_open (self, err, errlen)) {
+        zc_node_destroy (&self);
+        return NULL;
+    }
+    //  A ROUTER drops replies to vanished clients silently unless told not to.
+    zsock_set_router_mandatory (self->client_router, 1);
+    zsock_set_sndtimeo (self->client_router, 0);
+    //  Subscribers that fall behind lose frames beyond this; they repair
+    //  gaps by FETCH, so a large bound is a memory cap, not a guarantee.
+    zsock_set_sndhwm (self->pub, 100000);
+
+    zc_election_config_t ecfg = {
+        .self = cfg->id, .quorum = cfg->quorum, .mh = zc_config_membership_hash (cfg),
+        .heartbeat_ms = cfg->heartbeat_ms, .misses = cfg->misses,
+        .election_ms = cfg->election_ms, .lease_ms = cfg->lease_ms,
+        .holddown_ms = cfg->holddown_ms, .seed = (uint64_t) getpid () ^ zclock_usecs ()
+    };
+    ecfg.members [ecfg.member_count++] = cfg->id;
+    uint32_t peer_ids [ZC_MAX_PEERS];
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        ecfg.members [ecfg.member_count++] = cfg->peers [i].id;
+        peer_ids [i] = cfg->peers [i].id;
+    }
+    zc_election_state_t persisted = { self->stored.epoch, self->stored.leader };
+    self->election = zc_election_new (&ecfg, &persisted, zc_node_now ());
+    self->log = zc_chatlog_new ();
+    self->repl = zc_replication_new (peer_ids, cfg->peer_count, cfg->quorum,
+                                     cfg->heartbeat_ms);
+    zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
+               "%zu peers, quorum %u, heartbeat %u ms, data in %s", cfg->id, cfg->port,
+               cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
+               cfg->port + ZC_PORT_HEARTBEAT, (unsigned long long) self->stored.epoch,
+               cfg->peer_count, cfg->quorum, cfg->heartbeat_ms, cfg->data_dir);
+    return self;
+}
+
+void
+zc_node_destroy (zc_node_t **self_p)
+{
+    assert (self_p);
+    zc_node_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->log)
+        zc_node_release_waiters (self);
+    zc_node_peers_close (self);
+    zsock_destroy (&self->client_router);
+    zsock_destroy (&self->pub);
+    zsock_destroy (&self->peer_router);
+    zsock_destroy (&self->hb_rep);
+    zc_election_destroy (&self->election);
+    zc_chatlog_destroy (&self->log);
+    zc_replication_destroy (&self->repl);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The log changed: the election compares logs in votes and hand-over.
+void
+zc_node_log_changed (zc_node_t *self)
+{
+    zc_election_set_log (self->election, zc_chatlog_last_seq (self->log), self->log_epoch);
+}
+
+//  Role, leader or serving changed: start or end a leadership.
+static void
+s_on_role (zc_node_t *self, uint64_t now)
+{
+    zc_role_t role = zc_election_role (self->election);
+    uint64_t epoch = zc_election_epoch (self->election);
+    bool serving = zc_election_serving (self->election, now);
+    if (role == ZC_ROLE_LEADER && self->lead_epoch != epoch) {
+        //  A new leadership: our log is the log of this epoch; nothing is
+        //  confirmed by the backups yet.  The clock starts above the log.
+        self->lead_epoch = epoch;
+        self->log_epoch = epoch;
+        self->published = self->commit;
+        zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
+        zc_replication_reset (self->repl, zc_chatlog_last_seq (self->log), now);
+        zc_node_log_changed (self);
+    }
+    else
+    if (role != ZC_ROLE_LEADER && self->lead_epoch) {
+        self->lead_epoch = 0;
+        zc_node_release_waiters (self);
+    }
+    zsys_info ("[NODE] node %u: %s, leader %u, epoch %llu%s", self->cfg.id,
+               zc_role_name (role), zc_election_leader (self->election),
+               (unsigned long long) epoch,
+               role == ZC_ROLE_LEADER ? (serving ? ", serving" : ", not serving") : "");
+    self->next_beacon = now;    //  tell clients at once
+}
+
+void
+zc_node_run_actions (zc_node_t *self, uint64_t now)
+{
+    for (size_t i = 0; i < self->actions.count; i++) {
+        zc_action_t *action = &self->actions.items [i];
+        switch (action->kind) {
+            case ZC_ACT_SEND:
+                zc_node_peer_send (self, action->to, &action->msg);
+                break;
+            case ZC_ACT_PING:
+                zc_node_ping_leader (self, action->to, &action->msg);
+                break;
+            case ZC_ACT_PERSIST:
+                s_persist (self, &action->state);
+                break;
+            case ZC_ACT_LOG:
+                zsys_info ("%s", action->text);
+                break;
+            case ZC_ACT_ROLE:
+                s_on_role (self, now);
+                break;
+        }
+    }
+    zc_actions_clear (&self->actions);
+}
+
+static uint64_t
+s_deadline (zc_node_t *self)
+{
+    uint64_t deadline = zc_election_deadline (self->election);
+    if (self->next_beacon < deadline)
+        deadline = self->next_beacon;
+    return deadline;
+}
+
+int
+zc_node_run (zc_node_t *self)
+{
+    zmq_pollitem_t items [8 + ZC_MAX_PEERS];
+    while (!zsys_interrupted) {
+        uint64_t now = zc_node_now ();
+        uint64_t deadline = s_deadline (self);
+        long timeout = deadline > now ? (long) (deadline - now) : 0;
+        if (self->lead_epoch && timeout > (long) self->cfg.heartbeat_ms / 2)
+            timeout = self->cfg.heartbeat_ms / 2;   //  replication retries
+        size_t count = 0;
+        zsock_t *socks [] = { self->peer_router, self->hb_rep, self->hb_req,
+                              self->client_router };
+        for (size_t i = 0; i < 4; i++)
+            if (socks [i])
+                items [count++] = (zmq_pollitem_t) { zsock_resolve (socks [i]), 0, ZMQ_POLLIN, 0 };
+        size_t monitor_at = count;
+        if (self->hb_monitor)
+            items [count++] = (zmq_pollitem_t) {
+                zsock_resolve (zactor_sock (self->hb_monitor)), 0, ZMQ_POLLIN, 0 };
+        size_t links_at = count;
+        for (size_t i = 0; i < self->link_count; i++)
+            items [count++] = (zmq_pollitem_t) {
+                zsock_resolve (self->links [i].dealer), 0, ZMQ_POLLIN, 0 };
+
+        if (zmq_poll (items, (int) count, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            zsys_error ("node %u: poll failed: %s", self->cfg.id, zmq_strerror (errno));
+            break;
+        }
+        //  Peer traffic first: a node that was frozen learns the present
+        //  before it answers any client.
+        zc_node_peer_recv (self);
+        zc_node_hb_rep_recv (self);
+        if (self->hb_req)
+            zc_node_hb_req_recv (self);
+        if (self->hb_monitor && (items [monitor_at].revents & ZMQ_POLLIN))
+            zc_node_hb_monitor_recv (self);
+        for (size_t i = 0; i < self->link_count && links_at + i < count; i++)
+            if (items [links_at + i].revents & ZMQ_POLLIN)
+                zc_node_link_recv (self, &self->links [i]);
+        now = zc_node_now ();
+        zc_election_tick (self->election, now, &self->actions);
+        zc_node_run_actions (self, now);
+        zc_node_client_recv (self);
+
+        now = zc_node_now ();
+        if (self->lead_epoch) {
+            zc_node_replicate (self, now);
+            zc_node_advance_commit (self, now);
+        }
+        if (now >= self->next_beacon) {
+            zc_node_beacon (self, now);
+            self->next_beacon = now + self->cfg.heartbeat_ms;
+        }
+    }
+    zsys_info ("node %u: stopping", self->cfg.id);
+    return 0;
+}

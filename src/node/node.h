@@ -1,0 +1,24 @@
+/*  node.h — a chat node: the public face of the node's sockets and loop.
+
+    main () builds a config, creates a node and runs it; tests do the same
+    through the binary.  Everything protocol-related lives in the pure
+    modules (election, replication, chatlog); the node moves bytes.
+*/
+#ifndef ZC_NODE_H
+#define ZC_NODE_H
+
+#include <stddef.h>
+#include "config.h"
+
+typedef struct _zc_node_t zc_node_t;
+
+//  Bind every socket and load the persisted state.  NULL with a one-line
+//  message in err if that fails (a port in use, an unusable data folder).
+zc_node_t *zc_node_new (const zc_config_t *cfg, char *err, size_t errlen);
+
+//  Run until SIGINT/SIGTERM.  Returns 0.
+int zc_node_run (zc_node_t *self);
+
+void zc_node_destroy (zc_node_t **self_p);
+
+#endif

@@ -1,0 +1,87 @@
+/*  node_impl.h — the node's private state, shared by node*.c only.
+
+    node.c          sockets, the loop, timers, election actions
+    node_client.c   client requests (HELLO, POST, STATUS, FETCH), commit,
+                    publication, beacons
+    node_peers.c    peer links (DEALER per peer), replication traffic,
+                    heartbeats (REQ/REP) and the leader-connection monitor
+*/
+#ifndef ZC_NODE_IMPL_H
+#define ZC_NODE_IMPL_H
+
+#include <czmq.h>
+#include "node.h"
+#include "config.h"
+#include "election.h"
+#include "chatlog.h"
+#include "replication.h"
+#include "store.h"
+#include "wire.h"
+#include "lamport.h"
+
+#define ZC_APPEND_BATCH 512         //  entries per APPEND at most
+
+typedef struct {
+    uint32_t id;
+    char endpoint [300];            //  tcp://host:P+2000
+    zsock_t *dealer;
+} zc_link_t;
+
+struct _zc_node_t {
+    zc_config_t cfg;
+    zc_election_t *election;
+    zc_chatlog_t *log;
+    zc_replication_t *repl;
+    zc_lamport_t clock;
+    zc_stored_t stored;
+
+    zsock_t *client_router;         //  P
+    zsock_t *pub;                   //  P+1000
+    zsock_t *peer_router;           //  P+2000
+    zsock_t *hb_rep;                //  P+3000
+    zsock_t *hb_req;                //  to the leader's P+3000 (backups)
+    zactor_t *hb_monitor;           //  watches hb_req for DISCONNECTED
+    uint32_t hb_leader;             //  whom hb_req is connected to
+
+    zc_link_t links [ZC_MAX_PEERS];
+    size_t link_count;
+
+    uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
+    uint64_t commit;                //  highest committed seq we know
+    uint64_t published;             //  leader: highest seq published
+    uint64_t log_epoch;             //  epoch whose leader's log we hold
+    uint64_t next_beacon;
+    uint64_t dropped;               //  invalid frames
+    uint64_t handled;               //  chat messages stamped here
+
+    zc_actions_t actions;
+    uint8_t buf [ZC_MAX_FRAME];
+};
+
+//  node.c
+uint64_t zc_node_now (void);
+zmsg_t *zc_node_recv_nowait (zsock_t *sock);
+int zc_node_send (zsock_t *sock, zc_node_t *self, const zc_msg_t *msg, int flags);
+void zc_node_run_actions (zc_node_t *self, uint64_t now);
+void zc_node_log_changed (zc_node_t *self);
+
+//  node_client.c
+void zc_node_client_recv (zc_node_t *self);
+void zc_node_advance_commit (zc_node_t *self, uint64_t now);
+void zc_node_beacon (zc_node_t *self, uint64_t now);
+void zc_node_release_waiters (zc_node_t *self);
+void zc_node_waiter_free (void *waiter);
+
+//  node_peers.c
+int zc_node_peers_open (zc_node_t *self, char *err, size_t errlen);
+void zc_node_peers_close (zc_node_t *self);
+int zc_node_peer_send (zc_node_t *self, uint32_t peer, const zc_msg_t *msg);
+void zc_node_peer_recv (zc_node_t *self);
+void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
+void zc_node_replicate (zc_node_t *self, uint64_t now);
+void zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping);
+void zc_node_hb_rep_recv (zc_node_t *self);
+void zc_node_hb_req_recv (zc_node_t *self);
+void zc_node_hb_monitor_recv (zc_node_t *self);
+
+#endif

@@ -1,0 +1,153 @@
+/*  replication.c — see replication.h */
+#include "replication.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+typedef struct {
+    uint32_t id;
+    uint64_t next;          //  first seq not yet sent
+    uint64_t match;         //  confirmed in this leadership
+    uint64_t sent_at;       //  last APPEND sent
+    uint64_t progress_at;   //  last time match moved (or leadership began)
+} s_peer_t;
+
+struct _zc_replication_t {
+    s_peer_t *peers;
+    size_t count;
+    uint32_t quorum;
+    uint32_t retry_ms;
+};
+
+zc_replication_t *
+zc_replication_new (const uint32_t *peers, size_t count, uint32_t quorum, uint32_t retry_ms)
+{
+    zc_replication_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->peers = calloc (count ? count : 1, sizeof *self->peers);
+    assert (self->peers);
+    for (size_t i = 0; i < count; i++)
+        self->peers [i].id = peers [i];
+    self->count = count;
+    self->quorum = quorum;
+    self->retry_ms = retry_ms ? retry_ms : 1;
+    return self;
+}
+
+void
+zc_replication_destroy (zc_replication_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        free ((*self_p)->peers);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static s_peer_t *
+s_peer (zc_replication_t *self, uint32_t id)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (self->peers [i].id == id)
+            return &self->peers [i];
+    return NULL;
+}
+
+void
+zc_replication_reset (zc_replication_t *self, uint64_t last_seq, uint64_t now)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        s_peer_t *peer = &self->peers [i];
+        peer->next = last_seq + 1;
+        peer->match = 0;
+        peer->sent_at = 0;
+        peer->progress_at = 0;      //  probe at once
+    }
+    (void) now;
+}
+
+bool
+zc_replication_due (zc_replication_t *self, uint32_t id, uint64_t last_seq,
+                    uint64_t now, uint64_t *from)
+{
+    s_peer_t *peer = s_peer (self, id);
+    if (!peer)
+        return false;
+    bool unconfirmed = peer->match + 1 < peer->next || peer->match < last_seq;
+    //  Nothing heard for a while: what we sent may be lost (or the backup
+    //  was away); go back to what it confirmed and send again.
+    if (unconfirmed && now >= peer->progress_at + self->retry_ms
+    &&  now >= peer->sent_at + self->retry_ms) {
+        peer->next = peer->match + 1;
+        *from = peer->next;
+        return true;
+    }
+    if (peer->next <= last_seq) {
+        *from = peer->next;
+        return true;
+    }
+    return false;
+}
+
+void
+zc_replication_sent (zc_replication_t *self, uint32_t id, uint64_t to, uint64_t now)
+{
+    s_peer_t *peer = s_peer (self, id);
+    if (!peer)
+        return;
+    peer->next = to + 1;
+    peer->sent_at = now;
+}
+
+void
+zc_replication_ack (zc_replication_t *self, uint32_t id, bool granted,
+                    uint64_t last_seq, uint64_t now)
+{
+    s_peer_t *peer = s_peer (self, id);
+    if (!peer)
+        return;
+    if (granted) {
+        if (last_seq > peer->match) {
+            peer->match = last_seq;
+            peer->progress_at = now;
+        }
+        if (peer->next <= peer->match)
+            peer->next = peer->match + 1;
+    }
+    else {
+        //  Its log ends earlier or differs: resend from where it stands.
+        uint64_t back = last_seq + 1;
+        if (back <= peer->match)
+            back = peer->match + 1;
+        peer->next = back;
+        peer->progress_at = now;
+        peer->sent_at = 0;
+    }
+}
+
+uint64_t
+zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq)
+{
+    //  The quorum-th highest position among the leader and its backups.
+    uint64_t best = 0;
+    for (size_t i = 0; i <= self->count; i++) {
+        uint64_t candidate = i < self->count ? self->peers [i].match : leader_last_seq;
+        if (candidate > leader_last_seq)
+            candidate = leader_last_seq;
+        size_t holders = 1;     //  the leader holds everything it has
+        for (size_t j = 0; j < self->count; j++)
+            if (self->peers [j].match >= candidate)
+                holders++;
+        if (holders >= self->quorum && candidate > best)
+            best = candidate;
+    }
+    return best;
+}
+
+uint64_t
+zc_replication_match (zc_replication_t *self, uint32_t id)
+{
+    s_peer_t *peer = s_peer (self, id);
+    return peer ? peer->match : 0;
+}

@@ -1,0 +1,29 @@
+/*  store.h — the node's durable election state in its data folder.
+
+    One small file, election.state, holding "epoch leader log_epoch".  It is
+    written to a temporary file, fsynced and renamed over the old one (and
+    the folder fsynced), so a crash leaves either the old or the new state,
+    never a torn one.  DESIGN §5: persisted before the node answers.
+*/
+#ifndef ZC_STORE_H
+#define ZC_STORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct {
+    uint64_t epoch;
+    uint32_t leader;
+    uint64_t log_epoch;
+} zc_stored_t;
+
+//  Create the data folder (and parents) if needed.  0 or -1 with err set.
+int zc_store_open (const char *dir, char *err, size_t errlen);
+
+//  Load the state; a missing file gives zeros.  0 or -1 (corrupt file).
+int zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen);
+
+//  Write durably.  0 or -1.
+int zc_store_save (const char *dir, const zc_stored_t *state);
+
+#endif

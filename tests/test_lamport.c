@@ -1,0 +1,155 @@
+/*  test_lamport.c — the Lamport rules of DESIGN §7: tick, stamp, observe;
+    ts rises strictly with seq, across a failover too; the clock never runs
+    backwards.
+*/
+#include "lamport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int s_passed, s_failed;
+
+#define CHECK(cond, ...) do { \
+    if (cond) s_passed++; \
+    else { \
+        s_failed++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fputc ('\n', stderr); \
+    } \
+} while (0)
+
+static uint64_t s_rng = 88172645463325252ull;
+static uint64_t
+s_rand (void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return s_rng;
+}
+
+static void
+test_basic (void)
+{
+    zc_lamport_t c = { 0 };
+    CHECK (zc_lamport_tick (&c) == 1 && c.time == 1, "tick from 0");
+    CHECK (zc_lamport_tick (&c) == 2 && c.time == 2, "tick again");
+
+    //  stamp = max (clock, ts) + 1
+    c.time = 10;
+    CHECK (zc_lamport_stamp (&c, 3) == 11 && c.time == 11, "stamp of an older ts");
+    CHECK (zc_lamport_stamp (&c, 11) == 12 && c.time == 12, "stamp of an equal ts");
+    CHECK (zc_lamport_stamp (&c, 40) == 41 && c.time == 41, "stamp of a newer ts");
+    CHECK (zc_lamport_stamp (&c, 0) == 42, "stamp of ts 0");
+
+    //  observe = max (clock, ts), no +1
+    c.time = 10;
+    zc_lamport_observe (&c, 5);
+    CHECK (c.time == 10, "observe an older ts: unchanged");
+    zc_lamport_observe (&c, 10);
+    CHECK (c.time == 10, "observe an equal ts: unchanged");
+    zc_lamport_observe (&c, 25);
+    CHECK (c.time == 25, "observe a newer ts: no +1");
+}
+
+//  A client that has delivered message m sends with a ts above m's, and
+//  the leader stamps it above both
+static void
+test_causality (void)
+{
+    zc_lamport_t leader = { 0 }, alice = { 0 }, bob = { 0 };
+    uint64_t ts_a = zc_lamport_tick (&alice);
+    uint64_t m1 = zc_lamport_stamp (&leader, ts_a);
+    zc_lamport_observe (&alice, m1);
+    zc_lamport_observe (&bob, m1);
+    uint64_t ts_b = zc_lamport_tick (&bob);
+    CHECK (ts_b > m1, "bob's reply is after what he read (%llu > %llu)",
+           (unsigned long long) ts_b, (unsigned long long) m1);
+    uint64_t m2 = zc_lamport_stamp (&leader, ts_b);
+    CHECK (m2 > m1 && m2 > ts_b, "stamp above the send ts and the previous entry");
+
+    //  A client whose clock raced ahead still gets a stamp above its ts
+    alice.time = 1000;
+    uint64_t ts_far = zc_lamport_tick (&alice);
+    uint64_t m3 = zc_lamport_stamp (&leader, ts_far);
+    CHECK (m3 == 1002 && m3 > m2, "stamp follows a fast client");
+    //  ... and then a slow client is stamped above that, not at its own ts
+    uint64_t m4 = zc_lamport_stamp (&leader, zc_lamport_tick (&bob));
+    CHECK (m4 > m3, "a slow client is stamped after a fast one");
+}
+
+//  A new leader replays its log (observe) and stamps above every ts in it
+static void
+test_failover (void)
+{
+    zc_lamport_t old_leader = { 0 }, backup = { 0 }, client = { 5 };
+    uint64_t last = 0;
+    for (int seq = 1; seq <= 50; seq++) {
+        last = zc_lamport_stamp (&old_leader, zc_lamport_tick (&client) + (uint64_t) (seq % 3) * 7);
+        zc_lamport_observe (&backup, last);
+    }
+    CHECK (backup.time == last, "backup holds the last ts it replicated");
+    uint64_t next = zc_lamport_stamp (&backup, 1);
+    CHECK (next > last, "first stamp of the new leader above its log");
+
+    //  A restarted node with an empty clock rebuilt from its log
+    zc_lamport_t restarted = { 0 };
+    zc_lamport_observe (&restarted, last);
+    zc_lamport_observe (&restarted, 3);
+    CHECK (zc_lamport_stamp (&restarted, 0) > last, "rebuilt clock stamps above the log");
+}
+
+//  Random interleavings: the clock never goes back, stamps rise strictly
+//  with seq, each stamp is above the ts it was given
+static void
+test_random (void)
+{
+    enum { CLIENTS = 5 };
+    zc_lamport_t leader = { 0 }, clients [CLIENTS] = { { 0 } };
+    uint64_t prev_stamp = 0;
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        int who = (int) (s_rand () % CLIENTS);
+        uint64_t before = clients [who].time, lb = leader.time;
+        switch (s_rand () % 4) {
+            case 0: {       //  a client sends, the leader stamps, all observe
+                uint64_t ts = zc_lamport_tick (&clients [who]);
+                bad += ts != before + 1;
+                uint64_t stamp = zc_lamport_stamp (&leader, ts);
+                bad += stamp <= ts || stamp <= prev_stamp || stamp <= lb;
+                prev_stamp = stamp;
+                for (int k = 0; k < CLIENTS; k++) {
+                    uint64_t t = clients [k].time;
+                    zc_lamport_observe (&clients [k], stamp);
+                    bad += clients [k].time < t || clients [k].time < stamp;
+                }
+                break;
+            }
+            case 1:         //  a stale or duplicate ts is observed
+                zc_lamport_observe (&clients [who], s_rand () % (before + 1));
+                bad += clients [who].time != before;
+                break;
+            case 2:         //  a client jumps ahead (another cluster, a bug)
+                zc_lamport_observe (&clients [who], before + s_rand () % 100);
+                bad += clients [who].time < before;
+                break;
+            default:        //  local events
+                zc_lamport_tick (&clients [who]);
+                bad += clients [who].time != before + 1;
+        }
+        bad += leader.time < lb;
+    }
+    CHECK (bad == 0, "%d rule violations in random interleavings", bad);
+}
+
+int
+main (void)
+{
+    test_basic ();
+    test_causality ();
+    test_failover ();
+    test_random ();
+    printf ("test_lamport: %d passed, %d failed\n", s_passed, s_failed);
+    return s_failed? 1: 0;
+}
