@@ -34,6 +34,7 @@
 #include "election.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +122,15 @@ trace_vadd (trace_t *trace, const char *fmt, va_list args)
     trace->len += (size_t) need;
     trace->data [trace->len++] = '\n';
     trace->data [trace->len] = 0;
+}
+
+static void
+trace_add (trace_t *trace, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    trace_vadd (trace, fmt, args);
+    va_end (args);
 }
 
 //  ==========================================================================
@@ -234,7 +244,1464 @@ typedef struct {
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one
     uint64_t overlap_steps;             //  steps with two nodes serving (two epochs)
+    uint32_t watch;                     //  node that must serve throughout (0: none)
+    bool watch_lost;
+    uint64_t watch_lost_at;
     bool tracing;
     trace_t trace;
 } sim_t;
 
+
+static void
+sim_fail (sim_t *sim, const char *fmt, ...)
+{
+    if (sim->failed)
+        return;                 //  the first violation is the one to read
+    sim->failed = true;
+    int n = snprintf (sim->failure, sizeof sim->failure, "at %llu ms: ",
+                      (unsigned long long) sim->now);
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (sim->failure + n, sizeof sim->failure - n, fmt, args);
+    va_end (args);
+}
+
+static void
+sim_trace (sim_t *sim, const char *fmt, ...)
+{
+    if (!sim->tracing)
+        return;
+    char line [400];
+    int n = snprintf (line, sizeof line, "[%6llu] ", (unsigned long long) sim->now);
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (line + n, sizeof line - n, fmt, args);
+    va_end (args);
+    trace_add (&sim->trace, "%s", line);
+}
+
+static node_t *
+sim_node (sim_t *sim, uint64_t id)
+{
+    return id >= 1 && id <= sim->n ? &sim->nodes [id] : NULL;
+}
+
+//  Up: not crashed (a frozen node is up, but does not run)
+static bool
+sim_up (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    return node && node->el;
+}
+
+static bool
+sim_running (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    return node && node->el && !node->frozen;
+}
+
+static uint64_t
+s_default_mh (size_t n, uint32_t quorum)
+{
+    return 0x5EED000000000000ull | (uint64_t) n << 8 | quorum;
+}
+
+static sim_t *
+sim_new (size_t n, uint32_t quorum, uint64_t seed)
+{
+    assert (n >= 1 && n <= SIM_MAX_NODES);
+    sim_t *sim = calloc (1, sizeof *sim);
+    if (!sim)
+        abort ();
+    sim->seed = seed;
+    sim->n = n;
+    sim->quorum = quorum;
+    sim->rng.state = seed ^ 0x6E657477ull ^ ((uint64_t) n << 48);
+    sim->leader_down = true;
+    sim->step_limit = 20000000;
+    for (uint32_t id = 1; id <= n; id++) {
+        node_t *node = &sim->nodes [id];
+        node->id = id;
+        zc_election_config_t *cfg = &node->cfg;
+        cfg->self = id;
+        for (uint32_t m = 1; m <= n; m++)
+            cfg->members [cfg->member_count++] = m;
+        cfg->quorum = quorum;
+        cfg->mh = s_default_mh (n, quorum);
+        cfg->heartbeat_ms = T_HEARTBEAT;
+        cfg->misses = T_MISSES;
+        cfg->election_ms = T_ELECTION;
+        cfg->lease_ms = T_LEASE;
+        cfg->holddown_ms = T_HOLDDOWN;
+    }
+    return sim;
+}
+
+static void
+sim_destroy (sim_t **sim_p)
+{
+    sim_t *sim = *sim_p;
+    if (!sim)
+        return;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        zc_election_destroy (&sim->nodes [id].el);
+        free (sim->nodes [id].backlog);
+    }
+    free (sim->net.items);
+    free (sim->served);
+    free (sim->served_since);
+    free (sim->trace.data);
+    free (sim);
+    *sim_p = NULL;
+}
+
+//  Put a message on the wire from → to, through the codec, unless the link
+//  is cut or the frame is lost.  Each delivery gets its own delay, so frames
+//  may overtake each other (harsher than TCP).
+static void
+s_transmit (sim_t *sim, uint32_t from, uint32_t to, pk_kind_t kind, const zc_msg_t *msg)
+{
+    packet_t packet;
+    packet.size = (uint16_t) zc_msg_encode (msg, packet.frame, sizeof packet.frame);
+    if (packet.size == 0) {
+        sim_fail (sim, "node %u built a %s the codec refuses", from, zc_type_name (msg->type));
+        return;
+    }
+    if (!sim_node (sim, to) || sim->cut [from][to])
+        return;
+    packet.from = from;
+    packet.to = to;
+    packet.kind = kind;
+    int copies = prng_chance (&sim->rng, sim->dup_bp) ? 2 : 1;
+    for (int copy = 0; copy < copies; copy++) {
+        if (prng_chance (&sim->rng, sim->drop_bp))
+            continue;
+        uint64_t delay = prng_chance (&sim->rng, sim->slow_bp)
+                       ? prng_range (&sim->rng, 300, 1000)
+                       : prng_range (&sim->rng, 1, 50);
+        packet.at = sim->now + delay;
+        packet.seq = sim->next_seq++;
+        heap_push (&sim->net, &packet);
+    }
+}
+
+//  ==========================================================================
+//  Invariants
+
+static void
+s_served_grow (sim_t *sim, uint64_t epoch)
+{
+    if (epoch < sim->served_cap)
+        return;
+    size_t cap = sim->served_cap ? sim->served_cap : 64;
+    while (cap <= epoch)
+        cap *= 2;
+    sim->served = realloc (sim->served, cap * sizeof *sim->served);
+    sim->served_since = realloc (sim->served_since, cap * sizeof *sim->served_since);
+    if (!sim->served || !sim->served_since)
+        abort ();
+    for (size_t i = sim->served_cap; i < cap; i++) {
+        sim->served [i] = 0;
+        sim->served_since [i] = 0;
+    }
+    sim->served_cap = cap;
+}
+
+static bool sim_node_serving (sim_t *sim, uint32_t id);
+
+//  I3: what a node writes to its disk
+static void
+s_check_persist (sim_t *sim, node_t *node, zc_election_state_t state)
+{
+    if (node->has_disk && state.epoch < node->disk.epoch)
+        sim_fail (sim, "I3: node %u persisted epoch %llu after epoch %llu", node->id,
+                  (unsigned long long) state.epoch, (unsigned long long) node->disk.epoch);
+    if (node->has_disk && state.epoch == node->disk.epoch && node->disk.leader
+    &&  state.leader != node->disk.leader)
+        sim_fail (sim, "I3: node %u persisted leader %u for epoch %llu, having persisted %u",
+                  node->id, state.leader, (unsigned long long) state.epoch, node->disk.leader);
+    node->disk = state;
+    node->has_disk = true;
+}
+
+//  I1, I2, I4 for every running node, and the observations
+static void
+s_check_serving (sim_t *sim)
+{
+    size_t serving = 0;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        node_t *node = &sim->nodes [id];
+        if (!node->el || node->frozen || !zc_election_serving (node->el, sim->now))
+            continue;
+        serving++;
+        uint64_t epoch = zc_election_epoch (node->el);
+        if (node->disk.epoch != epoch || node->disk.leader != id)
+            sim_fail (sim, "I2: node %u serves epoch %llu but its disk holds (%llu, %u)",
+                      id, (unsigned long long) epoch,
+                      (unsigned long long) node->disk.epoch, node->disk.leader);
+        s_served_grow (sim, epoch);
+        if (sim->served [epoch] == 0) {
+            sim->served [epoch] = id;
+            sim->served_since [epoch] = sim->now;
+            if (epoch > sim->max_served)
+                sim->max_served = epoch;
+            sim_trace (sim, "SIM epoch %llu is served by node %u",
+                       (unsigned long long) epoch, id);
+        }
+        else
+        if (sim->served [epoch] != id)
+            sim_fail (sim, "I1: nodes %u and %u both served epoch %llu",
+                      sim->served [epoch], id, (unsigned long long) epoch);
+        for (uint64_t newer = epoch + 1; newer <= sim->max_served; newer++) {
+            if (!sim->served [newer])
+                continue;
+            uint64_t late = sim->now - sim->served_since [newer];
+            if (late > sim->max_stale)
+                sim->max_stale = late;
+            if (late >= T_LEASE)
+                sim_fail (sim, "I4: node %u still serves epoch %llu, %llu ms after "
+                          "node %u began serving epoch %llu (lease %u ms)", id,
+                          (unsigned long long) epoch, (unsigned long long) late,
+                          sim->served [newer], (unsigned long long) newer, T_LEASE);
+        }
+    }
+    if (serving > 1)
+        sim->overlap_steps++;
+    if (serving) {
+        sim->last_serving_at = sim->now;
+    }
+    else
+    if (sim->now - sim->last_serving_at > sim->max_gap)
+        sim->max_gap = sim->now - sim->last_serving_at;
+    if (sim->watch && !sim->watch_lost && !sim_node_serving (sim, sim->watch)) {
+        sim->watch_lost = true;
+        sim->watch_lost_at = sim->now;
+        sim_trace (sim, "SIM watched node %u is not serving", sim->watch);
+    }
+}
+
+//  Who serves now (the highest epoch if two do), 0 if nobody
+static uint32_t
+sim_serving (sim_t *sim)
+{
+    uint32_t best = 0;
+    uint64_t best_epoch = 0;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        node_t *node = &sim->nodes [id];
+        if (node->el && !node->frozen && zc_election_serving (node->el, sim->now)
+        &&  (!best || zc_election_epoch (node->el) > best_epoch)) {
+            best = id;
+            best_epoch = zc_election_epoch (node->el);
+        }
+    }
+    return best;
+}
+
+static bool
+sim_node_serving (sim_t *sim, uint32_t id)
+{
+    return sim_running (sim, id) && zc_election_serving (sim->nodes [id].el, sim->now);
+}
+
+//  I7 as a predicate: with a quorum up, the highest up node leads and
+//  serves and every up node follows it in its epoch (returns its id); with
+//  fewer, nobody serves (returns UINT32_MAX).  0: not converged.
+static uint32_t
+sim_converged (sim_t *sim)
+{
+    size_t up = 0;
+    uint32_t top = 0;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        if (sim_running (sim, id)) {
+            up++;
+            top = id;
+        }
+        else
+        if (sim_up (sim, id))
+            return 0;           //  frozen: wait for it
+    }
+    if (up < sim->quorum)
+        return sim_serving (sim) ? 0 : UINT32_MAX;
+    zc_election_t *leader = sim->nodes [top].el;
+    if (zc_election_role (leader) != ZC_ROLE_LEADER || !zc_election_serving (leader, sim->now))
+        return 0;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        if (!sim_running (sim, id))
+            continue;
+        zc_election_t *el = sim->nodes [id].el;
+        if (zc_election_leader (el) != top || zc_election_epoch (el) != zc_election_epoch (leader))
+            return 0;
+    }
+    return top;
+}
+
+//  ==========================================================================
+//  Executing actions, delivering frames, ticking nodes
+
+static void
+s_execute (sim_t *sim, node_t *node)
+{
+    zc_actions_t *actions = &sim->actions;
+    for (size_t i = 0; i < actions->count; i++) {
+        zc_action_t *action = &actions->items [i];
+        switch (action->kind) {
+            case ZC_ACT_SEND:
+                s_transmit (sim, node->id, action->to, PK_PEER, &action->msg);
+                break;
+            case ZC_ACT_PING:
+                s_transmit (sim, node->id, action->to, PK_PING, &action->msg);
+                break;
+            case ZC_ACT_PERSIST:
+                s_check_persist (sim, node, action->state);
+                break;
+            case ZC_ACT_LOG:
+                sim_trace (sim, "%s", action->text);
+                break;
+            case ZC_ACT_ROLE:
+                sim_trace (sim, "SIM node %u: role %s, leader %u, epoch %llu, %s", node->id,
+                           zc_role_name (zc_election_role (node->el)),
+                           zc_election_leader (node->el),
+                           (unsigned long long) zc_election_epoch (node->el),
+                           zc_election_serving (node->el, sim->now) ? "serving" : "not serving");
+                break;
+        }
+    }
+    zc_actions_clear (actions);
+}
+
+static void
+s_deliver (sim_t *sim, const packet_t *packet)
+{
+    node_t *node = sim_node (sim, packet->to);
+    if (!node->el)
+        return;                 //  crashed: the frame is lost
+    if (node->frozen) {
+        //  SIGSTOP: the kernel keeps the frame until the process runs again
+        if (node->backlog_count == node->backlog_cap) {
+            node->backlog_cap = node->backlog_cap ? node->backlog_cap * 2 : 64;
+            node->backlog = realloc (node->backlog, node->backlog_cap * sizeof (packet_t));
+            if (!node->backlog)
+                abort ();
+        }
+        node->backlog [node->backlog_count++] = *packet;
+        return;
+    }
+    if (packet->kind == PK_DOWN) {
+        //  The node's monitor fires only for the connection to its leader
+        if (zc_election_leader (node->el) == packet->from) {
+            sim_trace (sim, "SIM node %u: connection to node %u closed", node->id, packet->from);
+            zc_election_leader_down (node->el, sim->now, &sim->actions);
+            s_execute (sim, node);
+        }
+        return;
+    }
+    zc_msg_t msg;
+    const char *error = NULL;
+    if (zc_msg_decode (&msg, packet->frame, packet->size, &error) != 0) {
+        sim_fail (sim, "frame from node %u to node %u does not decode: %s",
+                  packet->from, packet->to, error ? error : "?");
+        return;
+    }
+    if (packet->kind == PK_PING) {
+        zc_msg_t pong;
+        zc_election_ping (node->el, &msg, sim->now, &pong);
+        s_transmit (sim, node->id, packet->from, PK_PONG, &pong);
+    }
+    else {
+        zc_election_recv (node->el, &msg, sim->now, &sim->actions);
+        s_execute (sim, node);
+    }
+}
+
+static uint64_t
+s_next_event (sim_t *sim)
+{
+    uint64_t next = UINT64_MAX;
+    if (sim->net.count)
+        next = sim->net.items [0].at;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        node_t *node = &sim->nodes [id];
+        if (!node->el)
+            continue;
+        uint64_t at = node->frozen ? node->thaw_at : zc_election_deadline (node->el);
+        if (at < next)
+            next = at;
+    }
+    if (sim->sample_ms) {
+        uint64_t sample = (sim->now / sim->sample_ms + 1) * sim->sample_ms;
+        if (sample < next)
+            next = sample;
+    }
+    return next;
+}
+
+static void sim_thaw (sim_t *sim, uint32_t id);
+
+//  One instant: wake frozen nodes, deliver what is due, tick what is due
+static void
+s_step (sim_t *sim)
+{
+    for (uint32_t id = 1; id <= sim->n; id++)
+        if (sim->nodes [id].el && sim->nodes [id].frozen && sim->nodes [id].thaw_at <= sim->now)
+            sim_thaw (sim, id);
+
+    while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
+        packet_t packet;
+        heap_pop (&sim->net, &packet);
+        s_deliver (sim, &packet);
+    }
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        node_t *node = &sim->nodes [id];
+        if (!node->el || node->frozen || zc_election_deadline (node->el) > sim->now)
+            continue;
+        zc_election_tick (node->el, sim->now, &sim->actions);
+        s_execute (sim, node);
+        //  I6: a tick must move the deadline past now (or the loop spins)
+        if (zc_election_deadline (node->el) <= sim->now) {
+            if (++node->spin > 100)
+                sim_fail (sim, "I6: livelock: node %u's deadline stays at %llu after %u ticks",
+                          id, (unsigned long long) zc_election_deadline (node->el), node->spin);
+        }
+        else
+            node->spin = 0;
+    }
+    s_check_serving (sim);
+}
+
+//  The engine: run every event up to and including `until`.  After each
+//  step, `observe` (if any) looks at the cluster; when it returns true the
+//  run stops there.  Returns whether it stopped that way.
+typedef bool (observe_fn) (sim_t *sim, void *arg);
+
+static bool
+s_run (sim_t *sim, uint64_t until, observe_fn *observe, void *arg)
+{
+    if (observe && observe (sim, arg))
+        return true;
+    while (!sim->failed) {
+        uint64_t next = s_next_event (sim);
+        if (next > until)
+            break;
+        if (next > sim->now)
+            sim->now = next;
+        s_step (sim);
+        if (++sim->steps > sim->step_limit)
+            sim_fail (sim, "I6: livelock: more than %llu steps",
+                      (unsigned long long) sim->step_limit);
+        if (observe && observe (sim, arg))
+            return true;
+    }
+    if (!sim->failed && until > sim->now) {
+        sim->now = until;
+        s_check_serving (sim);
+        if (observe && observe (sim, arg))
+            return true;
+    }
+    return false;
+}
+
+static void
+sim_run_until (sim_t *sim, uint64_t until)
+{
+    s_run (sim, until, NULL, NULL);
+}
+
+static void
+sim_run_for (sim_t *sim, uint64_t ms)
+{
+    s_run (sim, sim->now + ms, NULL, NULL);
+}
+
+//  Run until pred holds, at most `timeout` ms: returns whether it held
+static bool
+sim_run_until_pred (sim_t *sim, observe_fn *pred, void *arg, uint64_t timeout)
+{
+    return s_run (sim, sim->now + timeout, pred, arg) && !sim->failed;
+}
+
+//  ==========================================================================
+//  Faults
+
+//  Boot a node (fresh, or from what it persisted before it crashed)
+static void
+sim_start (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    if (node->el)
+        return;
+    node->incarnation++;
+    node->cfg.seed = sim->seed * 1000003ull + id * 101ull + node->incarnation;
+    node->frozen = false;
+    node->spin = 0;
+    zc_election_state_t disk = node->has_disk ? node->disk : (zc_election_state_t) { 0, 0 };
+    node->el = zc_election_new (&node->cfg, &disk, sim->now);
+    if (!node->el)
+        abort ();
+    sim_trace (sim, "FAULT node %u starts (incarnation %u, disk epoch %llu leader %u)", id,
+               node->incarnation, (unsigned long long) disk.epoch, disk.leader);
+}
+
+//  kill -9: sockets close, so every node following it sees leader_down
+//  soon (unless that link is cut: no RST crosses a partition)
+static void
+sim_crash (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    if (!node->el)
+        return;
+    sim_trace (sim, "FAULT node %u crashes%s", id, node->frozen ? " (while frozen)" : "");
+    zc_election_destroy (&node->el);
+    node->frozen = false;
+    node->backlog_count = 0;
+    if (!sim->leader_down)
+        return;
+    for (uint32_t other = 1; other <= sim->n; other++) {
+        node_t *peer = &sim->nodes [other];
+        if (other == id || !peer->el || sim->cut [id][other]
+        ||  zc_election_leader (peer->el) != id)
+            continue;
+        packet_t packet = { .from = id, .to = other, .kind = PK_DOWN,
+                            .at = sim->now + prng_range (&sim->rng, 1, 20),
+                            .seq = sim->next_seq++ };
+        heap_push (&sim->net, &packet);
+    }
+}
+
+//  SIGSTOP for `ms`: links stay open, nothing runs, frames wait
+static void
+sim_freeze (sim_t *sim, uint32_t id, uint64_t ms)
+{
+    node_t *node = sim_node (sim, id);
+    if (!node->el || node->frozen)
+        return;
+    sim_trace (sim, "FAULT node %u freezes for %llu ms", id, (unsigned long long) ms);
+    node->frozen = true;
+    node->frozen_at = sim->now;
+    node->thaw_at = sim->now + ms;
+}
+
+//  SIGCONT: I5 (a single node with quorum 1 is its own lease: nobody else
+//  could have taken over), then the frames that waited are delivered first,
+//  in order
+static void
+sim_thaw (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    if (!node->el || !node->frozen)
+        return;
+    node->frozen = false;
+    sim_trace (sim, "FAULT node %u wakes (%zu frames waiting)", id, node->backlog_count);
+    if (sim->quorum > 1 && sim->now - node->frozen_at > T_LEASE
+    &&  zc_election_serving (node->el, sim->now))
+        sim_fail (sim, "I5: node %u wakes after %llu ms frozen and still serves", id,
+                  (unsigned long long) (sim->now - node->frozen_at));
+    for (size_t i = 0; i < node->backlog_count; i++) {
+        packet_t packet = node->backlog [i];
+        packet.at = sim->now;
+        packet.seq = sim->next_seq++;
+        heap_push (&sim->net, &packet);
+    }
+    node->backlog_count = 0;
+}
+
+//  Lose everything between the two groups (bit i of `mask`: node i in A)
+static void
+sim_split (sim_t *sim, uint32_t mask)
+{
+    sim_trace (sim, "FAULT partition: mask %#x against the rest", mask);
+    for (uint32_t a = 1; a <= sim->n; a++)
+        for (uint32_t b = 1; b <= sim->n; b++)
+            if (((mask >> a) & 1) != ((mask >> b) & 1))
+                sim->cut [a][b] = true;
+}
+
+static void
+sim_cut (sim_t *sim, uint32_t from, uint32_t to)
+{
+    sim_trace (sim, "FAULT link %u -> %u cut", from, to);
+    sim->cut [from][to] = true;
+}
+
+static void
+sim_heal (sim_t *sim)
+{
+    sim_trace (sim, "FAULT network healed");
+    memset (sim->cut, 0, sizeof sim->cut);
+}
+
+//  The node that believes it leads in the highest epoch (0: none)
+static uint32_t
+sim_leader (sim_t *sim)
+{
+    uint32_t best = 0;
+    uint64_t best_epoch = 0;
+    for (uint32_t id = 1; id <= sim->n; id++) {
+        zc_election_t *el = sim->nodes [id].el;
+        if (el && zc_election_role (el) == ZC_ROLE_LEADER
+        &&  (!best || zc_election_epoch (el) >= best_epoch)) {
+            best = id;
+            best_epoch = zc_election_epoch (el);
+        }
+    }
+    return best;
+}
+
+static void
+sim_dump (sim_t *sim, const char *what)
+{
+    fprintf (stderr, "---- %s: seed %llu, %zu nodes, quorum %u\n", what,
+             (unsigned long long) sim->seed, sim->n, sim->quorum);
+    if (sim->failed)
+        fprintf (stderr, "---- violation %s\n", sim->failure);
+    fprintf (stderr, "---- trace\n%s---- end of trace\n",
+             sim->trace.data ? sim->trace.data : "(empty)\n");
+}
+
+static void
+s_describe (sim_t *sim, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf [0] = 0;
+    for (uint32_t id = 1; id <= sim->n && used < cap; id++) {
+        node_t *node = &sim->nodes [id];
+        int n;
+        if (!node->el)
+            n = snprintf (buf + used, cap - used, "%s%u: down", id > 1 ? "; " : "", id);
+        else
+            n = snprintf (buf + used, cap - used, "%s%u: %s%s leader %u epoch %llu%s",
+                          id > 1 ? "; " : "", id, node->frozen ? "frozen " : "",
+                          zc_role_name (zc_election_role (node->el)),
+                          zc_election_leader (node->el),
+                          (unsigned long long) zc_election_epoch (node->el),
+                          zc_election_serving (node->el, sim->now) ? " serving" : "");
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+}
+
+//  ==========================================================================
+//  Random schedules: CHAOS_MS of faults drawn from the seed, then QUIET_MS
+//  with every link healed and no loss, at the end of which I7 must hold.
+
+typedef enum {
+    F_START,        //  node (0: a crashed node, picked by arg)
+    F_CRASH,        //  node (0: the current leader)
+    F_FREEZE,       //  node (0: the current leader) for ms
+    F_SPLIT,        //  two groups: arg is the mask of one
+    F_ISOLATE,      //  node (0: the current leader) against everyone
+    F_CUT,          //  one way: node (0: the leader) → arg
+    F_HEAL,
+    F_NET           //  loss arg (basis points), slow frames ms (basis points)
+} fault_kind_t;
+
+typedef struct {
+    uint64_t at;
+    fault_kind_t kind;
+    uint32_t node;
+    uint32_t arg;
+    uint64_t ms;
+} fault_t;
+
+typedef enum { END_ALL_UP, END_MAJORITY_UP, END_MINORITY_UP } ending_t;
+
+typedef struct {
+    uint64_t seed;
+    size_t n;
+    uint32_t quorum;
+    bool leader_down;
+    uint32_t drop_bp, slow_bp, dup_bp;
+    fault_t faults [SIM_MAX_FAULTS];
+    size_t fault_count;
+    ending_t ending;
+    uint32_t down_mask;                 //  nodes left down in the quiet period
+} plan_t;
+
+static void
+s_plan_add (plan_t *plan, uint64_t at, fault_kind_t kind, uint32_t node, uint32_t arg,
+            uint64_t ms)
+{
+    assert (plan->fault_count < SIM_MAX_FAULTS);
+    plan->faults [plan->fault_count++] = (fault_t) { at, kind, node, arg, ms };
+}
+
+static void
+s_make_plan (plan_t *plan, uint64_t seed, size_t n)
+{
+    static const uint32_t drops [] = { 0, 0, 100, 500, 2000 };
+    static const uint32_t slows [] = { 0, 100, 500 };
+    memset (plan, 0, sizeof *plan);
+    prng_t rng = { seed * 0x2545F4914F6CDD1Dull ^ (uint64_t) n };
+    plan->seed = seed;
+    plan->n = n;
+    plan->quorum = (uint32_t) n / 2 + 1;
+    plan->leader_down = prng_chance (&rng, 8500);
+    plan->drop_bp = drops [prng_range (&rng, 0, 4)];
+    plan->slow_bp = slows [prng_range (&rng, 0, 2)];
+    plan->dup_bp = prng_chance (&rng, 3000) ? 100 : 0;
+
+    for (uint32_t id = 1; id <= n; id++)
+        s_plan_add (plan, prng_range (&rng, 0, 1000), F_START, id, 0, 0);
+    uint64_t at = 500;
+    while (plan->fault_count < SIM_MAX_FAULTS - 2) {
+        at += prng_range (&rng, 100, 1500);
+        if (at >= CHAOS_MS)
+            break;
+        uint32_t node = prng_chance (&rng, 5000) ? 0 : (uint32_t) prng_range (&rng, 1, n);
+        uint32_t other = (uint32_t) prng_range (&rng, 1, n);
+        uint64_t roll = prng_range (&rng, 0, 99);
+        uint64_t span = prng_range (&rng, 200, 5000);
+        if (roll < 25)
+            s_plan_add (plan, at, F_CRASH, node, 0, 0);
+        else
+        if (roll < 45)
+            s_plan_add (plan, at, F_START, node, (uint32_t) prng_next (&rng), 0);
+        else
+        if (roll < 57)
+            s_plan_add (plan, at, F_FREEZE, node, 0, prng_range (&rng, 100, 3000));
+        else
+        if (roll < 80 && n > 1) {
+            if (roll < 65) {
+                uint32_t mask = (uint32_t) prng_range (&rng, 1, (1u << n) - 2) << 1;
+                s_plan_add (plan, at, F_SPLIT, 0, mask, 0);
+            }
+            else
+            if (roll < 73)
+                s_plan_add (plan, at, F_ISOLATE, node, 0, 0);
+            else
+                s_plan_add (plan, at, F_CUT, node, other, 0);
+            if (at + span < CHAOS_MS)       //  else the quiet period heals
+                s_plan_add (plan, at + span, F_HEAL, 0, 0, 0);
+        }
+        else
+        if (roll < 85)
+            s_plan_add (plan, at, F_HEAL, 0, 0, 0);
+        else
+            s_plan_add (plan, at, F_NET, 0, drops [prng_range (&rng, 0, 4)],
+                        slows [prng_range (&rng, 0, 2)]);
+    }
+    //  Stable insertion sort by time (heals may land after later faults)
+    for (size_t i = 1; i < plan->fault_count; i++) {
+        fault_t fault = plan->faults [i];
+        size_t j = i;
+        while (j > 0 && plan->faults [j - 1].at > fault.at) {
+            plan->faults [j] = plan->faults [j - 1];
+            j--;
+        }
+        plan->faults [j] = fault;
+    }
+    //  The quiet period: which nodes stay down
+    uint64_t roll = prng_range (&rng, 0, 99);
+    size_t down = 0;
+    plan->ending = END_ALL_UP;
+    if (roll >= 65 && roll < 90 && n > plan->quorum) {
+        plan->ending = END_MAJORITY_UP;
+        down = prng_range (&rng, 0, n - plan->quorum);
+    }
+    else
+    if (roll >= 90 && n > 1) {
+        plan->ending = END_MINORITY_UP;
+        down = prng_range (&rng, n - plan->quorum + 1, n - 1);
+    }
+    uint32_t ids [SIM_MAX_NODES];
+    for (uint32_t i = 0; i < n; i++)
+        ids [i] = i + 1;
+    for (size_t i = 0; i < down; i++) {
+        size_t j = i + prng_range (&rng, 0, n - 1 - i);
+        uint32_t swap = ids [i];
+        ids [i] = ids [j];
+        ids [j] = swap;
+        plan->down_mask |= 1u << ids [i];
+    }
+}
+
+static void
+s_fault_str (const fault_t *fault, char *buf, size_t cap)
+{
+    char who [24];
+    if (fault->node)
+        snprintf (who, sizeof who, "node %u", fault->node);
+    else
+        snprintf (who, sizeof who, "the leader");
+    switch (fault->kind) {
+        case F_START:
+            if (fault->node)
+                snprintf (buf, cap, "start node %u", fault->node);
+            else
+                snprintf (buf, cap, "restart a crashed node (pick %u)", fault->arg);
+            break;
+        case F_CRASH:   snprintf (buf, cap, "crash %s", who); break;
+        case F_FREEZE:  snprintf (buf, cap, "freeze %s for %llu ms", who,
+                                  (unsigned long long) fault->ms); break;
+        case F_SPLIT:   snprintf (buf, cap, "partition mask %#x", fault->arg); break;
+        case F_ISOLATE: snprintf (buf, cap, "isolate %s", who); break;
+        case F_CUT:     snprintf (buf, cap, "cut %s -> node %u", who, fault->arg); break;
+        case F_HEAL:    snprintf (buf, cap, "heal the network"); break;
+        case F_NET:     snprintf (buf, cap, "loss %u bp, slow frames %llu bp", fault->arg,
+                                  (unsigned long long) fault->ms); break;
+    }
+}
+
+static void
+s_print_plan (const plan_t *plan)
+{
+    fprintf (stderr, "---- schedule: seed %llu, %zu nodes, quorum %u, leader_down %s, "
+             "loss %u bp, slow %u bp, duplicates %u bp\n",
+             (unsigned long long) plan->seed, plan->n, plan->quorum,
+             plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp);
+    for (size_t i = 0; i < plan->fault_count; i++) {
+        char text [96];
+        s_fault_str (&plan->faults [i], text, sizeof text);
+        fprintf (stderr, "  %6llu  %s\n", (unsigned long long) plan->faults [i].at, text);
+    }
+    fprintf (stderr, "  %6u  quiet: heal, no loss, thaw; nodes down: mask %#x (%s)\n",
+             CHAOS_MS, plan->down_mask,
+             plan->ending == END_ALL_UP ? "all up"
+           : plan->ending == END_MAJORITY_UP ? "a quorum up" : "fewer than a quorum up");
+}
+
+static uint32_t
+s_target (sim_t *sim, uint32_t node)
+{
+    return node ? node : sim_leader (sim);
+}
+
+static void
+s_apply (sim_t *sim, const fault_t *fault)
+{
+    if (sim->tracing) {
+        char text [96];
+        s_fault_str (fault, text, sizeof text);
+        sim_trace (sim, "SCHEDULE %s", text);
+    }
+    uint32_t id = s_target (sim, fault->node);
+    switch (fault->kind) {
+        case F_START:
+            if (fault->node)
+                sim_start (sim, fault->node);
+            else {
+                uint32_t crashed [SIM_MAX_NODES];
+                size_t count = 0;
+                for (uint32_t i = 1; i <= sim->n; i++)
+                    if (!sim_up (sim, i))
+                        crashed [count++] = i;
+                if (count)
+                    sim_start (sim, crashed [fault->arg % count]);
+            }
+            break;
+        case F_CRASH:
+            if (id)
+                sim_crash (sim, id);
+            break;
+        case F_FREEZE:
+            if (id)
+                sim_freeze (sim, id, fault->ms);
+            break;
+        case F_SPLIT:
+            sim_split (sim, fault->arg);
+            break;
+        case F_ISOLATE:
+            if (id)
+                sim_split (sim, 1u << id);
+            break;
+        case F_CUT:
+            if (id && id != fault->arg)
+                sim_cut (sim, id, fault->arg);
+            break;
+        case F_HEAL:
+            sim_heal (sim);
+            break;
+        case F_NET:
+            sim->drop_bp = fault->arg;
+            sim->slow_bp = (uint32_t) fault->ms;
+            break;
+    }
+}
+
+typedef struct {
+    uint64_t since;             //  I7 has held since (UINT64_MAX: it does not)
+} converge_t;
+
+static bool
+s_observe_converge (sim_t *sim, void *arg)
+{
+    converge_t *converge = arg;
+    if (!sim_converged (sim))
+        converge->since = UINT64_MAX;
+    else
+    if (converge->since == UINT64_MAX)
+        converge->since = sim->now;
+    return false;
+}
+
+typedef struct {
+    size_t runs;
+    uint64_t converge_total, converge_max, converge_max_seed;
+    uint64_t max_epoch, max_gap_quiet;
+    uint64_t max_stale;
+    size_t runs_with_overlap;
+} stats_t;
+
+//  One random schedule.  Returns true if every invariant held.
+static bool
+s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
+{
+    plan_t plan;
+    s_make_plan (&plan, seed, n);
+    sim_t *sim = sim_new (n, plan.quorum, seed);
+    sim->tracing = tracing;
+    sim->leader_down = plan.leader_down;
+    sim->drop_bp = plan.drop_bp;
+    sim->slow_bp = plan.slow_bp;
+    sim->dup_bp = plan.dup_bp;
+
+    for (size_t i = 0; i < plan.fault_count && !sim->failed; i++) {
+        sim_run_until (sim, plan.faults [i].at);
+        s_apply (sim, &plan.faults [i]);
+    }
+    sim_run_until (sim, CHAOS_MS);
+
+    //  Quiet: heal, no loss, wake everyone, boot or crash to the ending
+    sim_trace (sim, "QUIET");
+    sim_heal (sim);
+    sim->drop_bp = sim->slow_bp = sim->dup_bp = 0;
+    for (uint32_t id = 1; id <= n; id++) {
+        sim_thaw (sim, id);
+        if (plan.down_mask & (1u << id))
+            sim_crash (sim, id);
+        else
+            sim_start (sim, id);
+    }
+    uint64_t quiet_start = sim->now;
+    converge_t converge = { UINT64_MAX };
+    s_run (sim, quiet_start + QUIET_MS, s_observe_converge, &converge);
+    if (!sim->failed) {
+        char state [512];
+        s_describe (sim, state, sizeof state);
+        if (converge.since == UINT64_MAX)
+            sim_fail (sim, "I7: not converged after %u ms quiet: %s", QUIET_MS, state);
+        else
+        if (converge.since - quiet_start > CONVERGE_MAX_MS)
+            sim_fail (sim, "I7: converged only %llu ms into the quiet period: %s",
+                      (unsigned long long) (converge.since - quiet_start), state);
+    }
+    bool ok = !sim->failed;
+    if (ok && stats) {
+        uint64_t took = converge.since - quiet_start;
+        stats->runs++;
+        stats->converge_total += took;
+        if (took > stats->converge_max) {
+            stats->converge_max = took;
+            stats->converge_max_seed = seed;
+        }
+        if (sim->max_served > stats->max_epoch)
+            stats->max_epoch = sim->max_served;
+        if (sim->max_stale > stats->max_stale)
+            stats->max_stale = sim->max_stale;
+        if (sim->overlap_steps)
+            stats->runs_with_overlap++;
+    }
+    if (tracing) {
+        s_print_plan (&plan);
+        sim_dump (sim, ok ? "replay (passed)" : "replay (FAILED)");
+        if (ok)
+            fprintf (stderr, "---- converged %llu ms into the quiet period\n",
+                     (unsigned long long) (converge.since - quiet_start));
+    }
+    sim_destroy (&sim);
+    return ok;
+}
+
+static void
+s_random_batch (uint64_t first_seed, size_t runs, size_t n, stats_t *stats)
+{
+    for (size_t i = 0; i < runs; i++) {
+        uint64_t seed = first_seed + i;
+        if (s_random_run (seed, n, false, stats))
+            s_passed++;
+        else {
+            s_failed++;
+            fprintf (stderr, "FAIL random schedule: seed %llu, %zu nodes "
+                     "(replay: test_election %llu %zu)\n", (unsigned long long) seed, n,
+                     (unsigned long long) seed, n);
+            s_random_run (seed, n, true, NULL);
+            if (s_failed >= 3) {
+                fprintf (stderr, "(stopping random schedules after 3 failures)\n");
+                return;
+            }
+        }
+    }
+}
+
+//  ==========================================================================
+//  Fixed schedules: named scenarios with concrete expected outcomes
+
+#define CHECK(cond, ...) do { \
+    if (cond) s_passed++; \
+    else { \
+        s_failed++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fputc ('\n', stderr); \
+    } \
+} while (0)
+
+static sim_t *
+s_fixed_new (size_t n, uint32_t quorum, uint64_t seed)
+{
+    sim_t *sim = sim_new (n, quorum, seed);
+    sim->tracing = true;
+    sim->sample_ms = 10;        //  observe at least every 10 ms
+    return sim;
+}
+
+static void
+s_fixed_end (sim_t **sim_p, const char *name, int failed_before)
+{
+    sim_t *sim = *sim_p;
+    CHECK (!sim->failed, "%s: invariant violated %s", name, sim->failure);
+    if (s_failed > failed_before)
+        sim_dump (sim, name);
+    sim_destroy (sim_p);
+}
+
+static void
+sim_start_all (sim_t *sim)
+{
+    for (uint32_t id = 1; id <= sim->n; id++)
+        sim_start (sim, id);
+}
+
+static zc_election_t *
+s_el (sim_t *sim, uint32_t id)
+{
+    return sim->nodes [id].el;
+}
+
+static bool
+p_converged_to (sim_t *sim, void *arg)
+{
+    return sim_converged (sim) == *(uint32_t *) arg;
+}
+
+typedef struct {
+    uint32_t node, leader;
+} follow_t;
+
+//  `node` is a backup that follows `leader` in the leader's epoch
+static bool
+s_follows (sim_t *sim, uint32_t node, uint32_t leader)
+{
+    return sim_running (sim, node) && sim_running (sim, leader)
+        && zc_election_role (s_el (sim, node)) == ZC_ROLE_BACKUP
+        && zc_election_leader (s_el (sim, node)) == leader
+        && zc_election_epoch (s_el (sim, node)) == zc_election_epoch (s_el (sim, leader));
+}
+
+static bool
+p_follows (sim_t *sim, void *arg)
+{
+    follow_t *follow = arg;
+    return s_follows (sim, follow->node, follow->leader);
+}
+
+//  `leader` serves and every other running node follows it
+static bool
+p_serves_and_led (sim_t *sim, void *arg)
+{
+    uint32_t leader = *(uint32_t *) arg;
+    if (!sim_node_serving (sim, leader))
+        return false;
+    for (uint32_t id = 1; id <= sim->n; id++)
+        if (id != leader && sim_running (sim, id) && !s_follows (sim, id, leader))
+            return false;
+    return true;
+}
+
+//  1. The seed's scenario: 3 leads; crash 3 → 2 leads, 1 follows 2; 3
+//  comes back → backup first, leader again by hand-over after hold-down.
+static void
+test_walkthrough (bool leader_down)
+{
+    const char *name = leader_down ? "walk-through (leader_down)"
+                                   : "walk-through (missed heartbeats only)";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, leader_down ? 101 : 102);
+    sim->leader_down = leader_down;
+    uint32_t one = 1, two = 2, three = 3;
+
+    sim_start_all (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000),
+           "%s: node 3 leads after boot", name);
+    uint64_t booted = sim->now;
+    sim_run_for (sim, 1000);
+    CHECK (sim_converged (sim) == 3, "%s: node 3 still leads", name);
+
+    uint64_t crashed = sim->now;
+    sim_crash (sim, 3);
+    CHECK (sim_run_until_pred (sim, p_serves_and_led, &two, 1000),
+           "%s: node 2 leads and node 1 follows within 1 s of the crash", name);
+    uint64_t failover = sim->now - crashed;
+    uint64_t epoch2 = zc_election_epoch (s_el (sim, 2));
+    sim_run_for (sim, 1000);
+    CHECK (p_serves_and_led (sim, &two) && zc_election_epoch (s_el (sim, 2)) == epoch2,
+           "%s: node 2 keeps leading, same epoch", name);
+
+    sim_start (sim, 3);
+    follow_t joined = { 3, 2 };
+    CHECK (sim_run_until_pred (sim, p_follows, &joined, 1000),
+           "%s: node 3 joins as a backup of node 2", name);
+    uint64_t join_at = sim->now;
+    CHECK (zc_election_epoch (s_el (sim, 2)) == epoch2 && sim_node_serving (sim, 2),
+           "%s: node 3 joining costs no election", name);
+    sim->last_serving_at = sim->now;
+    sim->max_gap = 0;
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 5000),
+           "%s: node 3 leads again", name);
+    uint64_t back_after = sim->now - join_at;
+    CHECK (back_after >= T_HOLDDOWN, "%s: hand-over waited for the hold-down (%llu ms)",
+           name, (unsigned long long) back_after);
+    CHECK (zc_election_epoch (s_el (sim, 3)) > epoch2, "%s: in a new epoch", name);
+    CHECK (sim->max_gap < 1000, "%s: hand-over left no serving node for %llu ms", name,
+           (unsigned long long) sim->max_gap);
+    uint64_t gap = sim->max_gap;
+    sim_run_for (sim, 2000);
+    CHECK (sim_converged (sim) == 3 && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
+           "%s: all follow node 3", name);
+    printf ("  %s: boot %llu ms, failover %llu ms, fail-back %llu ms after joining, "
+            "hand-over gap %llu ms\n", name, (unsigned long long) booted,
+            (unsigned long long) failover, (unsigned long long) back_after,
+            (unsigned long long) gap);
+    (void) one;
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  2. A high node that reaches one peer only must not depose the leader
+static void
+test_high_node_one_peer (void)
+{
+    const char *name = "high node reaching one peer";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (5, 3, 201);
+    uint32_t four = 4, five = 5;
+    for (uint32_t id = 1; id <= 4; id++)
+        sim_start (sim, id);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &four, 3000), "%s: node 4 leads", name);
+    sim_run_for (sim, 500);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 4));
+
+    for (uint32_t id = 2; id <= 4; id++) {
+        sim_cut (sim, 5, id);
+        sim_cut (sim, id, 5);
+    }
+    sim->watch = 4;
+    sim_start (sim, 5);
+    sim_run_for (sim, 5000);
+    CHECK (!sim->watch_lost, "%s: node 4 stopped serving at %llu", name,
+           (unsigned long long) sim->watch_lost_at);
+    for (uint32_t id = 1; id <= 4; id++)
+        CHECK (zc_election_epoch (s_el (sim, id)) == epoch
+               && zc_election_leader (s_el (sim, id)) == 4,
+               "%s: node %u still at epoch %llu under node 4 (has %llu, leader %u)", name, id,
+               (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, id)),
+               zc_election_leader (s_el (sim, id)));
+    CHECK (sim->max_served == epoch, "%s: no other epoch was served (max %llu)", name,
+           (unsigned long long) sim->max_served);
+    CHECK (zc_election_role (s_el (sim, 5)) != ZC_ROLE_LEADER, "%s: node 5 does not lead", name);
+
+    //  Once healed, the high node takes over by hand-over
+    sim->watch = 0;
+    sim_heal (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000),
+           "%s: after healing, node 5 leads", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  3. A backup restart costs no election
+static void
+test_backup_restart (void)
+{
+    const char *name = "backup restart";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 301);
+    uint32_t three = 3;
+    sim_start_all (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    sim_run_for (sim, 500);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 3));
+    sim->watch = 3;
+    for (uint32_t id = 1; id <= 2; id++) {
+        sim_crash (sim, id);
+        sim_run_for (sim, 200);
+        sim_start (sim, id);
+        follow_t back = { id, 3 };
+        CHECK (sim_run_until_pred (sim, p_follows, &back, 1000),
+               "%s: node %u follows node 3 again", name, id);
+        sim_run_for (sim, 1000);
+    }
+    CHECK (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
+           (unsigned long long) sim->watch_lost_at);
+    for (uint32_t id = 1; id <= 3; id++)
+        CHECK (zc_election_epoch (s_el (sim, id)) == epoch, "%s: node %u still at epoch %llu",
+               name, id, (unsigned long long) epoch);
+    CHECK (sim_converged (sim) == 3, "%s: all follow node 3", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  4. A frozen leader: a new leader takes over; on waking, the old one
+//  serves at no instant (its lease is stale) and learns the new epoch.
+static void
+test_frozen_leader (void)
+{
+    const char *name = "frozen leader";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 401);
+    uint32_t two = 2, three = 3;
+    sim_start_all (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    sim_run_for (sim, 500);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 3));
+
+    sim_freeze (sim, 3, 2000);
+    uint64_t thaw_at = sim->nodes [3].thaw_at;
+    CHECK (sim_run_until_pred (sim, p_serves_and_led, &two, 1500),
+           "%s: node 2 takes over while node 3 is frozen", name);
+    CHECK (zc_election_epoch (s_el (sim, 2)) > epoch, "%s: in a higher epoch", name);
+    uint64_t new_epoch = zc_election_epoch (s_el (sim, 2));
+
+    //  Wake node 3 by hand, then hand it its frames one at a time
+    sim_run_until (sim, thaw_at - 1);
+    CHECK (sim->nodes [3].frozen, "%s: node 3 is still frozen", name);
+    sim->now = thaw_at;
+    zc_election_t *el3 = s_el (sim, 3);
+    CHECK (zc_election_role (el3) == ZC_ROLE_LEADER && zc_election_epoch (el3) == epoch,
+           "%s: node 3 wakes believing it leads epoch %llu", name, (unsigned long long) epoch);
+    size_t waiting = sim->nodes [3].backlog_count;
+    sim_thaw (sim, 3);
+    CHECK (!zc_election_serving (el3, sim->now), "%s: node 3 serves right after waking", name);
+    size_t delivered = 0, stale_serving = 0;
+    while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
+        packet_t packet;
+        heap_pop (&sim->net, &packet);
+        s_deliver (sim, &packet);
+        s_check_serving (sim);
+        delivered++;
+        if (zc_election_epoch (el3) == epoch && zc_election_serving (el3, sim->now))
+            stale_serving++;
+    }
+    CHECK (waiting > 0 && delivered >= waiting, "%s: %zu frames waited for node 3", name,
+           waiting);
+    CHECK (stale_serving == 0, "%s: node 3 served epoch %llu after waking", name,
+           (unsigned long long) epoch);
+    CHECK (!zc_election_serving (el3, sim->now), "%s: node 3 serves after its backlog", name);
+    CHECK (zc_election_epoch (el3) == new_epoch && zc_election_leader (el3) == 2,
+           "%s: node 3 learned epoch %llu from its backlog (has %llu, leader %u)", name,
+           (unsigned long long) new_epoch, (unsigned long long) zc_election_epoch (el3),
+           zc_election_leader (el3));
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 5000),
+           "%s: node 3 leads again by hand-over", name);
+    CHECK (zc_election_epoch (s_el (sim, 3)) > new_epoch, "%s: in a newer epoch", name);
+    s_fixed_end (&sim, name, failed_before);
+
+    //  A freeze shorter than failure detection costs no election
+    name = "short freeze";
+    failed_before = s_failed;
+    sim = s_fixed_new (3, 2, 402);
+    sim_start_all (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    sim_run_for (sim, 500);
+    epoch = zc_election_epoch (s_el (sim, 3));
+    sim_freeze (sim, 3, 150);
+    sim_run_for (sim, 2000);
+    CHECK (sim_converged (sim) == 3 && zc_election_epoch (s_el (sim, 3)) == epoch,
+           "%s: node 3 still leads epoch %llu", name, (unsigned long long) epoch);
+    CHECK (sim->max_served == epoch, "%s: no other epoch served", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  5. A node with a different membership hash is refused both ways
+typedef struct {
+    uint32_t odd;               //  the node with the foreign hash
+    bool bad;
+    uint64_t bad_at;
+} mh_watch_t;
+
+static bool
+s_observe_mh (sim_t *sim, void *arg)
+{
+    mh_watch_t *watch = arg;
+    for (uint32_t id = 1; id <= sim->n && !watch->bad; id++) {
+        if (!sim_up (sim, id))
+            continue;
+        zc_election_t *el = s_el (sim, id);
+        bool bad = id == watch->odd
+                 ? zc_election_role (el) == ZC_ROLE_LEADER || zc_election_leader (el) != 0
+                 : zc_election_leader (el) == watch->odd;
+        if (bad) {
+            watch->bad = true;
+            watch->bad_at = sim->now;
+        }
+    }
+    return false;
+}
+
+static void
+test_membership_mismatch (uint32_t odd)
+{
+    const char *name = odd == 3 ? "membership mismatch (highest node)"
+                                : "membership mismatch (lowest node)";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 500 + odd);
+    //  The odd node believes in a fourth member: another hash, another majority
+    zc_election_config_t *cfg = &sim->nodes [odd].cfg;
+    cfg->members [cfg->member_count++] = 4;
+    cfg->quorum = 3;
+    cfg->mh = s_default_mh (4, 3);
+    sim_start_all (sim);
+    mh_watch_t watch = { odd, false, 0 };
+    s_run (sim, 5000, s_observe_mh, &watch);
+    CHECK (!watch.bad, "%s: node %u led or was followed (at %llu)", name, odd,
+           (unsigned long long) watch.bad_at);
+    uint32_t leader = odd == 3 ? 2 : 3, backup = odd == 3 ? 1 : 2;
+    CHECK (sim_node_serving (sim, leader) && s_follows (sim, backup, leader),
+           "%s: node %u leads the matching nodes", name, leader);
+    CHECK (zc_election_leader (s_el (sim, odd)) == 0, "%s: node %u follows nobody", name, odd);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  6. Partition: the leader and one backup against a majority
+
+//  `leader` serves and the other nodes of the majority side {1,2,3} follow
+static bool
+p_serves_and_led_side (sim_t *sim, void *arg)
+{
+    uint32_t leader = *(uint32_t *) arg;
+    return sim_node_serving (sim, leader) && s_follows (sim, 1, leader)
+        && s_follows (sim, 2, leader);
+}
+
+static void
+test_partition (void)
+{
+    const char *name = "partition minority/majority";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (5, 3, 601);
+    uint32_t three = 3, five = 5;
+    sim_start_all (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 3000), "%s: node 5 leads", name);
+    sim_run_for (sim, 500);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 5));
+
+    sim_split (sim, 1u << 4 | 1u << 5);
+    uint64_t split_at = sim->now;
+    CHECK (sim_run_until_pred (sim, p_serves_and_led_side, &three, 3000),
+           "%s: {1,2,3} elect node 3", name);
+    CHECK (zc_election_epoch (s_el (sim, 3)) > epoch, "%s: in a higher epoch", name);
+    uint64_t took = sim->now - split_at;
+    sim_run_for (sim, 1000);
+    CHECK (!sim_node_serving (sim, 5) && !sim_node_serving (sim, 4),
+           "%s: the minority side serves nobody", name);
+    CHECK (sim_node_serving (sim, 3) && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
+           "%s: the majority side keeps node 3", name);
+
+    sim_heal (sim);
+    uint64_t healed = sim->now;
+    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000),
+           "%s: node 5 leads again after healing", name);
+    printf ("  %s: majority elected node 3 in %llu ms, node 5 back %llu ms after healing\n",
+            name, (unsigned long long) took, (unsigned long long) (sim->now - healed));
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  7. One node, quorum 1
+static void
+test_single_node (void)
+{
+    const char *name = "single node";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (1, 1, 701);
+    uint32_t one = 1;
+    sim_start (sim, 1);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: node 1 leads alone", name);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 1));
+    sim_run_for (sim, 1000);
+    CHECK (sim_converged (sim) == 1 && zc_election_epoch (s_el (sim, 1)) == epoch,
+           "%s: and keeps leading", name);
+    sim_crash (sim, 1);
+    sim_run_for (sim, 100);
+    sim_start (sim, 1);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: leads after a restart",
+           name);
+    CHECK (zc_election_epoch (s_el (sim, 1)) > epoch, "%s: in a higher epoch", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  ==========================================================================
+//  main
+
+static double
+s_seconds (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t
+s_env_size (const char *name, size_t fallback)
+{
+    const char *value = getenv (name);
+    return value && *value ? (size_t) strtoull (value, NULL, 10) : fallback;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc > 1) {
+        //  Replay one seed, with its full trace
+        uint64_t seed = strtoull (argv [1], NULL, 10);
+        size_t n = argc > 2 ? (size_t) strtoul (argv [2], NULL, 10) : 3;
+        if (n < 1 || n > SIM_MAX_NODES) {
+            fprintf (stderr, "usage: test_election [SEED [NODES 1..%d]]\n", SIM_MAX_NODES);
+            return 2;
+        }
+        bool ok = s_random_run (seed, n, true, NULL);
+        printf ("test_election: seed %llu with %zu nodes %s\n", (unsigned long long) seed, n,
+                ok ? "passed" : "FAILED");
+        return ok ? 0 : 1;
+    }
+    double start = s_seconds ();
+    test_walkthrough (true);
+    test_walkthrough (false);
+    test_high_node_one_peer ();
+    test_backup_restart ();
+    test_frozen_leader ();
+    test_membership_mismatch (3);
+    test_membership_mismatch (1);
+    test_partition ();
+    test_single_node ();
+    double fixed = s_seconds () - start;
+
+    size_t runs3 = s_env_size ("ZC_SIM_RUNS", 2000);
+    uint64_t first = s_env_size ("ZC_SIM_SEED", 1);
+    struct { size_t n, runs; } batches [] = { { 3, runs3 }, { 5, runs3 / 2 }, { 1, runs3 / 20 } };
+    for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
+        stats_t stats = { 0 };
+        double t0 = s_seconds ();
+        s_random_batch (first, batches [b].runs, batches [b].n, &stats);
+        double took = s_seconds () - t0;
+        printf ("  random, %zu nodes: %zu/%zu schedules of %u s in %.1f s; converged in "
+                "%llu ms on average, %llu ms at most (seed %llu); highest epoch %llu; "
+                "%zu runs had two epochs served at once (old one at most %llu ms late)\n",
+                batches [b].n, stats.runs, batches [b].runs, (CHAOS_MS + QUIET_MS) / 1000,
+                took, (unsigned long long) (stats.runs ? stats.converge_total / stats.runs : 0),
+                (unsigned long long) stats.converge_max,
+                (unsigned long long) stats.converge_max_seed,
+                (unsigned long long) stats.max_epoch, stats.runs_with_overlap,
+                (unsigned long long) stats.max_stale);
+    }
+    printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, s_seconds () - start);
+    printf ("test_election: %d passed, %d failed\n", s_passed, s_failed);
+    return s_failed ? 1 : 0;
+}

@@ -1,9 +1,10 @@
 /*  client.c — see client.h.
 
-    The sockets and the loop live here; the decisions live in pure
-    modules: follow (who leads), pending (what to resend), delivery (what
-    to show, what to fetch).  Handlers for what servers send are in
-    client_recv.c; this file owns the object, the timers and the sending.
+    The object, the public API, the wait loop, the sockets and the event
+    queue.  The decisions live in pure modules: follow (who leads), pending
+    (what to resend), delivery (what to show, what to fetch).  Leader
+    following, sending and timers are in client_lead.c; what servers send
+    is handled in client_recv.c.
 */
 #include "client_impl.h"
 
@@ -16,7 +17,7 @@
 //  Sockets
 
 static zsock_t *
-s_dealer_new (zc_client_t *self, s_server_t *server)
+s_dealer_new (zc_cl_server_t *server)
 {
     char endpoint [ZC_MAX_HOST + 32];
     if (zc_servers_endpoint (&server->addr, server->addr.port, endpoint, sizeof (endpoint)))
@@ -39,21 +40,21 @@ s_dealer_new (zc_client_t *self, s_server_t *server)
         zsock_destroy (&sock);
         return NULL;
     }
-    (void) self;
     return sock;
 }
 
 int
-s_dealer_reopen (zc_client_t *self, s_server_t *server)
+zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server)
 {
+    zc_cl_log (self, "reopening the DEALER to %s:%u", server->addr.host, server->addr.port);
     zsock_destroy (&server->dealer);
-    server->dealer = s_dealer_new (self, server);
+    server->dealer = s_dealer_new (server);
     server->hello_due = true;
     return server->dealer? 0: -1;
 }
 
 void
-s_sub_point (zc_client_t *self, s_server_t *server, uint16_t pub_port)
+zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port)
 {
     if (pub_port == server->pub_port)
         return;
@@ -66,12 +67,12 @@ s_sub_point (zc_client_t *self, s_server_t *server, uint16_t pub_port)
     &&  zsock_connect (self->sub, "%s", endpoint) == 0)
         server->pub_port = pub_port;
     else
-        s_log (self, "cannot connect SUB to %s", endpoint);
+        zc_cl_log (self, "cannot connect SUB to %s", endpoint);
 }
 
 //  Encodes msg and sends it without waiting; -1 if it cannot go now
 int
-s_send (zc_client_t *self, s_server_t *server, const zc_msg_t *msg)
+zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
 {
     size_t size = zc_msg_encode (msg, self->buf, sizeof (self->buf));
     if (!size || !server->dealer)
@@ -84,7 +85,7 @@ s_send (zc_client_t *self, s_server_t *server, const zc_msg_t *msg)
 //  Events
 
 void
-s_log (zc_client_t *self, const char *format, ...)
+zc_cl_log (zc_client_t *self, const char *format, ...)
 {
     if (!self->verbose)
         return;
@@ -98,7 +99,7 @@ s_log (zc_client_t *self, const char *format, ...)
 }
 
 void
-s_push (zc_client_t *self, s_item_t *item)
+zc_cl_push (zc_client_t *self, zc_cl_item_t *item)
 {
     if (zlist_append (self->events, item)) {
         zc_chat_destroy (&item->chat);
@@ -108,9 +109,9 @@ s_push (zc_client_t *self, s_item_t *item)
 }
 
 void
-s_notice (zc_client_t *self, const char *format, ...)
+zc_cl_notice (zc_client_t *self, const char *format, ...)
 {
-    s_item_t *item = (s_item_t *) calloc (1, sizeof (*item));
+    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
     if (!item)
         return;
     va_list args;
@@ -118,14 +119,14 @@ s_notice (zc_client_t *self, const char *format, ...)
     item->notice = zsys_vprintf (format, args);
     va_end (args);
     item->ev.type = ZC_EV_NOTICE;
-    s_log (self, "%s", item->notice? item->notice: "?");
-    s_push (self, item);
+    zc_cl_log (self, "%s", item->notice? item->notice: "?");
+    zc_cl_push (self, item);
 }
 
 static bool
 s_pop (zc_client_t *self, zc_event_t *ev)
 {
-    s_item_t *item = (s_item_t *) zlist_pop (self->events);
+    zc_cl_item_t *item = (zc_cl_item_t *) zlist_pop (self->events);
     if (!item)
         return false;
     *ev = item->ev;
@@ -159,12 +160,12 @@ s_release_shown (zc_client_t *self)
 
 //  Moves what delivery releases into the event queue, in order
 void
-s_drain_delivery (zc_client_t *self)
+zc_cl_drain_delivery (zc_client_t *self)
 {
     zc_chat_t *chat;
     while ((chat = zc_delivery_next (self->delivery))) {
         zc_lamport_observe (&self->clock, chat->ts);
-        s_item_t *item = (s_item_t *) calloc (1, sizeof (*item));
+        zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
         if (!item) {
             zc_chat_destroy (&chat);
             continue;
@@ -181,204 +182,10 @@ s_drain_delivery (zc_client_t *self)
         memcpy (ev->from, chat->from, sizeof (ev->from));
         memcpy (ev->client, chat->client, sizeof (ev->client));
         item->chat = chat;
-        s_push (self, item);
+        zc_cl_push (self, item);
     }
     if (zc_delivery_started (self->delivery) || !zc_delivery_held (self->delivery))
         self->held_since = 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Leader following
-
-s_server_t *
-s_leader_server (zc_client_t *self)
-{
-    if (!self->follow.leader)
-        return NULL;
-    for (size_t i = 0; i < self->nservers; i++)
-        if (self->servers [i].node == self->follow.leader && self->servers [i].dealer)
-            return &self->servers [i];
-    return NULL;
-}
-
-void
-s_hello_all (zc_client_t *self, int64_t now, bool force)
-{
-    if (!force && now - self->hello_all_at < self->retry_ms)
-        return;
-    for (size_t i = 0; i < self->nservers; i++)
-        self->servers [i].hello_due = true;
-    self->hello_all_at = now;
-}
-
-//  A new leader, or the same one in a new epoch: everything pending goes
-//  to it again, the repair restarts there, and its WELCOME tells us the
-//  room's last rseq (a message its predecessor committed but never
-//  published shows up as a gap)
-static void
-s_follow_changed (zc_client_t *self, int64_t now)
-{
-    zc_pending_rewind (self->pending, now);
-    self->fetch_out = false;
-    self->busy_at = 0;
-    s_server_t *server = s_leader_server (self);
-    if (server)
-        server->hello_due = true;
-    else
-        s_hello_all (self, now, true);
-    if (self->follow.leader == self->told_leader && self->follow.epoch == self->told_epoch)
-        return;
-    self->told_leader = self->follow.leader;
-    self->told_epoch = self->follow.epoch;
-    s_log (self, "leader is node %u (epoch %" PRIu64 ")", self->told_leader, self->told_epoch);
-    s_item_t *item = (s_item_t *) calloc (1, sizeof (*item));
-    if (item) {
-        item->ev.type = ZC_EV_LEADER;
-        item->ev.leader = self->told_leader;
-        item->ev.epoch = self->told_epoch;
-        s_push (self, item);
-    }
-}
-
-void
-s_hint (zc_client_t *self, uint64_t leader, uint64_t epoch, bool first_hand, int64_t now)
-{
-    if (leader > UINT32_MAX)
-        return;
-    if (zc_follow_hint (&self->follow, (uint32_t) leader, epoch, first_hand, now))
-        s_follow_changed (self, now);
-}
-
-void
-s_lost (zc_client_t *self, s_server_t *server, const char *why, int64_t now)
-{
-    if (!zc_follow_lost (&self->follow, server->node, now, self->retry_ms))
-        return;
-    s_notice (self, "leader %u stopped serving (%s); looking for the new one", server->node, why);
-    s_hello_all (self, now, true);
-}
-
-//  --------------------------------------------------------------------------
-//  Sending and timers
-
-//  Sends what is due: HELLOs, then pending POSTs to the leader in id order.
-//  A send that fails (no connection yet, HWM) stops that stream until the
-//  socket is writable again, so that order is never broken.
-static void
-s_pump (zc_client_t *self, int64_t now)
-{
-    for (size_t i = 0; i < self->nservers; i++) {
-        s_server_t *server = &self->servers [i];
-        if (!server->hello_due)
-            continue;
-        zc_msg_t hello;
-        zc_msg_init (&hello, ZC_HELLO);
-        zc_msg_set_cstr (&hello, ZF_ROOM, self->room);
-        if (s_send (self, server, &hello) == 0)
-            server->hello_due = false;
-    }
-    s_server_t *leader = s_leader_server (self);
-    if (!leader || self->busy_at)
-        return;
-    void *handle = zsock_resolve (leader->dealer);
-    const zc_post_t *post;
-    while ((post = zc_pending_due (self->pending))) {
-        if (zmq_send (handle, post->frame, post->size, ZMQ_DONTWAIT) != (int) post->size)
-            break;
-        zc_pending_sent (self->pending, now);
-    }
-}
-
-static void
-s_fetch (zc_client_t *self, s_server_t *leader, uint64_t last, int64_t now)
-{
-    zc_msg_t fetch;
-    zc_msg_init (&fetch, ZC_FETCH);
-    zc_msg_set_u64 (&fetch, ZF_LAST, last);
-    zc_msg_set_cstr (&fetch, ZF_ROOM, self->room);
-    zc_msg_set_u64 (&fetch, ZF_COUNT, ZC_FETCH_COUNT);
-    if (s_send (self, leader, &fetch) == 0)
-        s_log (self, "gap before rseq %" PRIu64 ": FETCH after seq %" PRIu64 " from node %u",
-               zc_delivery_next_rseq (self->delivery), last, leader->node);
-    //  Sent or not, wait retry_ms before asking again unless ENTRIES come
-    self->fetch_out = true;
-    self->fetch_at = now;
-    self->fetch_from = zc_delivery_next_rseq (self->delivery);
-}
-
-static int64_t
-s_fallback_ms (zc_client_t *self)
-{
-    int64_t ms = 3 * (int64_t) self->retry_ms;
-    return ms < 1000? 1000: ms;
-}
-
-static void
-s_timers (zc_client_t *self, int64_t now)
-{
-    if (self->busy_at && now >= self->busy_at) {
-        self->busy_at = 0;
-        zc_pending_rewind (self->pending, now);
-    }
-    //  No progress for retry_ms: the leader may be gone or may have lost
-    //  what we sent; resend everything and ask every server who leads
-    int64_t oldest = zc_pending_oldest (self->pending);
-    if (oldest >= 0 && now - oldest >= self->retry_ms
-    &&  now - self->last_ack_at >= self->retry_ms) {
-        s_log (self, "no ACK for %u ms: resending %zu message(s), leader %u",
-               self->retry_ms, zc_pending_size (self->pending), self->follow.leader);
-        zc_pending_rewind (self->pending, now);
-        s_hello_all (self, now, false);
-    }
-    s_server_t *leader = s_leader_server (self);
-    if (!leader)
-        s_hello_all (self, now, false);
-    else
-    if (now - self->probe_at >= ZC_PROBE_MS) {
-        //  The room's last rseq reveals a lost tail that no later message
-        //  would reveal; the reply also proves the leader alive
-        leader->hello_due = true;
-        self->probe_at = now;
-    }
-    if (!zc_delivery_started (self->delivery) && zc_delivery_held (self->delivery)) {
-        if (!self->held_since)
-            self->held_since = now;
-        else
-        if (now - self->held_since >= s_fallback_ms (self)) {
-            s_log (self, "no baseline from a leader: starting at the first message held");
-            zc_delivery_start (self->delivery);
-            s_drain_delivery (self);
-        }
-    }
-    uint64_t last;
-    if (!zc_delivery_gap (self->delivery, &last))
-        self->fetch_out = false;
-    else
-    if (leader && (!self->fetch_out || now - self->fetch_at >= self->retry_ms))
-        s_fetch (self, leader, last, now);
-}
-
-//  Milliseconds until the nearest timer, at most one second
-static long
-s_next_wake (zc_client_t *self, int64_t now)
-{
-    int64_t wake = now + 1000;
-#define S_AT(t) do { int64_t t_ = (t); if (t_ < wake) wake = t_; } while (0)
-    if (self->busy_at)
-        S_AT (self->busy_at);
-    int64_t oldest = zc_pending_oldest (self->pending);
-    if (oldest >= 0)
-        S_AT ((oldest > self->last_ack_at? oldest: self->last_ack_at) + self->retry_ms);
-    if (!s_leader_server (self))
-        S_AT (self->hello_all_at + self->retry_ms);
-    else
-        S_AT (self->probe_at + ZC_PROBE_MS);
-    if (self->held_since)
-        S_AT (self->held_since + s_fallback_ms (self));
-    if (zc_delivery_gap (self->delivery, NULL))
-        S_AT (self->fetch_out? self->fetch_at + self->retry_ms: now);
-#undef S_AT
-    return wake > now? (long) (wake - now): 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -471,17 +278,17 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         zsock_set_subscribe (self->sub, ZC_BEACON_TOPIC);
     }
     for (size_t i = 0; ok && i < self->nservers; i++) {
-        s_server_t *server = &self->servers [i];
+        zc_cl_server_t *server = &self->servers [i];
         server->addr = self->addrs [i];
         if (server->addr.host [0] == '[')
             zsock_set_ipv6 (self->sub, 1);
     }
     for (size_t i = 0; ok && i < self->nservers; i++) {
-        s_server_t *server = &self->servers [i];
+        zc_cl_server_t *server = &self->servers [i];
         //  Subscribe first, then HELLO: what is published meanwhile is
         //  buffered by delivery, not missed (zguide's Clone pattern)
-        s_sub_point (self, server, (uint16_t) (server->addr.port + ZC_PUB_OFFSET));
-        server->dealer = s_dealer_new (self, server);
+        zc_cl_sub_point (self, server, (uint16_t) (server->addr.port + ZC_PUB_OFFSET));
+        server->dealer = s_dealer_new (server);
         server->hello_due = true;
         ok = server->dealer != NULL;
     }
@@ -495,9 +302,9 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     self->hello_all_at = now;
     self->probe_at = now;
     self->last_ack_at = now;
-    s_log (self, "client %s, room %s, name %s, %zu server(s)",
+    zc_cl_log (self, "client %s, room %s, name %s, %zu server(s)",
            self->id, self->room, self->name, self->nservers);
-    s_pump (self, now);
+    zc_cl_pump (self, now);
     return self;
 }
 
@@ -548,7 +355,7 @@ zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p)
     if (zc_pending_size (self->pending) == 1)
         self->last_ack_at = now;    //  the retry clock starts with the first
     self->last_id = id;
-    s_pump (self, now);
+    zc_cl_pump (self, now);
     if (ts_p)
         *ts_p = ts;
     return id;
@@ -564,25 +371,28 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
         if (s_pop (self, ev))
             return 1;
         int64_t now = zclock_mono ();
-        s_timers (self, now);
-        s_pump (self, now);
+        zc_cl_timers (self, now);
+        zc_cl_pump (self, now);
         if (s_pop (self, ev))
             return 1;
-        long wait = s_next_wake (self, now);
+        long wait = zc_cl_next_wake (self, now);
         if (timeout_ms >= 0) {
             int64_t left = start + timeout_ms - now;
             if (left < wait)
                 wait = left > 0? (long) left: 0;
         }
         zmq_pollitem_t items [ZC_MAX_SERVERS + 2];
-        s_server_t *leader = s_leader_server (self);
+        zc_cl_server_t *leader = zc_cl_leader_server (self);
         size_t n = 0;
         for (size_t i = 0; i < self->nservers; i++) {
-            s_server_t *server = &self->servers [i];
+            zc_cl_server_t *server = &self->servers [i];
             bool out = server->hello_due || (server == leader && !self->busy_at
                                              && zc_pending_has_due (self->pending));
-            items [n++] = (zmq_pollitem_t) { zsock_resolve (server->dealer), -1,
-                                             (short) (ZMQ_POLLIN | (out? ZMQ_POLLOUT: 0)), 0 };
+            short events = (short) (ZMQ_POLLIN | (out? ZMQ_POLLOUT: 0));
+            //  A server without a DEALER (reopen failed) polls nothing
+            items [n++] = server->dealer
+                ? (zmq_pollitem_t) { zsock_resolve (server->dealer), -1, events, 0 }
+                : (zmq_pollitem_t) { NULL, -1, 0, 0 };
         }
         items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sub), -1, ZMQ_POLLIN, 0 };
         if (extra_fd >= 0)
@@ -590,10 +400,10 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
         if (zmq_poll (items, (int) n, wait) < 0)
             return -1;              //  EINTR: a signal for the application
         for (size_t i = 0; i < self->nservers; i++)
-            if (items [i].revents & ZMQ_POLLIN)
-                s_recv_dealer (self, &self->servers [i]);
+            if ((items [i].revents & ZMQ_POLLIN) && self->servers [i].dealer)
+                zc_cl_recv_dealer (self, &self->servers [i]);
         if (items [self->nservers].revents & ZMQ_POLLIN)
-            s_recv_sub (self);
+            zc_cl_recv_sub (self);
         if (extra_fd >= 0 && (items [n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             return s_pop (self, ev)? 1: 2;
         if (timeout_ms >= 0 && zclock_mono () - start >= timeout_ms)

@@ -173,15 +173,14 @@ zc_delivery_next (zc_delivery_t *self)
 }
 
 void
-zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t commit)
+zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t seq)
 {
     assert (self);
     if (!self->started) {
         self->started = true;
         s_rebase (self, rseq + 1);
-        //  Every room message up to rseq is committed, so at or below commit
-        if (commit > self->floor)
-            self->floor = commit;
+        if (seq > self->floor)
+            self->floor = seq;
     }
     if (rseq > self->known)
         self->known = rseq;

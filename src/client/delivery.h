@@ -6,8 +6,8 @@
     and hands them out in room order (rseq), each once, with no gap:
 
     - exact-room filter: "gen" must not show "general";
-    - a baseline: the room's last committed rseq, from the serving leader's
-      WELCOME; what is at or below it is history and not shown.  Without a
+    - a baseline: the room's last published rseq, from the serving
+      leader's WELCOME; what is at or below it is history and not shown.  Without a
       baseline, messages wait; zc_delivery_start () gives up waiting and
       starts from the lowest one held;
     - duplicates (rseq already delivered or already held) are dropped;
@@ -64,10 +64,12 @@ zc_chat_t *zc_delivery_next (zc_delivery_t *self);
 //  Free a message from zc_delivery_next.  Safe on NULL.
 void zc_chat_destroy (zc_chat_t **chat_p);
 
-//  The serving leader says the room's last committed rseq is rseq, at
-//  commit seq commit (0 if unknown).  The first hint sets the baseline;
-//  later ones only reveal messages we have not seen (a gap to fetch).
-void zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t commit);
+//  The serving leader says the room's last published rseq is rseq, as of
+//  log position seq: every message of the room up to rseq is at or below
+//  seq, every later one above it (0 if unknown: safe, fetches more).  The
+//  first hint sets the baseline; later ones only reveal messages we have
+//  not seen yet (a gap to fetch).
+void zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t seq);
 
 //  Stop waiting for a baseline: start from the lowest message held, or
 //  from the next one to arrive.  No effect once started.

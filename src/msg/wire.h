@@ -25,6 +25,8 @@
 #define ZC_MAX_ROOM      64         //  room name
 #define ZC_CLIENT_ID_LEN 32         //  128-bit client id as lowercase hex
 #define ZC_MAX_REASON    256        //  human-readable error text
+#define ZC_MAX_TS        (1ull << 53) //  Lamport times above this are refused:
+                                        //  no client can push a clock to wrap
 #define ZC_BEACON_TOPIC  "$beacon"  //  reserved PUB topic; rooms cannot start with '$'
 
 typedef enum {

@@ -47,6 +47,7 @@ struct _zc_election_t {
     uint64_t prevote_epoch;
     bool skip_answer;            //  next round goes straight to pre-vote
     uint32_t handover_to;        //  leader: hand-over target (0: none)
+    uint32_t handover_from;      //  candidate: the leader that handed over to us
     bool handover_sent;
     uint64_t handover_deadline;
     uint64_t last_seq, log_epoch;
@@ -196,6 +197,7 @@ s_become_backup (zc_election_t *self, uint32_t leader, uint64_t now)
     self->leader_heard = now;
     self->leader_suspected = false;
     self->handover_to = 0;
+    self->handover_from = 0;
     self->skip_answer = false;
     self->phase = leader ? PHASE_NONE : PHASE_JOIN;
     self->phase_deadline = now + s_suspect_ms (self);
@@ -311,6 +313,7 @@ s_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
     self->leader = self->cfg.self;
     self->leader_suspected = false;
     self->handover_to = 0;
+    self->handover_from = 0;
     self->next_announce = now + self->cfg.heartbeat_ms;
     for (size_t i = 0; i < self->peer_count; i++) {
         self->peers [i].healthy_since = 0;
@@ -342,6 +345,7 @@ s_start_claim (zc_election_t *self, uint64_t now, zc_actions_t *out)
 static void
 s_fail_round (zc_election_t *self, uint64_t now)
 {
+    self->handover_from = 0;
     self->phase = PHASE_BACKOFF;
     self->phase_deadline = now + self->cfg.heartbeat_ms
                          + s_random (self, self->cfg.heartbeat_ms + 1);
@@ -548,8 +552,16 @@ s_on_coordinator (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
         s_reply_accept (self, out, msg, false);
         return;
     }
+    //  The leader that handed over to us goes on announcing its epoch until
+    //  our claim (in the next epoch) reaches it: it does still lead that
+    //  epoch, but that is no reason to give the hand-over up.
+    bool handing_over = self->role == ZC_ROLE_CANDIDATE && from == self->handover_from
+                     && msg->epoch == self->st.epoch;
     if (msg->epoch > self->st.epoch || self->st.leader != from)
         s_persist (self, out, msg->epoch, from);
+    if (handing_over)
+        ;   //  keep asking for votes
+    else
     if (self->role != ZC_ROLE_BACKUP || self->leader != from) {
         s_log (self, out, "node %u is the leader (epoch %llu)", from,
                (unsigned long long) msg->epoch);
@@ -660,6 +672,15 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                     s_become_leader (self, now, out);
             }
             else
+            if (self->role == ZC_ROLE_LEADER && !msg->granted && msg->epoch == self->st.epoch) {
+                //  A refusal at our own epoch: the peer persisted another
+                //  leader for it (two claims of one epoch; we won) and can
+                //  never join it.  Move everyone to the next epoch.
+                s_log (self, out, "node %u holds epoch %llu for another leader, "
+                       "claiming the next epoch", peer->id, (unsigned long long) msg->epoch);
+                s_start_prevote (self, now, out);
+            }
+            else
                 s_on_reply_epoch (self, msg, now, out);
             break;
         case ZC_HANDOVER:
@@ -667,6 +688,8 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
             &&  msg->epoch == self->st.epoch) {
                 s_log (self, out, "leader %u hands over to me", peer->id);
                 s_start_prevote (self, now, out);
+                if (self->role == ZC_ROLE_CANDIDATE)
+                    self->handover_from = peer->id;
             }
             break;
         case ZC_PONG:

@@ -76,7 +76,9 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         free (self);
         return NULL;
     }
-    self->log_epoch = self->stored.log_epoch;
+    //  The log is not durable yet: a restarted node holds no log, so it
+    //  must not claim the log of any epoch.
+    self->log_epoch = 0;
     self->client_router = s_bind (self, ZMQ_ROUTER, cfg->port, err, errlen);
     if (self->client_router)
         self->pub = s_bind (self, ZMQ_PUB, cfg->port + ZC_PORT_PUB, err, errlen);
@@ -160,6 +162,7 @@ s_on_role (zc_node_t *self, uint64_t now)
         //  confirmed by the backups yet.  The clock starts above the log.
         self->lead_epoch = epoch;
         self->log_epoch = epoch;
+        self->start_seq = zc_chatlog_last_seq (self->log);
         self->published = self->commit;
         zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
         zc_replication_reset (self->repl, zc_chatlog_last_seq (self->log), now);

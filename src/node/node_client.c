@@ -91,6 +91,10 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
 {
     if (s_refuse_if_not_serving (self, identity, now))
         return;
+    if (post->ts >= ZC_MAX_TS) {
+        s_reply_error (self, identity, ZC_ERR_BAD_REQUEST, "ts out of range");
+        return;
+    }
     char client [ZC_CLIENT_ID_LEN + 1], room [ZC_MAX_ROOM + 1];
     zc_str_copy (client, sizeof client, post->client);
     zc_str_copy (room, sizeof room, post->room);

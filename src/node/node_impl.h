@@ -47,6 +47,7 @@ struct _zc_node_t {
     size_t link_count;
 
     uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
+    uint64_t start_seq;             //  our last seq when that leadership began
     uint64_t commit;                //  highest committed seq we know
     uint64_t published;             //  leader: highest seq published
     uint64_t log_epoch;             //  epoch whose leader's log we hold

@@ -114,47 +114,58 @@ s_on_append (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames)
                     && zc_election_role (self->election) == ZC_ROLE_BACKUP
                     && zc_election_leader (self->election) == msg->node;
     bool granted = false;
+    uint64_t matched = 0;       //  our log equals the leader's up to here
     if (from_leader) {
         uint64_t last = zc_chatlog_last_seq (self->log);
         zc_entry_t *prev = zc_chatlog_get (self->log, msg->prev_seq);
         if (msg->prev_seq > last)
-            ;                               //  we lack entries before these
+            matched = last;                 //  we lack entries before these
         else
-        if (msg->prev_seq && (!prev || prev->epoch != msg->prev_epoch))
+        if (msg->prev_seq && (!prev || prev->epoch != msg->prev_epoch)) {
+            //  Our entry there differs from the leader's: drop it and what
+            //  follows, and let the leader back up.
             zc_chatlog_truncate (self->log, msg->prev_seq - 1, NULL);
+            matched = msg->prev_seq - 1;
+        }
         else {
             granted = true;
+            matched = msg->prev_seq;
             zframe_t *frame;
             while ((frame = zmsg_pop (frames))) {
                 zc_msg_t chat;
-                const char *error = NULL;
-                int rc = zc_msg_decode (&chat, zframe_data (frame), zframe_size (frame), &error);
-                if (rc || chat.type != ZC_CHAT) {
-                    self->dropped++;
-                    zframe_destroy (&frame);
-                    break;
-                }
-                zc_entry_t *have = zc_chatlog_get (self->log, chat.seq);
-                if (have && have->epoch != chat.epoch) {
-                    zc_chatlog_truncate (self->log, chat.seq - 1, NULL);
-                    have = NULL;
-                }
-                if (!have) {
-                    if (!zc_chatlog_append (self->log, &chat, zframe_data (frame),
-                                            zframe_size (frame))) {
-                        zframe_destroy (&frame);
-                        break;      //  a gap: the leader will resend
+                int rc = zc_msg_decode (&chat, zframe_data (frame), zframe_size (frame), NULL);
+                bool ok = rc == 0 && chat.type == ZC_CHAT && chat.seq == matched + 1;
+                if (ok) {
+                    zc_entry_t *have = zc_chatlog_get (self->log, chat.seq);
+                    if (have && have->epoch != chat.epoch) {
+                        zc_chatlog_truncate (self->log, chat.seq - 1, NULL);
+                        have = NULL;
                     }
-                    zc_lamport_observe (&self->clock, chat.ts);
+                    if (!have)
+                        ok = zc_chatlog_append (self->log, &chat, zframe_data (frame),
+                                                zframe_size (frame)) != NULL;
+                    if (ok) {
+                        zc_lamport_observe (&self->clock, chat.ts);
+                        matched = chat.seq;
+                    }
                 }
                 zframe_destroy (&frame);
+                if (!ok) {
+                    self->dropped++;
+                    break;                  //  the leader will resend
+                }
             }
-            self->log_epoch = epoch;
-            uint64_t commit = msg->commit;
-            if (commit > zc_chatlog_last_seq (self->log))
-                commit = zc_chatlog_last_seq (self->log);
+            //  Only what matches the leader's log counts as committed here;
+            //  a longer tail of ours may be a dead leader's leftovers.
+            uint64_t commit = msg->commit < matched ? msg->commit : matched;
             if (commit > self->commit)
                 self->commit = commit;
+            if (zc_msg_has (msg, ZF_LAST_SEQ) && matched >= msg->last_seq
+            &&  self->log_epoch != epoch) {
+                //  We now hold the whole log this leader started its epoch
+                //  with: our log is the log of this epoch (DESIGN §6b.2).
+                self->log_epoch = epoch;
+            }
         }
         zc_node_log_changed (self);
     }
@@ -163,7 +174,7 @@ s_on_append (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames)
     zc_msg_set_u64 (&ack, ZF_NODE, self->cfg.id);
     zc_msg_set_u64 (&ack, ZF_EPOCH, epoch);
     zc_msg_set_u64 (&ack, ZF_MH, zc_config_membership_hash (&self->cfg));
-    zc_msg_set_u64 (&ack, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
+    zc_msg_set_u64 (&ack, ZF_LAST_SEQ, matched);
     zc_msg_set_bool (&ack, ZF_GRANTED, granted);
     if (granted && zc_msg_has (msg, ZF_LT))
         zc_msg_set_u64 (&ack, ZF_LT, msg->lt);
@@ -240,6 +251,7 @@ zc_node_replicate (zc_node_t *self, uint64_t now)
         zc_msg_set_u64 (&msg, ZF_PREV_SEQ, from - 1);
         zc_msg_set_u64 (&msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
         zc_msg_set_u64 (&msg, ZF_COMMIT, self->commit);
+        zc_msg_set_u64 (&msg, ZF_LAST_SEQ, self->start_seq);
         zc_msg_set_u64 (&msg, ZF_LT, now);
         int more = from <= to ? ZMQ_SNDMORE : 0;
         if (zc_node_send (link->dealer, self, &msg, more))

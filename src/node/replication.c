@@ -8,6 +8,7 @@ typedef struct {
     uint32_t id;
     uint64_t next;          //  first seq not yet sent
     uint64_t match;         //  confirmed in this leadership
+    bool known;             //  match is confirmed (else: probe first)
     uint64_t sent_at;       //  last APPEND sent
     uint64_t progress_at;   //  last time match moved (or leadership began)
 } s_peer_t;
@@ -61,6 +62,7 @@ zc_replication_reset (zc_replication_t *self, uint64_t last_seq, uint64_t now)
         s_peer_t *peer = &self->peers [i];
         peer->next = last_seq + 1;
         peer->match = 0;
+        peer->known = false;
         peer->sent_at = 0;
         peer->progress_at = 0;      //  probe at once
     }
@@ -74,20 +76,20 @@ zc_replication_due (zc_replication_t *self, uint32_t id, uint64_t last_seq,
     s_peer_t *peer = s_peer (self, id);
     if (!peer)
         return false;
-    bool unconfirmed = peer->match + 1 < peer->next || peer->match < last_seq;
-    //  Nothing heard for a while: what we sent may be lost (or the backup
-    //  was away); go back to what it confirmed and send again.
-    if (unconfirmed && now >= peer->progress_at + self->retry_ms
-    &&  now >= peer->sent_at + self->retry_ms) {
-        peer->next = peer->match + 1;
-        *from = peer->next;
-        return true;
-    }
     if (peer->next <= last_seq) {
-        *from = peer->next;
+        *from = peer->next;             //  new entries: pipeline them
         return true;
     }
-    return false;
+    if (now < peer->sent_at + self->retry_ms)
+        return false;
+    //  Quiet for a while: send a (maybe empty) APPEND.  It carries the
+    //  commit point, probes where an unknown backup stands, and if what we
+    //  sent earlier went unconfirmed for too long, sends it again.
+    if (peer->known && peer->match + 1 < peer->next
+    &&  now >= peer->progress_at + self->retry_ms)
+        peer->next = peer->match + 1;
+    *from = peer->next;
+    return true;
 }
 
 void
@@ -108,6 +110,7 @@ zc_replication_ack (zc_replication_t *self, uint32_t id, bool granted,
     if (!peer)
         return;
     if (granted) {
+        peer->known = true;
         if (last_seq > peer->match) {
             peer->match = last_seq;
             peer->progress_at = now;

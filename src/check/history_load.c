@@ -1,0 +1,271 @@
+/*  history_load.c — the history object and the record file parser.
+*/
+#include "history_impl.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKENS 12
+
+zc_history_t *
+zc_history_new (void)
+{
+    return zc_xcalloc (1, sizeof (zc_history_t));
+}
+
+void
+zc_history_destroy (zc_history_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zc_history_t *self = *self_p;
+    for (size_t i = 0; i < self->nfiles; i++)
+        free (self->files [i].path);
+    free (self->files);
+    free (self->recvs);
+    free (self->sents);
+    free (self->acks);
+    for (size_t i = 0; i < self->nviols; i++)
+        free ((char *) self->viols [i].text);
+    free (self->viols);
+    zc_strtab_free (&self->strs);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Strict unsigned decimal: digits only, no sign, no overflow.
+static int
+s_u64 (const char *s, uint64_t *value)
+{
+    if (!*s)
+        return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned d = (unsigned) (*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *value = v;
+    return 0;
+}
+
+//  Parse tokens [first, first+count) as numbers into values; "positive"
+//  numbers (seq, rseq, id) must not be 0.  Returns the index of the first
+//  bad token, or -1.
+static int
+s_numbers (char **tok, int first, int count, uint64_t *values,
+           const char *positive)
+{
+    for (int i = 0; i < count; i++) {
+        if (s_u64 (tok [first + i], &values [i]) != 0)
+            return first + i;
+        if (positive [i] == '1' && values [i] == 0)
+            return first + i;
+    }
+    return -1;
+}
+
+//  State of one file while it loads
+typedef struct {
+    zc_history_t *self;
+    uint32_t file;
+    zc_hfile_t hfile;
+    uint64_t max_recv_ts;
+    bool have_start;
+} s_loader_t;
+
+//  Returns NULL, or a static description of what is wrong.
+static const char *
+s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
+{
+    zc_history_t *self = ld->self;
+    uint64_t v [5];
+    const char *kind = tok [0];
+
+    if (strcmp (kind, "sent") == 0) {
+        if (ntok < 4)
+            return "sent: expected <client> <id> <ts>";
+        if (s_numbers (tok, 2, 2, v, "10") >= 0)
+            return "sent: bad number";
+        self->sents = zc_vec_grow (self->sents, &self->sents_cap,
+                                   self->nsents + 1, sizeof (zc_sent_t));
+        self->sents [self->nsents++] = (zc_sent_t) {
+            .id = v [0], .ts = v [1], .prior_ts = ld->max_recv_ts,
+            .client = zc_strtab_intern (&self->strs, tok [1]),
+            .file = ld->file, .line = lineno };
+        ld->hfile.sent++;
+    }
+    else
+    if (strcmp (kind, "ack") == 0) {
+        if (ntok < 6)
+            return "ack: expected <client> <id> <seq> <ts> <epoch>";
+        if (s_numbers (tok, 2, 4, v, "1100") >= 0)
+            return "ack: bad number";
+        self->acks = zc_vec_grow (self->acks, &self->acks_cap,
+                                  self->nacks + 1, sizeof (zc_ack_t));
+        self->acks [self->nacks++] = (zc_ack_t) {
+            .id = v [0], .seq = v [1], .ts = v [2], .epoch = v [3],
+            .client = zc_strtab_intern (&self->strs, tok [1]),
+            .file = ld->file, .line = lineno };
+        ld->hfile.acked++;
+    }
+    else
+    if (strcmp (kind, "recv") == 0) {
+        if (ntok < 8)
+            return "recv: expected <seq> <rseq> <ts> <epoch> <client> <id> <room>";
+        if (s_numbers (tok, 1, 4, v, "1100") >= 0)
+            return "recv: bad number";
+        uint64_t id;
+        if (s_u64 (tok [6], &id) != 0 || id == 0)
+            return "recv: bad id";
+        uint32_t room = zc_strtab_intern (&self->strs, tok [7]);
+        self->recvs = zc_vec_grow (self->recvs, &self->recvs_cap,
+                                   self->nrecvs + 1, sizeof (zc_recv_t));
+        self->recvs [self->nrecvs++] = (zc_recv_t) {
+            .seq = v [0], .rseq = v [1], .ts = v [2], .epoch = v [3],
+            .id = id, .client = zc_strtab_intern (&self->strs, tok [5]),
+            .room = room, .file = ld->file, .line = lineno };
+        if (v [2] > ld->max_recv_ts)
+            ld->max_recv_ts = v [2];
+        if (ld->hfile.first_room == ZC_NONE)
+            ld->hfile.first_room = room;
+    }
+    else
+    if (strcmp (kind, "leader") == 0) {
+        if (ntok < 3)
+            return "leader: expected <node> <epoch>";
+        if (s_u64 (tok [2], &v [0]) != 0)
+            return "leader: bad epoch";
+        self->leaders++;
+    }
+    else
+    if (strcmp (kind, "room") == 0) {
+        if (ntok < 2)
+            return "room: expected <name>";
+        uint32_t room = zc_strtab_intern (&self->strs, tok [1]);
+        if (ld->hfile.room != ZC_NONE && ld->hfile.room != room)
+            return "room: a second, different room";
+        ld->hfile.room = room;
+    }
+    else
+    if (strcmp (kind, "start") == 0) {
+        if (ntok < 2 || s_u64 (tok [1], &v [0]) != 0)
+            return "start: expected <seq>";
+        if (!ld->have_start)
+            ld->hfile.start = v [0];
+        ld->have_start = true;
+    }
+    //  Anything else: a line kind from a newer client, ignored
+    return NULL;
+}
+
+static void
+s_error (char *err, size_t err_size, const char *fmt, ...)
+{
+    if (!err || err_size == 0)
+        return;
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (err, err_size, fmt, args);
+    va_end (args);
+}
+
+int
+zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
+                        char *err, size_t err_size)
+{
+    assert (self && stream && name);
+    s_loader_t ld = {
+        .self = self, .file = (uint32_t) self->nfiles,
+        .hfile = { .room = ZC_NONE, .first_room = ZC_NONE,
+                   .recv_lo = self->nrecvs } };
+    size_t nsents = self->nsents, nacks = self->nacks;
+    size_t leaders = self->leaders;
+    size_t lines = 0, torn = 0;
+    char *buf = NULL;
+    size_t bufsize = 0;
+    ssize_t len;
+    const char *why = NULL;
+    unsigned lineno = 0;
+
+    while (!why && (len = getline (&buf, &bufsize, stream)) >= 0) {
+        lineno++;
+        if (len == 0 || buf [len - 1] != '\n') {
+            torn++;             //  the unfinished write of a killed client
+            break;
+        }
+        lines++;
+        buf [--len] = 0;
+        if (len > 0 && buf [len - 1] == '\r')
+            buf [--len] = 0;
+        char *tok [MAX_TOKENS];
+        int ntok = 0;
+        for (char *save = NULL, *t = strtok_r (buf, " \t", &save);
+             t && ntok < MAX_TOKENS; t = strtok_r (NULL, " \t", &save))
+            tok [ntok++] = t;
+        if (ntok > 0)
+            why = s_parse_line (&ld, tok, ntok, lineno);
+    }
+    if (!why && ferror (stream))
+        why = strerror (errno);
+    free (buf);
+
+    if (why) {                  //  roll back: the file adds nothing
+        s_error (err, err_size, "%s:%u: %s", name, lineno, why);
+        self->nrecvs = ld.hfile.recv_lo;
+        self->nsents = nsents;
+        self->nacks = nacks;
+        self->leaders = leaders;
+        return -1;
+    }
+    ld.hfile.recv_hi = self->nrecvs;
+    ld.hfile.path = zc_xstrdup (name);
+    self->files = zc_vec_grow (self->files, &self->files_cap,
+                               self->nfiles + 1, sizeof (zc_hfile_t));
+    self->files [self->nfiles++] = ld.hfile;
+    self->lines += lines;
+    self->torn += torn;
+    return 0;
+}
+
+int
+zc_history_load_file (zc_history_t *self, const char *path,
+                      char *err, size_t err_size)
+{
+    assert (self && path);
+    FILE *stream = fopen (path, "r");
+    if (!stream) {
+        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        return -1;
+    }
+    int rc = zc_history_load_stream (self, stream, path, err, err_size);
+    fclose (stream);
+    return rc;
+}
+
+const zc_history_violation_t *
+zc_history_violation (zc_history_t *self, size_t index)
+{
+    return self && index < self->nviols ? &self->viols [index] : NULL;
+}
+
+void
+zc_history_stats (zc_history_t *self, zc_history_stats_t *stats)
+{
+    assert (self && stats);
+    *stats = self->last;
+    stats->files = self->nfiles;
+    stats->lines = self->lines;
+    stats->torn = self->torn;
+    stats->sent = self->nsents;
+    stats->acked = self->nacks;
+    stats->received = self->nrecvs;
+    stats->leaders = self->leaders;
+}

@@ -1,0 +1,419 @@
+/*  chat_client.c — the chat-client command line.
+
+    chat-client --servers LIST [--room R] [--name N]   chat (stdin lines)
+    chat-client --servers LIST --listen                 print only
+    chat-client status --servers LIST [--json]          every node's status
+
+    With a terminal on stdin it is interactive; otherwise it posts every
+    line, waits until each is acknowledged and exits 0, or exits 1 when no
+    progress was made for --timeout-ms.  Bad flags exit 2.  --record FILE
+    appends one machine-readable line per event for the test checkers.
+*/
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "servers.h"
+
+#define ZC_WINDOW     1000          //  stop reading stdin with this many unacked
+#define ZC_LINGER_MS  2000          //  after the last ACK, wait for our messages
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal (int signum)
+{
+    s_stop = signum;
+}
+
+static const char *s_usage =
+    "usage:\n"
+    "  chat-client --servers HOST:PORT,... [options]   chat: post stdin lines, print the room\n"
+    "  chat-client --servers HOST:PORT,... --listen    only print the room\n"
+    "  chat-client status --servers HOST:PORT,... [--json] [--timeout-ms N]\n"
+    "\n"
+    "options:\n"
+    "  --servers LIST     every node's client port, e.g. localhost:50051,localhost:50052\n"
+    "  --room NAME        room to join (default general; A-Z a-z 0-9 _ . -)\n"
+    "  --name NAME        name shown to others (default $USER, or anon)\n"
+    "  --listen           subscribe and print only, until SIGINT/SIGTERM\n"
+    "  --count-exit N     with --listen: exit 0 after N messages\n"
+    "  --record FILE      append sent/ack/recv/leader lines to FILE\n"
+    "  --retry-ms N       resend unacknowledged messages after N ms (default 300)\n"
+    "  --timeout-ms N     give up after N ms without progress (default 30000;\n"
+    "                     for status: how long to wait for replies, default 1000)\n"
+    "  --json             status: print one line of JSON\n"
+    "  -v, --verbose      log the client's decisions to stderr\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "output: [rec][ts=T] from NAME: TEXT   a message from someone else\n"
+    "        [you][ts=T] TEXT              one of yours, stored and delivered\n"
+    "        [info] ...                    leader changes and notices\n";
+
+typedef struct {
+    const char *servers, *room, *name, *record;
+    uint32_t retry_ms, timeout_ms;
+    bool timeout_set, listen, json;
+    uint64_t count_exit;
+    int verbose;
+} s_opts_t;
+
+static int
+s_bad (const char *format, const char *arg)
+{
+    fprintf (stderr, "chat-client: ");
+    fprintf (stderr, format, arg);
+    fprintf (stderr, " (try --help)\n");
+    return 2;
+}
+
+static bool
+s_number (const char *text, uint64_t max, uint64_t *value)
+{
+    if (!text || !*text || strspn (text, "0123456789") != strlen (text) || strlen (text) > 19)
+        return false;
+    *value = strtoull (text, NULL, 10);
+    return *value <= max;
+}
+
+//  Returns -1 to go on, or the exit code (0 after --help, 2 on errors)
+static int
+s_parse (int argc, char **argv, s_opts_t *opts, bool status)
+{
+    static const struct option longopts [] = {
+        { "servers", required_argument, NULL, 's' },
+        { "room", required_argument, NULL, 'r' },
+        { "name", required_argument, NULL, 'n' },
+        { "listen", no_argument, NULL, 'l' },
+        { "count-exit", required_argument, NULL, 'c' },
+        { "record", required_argument, NULL, 'R' },
+        { "retry-ms", required_argument, NULL, 'y' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { "json", no_argument, NULL, 'j' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    opterr = 0;
+    optind = 1;
+    int c;
+    uint64_t value;
+    while ((c = getopt_long (argc, argv, ":vh", longopts, NULL)) != -1) {
+        switch (c) {
+            case 's': opts->servers = optarg; break;
+            case 'r': opts->room = optarg; break;
+            case 'n': opts->name = optarg; break;
+            case 'l': opts->listen = true; break;
+            case 'R': opts->record = optarg; break;
+            case 'j': opts->json = true; break;
+            case 'v': opts->verbose++; break;
+            case 'h': fputs (s_usage, stdout); return 0;
+            case 'c':
+                if (!s_number (optarg, UINT64_MAX, &opts->count_exit) || !opts->count_exit)
+                    return s_bad ("--count-exit: '%s' is not a positive number", optarg);
+                break;
+            case 'y':
+                if (!s_number (optarg, 3600000, &value) || !value)
+                    return s_bad ("--retry-ms: '%s' is not 1..3600000", optarg);
+                opts->retry_ms = (uint32_t) value;
+                break;
+            case 't':
+                if (!s_number (optarg, 86400000, &value) || !value)
+                    return s_bad ("--timeout-ms: '%s' is not 1..86400000", optarg);
+                opts->timeout_ms = (uint32_t) value;
+                opts->timeout_set = true;
+                break;
+            case ':':
+                return s_bad ("%s needs a value", argv [optind - 1]);
+            default:
+                return s_bad ("unknown option '%s'", argv [optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return s_bad ("unexpected argument '%s'", argv [optind]);
+    if (!opts->servers)
+        return s_bad ("--servers is required%s", "");
+    zc_server_addr_t addrs [ZC_MAX_SERVERS];
+    char err [512];
+    if (zc_servers_parse (opts->servers, addrs, ZC_MAX_SERVERS, err, sizeof (err)) < 0)
+        return s_bad ("%s", err);
+    if (status) {
+        if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit)
+            return s_bad ("status takes only --servers, --json and --timeout-ms%s", "");
+        return -1;
+    }
+    if (opts->json)
+        return s_bad ("--json is for 'chat-client status'%s", "");
+    if (opts->count_exit && !opts->listen)
+        return s_bad ("--count-exit needs --listen%s", "");
+    if (opts->room && !zc_room_valid (opts->room, strlen (opts->room)))
+        return s_bad ("--room: '%s' is not a room name (1-64 of A-Z a-z 0-9 _ . -)", opts->room);
+    if (opts->name && !zc_name_valid (opts->name, strlen (opts->name)))
+        return s_bad ("--name: '%s' is not a name (1-64 printable bytes)", opts->name);
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  status
+
+static int
+s_status_main (int argc, char **argv)
+{
+    s_opts_t opts = { .timeout_ms = 1000 };
+    int rc = s_parse (argc, argv, &opts, true);
+    if (rc >= 0)
+        return rc;
+    zc_status_row_t rows [ZC_MAX_SERVERS];
+    char err [512];
+    int count = zc_client_status (opts.servers, (int) opts.timeout_ms, rows,
+                                  ZC_MAX_SERVERS, err, sizeof (err));
+    if (count < 0)
+        return s_bad ("%s", err);
+    if (opts.json)
+        zc_status_print_json (stdout, rows, (size_t) count);
+    else
+        zc_status_print_table (stdout, rows, (size_t) count);
+    for (int i = 0; i < count; i++)
+        if (rows [i].reachable)
+            return 0;
+    fprintf (stderr, "chat-client: no node answered within %u ms\n", opts.timeout_ms);
+    return 1;
+}
+
+//  --------------------------------------------------------------------------
+//  chat and listen
+
+typedef struct {
+    zc_client_t *client;
+    s_opts_t *opts;
+    FILE *record;
+    bool interactive;
+    uint64_t delivered;
+    uint64_t last_posted;           //  id of our last message
+    uint64_t own_shown;             //  highest id of ours delivered back
+    int64_t acked_at;               //  when the last message was acknowledged
+    int64_t progress_at;            //  last ACK, or first post after none pending
+    char line [ZC_MAX_TEXT + 2];
+    size_t line_len;
+    bool line_overflow;
+} s_chat_t;
+
+//  Names and texts come from other users: no terminal control sequences
+static void
+s_print_clean (const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text [i];
+        putchar ((c < 0x20 && c != '\t') || c == 0x7f? '?': c);
+    }
+}
+
+static void
+s_record (s_chat_t *chat, const char *format, ...) CHECK_PRINTF (2);
+
+static void
+s_record (s_chat_t *chat, const char *format, ...)
+{
+    if (!chat->record)
+        return;
+    va_list args;
+    va_start (args, format);
+    vfprintf (chat->record, format, args);
+    va_end (args);
+    fputc ('\n', chat->record);
+    fflush (chat->record);
+}
+
+static void
+s_on_event (s_chat_t *chat, const zc_event_t *ev)
+{
+    switch (ev->type) {
+        case ZC_EV_MESSAGE:
+            chat->delivered++;
+            if (ev->own && ev->id > chat->own_shown)
+                chat->own_shown = ev->id;
+            s_record (chat, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64 " %s",
+                      ev->seq, ev->rseq, ev->ts, ev->epoch, ev->client, ev->id, ev->room);
+            if (ev->own)
+                printf ("[you][ts=%" PRIu64 "] ", ev->ts);
+            else {
+                printf ("[rec][ts=%" PRIu64 "] from ", ev->ts);
+                s_print_clean (ev->from, strlen (ev->from));
+                fputs (": ", stdout);
+            }
+            s_print_clean (ev->text, ev->text_len);
+            putchar ('\n');
+            break;
+        case ZC_EV_ACK:
+            chat->progress_at = zclock_mono ();
+            s_record (chat, "ack %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+                      ev->client, ev->id, ev->seq, ev->ts, ev->epoch);
+            break;
+        case ZC_EV_LEADER:
+            s_record (chat, "leader %u %" PRIu64, ev->leader, ev->epoch);
+            printf ("[info] leader is now node %u (epoch %" PRIu64 ")\n", ev->leader, ev->epoch);
+            break;
+        case ZC_EV_NOTICE:
+            fputs ("[info] ", stdout);
+            s_print_clean (ev->text, ev->text_len);
+            putchar ('\n');
+            break;
+    }
+    fflush (stdout);
+}
+
+static void
+s_post_line (s_chat_t *chat)
+{
+    if (chat->line_len && chat->line [chat->line_len - 1] == '\r')
+        chat->line_len--;
+    chat->line [chat->line_len] = 0;
+    if (chat->line_overflow)
+        fprintf (stderr, "chat-client: line longer than %d bytes, not sent\n", ZC_MAX_TEXT);
+    else
+    if (chat->line_len) {
+        if (zc_client_unacked (chat->client) == 0)
+            chat->progress_at = zclock_mono ();
+        uint64_t ts;
+        uint64_t id = zc_client_post (chat->client, chat->line, &ts);
+        if (id)
+            chat->last_posted = id;
+        if (id)
+            s_record (chat, "sent %s %" PRIu64 " %" PRIu64, zc_client_id (chat->client), id, ts);
+    }
+    chat->line_len = 0;
+    chat->line_overflow = false;
+}
+
+//  Reads what stdin has; returns false at end of input
+static bool
+s_read_stdin (s_chat_t *chat)
+{
+    char chunk [65536];
+    ssize_t got = read (STDIN_FILENO, chunk, sizeof (chunk));
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (got <= 0) {
+        if (chat->line_len || chat->line_overflow)
+            s_post_line (chat);     //  a last line without a newline
+        return false;
+    }
+    for (ssize_t i = 0; i < got; i++) {
+        if (chunk [i] == '\n')
+            s_post_line (chat);
+        else
+        if (chat->line_len < ZC_MAX_TEXT + 1)
+            chat->line [chat->line_len++] = chunk [i];
+        else
+            chat->line_overflow = true;
+    }
+    return true;
+}
+
+static int
+s_chat_main (s_opts_t *opts)
+{
+    zc_client_config_t cfg = {
+        .servers = opts->servers, .room = opts->room, .name = opts->name,
+        .retry_ms = opts->retry_ms, .verbose = opts->verbose
+    };
+    s_chat_t chat = { .opts = opts, .interactive = isatty (STDIN_FILENO) };
+    if (opts->record && !(chat.record = fopen (opts->record, "a")))
+        return s_bad ("--record: cannot open '%s'", opts->record);
+    char err [512];
+    chat.client = zc_client_new (&cfg, err, sizeof (err));
+    if (!chat.client) {
+        fprintf (stderr, "chat-client: %s\n", err);
+        if (chat.record)
+            fclose (chat.record);
+        return 1;
+    }
+    //  After zc_client_new, which disables czmq's own handler
+    struct sigaction action = { .sa_handler = s_on_signal };
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+
+    uint32_t timeout_ms = opts->timeout_set? opts->timeout_ms: 30000;
+    bool reading = !opts->listen;
+    int rc = -1;
+    chat.progress_at = zclock_mono ();
+    while (rc < 0 && !s_stop) {
+        zc_event_t ev;
+        int fd = reading && zc_client_unacked (chat.client) < ZC_WINDOW? STDIN_FILENO: -1;
+        int got = zc_client_wait (chat.client, 200, fd, &ev);
+        if (got == 1) {
+            s_on_event (&chat, &ev);
+            if (opts->count_exit && chat.delivered >= opts->count_exit)
+                rc = 0;
+        }
+        else
+        if (got == 2)
+            reading = s_read_stdin (&chat);
+        size_t unacked = zc_client_unacked (chat.client);
+        if (opts->listen || (reading && chat.interactive))
+            continue;               //  runs until a signal or the user stops
+        if (unacked)
+            chat.acked_at = 0;
+        else
+        if (!chat.acked_at)
+            chat.acked_at = zclock_mono ();
+        if (!reading && unacked == 0) {
+            //  All stored: linger a little to show our own messages too
+            if (chat.own_shown >= chat.last_posted
+            ||  zclock_mono () - chat.acked_at > ZC_LINGER_MS)
+                rc = 0;
+        }
+        else
+        if (unacked && zclock_mono () - chat.progress_at > timeout_ms) {
+            uint32_t leader = zc_client_leader (chat.client);
+            char who [64] = "no leader reachable";
+            if (leader)
+                snprintf (who, sizeof (who), "leader node %u", leader);
+            fprintf (stderr, "chat-client: gave up: %zu message(s) not acknowledged, no progress"
+                     " for %u ms (%s)\n", unacked, timeout_ms, who);
+            rc = 1;
+        }
+    }
+    //  ACKs and messages already received are still shown and recorded
+    //  (bounded: others may keep the room busy)
+    zc_event_t ev;
+    for (int i = 0; !opts->listen && i < 10000
+                    && zc_client_wait (chat.client, 0, -1, &ev) == 1; i++)
+        s_on_event (&chat, &ev);
+    if (s_stop && rc < 0) {
+        size_t unacked = zc_client_unacked (chat.client);
+        rc = 0;
+        if (unacked && !opts->listen && !chat.interactive) {
+            fprintf (stderr, "chat-client: interrupted with %zu message(s) not acknowledged\n",
+                     unacked);
+            rc = 1;
+        }
+    }
+    zc_client_destroy (&chat.client);
+    if (chat.record)
+        fclose (chat.record);
+    return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc > 1 && strcmp (argv [1], "status") == 0)
+        return s_status_main (argc - 1, argv + 1);
+    s_opts_t opts = { .retry_ms = 0 };
+    int rc = s_parse (argc, argv, &opts, false);
+    if (rc >= 0)
+        return rc;
+    //  Pipes get each line as it happens, for whoever watches
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    return s_chat_main (&opts);
+}

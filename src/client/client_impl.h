@@ -1,0 +1,104 @@
+/*  client_impl.h — the client object, shared by client.c (object, API,
+    loop, events), client_lead.c (leader following, sending, timers) and
+    client_recv.c (what servers send).  Not part of the API.
+*/
+#ifndef ZC_CLIENT_IMPL_H
+#define ZC_CLIENT_IMPL_H
+
+#include <czmq.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "client.h"
+#include "delivery.h"
+#include "follow.h"
+#include "lamport.h"
+#include "pending.h"
+#include "servers.h"
+
+#define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps)
+#define ZC_BUSY_MS      50          //  wait after "busy" before resending
+#define ZC_FETCH_COUNT  256         //  entries asked per FETCH
+#define ZC_BATCH        256         //  frames read per socket per wake-up
+#define ZC_SUB_HWM      100000      //  PUB is lossy; a deep queue loses less
+
+//  One server of the --servers list: its DEALER and what we know of it
+typedef struct {
+    zc_server_addr_t addr;
+    zsock_t *dealer;                //  NULL only if reopening failed
+    uint32_t node;                  //  node id from its WELCOME, 0 = unknown
+    uint16_t pub_port;              //  port the SUB is connected to, 0 = none
+    bool hello_due;                 //  a HELLO waits to go out
+} zc_cl_server_t;
+
+//  A queued event and the storage its text points into
+typedef struct {
+    zc_event_t ev;
+    zc_chat_t *chat;
+    char *notice;
+} zc_cl_item_t;
+
+struct _zc_client_t {
+    char room[ZC_MAX_ROOM + 1];
+    char name[ZC_MAX_NAME + 1];
+    char id[ZC_CLIENT_ID_LEN + 1];
+    uint32_t retry_ms;
+    int verbose;
+
+    zc_server_addr_t addrs[ZC_MAX_SERVERS];
+    zc_cl_server_t servers[ZC_MAX_SERVERS];
+    size_t nservers;
+    zsock_t *sub;                   //  connected to every server's PUB
+
+    zc_follow_t follow;
+    uint32_t told_leader;           //  last ZC_EV_LEADER given out
+    uint64_t told_epoch;
+
+    zc_pending_t *pending;
+    uint64_t last_id;               //  last message id posted
+    uint64_t rejected_id;           //  last id reported as bad_request
+    int64_t last_ack_at;            //  progress: last new ACK (or first post)
+    int64_t rewound_at;             //  last resend round started
+    int64_t busy_at;                //  resend at, after "busy"; 0 = none
+
+    zc_delivery_t *delivery;
+    int64_t held_since;             //  messages waiting for a baseline since
+    bool fetch_out;                 //  a FETCH is out (or was just tried)
+    int64_t fetch_at;
+    uint64_t fetch_from;            //  next rseq when it went out
+
+    int64_t hello_all_at;           //  last time every server was asked
+    int64_t probe_at;               //  last HELLO to the leader
+
+    zc_lamport_t clock;
+    zlist_t *events;                //  of zc_cl_item_t
+    zc_chat_t *shown_chat;          //  storage of the last event given out
+    char *shown_notice;
+    uint64_t dropped;               //  invalid frames from servers
+    uint8_t buf[ZC_MAX_FRAME];      //  encoding buffer
+};
+
+//  client.c
+void zc_cl_log (zc_client_t *self, const char *format, ...) CHECK_PRINTF (2);
+void zc_cl_notice (zc_client_t *self, const char *format, ...) CHECK_PRINTF (2);
+void zc_cl_push (zc_client_t *self, zc_cl_item_t *item);
+void zc_cl_drain_delivery (zc_client_t *self);
+int zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg);
+int zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server);
+void zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port);
+
+//  client_lead.c
+zc_cl_server_t *zc_cl_leader_server (zc_client_t *self);
+void zc_cl_hint (zc_client_t *self, uint64_t leader, uint64_t epoch, bool first_hand, int64_t now);
+void zc_cl_lost (zc_client_t *self, zc_cl_server_t *server, const char *why, int64_t now);
+void zc_cl_hello_all (zc_client_t *self, int64_t now, bool force);
+void zc_cl_rewind (zc_client_t *self, int64_t now);
+void zc_cl_pump (zc_client_t *self, int64_t now);
+void zc_cl_timers (zc_client_t *self, int64_t now);
+long zc_cl_next_wake (zc_client_t *self, int64_t now);
+
+//  client_recv.c
+void zc_cl_recv_dealer (zc_client_t *self, zc_cl_server_t *server);
+void zc_cl_recv_sub (zc_client_t *self);
+
+#endif

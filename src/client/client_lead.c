@@ -1,0 +1,213 @@
+/*  client_lead.c — following the leader, sending, and the client's timers.
+
+    Everything that decides when to send what to whom: HELLOs, pending
+    POSTs in id order, FETCH for gaps, and the timers (retry without
+    progress, "busy" hold, leader probe, baseline fallback).
+*/
+#include "client_impl.h"
+
+//  --------------------------------------------------------------------------
+//  Leader following
+
+zc_cl_server_t *
+zc_cl_leader_server (zc_client_t *self)
+{
+    if (!self->follow.leader)
+        return NULL;
+    for (size_t i = 0; i < self->nservers; i++)
+        if (self->servers [i].node == self->follow.leader && self->servers [i].dealer)
+            return &self->servers [i];
+    return NULL;
+}
+
+//  Starts a resend round: every pending message goes out again in order
+void
+zc_cl_rewind (zc_client_t *self, int64_t now)
+{
+    zc_pending_rewind (self->pending, now);
+    self->rewound_at = now;
+}
+
+void
+zc_cl_hello_all (zc_client_t *self, int64_t now, bool force)
+{
+    if (!force && now - self->hello_all_at < self->retry_ms)
+        return;
+    for (size_t i = 0; i < self->nservers; i++)
+        self->servers [i].hello_due = true;
+    self->hello_all_at = now;
+}
+
+//  A new leader, or the same one in a new epoch: everything pending goes
+//  to it again, the repair restarts there, and its WELCOME tells us the
+//  room's last rseq (a message its predecessor committed but never
+//  published shows up as a gap)
+static void
+s_follow_changed (zc_client_t *self, int64_t now)
+{
+    zc_cl_rewind (self, now);
+    self->fetch_out = false;
+    self->busy_at = 0;
+    zc_cl_server_t *server = zc_cl_leader_server (self);
+    if (server)
+        server->hello_due = true;
+    else
+        zc_cl_hello_all (self, now, true);
+    if (self->follow.leader == self->told_leader && self->follow.epoch == self->told_epoch)
+        return;
+    self->told_leader = self->follow.leader;
+    self->told_epoch = self->follow.epoch;
+    zc_cl_log (self, "leader is node %u (epoch %" PRIu64 ")", self->told_leader, self->told_epoch);
+    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
+    if (item) {
+        item->ev.type = ZC_EV_LEADER;
+        item->ev.leader = self->told_leader;
+        item->ev.epoch = self->told_epoch;
+        zc_cl_push (self, item);
+    }
+}
+
+void
+zc_cl_hint (zc_client_t *self, uint64_t leader, uint64_t epoch, bool first_hand, int64_t now)
+{
+    if (leader > UINT32_MAX)
+        return;
+    if (zc_follow_hint (&self->follow, (uint32_t) leader, epoch, first_hand, now))
+        s_follow_changed (self, now);
+}
+
+void
+zc_cl_lost (zc_client_t *self, zc_cl_server_t *server, const char *why, int64_t now)
+{
+    if (!zc_follow_lost (&self->follow, server->node, now, self->retry_ms))
+        return;
+    zc_cl_notice (self, "leader %u stopped serving (%s); looking for the new one", server->node, why);
+    zc_cl_hello_all (self, now, true);
+}
+
+//  --------------------------------------------------------------------------
+//  Sending and timers
+
+//  Sends what is due: HELLOs, then pending POSTs to the leader in id order.
+//  A send that fails (no connection yet, HWM) stops that stream until the
+//  socket is writable again, so that order is never broken.
+void
+zc_cl_pump (zc_client_t *self, int64_t now)
+{
+    for (size_t i = 0; i < self->nservers; i++) {
+        zc_cl_server_t *server = &self->servers [i];
+        if (!server->hello_due || !server->dealer)
+            continue;
+        zc_msg_t hello;
+        zc_msg_init (&hello, ZC_HELLO);
+        zc_msg_set_cstr (&hello, ZF_ROOM, self->room);
+        if (zc_cl_send (self, server, &hello) == 0)
+            server->hello_due = false;
+    }
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (!leader || self->busy_at)
+        return;
+    void *handle = zsock_resolve (leader->dealer);
+    const zc_post_t *post;
+    while ((post = zc_pending_due (self->pending))) {
+        if (zmq_send (handle, post->frame, post->size, ZMQ_DONTWAIT) != (int) post->size)
+            break;
+        zc_pending_sent (self->pending, now);
+    }
+}
+
+static void
+s_fetch (zc_client_t *self, zc_cl_server_t *leader, uint64_t last, int64_t now)
+{
+    zc_msg_t fetch;
+    zc_msg_init (&fetch, ZC_FETCH);
+    zc_msg_set_u64 (&fetch, ZF_LAST, last);
+    zc_msg_set_cstr (&fetch, ZF_ROOM, self->room);
+    zc_msg_set_u64 (&fetch, ZF_COUNT, ZC_FETCH_COUNT);
+    if (zc_cl_send (self, leader, &fetch) == 0)
+        zc_cl_log (self, "gap before rseq %" PRIu64 ": FETCH after seq %" PRIu64 " from node %u",
+               zc_delivery_next_rseq (self->delivery), last, leader->node);
+    //  Sent or not, wait retry_ms before asking again unless ENTRIES come
+    self->fetch_out = true;
+    self->fetch_at = now;
+    self->fetch_from = zc_delivery_next_rseq (self->delivery);
+}
+
+static int64_t
+s_fallback_ms (zc_client_t *self)
+{
+    int64_t ms = 3 * (int64_t) self->retry_ms;
+    return ms < 1000? 1000: ms;
+}
+
+void
+zc_cl_timers (zc_client_t *self, int64_t now)
+{
+    if (self->busy_at && now >= self->busy_at) {
+        self->busy_at = 0;
+        zc_cl_rewind (self, now);
+    }
+    //  No progress for retry_ms: the leader may be gone or may have lost
+    //  what we sent; resend everything and ask every server who leads
+    int64_t oldest = zc_pending_oldest (self->pending);
+    if (oldest >= 0 && now - oldest >= self->retry_ms
+    &&  now - self->last_ack_at >= self->retry_ms) {
+        zc_cl_log (self, "no ACK for %u ms: resending %zu message(s), leader %u",
+               self->retry_ms, zc_pending_size (self->pending), self->follow.leader);
+        zc_cl_rewind (self, now);
+        zc_cl_hello_all (self, now, false);
+    }
+    for (size_t i = 0; i < self->nservers; i++)
+        if (!self->servers [i].dealer && now - self->hello_all_at >= self->retry_ms)
+            zc_cl_dealer_reopen (self, &self->servers [i]);
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (!leader)
+        zc_cl_hello_all (self, now, false);
+    else
+    if (now - self->probe_at >= ZC_PROBE_MS) {
+        //  The room's last rseq reveals a lost tail that no later message
+        //  would reveal; the reply also proves the leader alive
+        leader->hello_due = true;
+        self->probe_at = now;
+    }
+    if (!zc_delivery_started (self->delivery) && zc_delivery_held (self->delivery)) {
+        if (!self->held_since)
+            self->held_since = now;
+        else
+        if (now - self->held_since >= s_fallback_ms (self)) {
+            zc_cl_log (self, "no baseline from a leader: starting at the first message held");
+            zc_delivery_start (self->delivery);
+            zc_cl_drain_delivery (self);
+        }
+    }
+    uint64_t last;
+    if (!zc_delivery_gap (self->delivery, &last))
+        self->fetch_out = false;
+    else
+    if (leader && (!self->fetch_out || now - self->fetch_at >= self->retry_ms))
+        s_fetch (self, leader, last, now);
+}
+
+//  Milliseconds until the nearest timer, at most one second
+long
+zc_cl_next_wake (zc_client_t *self, int64_t now)
+{
+    int64_t wake = now + 1000;
+#define S_AT(t) do { int64_t t_ = (t); if (t_ < wake) wake = t_; } while (0)
+    if (self->busy_at)
+        S_AT (self->busy_at);
+    int64_t oldest = zc_pending_oldest (self->pending);
+    if (oldest >= 0)
+        S_AT ((oldest > self->last_ack_at? oldest: self->last_ack_at) + self->retry_ms);
+    if (!zc_cl_leader_server (self))
+        S_AT (self->hello_all_at + self->retry_ms);
+    else
+        S_AT (self->probe_at + ZC_PROBE_MS);
+    if (self->held_since)
+        S_AT (self->held_since + s_fallback_ms (self));
+    if (zc_delivery_gap (self->delivery, NULL))
+        S_AT (self->fetch_out? self->fetch_at + self->retry_ms: now);
+#undef S_AT
+    return wake > now? (long) (wake - now): 0;
+}
+

@@ -1,0 +1,320 @@
+/*  client_recv.c — what servers send to the client, and what it does.
+
+    DEALER replies: WELCOME, ACK, ERROR, ENTRIES (multi-frame).  SUB:
+    [room][CHAT] and ["$beacon"][BEACON].  A frame that does not decode,
+    has an unexpected type or shape is counted and dropped, never trusted.
+*/
+#include "client_impl.h"
+
+static void
+s_bad (zc_client_t *self, const char *where, const char *why)
+{
+    self->dropped++;
+    zc_cl_log (self, "dropped a frame from %s: %s", where, why);
+}
+
+//  Drops the remaining frames of a multi-frame message
+static void
+s_skip_rest (void *handle)
+{
+    int more = 1;
+    size_t size = sizeof (more);
+    while (zmq_getsockopt (handle, ZMQ_RCVMORE, &more, &size) == 0 && more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        int rc = zmq_msg_recv (&frame, handle, ZMQ_DONTWAIT);
+        zmq_msg_close (&frame);
+        if (rc < 0)
+            break;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  DEALER replies
+
+static void
+s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+{
+    if (msg->node == 0 || msg->node > UINT32_MAX) {
+        s_bad (self, server->addr.host, "welcome without a node id");
+        return;
+    }
+    //  A node id names one server; if another entry held it, that one
+    //  answers as someone else now (or the list names one node twice)
+    for (size_t i = 0; i < self->nservers; i++)
+        if (self->servers [i].node == msg->node && &self->servers [i] != server)
+            self->servers [i].node = 0;
+    server->node = (uint32_t) msg->node;
+    //  Ports, never hosts: we keep the host we dialed (DESIGN §3)
+    if (msg->pub_port >= 1 && msg->pub_port <= 65535)
+        zc_cl_sub_point (self, server, (uint16_t) msg->pub_port);
+
+    //  "granted" (when sent) says whether a leader holds its lease
+    bool serving = zc_str_eq (msg->role, "leader") && msg->leader == msg->node
+                && (!(msg->has & ZF_GRANTED) || msg->granted);
+    zc_cl_hint (self, msg->leader, msg->epoch, serving, now);
+    if (serving && (msg->has & ZF_RSEQ)) {
+        //  The room's last published rseq, as of log position seq: the
+        //  baseline, or a gap check.  Not commit: entries between the
+        //  published position and commit may be of our room
+        zc_delivery_leader_hint (self->delivery, msg->rseq, msg->has & ZF_SEQ? msg->seq: 0);
+        zc_cl_drain_delivery (self);
+    }
+}
+
+static void
+s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+{
+    if (!zc_str_eq (msg->client, self->id)) {
+        s_bad (self, server->addr.host, "ack for another client");
+        return;
+    }
+    zc_post_t *post = zc_pending_ack (self->pending, msg->id);
+    if (!post)
+        return;                     //  a repeat: the first ACK counted
+    free (post);
+    self->last_ack_at = now;
+    zc_lamport_observe (&self->clock, msg->ts);
+    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
+    if (!item)
+        return;
+    item->ev.type = ZC_EV_ACK;
+    item->ev.id = msg->id;
+    item->ev.seq = msg->seq;
+    item->ev.ts = msg->ts;
+    item->ev.epoch = msg->epoch;
+    item->ev.own = true;
+    strcpy (item->ev.room, self->room);
+    strcpy (item->ev.from, self->name);
+    strcpy (item->ev.client, self->id);
+    zc_cl_push (self, item);
+}
+
+static void
+s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
+{
+    if ((msg->has & ZF_ID)? zc_pending_stale (self->pending, msg->id)
+                          : now - self->rewound_at < ZC_BUSY_MS)
+        return;                     //  answers an earlier round
+    if ((msg->has & ZF_EXPECTED) && msg->expected >= 1 && msg->expected <= self->last_id
+    &&  !zc_pending_find (self->pending, msg->expected))
+        //  It acknowledged that one before: the cluster lost a message
+        zc_cl_notice (self, "leader asks again for message %" PRIu64
+                      ", which it had acknowledged", msg->expected);
+    zc_cl_log (self, "leader expects message %" PRIu64 ": resending in order",
+               msg->has & ZF_EXPECTED? msg->expected: 0);
+    zc_cl_rewind (self, now);
+}
+
+static void
+s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+{
+    if ((msg->has & ZF_CLIENT) && !zc_str_eq (msg->client, self->id)) {
+        s_bad (self, server->addr.host, "error for another client");
+        return;
+    }
+    bool from_leader = server->node && server->node == self->follow.leader;
+    if (zc_str_eq (msg->code, ZC_ERR_NOT_LEADER)) {
+        if (from_leader)
+            zc_cl_lost (self, server, "not leader", now);
+        if ((msg->has & ZF_LEADER) && msg->leader)
+            zc_cl_hint (self, msg->leader, msg->has & ZF_EPOCH? msg->epoch: self->follow.epoch,
+                        false, now);
+    }
+    else
+    if (zc_str_eq (msg->code, ZC_ERR_NO_QUORUM)) {
+        if (from_leader)
+            zc_cl_lost (self, server, "no quorum", now);
+    }
+    else
+    if (zc_str_eq (msg->code, ZC_ERR_EXPECTED)) {
+        if (from_leader)
+            s_on_expected (self, msg, now);
+    }
+    else
+    if (zc_str_eq (msg->code, ZC_ERR_BUSY)) {
+        //  Handing over: hold the stream briefly, then resend in order
+        if (from_leader && !self->busy_at
+        &&  !((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id)))
+            self->busy_at = now + ZC_BUSY_MS;
+    }
+    else {
+        char code [40], reason [ZC_MAX_REASON + 1] = "";
+        zc_str_copy (code, sizeof (code), msg->code);
+        if (msg->has & ZF_REASON)
+            zc_str_copy (reason, sizeof (reason), msg->reason);
+        //  bad_request for a POST cannot be fixed by resending; the id
+        //  stays pending (ids must stay contiguous) and the user is told
+        if ((msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)) {
+            if (msg->id != self->rejected_id)
+                zc_cl_notice (self, "message %" PRIu64 " refused by node %u: %s %s",
+                              msg->id, server->node, code, reason);
+            self->rejected_id = msg->id;
+        }
+        else
+            zc_cl_log (self, "error from %s: %s %s", server->addr.host, code, reason);
+    }
+}
+
+//  After ENTRIES: fetch again at once if that made progress, else wait
+static void
+s_entries_done (zc_client_t *self)
+{
+    zc_cl_drain_delivery (self);
+    if (zc_delivery_next_rseq (self->delivery) > self->fetch_from)
+        self->fetch_out = false;
+}
+
+//  ENTRIES: frame 1 (header) is decoded; frames 2.. are CHAT maps.  Only
+//  committed entries are taken: an uncommitted one could still change
+static void
+s_on_entries (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *header, void *handle)
+{
+    uint64_t commit = header->has & ZF_COMMIT? header->commit: UINT64_MAX;
+    int more = 1;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&frame);
+            break;
+        }
+        more = zmq_msg_more (&frame);
+        zc_msg_t chat;
+        const char *why = "entry is not a chat message";
+        if (zc_msg_decode (&chat, zmq_msg_data (&frame), zmq_msg_size (&frame), &why) == 0
+        &&  chat.type == ZC_CHAT && chat.seq <= commit) {
+            if (zc_delivery_offer (self->delivery, &chat) == ZC_DLV_INVALID)
+                s_bad (self, server->addr.host, "invalid entry");
+        }
+        else
+            s_bad (self, server->addr.host, why);
+        zmq_msg_close (&frame);
+    }
+    s_entries_done (self);
+}
+
+//  Returns true if the DEALER must be reopened
+static bool
+s_on_reply (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
+{
+    int64_t now = zclock_mono ();
+    switch (msg->type) {
+        case ZC_WELCOME: s_on_welcome (self, server, msg, now); break;
+        case ZC_ACK:     s_on_ack (self, server, msg, now); break;
+        case ZC_ERROR:   s_on_error (self, server, msg, now); break;
+        case ZC_ENTRIES: s_entries_done (self); break;
+        case ZC_HELLO: case ZC_POST: case ZC_FETCH: case ZC_STATUS:
+            //  Our own request came back: the DEALER redialed a dead local
+            //  port and connected to itself (ZMQ-NOTES); it also holds the
+            //  port the node needs to restart.  Close it and dial again
+            s_bad (self, server->addr.host, "own request came back (TCP self-connect)");
+            return true;
+        default:
+            s_bad (self, server->addr.host, zc_type_name (msg->type));
+    }
+    return false;
+}
+
+void
+zc_cl_recv_dealer (zc_client_t *self, zc_cl_server_t *server)
+{
+    void *handle = zsock_resolve (server->dealer);
+    for (int count = 0; count < ZC_BATCH; count++) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&frame);
+            return;
+        }
+        bool more = zmq_msg_more (&frame);
+        bool reopen = false;
+        zc_msg_t msg;
+        const char *why = "unexpected extra frames";
+        if (zc_msg_decode (&msg, zmq_msg_data (&frame), zmq_msg_size (&frame), &why)) {
+            s_bad (self, server->addr.host, why);
+        }
+        else
+        if (msg.type == ZC_ENTRIES && more) {
+            s_on_entries (self, server, &msg, handle);
+            more = false;
+        }
+        else
+        if (more)
+            s_bad (self, server->addr.host, why);
+        else
+            reopen = s_on_reply (self, server, &msg);
+        zmq_msg_close (&frame);
+        if (more)
+            s_skip_rest (handle);
+        if (reopen) {
+            zc_cl_dealer_reopen (self, server);
+            return;
+        }
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  SUB: chat messages of our room, beacons of every node
+
+static void
+s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
+{
+    const char *name = (const char *) zmq_msg_data ((zmq_msg_t *) topic);
+    size_t len = zmq_msg_size ((zmq_msg_t *) topic);
+    bool beacon = len == strlen (ZC_BEACON_TOPIC) && memcmp (name, ZC_BEACON_TOPIC, len) == 0;
+    bool room = len == strlen (self->room) && memcmp (name, self->room, len) == 0;
+    if (!beacon && !room)
+        return;                     //  a room that starts with ours: not ours
+
+    zc_msg_t msg;
+    const char *why = NULL;
+    if (zc_msg_decode (&msg, zmq_msg_data (body), zmq_msg_size (body), &why)) {
+        s_bad (self, "pub", why);
+        return;
+    }
+    if (beacon && msg.type == ZC_BEACON) {
+        //  Node says whom it follows; the leader beacons only with a lease
+        zc_cl_hint (self, msg.leader, msg.epoch, msg.node == msg.leader, zclock_mono ());
+        return;
+    }
+    if (room && msg.type == ZC_CHAT) {
+        zc_dlv_result_t result = zc_delivery_offer (self->delivery, &msg);
+        if (result == ZC_DLV_INVALID || result == ZC_DLV_OTHER_ROOM)
+            s_bad (self, "pub", "chat message does not match its topic");
+        else
+            zc_cl_drain_delivery (self);
+        return;
+    }
+    s_bad (self, "pub", "unexpected message type on topic");
+}
+
+void
+zc_cl_recv_sub (zc_client_t *self)
+{
+    void *handle = zsock_resolve (self->sub);
+    for (int count = 0; count < ZC_BATCH; count++) {
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        if (zmq_msg_recv (&topic, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&topic);
+            return;
+        }
+        if (!zmq_msg_more (&topic)) {
+            s_bad (self, "pub", "single frame");
+            zmq_msg_close (&topic);
+            continue;
+        }
+        zmq_msg_init (&body);
+        if (zmq_msg_recv (&body, handle, ZMQ_DONTWAIT) >= 0) {
+            if (zmq_msg_more (&body)) {
+                s_bad (self, "pub", "unexpected extra frames");
+                s_skip_rest (handle);
+            }
+            else
+                s_on_sub_frame (self, &topic, &body);
+        }
+        zmq_msg_close (&body);
+        zmq_msg_close (&topic);
+    }
+}

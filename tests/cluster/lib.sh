@@ -1,0 +1,105 @@
+# Shared helpers for the cluster tests: real processes on 127.0.0.1, ports
+# below 32768, every process stopped by PID at exit.  Source it with the
+# build folder as $1.  Deadlines are generous: CI machines are slow.
+set -euo pipefail
+BIN=$(cd "${1:?usage: test.sh BUILD_DIR}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export ZCHAT_BIN=$BIN
+export ZCHAT_RUN_DIR=$(mktemp -d /tmp/zchat-test.XXXXXX)
+RUN=$ZCHAT_RUN_DIR
+CLUSTER="$ROOT/tools/cluster.sh"
+CLIENT_PIDS=()
+TEST_NAME=$(basename "$0" .sh)
+
+log() { echo "[$TEST_NAME] $*"; }
+
+fail() {
+  echo "[$TEST_NAME] FAIL: $*" >&2
+  for f in "$RUN"/node-*.log; do [ -f "$f" ] && { echo "--- $f (tail)"; tail -n 40 "$f"; }; done >&2
+  exit 1
+}
+
+cleanup() {
+  local rc=$?
+  for pid in "${CLIENT_PIDS[@]:-}"; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done
+  [ -f "$RUN/cluster.env" ] && "$CLUSTER" stop >/dev/null 2>&1 || true
+  if [ $rc -eq 0 ]; then rm -rf "$RUN"; else echo "[$TEST_NAME] run folder kept: $RUN" >&2; fi
+}
+trap cleanup EXIT
+
+# A base port whose 4 port sets are all free: nothing answers a connect.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_base() {
+  local n=${1:-3} base i off ok
+  for _ in $(seq 1 50); do
+    base=$((10000 + RANDOM % 4000))
+    ok=1
+    for ((i = 0; i < n; i++)); do
+      for off in 0 1000 2000 3000; do port_free $((base + i + off)) || ok=0; done
+    done
+    [ $ok = 1 ] && { echo "$base"; return; }
+  done
+  fail "no free ports found"
+}
+
+start_cluster() {   # start_cluster N
+  BASE=$(pick_base "$1")
+  "$CLUSTER" start "$1" "$BASE" >/dev/null
+  SERVERS=$("$CLUSTER" servers)
+}
+
+status_json() { "$BIN/chat-client" status --servers "$SERVERS" --json --timeout-ms 400 2>/dev/null || true; }
+
+# The node ids reporting role leader, and the leader each reachable node follows.
+leaders() { status_json | grep -o '"id":[0-9]*,"reachable":true,"role":"leader"' | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -u | tr '\n' ' '; }
+followed() { status_json | grep -o '"reachable":true,[^}]*' | grep -o '"leader":[0-9]*' | cut -d: -f2 | sort -u | tr '\n' ' '; }
+
+# wait_until SECONDS command...: poll until the command succeeds.
+wait_until() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  until "$@"; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.2
+  done
+}
+
+is_leader() { [ "$(leaders)" = "$1 " ] && [ "$(followed)" = "$1 " ]; }
+wait_leader() { wait_until "${2:-30}" is_leader "$1" || fail "node $1 did not become the leader everyone follows (leaders: $(leaders); followed: $(followed))"; }
+
+# A client kept alive across the test, fed through a FIFO: start_client NAME
+start_client() {
+  local name=$1
+  mkfifo "$RUN/$name.in"
+  "$BIN/chat-client" --servers "$SERVERS" --name "$name" --record "$RUN/$name.rec" \
+      <"$RUN/$name.in" >"$RUN/$name.out" 2>"$RUN/$name.err" &
+  CLIENT_PIDS+=($!)
+  eval "exec {fd_$name}>\"$RUN/$name.in\""
+}
+say() { local fd_var="fd_$1"; shift; printf '%s\n' "$*" >&"${!fd_var}"; }
+close_client() { local fd_var="fd_$1"; eval "exec ${!fd_var}>&-"; }
+
+# Start a listener that records everything it receives: start_listener NAME
+start_listener() {
+  "$BIN/chat-client" --servers "$SERVERS" --listen --name "$1" --record "$RUN/$1.rec" \
+      >"$RUN/$1.out" 2>"$RUN/$1.err" &
+  CLIENT_PIDS+=($!)
+}
+
+received() { grep -c '^recv ' "$RUN/$1.rec" 2>/dev/null || echo 0; }
+wait_received() {   # wait_received NAME COUNT [SECONDS]
+  wait_until "${3:-30}" test "$(received "$1")" -ge "$2" \
+    || fail "$1 received $(received "$1") of $2 messages"
+}
+
+# Wait for a client process to exit by itself; returns its status.
+wait_exit() {   # wait_exit PID SECONDS
+  local end=$((SECONDS + $2))
+  while kill -0 "$1" 2>/dev/null; do
+    [ $SECONDS -lt $end ] || return 124
+    sleep 0.2
+  done
+  wait "$1"
+}
+
+check_history() { "$BIN/zchat-check" "$@" || fail "history check failed"; }

@@ -1,0 +1,169 @@
+/*  test_client_pending.c — the client's queue of unacknowledged POSTs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pending.h"
+
+static int s_passed, s_failed;
+
+#define CHECK(cond) do { \
+    if (cond) s_passed++; \
+    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
+} while (0)
+
+static int
+s_add (zc_pending_t *p, uint64_t id, int64_t now)
+{
+    uint8_t frame [16];
+    memset (frame, (int) id, sizeof (frame));
+    return zc_pending_add (p, id, id * 10, frame, sizeof (frame), now);
+}
+
+//  Sends everything due at time now; returns how many went out
+static int
+s_send_all (zc_pending_t *p, int64_t now, uint64_t *ids)
+{
+    int count = 0;
+    const zc_post_t *post;
+    while ((post = zc_pending_due (p))) {
+        if (ids)
+            ids [count] = post->id;
+        count++;
+        zc_pending_sent (p, now);
+    }
+    return count;
+}
+
+static void
+s_ack (zc_pending_t *p, uint64_t id, bool expect)
+{
+    zc_post_t *post = zc_pending_ack (p, id);
+    CHECK ((post != NULL) == expect);
+    if (post)
+        CHECK (post->id == id && post->ts == id * 10 && post->size == 16
+               && post->frame [0] == (uint8_t) id);
+    free (post);
+}
+
+static void
+test_basic (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    CHECK (zc_pending_size (p) == 0 && zc_pending_oldest (p) == -1 && !zc_pending_has_due (p));
+    CHECK (s_add (p, 0, 0) == -1);                  //  ids start at 1
+    CHECK (s_add (p, 1, 100) == 0);
+    CHECK (s_add (p, 3, 100) == -1);                //  not contiguous
+    CHECK (s_add (p, 2, 110) == 0);
+    CHECK (zc_pending_size (p) == 2);
+    CHECK (zc_pending_oldest (p) == 100);           //  posted, not sent yet
+    uint64_t ids [8];
+    CHECK (s_send_all (p, 120, ids) == 2 && ids [0] == 1 && ids [1] == 2);
+    CHECK (!zc_pending_has_due (p));
+    CHECK (zc_pending_oldest (p) == 120);
+    s_ack (p, 1, true);
+    s_ack (p, 1, false);                            //  a repeat ACK
+    CHECK (zc_pending_size (p) == 1);
+    s_ack (p, 2, true);
+    CHECK (zc_pending_size (p) == 0 && zc_pending_oldest (p) == -1);
+    CHECK (s_add (p, 4, 200) == -1);
+    CHECK (s_add (p, 3, 200) == 0);                 //  continues after the last
+    CHECK (zc_pending_find (p, 3) && !zc_pending_find (p, 2) && !zc_pending_find (p, 4));
+    zc_pending_destroy (&p);
+    CHECK (p == NULL);
+    zc_pending_destroy (&p);
+}
+
+//  A failed send stops the stream; it goes on from the same message
+static void
+test_send_stops_in_order (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    for (uint64_t id = 1; id <= 5; id++)
+        s_add (p, id, 0);
+    CHECK (zc_pending_due (p)->id == 1);
+    zc_pending_sent (p, 1);
+    CHECK (zc_pending_due (p)->id == 2);            //  send of 2 failed: still 2
+    CHECK (zc_pending_due (p)->id == 2);
+    zc_pending_sent (p, 2);
+    uint64_t ids [8];
+    CHECK (s_send_all (p, 3, ids) == 3 && ids [0] == 3 && ids [2] == 5);
+    zc_pending_destroy (&p);
+}
+
+//  Rounds: a rewind resends every pending message in order, skipping
+//  acknowledged ones; errors from earlier rounds are stale
+static void
+test_rounds (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    for (uint64_t id = 1; id <= 6; id++)
+        s_add (p, id, 0);
+    CHECK (s_send_all (p, 10, NULL) == 6);
+    CHECK (zc_pending_round (p) == 1);
+    CHECK (!zc_pending_stale (p, 3));
+    s_ack (p, 2, true);                             //  out of order: a hole
+    s_ack (p, 5, true);
+    CHECK (zc_pending_size (p) == 4);
+    zc_pending_rewind (p, 50);
+    CHECK (zc_pending_round (p) == 2);
+    CHECK (zc_pending_stale (p, 3));                //  sent in round 1 only
+    CHECK (zc_pending_stale (p, 2));                //  not pending any more
+    CHECK (zc_pending_stale (p, 99));
+    CHECK (zc_pending_oldest (p) == 50);            //  due since the rewind
+    uint64_t ids [8];
+    CHECK (s_send_all (p, 60, ids) == 4);
+    CHECK (ids [0] == 1 && ids [1] == 3 && ids [2] == 4 && ids [3] == 6);
+    CHECK (!zc_pending_stale (p, 3));
+    CHECK (zc_pending_oldest (p) == 60);
+    s_ack (p, 1, true);                             //  the head moves past 2
+    CHECK (zc_pending_oldest (p) == 60 && zc_pending_size (p) == 3);
+    s_ack (p, 3, true);
+    s_ack (p, 4, true);
+    s_ack (p, 6, true);
+    CHECK (zc_pending_size (p) == 0 && !zc_pending_has_due (p));
+    CHECK (s_add (p, 7, 70) == 0);
+    CHECK (zc_pending_oldest (p) == 70);            //  posted after the rewind
+    zc_pending_destroy (&p);
+}
+
+//  The ring grows, and keeps id order across the wrap
+static void
+test_growth (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    uint64_t next = 1;
+    bool ok = true;
+    for (int round = 0; round < 50; round++) {
+        for (int i = 0; i < 37; i++)
+            ok = ok && s_add (p, next++, round) == 0;
+    }
+    CHECK (ok);
+    CHECK (zc_pending_size (p) == 50 * 37);
+    const zc_post_t *post;
+    uint64_t expect = 1;
+    while ((post = zc_pending_due (p))) {
+        ok = ok && post->id == expect++;
+        zc_pending_sent (p, 1);
+    }
+    CHECK (ok && expect == next);
+    for (uint64_t id = 2; id < next; id += 2)
+        free (zc_pending_ack (p, id));
+    CHECK (zc_pending_size (p) == (50 * 37 + 1) / 2);
+    for (uint64_t id = 1; id < next; id += 2)
+        free (zc_pending_ack (p, id));
+    CHECK (zc_pending_size (p) == 0);
+    CHECK (s_add (p, next, 0) == 0);
+    zc_pending_destroy (&p);
+}
+
+int
+main (void)
+{
+    test_basic ();
+    test_send_stops_in_order ();
+    test_rounds ();
+    test_growth ();
+    printf ("test_client_pending: %d passed, %d failed\n", s_passed, s_failed);
+    return s_failed? 1: 0;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Run a local zchat cluster on 127.0.0.1, for people and for tests.
+#
+#   tools/cluster.sh start [N] [BASE_PORT]   start N nodes (default 3, base 15051)
+#   tools/cluster.sh stop                    stop every node (SIGTERM, then SIGKILL)
+#   tools/cluster.sh kill ID                 SIGKILL node ID (a crash)
+#   tools/cluster.sh pause ID | resume ID    SIGSTOP / SIGCONT node ID (a freeze)
+#   tools/cluster.sh restart ID              stop node ID if running, start it again
+#   tools/cluster.sh status                  pids, and each node's view (chat-client status)
+#   tools/cluster.sh logs ID                 the last lines of node ID's log
+#   tools/cluster.sh servers                 the --servers list for chat-client
+#   tools/cluster.sh demo                    a scripted walk-through of a failover
+#
+# Node i listens on BASE+i-1 (clients), +1000 (PUB), +2000 (peers), +3000
+# (heartbeats).  The default base keeps every port below 32768, outside
+# Linux's ephemeral range (see README).  Logs, pid files and data go under
+# one run folder: $ZCHAT_RUN_DIR (default ./zchat-run).  Extra node flags:
+# $ZCHAT_NODE_FLAGS (e.g. "--heartbeat-ms 50").  Binaries: $ZCHAT_BIN
+# (default: build/, built on first use by tools/setup.sh).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+run=${ZCHAT_RUN_DIR:-$PWD/zchat-run}
+bin=${ZCHAT_BIN:-$root/build}
+
+die() { echo "cluster.sh: $*" >&2; exit 2; }
+
+ensure_built() {
+  if [ -z "${ZCHAT_BIN:-}" ] && { [ ! -x "$bin/chat-node" ] || [ ! -x "$bin/chat-client" ]; }; then
+    "$root/tools/setup.sh" "$bin"
+  fi
+  [ -x "$bin/chat-node" ] || die "no chat-node in $bin"
+}
+
+load() {
+  [ -f "$run/cluster.env" ] || die "no cluster in $run (start one first)"
+  # shellcheck disable=SC1091
+  . "$run/cluster.env"
+}
+
+port_of() { echo $((BASE + $1 - 1)); }
+
+servers() {
+  local list="" i
+  for ((i = 1; i <= N; i++)); do list+="${list:+,}127.0.0.1:$(port_of "$i")"; done
+  echo "$list"
+}
+
+pid_of() { cat "$run/node-$1.pid" 2>/dev/null || true; }
+
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+check_id() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$N" ] || die "no node '${1:-}' (1..$N)"; }
+
+start_node() {
+  local i=$1 peers="" j
+  for ((j = 1; j <= N; j++)); do
+    [ "$j" = "$i" ] || peers+="${peers:+,}$j:127.0.0.1:$(port_of "$j")"
+  done
+  alive "$i" && { echo "node $i already running (pid $(pid_of "$i"))"; return; }
+  # shellcheck disable=SC2086
+  setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
+      --peers "$peers" --data-dir "$run/data/node-$i" ${ZCHAT_NODE_FLAGS:-} \
+      >>"$run/node-$i.log" 2>&1 </dev/null &
+  echo $! >"$run/node-$i.pid"
+}
+
+stop_node() {
+  local i=$1 pid t
+  pid=$(pid_of "$i")
+  [ -n "$pid" ] || return 0
+  kill -CONT "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((t = 0; t < 50; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$run/node-$i.pid"
+}
+
+cmd_start() {
+  local n=${1:-3} base=${2:-15051}
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 32 ] || die "N must be 1..32"
+  [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ $((base + n - 1 + 3000)) -le 65535 ] \
+    || die "BASE_PORT out of range"
+  if [ -f "$run/cluster.env" ]; then
+    load
+    for ((i = 1; i <= N; i++)); do alive "$i" && die "a cluster is already running in $run (stop it first)"; done
+  fi
+  ensure_built
+  mkdir -p "$run/data"
+  echo "N=$n BASE=$base" >"$run/cluster.env"
+  N=$n BASE=$base
+  for ((i = 1; i <= N; i++)); do start_node "$i"; done
+  echo "cluster of $N started in $run"
+  echo "connect:  $bin/chat-client --servers \"$(servers)\""
+}
+
+cmd_stop() {
+  load
+  for ((i = 1; i <= N; i++)); do stop_node "$i"; done
+  echo "cluster stopped ($run)"
+}
+
+cmd_status() {
+  load
+  for ((i = 1; i <= N; i++)); do
+    if alive "$i"; then
+      state=$(ps -o stat= -p "$(pid_of "$i")" 2>/dev/null || true)
+      [[ "$state" == T* ]] && s="paused" || s="running"
+      echo "node $i: $s (pid $(pid_of "$i"), port $(port_of "$i"))"
+    else
+      echo "node $i: down (port $(port_of "$i"))"
+    fi
+  done
+  "$bin/chat-client" status --servers "$(servers)" --timeout-ms 500 || true
+}
+
+cmd_demo() {
+  ensure_built
+  export ZCHAT_RUN_DIR=${ZCHAT_RUN_DIR:-$(mktemp -d /tmp/zchat-demo.XXXXXX)}
+  run=$ZCHAT_RUN_DIR
+  local self="$root/tools/cluster.sh"
+  "$self" start 3 "${1:-15051}"
+  load
+  local listener_pid
+  trap '"$self" stop >/dev/null 2>&1 || true; kill "${listener_pid:-}" 2>/dev/null || true' EXIT
+  sleep 1.5
+  "$bin/chat-client" --servers "$(servers)" --listen --name bob >"$run/listener.out" 2>&1 &
+  listener_pid=$!
+  sleep 1
+  echo "--- alice says hello (node 3 leads)"
+  printf 'hello from alice\nis anyone there?\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  echo "--- kill -9 node 3 (the leader)"
+  "$self" kill 3
+  sleep 1
+  printf 'node 3 is gone, still chatting\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  echo "--- restart node 3: it rejoins and takes the lead back"
+  "$self" restart 3
+  sleep 4
+  printf 'and node 3 is back\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  sleep 0.5
+  "$self" status
+  echo "--- what bob saw:"
+  cat "$run/listener.out"
+  echo "--- election log lines of node 2:"
+  grep -h 'ELECTION' "$run/node-2.log" || true
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  start)   cmd_start "$@" ;;
+  stop)    cmd_stop ;;
+  kill)    load; check_id "${1:-}"; kill -KILL "$(pid_of "$1")" 2>/dev/null || true; rm -f "$run/node-$1.pid"; echo "node $1 killed" ;;
+  pause)   load; check_id "${1:-}"; kill -STOP "$(pid_of "$1")"; echo "node $1 paused" ;;
+  resume)  load; check_id "${1:-}"; kill -CONT "$(pid_of "$1")"; echo "node $1 resumed" ;;
+  restart) load; check_id "${1:-}"; ensure_built; stop_node "$1"; start_node "$1"; echo "node $1 restarted" ;;
+  status)  cmd_status ;;
+  logs)    load; check_id "${1:-}"; tail -n "${LINES_SHOWN:-60}" "$run/node-$1.log" ;;
+  servers) load; servers ;;
+  demo)    cmd_demo "$@" ;;
+  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+esac

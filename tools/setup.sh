@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what zchat needs (Debian/Ubuntu packages) when it is missing, then
+# builds with CMake.  Used by tools/cluster.sh and tools/test.sh; safe to run
+# again: it installs nothing that is already there.
+#   tools/setup.sh [BUILD_DIR] [extra cmake args...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+shift || true
+
+packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build" "$@" >/dev/null
+cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E 'warning|error|Error' || true
+test -x "$build/chat-node" && test -x "$build/chat-client" || { echo "setup: build failed" >&2; exit 1; }

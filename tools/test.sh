@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds with ASan/UBSan, and
+# runs every test (unit and cluster) with ctest.
+#   tools/test.sh [ctest args...]      e.g. tools/test.sh -R unit
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build-test
+"$root/tools/setup.sh" "$build" -DCMAKE_BUILD_TYPE=Debug -DZC_SANITIZE=ON
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$build"
+ctest --output-on-failure --timeout 900 "$@"
