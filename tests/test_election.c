@@ -1570,6 +1570,27 @@ test_membership_mismatch (uint32_t odd)
     s_fixed_end (&sim, name, failed_before);
 }
 
+//  `leader` serves and node 1 follows it (node 2 is cut off)
+static bool
+p_serves_and_led_pair (sim_t *sim, void *arg)
+{
+    uint32_t leader = *(uint32_t *) arg;
+    return sim_node_serving (sim, leader) && s_follows (sim, 1, leader);
+}
+
+//  `leader` serves and nodes 1-3 other than it follow it
+static bool
+p_serves_and_led_side4 (sim_t *sim, void *arg)
+{
+    uint32_t leader = *(uint32_t *) arg;
+    if (!sim_node_serving (sim, leader))
+        return false;
+    for (uint32_t id = 1; id <= 4; id++)
+        if (id != leader && !s_follows (sim, id, leader))
+            return false;
+    return true;
+}
+
 //  6. Partition: the leader and one backup against a majority
 
 //  `leader` serves and the other nodes of the majority side {1,2,3} follow
@@ -1637,6 +1658,89 @@ test_single_node (void)
     s_fixed_end (&sim, name, failed_before);
 }
 
+//  8. Two nodes come back close together: one hand-over, to the highest
+static void
+test_failback_one_step (void)
+{
+    const char *name = "fail-back in one step";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (5, 3, 801);
+    uint32_t three = 3, five = 5;
+    for (uint32_t id = 1; id <= 3; id++)
+        sim_start (sim, id);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    sim_run_for (sim, 500);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 3));
+    sim_start (sim, 4);
+    sim_run_for (sim, 300);
+    sim_start (sim, 5);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000), "%s: node 5 leads", name);
+    CHECK (zc_election_epoch (s_el (sim, 5)) == epoch + 1 && sim->max_served == epoch + 1,
+           "%s: one hand-over, 3 -> 5 (epochs %llu -> %llu, highest served %llu)", name,
+           (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, 5)),
+           (unsigned long long) sim->max_served);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  9. Two claims of one epoch: the loser persisted (E, itself) and can
+//  never accept the winner in E; the winner moves everyone to E+1.
+static void
+test_split_claim (void)
+{
+    const char *name = "two claims of one epoch";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 901);
+    uint32_t three = 3;
+    //  Node 2 claimed epoch 5 and crashed before anyone heard it
+    sim->nodes [1].disk = (zc_election_state_t) { 4, 3 };
+    sim->nodes [2].disk = (zc_election_state_t) { 5, 2 };
+    sim->nodes [3].disk = (zc_election_state_t) { 4, 3 };
+    for (uint32_t id = 1; id <= 3; id++)
+        sim->nodes [id].has_disk = true;
+    for (uint32_t id = 1; id <= 3; id++) {
+        sim_cut (sim, 2, id);
+        sim_cut (sim, id, 2);
+    }
+    sim_start_all (sim);
+    uint32_t leader_of_5 = 3;
+    CHECK (sim_run_until_pred (sim, p_serves_and_led_pair, &leader_of_5, 3000),
+           "%s: node 3 leads epoch 5 with node 1", name);
+    CHECK (zc_election_epoch (s_el (sim, 3)) == 5, "%s: node 3 claimed epoch 5 (has %llu)", name,
+           (unsigned long long) zc_election_epoch (s_el (sim, 3)));
+    sim_heal (sim);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 2000),
+           "%s: all follow node 3 after healing", name);
+    CHECK (zc_election_epoch (s_el (sim, 3)) == 6, "%s: in epoch 6 (has %llu)", name,
+           (unsigned long long) zc_election_epoch (s_el (sim, 3)));
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  10. The highest node reaches only the leader: its hand-over fails, and
+//  the next one down that reaches a majority leads instead.
+static void
+test_highest_reaches_leader_only (void)
+{
+    const char *name = "highest node reaching only the leader";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (5, 3, 1001);
+    uint32_t three = 3, four = 4;
+    for (uint32_t id = 1; id <= 3; id++)
+        sim_start (sim, id);
+    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    for (uint32_t id = 1; id <= 4; id++)
+        if (id != 3) {
+            sim_cut (sim, 5, id);
+            sim_cut (sim, id, 5);
+        }
+    sim_start (sim, 4);
+    sim_start (sim, 5);
+    CHECK (sim_run_until_pred (sim, p_serves_and_led_side4, &four, 8000),
+           "%s: node 4 leads nodes 1-3", name);
+    sim_run_for (sim, 3000);
+    CHECK (p_serves_and_led_side4 (sim, &four), "%s: and keeps leading", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
 //  ==========================================================================
 //  main
 
@@ -1681,6 +1785,9 @@ main (int argc, char **argv)
     test_membership_mismatch (1);
     test_partition ();
     test_single_node ();
+    test_failback_one_step ();
+    test_split_claim ();
+    test_highest_reaches_leader_only ();
     double fixed = s_seconds () - start;
 
     size_t runs3 = s_env_size ("ZC_SIM_RUNS", 2000);

@@ -42,22 +42,6 @@ typedef struct {
     uint32_t *room_idx;
 } s_check_t;
 
-static const char *s_kind_names [ZC_HISTORY_KINDS] = {
-    "?", "missing", "duplicate", "order", "conflict", "gap", "ack",
-    "lamport", "causal", "ids", "room" };
-
-const char *
-zc_history_kind_name (zc_history_kind_t kind)
-{
-    return kind > 0 && kind < ZC_HISTORY_KINDS ? s_kind_names [kind] : "?";
-}
-
-void
-zc_history_opts_default (zc_history_opts_t *opts)
-{
-    opts->expect_complete = true;
-}
-
 static void
 s_clear_violations (zc_history_t *self)
 {
@@ -302,13 +286,11 @@ s_check_file (s_check_t *ck, uint32_t file, zc_hmap_t *by_msg)
         }
         j = zc_hmap_put (by_msg, (uint64_t) file << 32 | r->client, r->id,
                          (uint32_t) i);
-        if (j != i) {
+        if (j != i)             //  another seq: its position still counts
             s_report (ck, ZC_HISTORY_DUPLICATE, file, r->line, r->seq,
                 "%s#%" PRIu64 " delivered again at seq %" PRIu64 " (first at"
                 " seq %" PRIu64 ", line %u)", s_str (ck, r->client), r->id,
                 r->seq, self->recvs [j].seq, self->recvs [j].line);
-            continue;
-        }
         if (f->room != ZC_NONE && r->room != f->room) {
             s_report (ck, ZC_HISTORY_ROOM, file, r->line, r->seq,
                 "delivered seq %" PRIu64 " of room %s, but listens to %s",
@@ -453,12 +435,13 @@ s_check_complete (s_check_t *ck, const s_stream_t *st)
             continue;
         if (e->seq < st->last_seq || ck->opts.expect_complete)
             s_report (ck, ZC_HISTORY_MISSING, st->file, 0, e->seq,
-                "room %s: seq %" PRIu64 " (%s#%" PRIu64 ", %s) never"
-                " delivered; %s seq %" PRIu64, s_str (ck, st->room), e->seq,
-                s_str (ck, e->client), e->id,
-                e->has_ack ? "acked" : "delivered elsewhere",
-                e->seq < st->last_seq ? "a hole below" : "last delivered",
-                st->last_seq);
+                e->seq < st->last_seq
+                ? "room %s: seq %" PRIu64 " (%s#%" PRIu64 ", %s) not delivered,"
+                  " though later seq %" PRIu64 " was"
+                : "room %s: seq %" PRIu64 " (%s#%" PRIu64 ", %s) not delivered;"
+                  " the last delivered was seq %" PRIu64,
+                s_str (ck, st->room), e->seq, s_str (ck, e->client), e->id,
+                e->has_ack ? "acked" : "delivered elsewhere", st->last_seq);
     }
 }
 

@@ -16,7 +16,10 @@
         start <seq>                             delivery started after seq
 
     Unknown line kinds and blank lines are ignored; extra trailing fields are
-    ignored.  A line with too few fields or a bad number is an error.  A last
+    ignored.  A line with too few fields or a bad number is an error (seq,
+    rseq and id count from 1: a 0 is bad too).  Only the first `start`
+    counts; `leader` lines are counted, not checked.  A client must write
+    `sent` in the order it ticked its clock relative to its `recv` lines.  A last
     line without its newline is the torn write of a killed client: it is
     skipped and counted, never trusted.
 

@@ -250,6 +250,22 @@ zc_history_load_file (zc_history_t *self, const char *path,
     return rc;
 }
 
+static const char *s_kind_names [ZC_HISTORY_KINDS] = {
+    "?", "missing", "duplicate", "order", "conflict", "gap", "ack",
+    "lamport", "causal", "ids", "room" };
+
+const char *
+zc_history_kind_name (zc_history_kind_t kind)
+{
+    return kind > 0 && kind < ZC_HISTORY_KINDS ? s_kind_names [kind] : "?";
+}
+
+void
+zc_history_opts_default (zc_history_opts_t *opts)
+{
+    opts->expect_complete = true;
+}
+
 const zc_history_violation_t *
 zc_history_violation (zc_history_t *self, size_t index)
 {

@@ -31,7 +31,7 @@ s_usage (FILE *out)
            "                     its room above its start (default)\n"
            "  --no-complete      only holes count (clients killed mid-way)\n"
            "  --json             one JSON object on stdout\n"
-           "  --verbose          per-file and per-kind counts\n", out);
+           "  --verbose          per-file counts\n", out);
 }
 
 static void
@@ -78,6 +78,8 @@ s_print (const zc_history_violation_t *v, void *arg)
 static void
 s_summary_text (const zc_history_stats_t *st, bool verbose)
 {
+    if (st->violations > MAX_PRINTED)
+        printf ("... and %zu more\n", st->violations - MAX_PRINTED);
     printf ("zchat-check: %zu files, %zu lines: sent %zu, acked %zu, "
             "received %zu; %zu distinct seqs, %zu rooms, %zu senders\n",
             st->files, st->lines, st->sent, st->acked, st->received,
@@ -88,8 +90,6 @@ s_summary_text (const zc_history_stats_t *st, bool verbose)
         printf ("zchat-check: OK\n");
         return;
     }
-    if (st->violations > MAX_PRINTED)
-        printf ("... and %zu more\n", st->violations - MAX_PRINTED);
     printf ("zchat-check: FAILED, %zu violations (", st->violations);
     const char *sep = "";
     for (int k = 1; k < ZC_HISTORY_KINDS; k++)

@@ -358,6 +358,12 @@ s_chat_main (s_opts_t *opts)
         else
         if (got == 2)
             reading = s_read_stdin (&chat);
+        else
+        if (got < 0 && errno != EINTR) {
+            fprintf (stderr, "chat-client: %s\n", zmq_strerror (errno));
+            rc = 1;
+            break;
+        }
         size_t unacked = zc_client_unacked (chat.client);
         if (opts->listen || (reading && chat.interactive))
             continue;               //  runs until a signal or the user stops

@@ -49,7 +49,9 @@ zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server)
     zc_cl_log (self, "reopening the DEALER to %s:%u", server->addr.host, server->addr.port);
     zsock_destroy (&server->dealer);
     server->dealer = s_dealer_new (server);
-    server->hello_due = true;
+    //  No HELLO at once: the timers ask again within retry_ms, so that a
+    //  link that keeps failing is not reopened in a tight loop
+    server->hello_due = false;
     return server->dealer? 0: -1;
 }
 

@@ -69,6 +69,7 @@ struct _zc_client_t {
 
     int64_t hello_all_at;           //  last time every server was asked
     int64_t probe_at;               //  last HELLO to the leader
+    int64_t chat_at;                //  last message of our room on SUB
 
     zc_lamport_t clock;
     zlist_t *events;                //  of zc_cl_item_t

@@ -164,9 +164,11 @@ zc_cl_timers (zc_client_t *self, int64_t now)
     if (!leader)
         zc_cl_hello_all (self, now, false);
     else
-    if (now - self->probe_at >= ZC_PROBE_MS) {
-        //  The room's last rseq reveals a lost tail that no later message
-        //  would reveal; the reply also proves the leader alive
+    if (now - self->probe_at >= ZC_PROBE_MS && now - self->chat_at >= ZC_PROBE_MS) {
+        //  The room is quiet: a lost last message would show no gap, the
+        //  room's last rseq in the leader's WELCOME does.  Not while
+        //  messages flow: a gap in the stream shows itself, and a WELCOME
+        //  overtaking the PUB stream would look like one
         leader->hello_due = true;
         self->probe_at = now;
     }
@@ -202,10 +204,11 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     if (!zc_cl_leader_server (self))
         S_AT (self->hello_all_at + self->retry_ms);
     else
-        S_AT (self->probe_at + ZC_PROBE_MS);
+        S_AT ((self->probe_at > self->chat_at? self->probe_at: self->chat_at) + ZC_PROBE_MS);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
-    if (zc_delivery_gap (self->delivery, NULL))
+    //  A gap with no leader to ask waits for the HELLO round above
+    if (zc_delivery_gap (self->delivery, NULL) && (self->fetch_out || zc_cl_leader_server (self)))
         S_AT (self->fetch_out? self->fetch_at + self->retry_ms: now);
 #undef S_AT
     return wake > now? (long) (wake - now): 0;

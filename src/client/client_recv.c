@@ -279,6 +279,7 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
         return;
     }
     if (room && msg.type == ZC_CHAT) {
+        self->chat_at = zclock_mono ();
         zc_dlv_result_t result = zc_delivery_offer (self->delivery, &msg);
         if (result == ZC_DLV_INVALID || result == ZC_DLV_OTHER_ROOM)
             s_bad (self, "pub", "chat message does not match its topic");

@@ -88,8 +88,8 @@ zc_client_status (const char *servers, int timeout_ms,
     int waiting = 0;
     for (int i = 0; i < count; i++) {
         memset (&rows [i], 0, sizeof (rows [i]));
-        snprintf (rows [i].server, sizeof (rows [i].server), "%s:%u",
-                  addrs [i].host, (unsigned) addrs [i].port);
+        snprintf (rows [i].server, sizeof (rows [i].server), "%.*s:%u",
+                  ZC_MAX_HOST, addrs [i].host, (unsigned) addrs [i].port);
         strcpy (rows [i].role, "unreachable");
         socks [i] = s_dealer (&addrs [i]);
         items [i] = (zmq_pollitem_t) { socks [i]? zsock_resolve (socks [i]): NULL, -1, 0, 0 };

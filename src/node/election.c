@@ -491,16 +491,22 @@ s_tick_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
     if (!zc_election_serving (self, now))
         return;
     //  Fail-back: the highest healthy backup above us, after its hold-down.
+    //  Wait for the highest rather than hand over to a lower one whose
+    //  hold-down ends sooner (each step would pause the clients again),
+    //  unless a hand-over to it already failed (its hold-down grew): it may
+    //  not reach a majority, so a lower one that is ready goes first.
     s_peer_t *best = NULL;
     for (size_t i = 0; i < self->peer_count; i++) {
         s_peer_t *peer = &self->peers [i];
+        bool ready = now >= peer->healthy_since + peer->holddown_ms;
+        bool worth_waiting = peer->holddown_ms == self->cfg.holddown_ms;
         if (peer->id > self->cfg.self && peer->healthy_since
         &&  now <= peer->last_ping + s_suspect_ms (self)
-        &&  now >= peer->healthy_since + peer->holddown_ms
+        &&  (ready || worth_waiting)
         &&  (!best || peer->id > best->id))
             best = peer;
     }
-    if (best) {
+    if (best && now >= best->healthy_since + best->holddown_ms) {
         s_log (self, out, "node %u is back and higher, handing over", best->id);
         self->handover_to = best->id;
         self->handover_sent = false;

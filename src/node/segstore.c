@@ -44,6 +44,7 @@ static void s_put32 (uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p [i]
 static void s_put64 (uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p [i] = (uint8_t) (v >> (8 * i)); }
 static uint32_t s_get32 (const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = v << 8 | p [i]; return v; }
 static uint64_t s_get64 (const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p [i]; return v; }
+static int s_fail (int error) { errno = error; return -1; }
 
 uint32_t
 zc_segstore_crc32 (uint32_t crc, const void *data, size_t size)
@@ -71,6 +72,14 @@ static uint32_t
 s_record_crc (const uint8_t *seq_le, const uint8_t *data, size_t size)
 {
     return zc_segstore_crc32 (zc_segstore_crc32 (0, seq_le, 8), data, size);
+}
+
+static void
+s_header (uint8_t header [HDR_SIZE])
+{
+    memset (header, 0, HDR_SIZE);
+    memcpy (header, s_magic, 8);
+    s_put32 (header + 8, VERSION);
 }
 
 static void
@@ -186,8 +195,17 @@ s_scan (zc_segstore_t *self, const char *name, int fd, uint64_t limit, bool allo
         at_eof = true;
         goto bad;
     }
-    if (memcmp (r.buf, s_magic, 8) || s_get32 (r.buf + 8) != VERSION || s_get32 (r.buf + 12)) {
+    uint8_t want [HDR_SIZE];
+    s_header (want);
+    if (memcmp (r.buf, want, HDR_SIZE)) {
         why = "bad segment header (not a zchat log, or an unknown version)";
+        //  A crash while the header was written leaves a prefix then zeros.
+        size_t k = 0;
+        while (k < HDR_SIZE && r.buf [k] == want [k])
+            k++;
+        while (k < HDR_SIZE && r.buf [k] == 0)
+            k++;
+        zero_from = k == HDR_SIZE ? HDR_SIZE : 0;
         goto bad;
     }
     r.start += HDR_SIZE;
@@ -247,7 +265,8 @@ bad:
     snprintf (err, errlen, "%s/%s offset %llu: %s, %s; refusing a damaged log "
               "(if the damage is understood, cut it there with truncate -s %llu)",
               self->dir, name, (unsigned long long) off, why,
-              allow_torn ? "with more data after it" : "in a segment that is not the last",
+              allow_torn ? "not a torn tail as more data follows"
+                         : "not a torn tail as this is not the end of the log",
               (unsigned long long) off);
     return -1;
 read_error:
@@ -288,6 +307,18 @@ s_push (zc_segstore_t *self, uint64_t first, uint64_t size)
     return 0;
 }
 
+//  Remove a segment durably before touching the next one: were a later
+//  removal to reach the disk without an earlier one, the log would have a
+//  gap, and open would refuse it.
+static int
+s_unlink (zc_segstore_t *self, const char *name)
+{
+    if (unlinkat (self->dirfd, name, 0) || fsync (self->dirfd))
+        return -1;
+    self->dir_dirty = false;
+    return 0;
+}
+
 //  Validate every segment in order; repair a torn tail of the last one.
 static int
 s_load (zc_segstore_t *self, char *err, size_t errlen)
@@ -299,7 +330,9 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
     }
     struct dirent *entry;
     while ((entry = readdir (dir)))
-        if (strncmp (entry->d_name, "log-", 4) == 0 && strstr (entry->d_name, ".seg")) {
+        //  Other files (election.state, an operator's backup) are not ours.
+        if (strncmp (entry->d_name, "log-", 4) == 0 && strlen (entry->d_name) > 8
+        &&  strcmp (entry->d_name + strlen (entry->d_name) - 4, ".seg") == 0) {
             uint64_t first = s_parse_name (entry->d_name);
             if (first == 0 || s_push (self, first, 0)) {
                 snprintf (err, errlen, "%s/%s: not a valid segment name", self->dir, entry->d_name);
@@ -308,7 +341,8 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             }
         }
     closedir (dir);
-    qsort (self->segs, self->count, sizeof *self->segs, s_cmp_seg);
+    if (self->count)
+        qsort (self->segs, self->count, sizeof *self->segs, s_cmp_seg);
 
     uint64_t expected = self->count ? self->segs [0].first : 0;
     for (size_t i = 0; i < self->count; i++) {
@@ -345,7 +379,7 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             snprintf (self->note, sizeof self->note, "removed %s segment %s/%s (%llu bytes%s%s)",
                       rc ? "torn" : "empty", self->dir, name, (unsigned long long) st.st_size,
                       rc ? ": " : "", rc ? res.why : "");
-            if (unlinkat (self->dirfd, name, 0) || fsync (self->dirfd))
+            if (s_unlink (self, name))
                 goto repair_failed;
             self->count--;
         }
@@ -459,10 +493,8 @@ zc_segstore_replay (zc_segstore_t *self, s_cb_t *cb, void *arg, char *err, size_
 int
 zc_segstore_sync (zc_segstore_t *self)
 {
-    if (self->broken) {
-        errno = EIO;
-        return -1;
-    }
+    if (self->broken)
+        return s_fail (EIO);
     //  After a failed fsync the kernel may have dropped the dirty pages, so
     //  retrying could falsely succeed: refuse all further writes instead.
     if (self->dirty && self->fd >= 0 && fdatasync (self->fd))
@@ -489,9 +521,8 @@ s_roll (zc_segstore_t *self, uint64_t seq)
     self->dirty = false;
     char name [32];
     s_name (seq, name);
-    uint8_t header [HDR_SIZE] = { 0 };
-    memcpy (header, s_magic, 8);
-    s_put32 (header + 8, VERSION);
+    uint8_t header [HDR_SIZE];
+    s_header (header);
     int fd = openat (self->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
@@ -513,18 +544,12 @@ int
 zc_segstore_append (zc_segstore_t *self, uint64_t seq, const uint8_t *data, size_t size)
 {
     uint64_t last = zc_segstore_last_seq (self);
-    if (self->broken) {
-        errno = EIO;
-        return -1;
-    }
-    if (size > ZC_SEGSTORE_MAX_RECORD) {
-        errno = EMSGSIZE;
-        return -1;
-    }
-    if (seq == 0 || seq == UINT64_MAX || (self->count && seq != last + 1)) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (self->broken)
+        return s_fail (EIO);
+    if (size > ZC_SEGSTORE_MAX_RECORD)
+        return s_fail (EMSGSIZE);
+    if (seq == 0 || seq == UINT64_MAX || (self->count && seq != last + 1))
+        return s_fail (EINVAL);
     bool fresh = false;
     if (!self->count || self->segs [self->count - 1].size + REC_HDR + size > self->cfg.segment_bytes) {
         if (s_roll (self, seq))
@@ -572,24 +597,20 @@ s_stop_at (uint64_t seq, const uint8_t *data, size_t size, void *arg)
 int
 zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
 {
-    if (self->broken) {
-        errno = EIO;
-        return -1;
-    }
+    if (self->broken)
+        return s_fail (EIO);
     if (after_seq >= zc_segstore_last_seq (self))
         return 0;
     //  Newest first, so that a crash half-way leaves a gap-free prefix.
     char name [32];
-    bool removed = false;
     while (self->count && self->segs [self->count - 1].first > after_seq) {
         s_name (self->segs [self->count - 1].first, name);
         if (self->fd >= 0)
             close (self->fd);
         self->fd = -1;
-        if (unlinkat (self->dirfd, name, 0))
+        if (s_unlink (self, name))
             goto failed;
         self->count--;
-        removed = true;
     }
     if (s_open_active (self))
         goto failed;
@@ -617,7 +638,7 @@ zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
     //  Every remaining segment is synced: the cut one just now, older ones
     //  when the store rolled past them.
     self->dirty = false;
-    if ((removed || self->dir_dirty) && fsync (self->dirfd))
+    if (self->dir_dirty && fsync (self->dirfd))
         goto failed;
     self->dir_dirty = false;
     return 0;
@@ -648,13 +669,11 @@ zc_segstore_retain (zc_segstore_t *self, uint64_t now_secs, uint64_t keep_after_
         }
         if (!too_big && !too_old)
             break;
-        if (unlinkat (self->dirfd, name, 0))
+        if (s_unlink (self, name))
             return -1;
         total -= self->segs [0].size;
         memmove (self->segs, self->segs + 1, --self->count * sizeof *self->segs);
         removed++;
     }
-    if (removed && fsync (self->dirfd))
-        return -1;
     return removed;
 }

@@ -67,28 +67,49 @@ wait_until() {
 is_leader() { [ "$(leaders)" = "$1 " ] && [ "$(followed)" = "$1 " ]; }
 wait_leader() { wait_until "${2:-30}" is_leader "$1" || fail "node $1 did not become the leader everyone follows (leaders: $(leaders); followed: $(followed))"; }
 
+# Background clients must not inherit other clients' FIFO write ends, or
+# those clients would never see end-of-input.
+FIFO_FDS=()
+spawn() {   # spawn OUT ERR IN command...: start a client, record its PID
+  local out=$1 err=$2 in=$3; shift 3
+  (
+    for fd in "${FIFO_FDS[@]:-}"; do [ -n "$fd" ] && eval "exec $fd>&-"; done
+    exec "$@" <"$in" >"$out" 2>"$err"
+  ) &
+  CLIENT_PIDS+=($!)
+}
+
 # A client kept alive across the test, fed through a FIFO: start_client NAME
 start_client() {
   local name=$1
   mkfifo "$RUN/$name.in"
-  "$BIN/chat-client" --servers "$SERVERS" --name "$name" --record "$RUN/$name.rec" \
-      <"$RUN/$name.in" >"$RUN/$name.out" 2>"$RUN/$name.err" &
-  CLIENT_PIDS+=($!)
+  spawn "$RUN/$name.out" "$RUN/$name.err" "$RUN/$name.in" \
+      "$BIN/chat-client" --servers "$SERVERS" --name "$name" --record "$RUN/$name.rec"
   eval "exec {fd_$name}>\"$RUN/$name.in\""
+  local fd_var="fd_$name"
+  FIFO_FDS+=("${!fd_var}")
 }
 say() { local fd_var="fd_$1"; shift; printf '%s\n' "$*" >&"${!fd_var}"; }
 close_client() { local fd_var="fd_$1"; eval "exec ${!fd_var}>&-"; }
 
 # Start a listener that records everything it receives: start_listener NAME
 start_listener() {
-  "$BIN/chat-client" --servers "$SERVERS" --listen --name "$1" --record "$RUN/$1.rec" \
-      >"$RUN/$1.out" 2>"$RUN/$1.err" &
-  CLIENT_PIDS+=($!)
+  spawn "$RUN/$1.out" "$RUN/$1.err" /dev/null \
+      "$BIN/chat-client" --servers "$SERVERS" --listen --name "$1" --record "$RUN/$1.rec"
 }
 
-received() { grep -c '^recv ' "$RUN/$1.rec" 2>/dev/null || echo 0; }
+# Wait until clients follow a leader (and so have their delivery baseline).
+following() { grep -q '^leader ' "$RUN/$1.rec" 2>/dev/null; }
+wait_following() {
+  local c
+  for c in "$@"; do wait_until 30 following "$c" || fail "$c never found a leader"; done
+  sleep 0.3
+}
+
+received() { local n; n=$(grep -c '^recv ' "$RUN/$1.rec" 2>/dev/null) || true; echo "${n:-0}"; }
+has_received() { [ "$(received "$1")" -ge "$2" ]; }
 wait_received() {   # wait_received NAME COUNT [SECONDS]
-  wait_until "${3:-30}" test "$(received "$1")" -ge "$2" \
+  wait_until "${3:-30}" has_received "$1" "$2" \
     || fail "$1 received $(received "$1") of $2 messages"
 }
 

@@ -8,7 +8,7 @@ wait_leader 3
 "$CLUSTER" kill 3 >/dev/null
 wait_leader 2
 start_listener watcher
-sleep 0.5
+wait_following watcher
 printf 'one\ntwo\nthree\n' | "$BIN/chat-client" --servers "$SERVERS" --name late \
     --record "$RUN/late.rec" >"$RUN/late.out" 2>&1 || fail "the client could not send: $(cat "$RUN/late.out")"
 wait_received watcher 3

@@ -10,7 +10,7 @@ wait_leader 3
 start_client a
 start_client b
 start_listener watcher
-sleep 0.5
+wait_following a b watcher
 for i in $(seq 1 10); do say a "before $i"; say b "before $i"; done
 wait_received watcher 20
 old_epoch=$(status_json | grep -o '"id":3,[^}]*"epoch":[0-9]*' | grep -o '"epoch":[0-9]*$' | cut -d: -f2)

@@ -11,6 +11,7 @@ wait_leader 3
 grep -q '\[ELECTION\] node 3: I am the leader' "$RUN/node-3.log" || fail "node 3 never said it leads"
 
 for c in c1 c2 c3; do start_client "$c"; done
+wait_following c1 c2 c3
 
 round() {   # round N: every client says N lines
   local r=$1 c i

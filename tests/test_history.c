@@ -1,0 +1,312 @@
+/*  test_history.c — the history checker (src/check) on synthetic record
+    files: a correct history of three clients passes; each invariant,
+    broken on purpose, is reported with the right kind.
+
+    The generator plays a leader and three clients by the rules of DESIGN §7:
+    A and B talk in room "general", C in room "random" (and joined late:
+    start 4).  The leader changes at half time (epoch 1 -> 2).  A fault
+    bends one rule at one message.
+*/
+#include "history.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int s_passed, s_failed;
+
+#define CHECK(cond, ...) do { \
+    if (cond) s_passed++; \
+    else { \
+        s_failed++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fputc ('\n', stderr); \
+    } \
+} while (0)
+
+enum {
+    F_NONE, F_MISSING_TAIL, F_MISSING_HOLE, F_DUP_SEQ, F_DUP_MSG, F_REORDER,
+    F_CONFLICT, F_TS, F_CAUSAL, F_ACK_TS, F_IDGAP, F_RSEQGAP, F_ACKSEQ,
+    F_ROOM, F_UNSENT
+};
+
+#define N 20                    //  messages
+#define START_C 4               //  C's delivery starts after this seq
+#define MAXLINES 256
+
+static const char *s_cid [3] = {
+    "aaaa0000000000000000000000000001", "bbbb0000000000000000000000000002",
+    "cccc0000000000000000000000000003" };
+static const char *s_room [2] = { "general", "random" };
+
+static char s_dir [64];
+static char s_path [3][128];
+static FILE *s_file [3];
+
+static void
+s_add (int c, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    vfprintf (s_file [c], fmt, args);
+    va_end (args);
+    fputc ('\n', s_file [c]);
+}
+
+static uint64_t
+s_max (uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+//  Write the three record files with one fault at message `at`
+static void
+s_generate (int fault, int at)
+{
+    uint64_t clock [3] = { 0 }, leader = 0, seq = 0, rseq [2] = { 0 };
+    uint64_t next_id [3] = { 1, 1, 1 }, epoch = 1;
+    char held [128] = "";       //  F_REORDER: B's line held back
+    for (int c = 0; c < 3; c++) {
+        snprintf (s_path [c], sizeof (s_path [c]), "%s/%c.rec", s_dir, 'a' + c);
+        s_file [c] = fopen (s_path [c], "w");
+        s_add (c, "room %s", s_room [c == 2]);
+        if (c == 2)
+            s_add (c, "start %d", START_C);
+        s_add (c, "leader 1 1");
+        s_add (c, "hello from a newer client");    //  unknown: ignored
+    }
+    for (int k = 1; k <= N; k++) {
+        if (k == N / 2 + 1) {
+            epoch = 2;
+            for (int c = 0; c < 3; c++)
+                s_add (c, "leader 2 2");
+        }
+        int s = k % 3, room = s == 2;
+        if (fault == F_IDGAP && k == at)
+            next_id [s]++;
+        uint64_t id = next_id [s]++;
+        uint64_t ts = fault == F_CAUSAL && k == at ? clock [s] : clock [s] + 1;
+        clock [s] = ts;
+        s_add (s, "sent %s %llu %llu", s_cid [s], (unsigned long long) id,
+               (unsigned long long) ts);
+        uint64_t stamp = s_max (leader, ts) + 1;
+        if (fault == F_TS && k == at)
+            stamp = leader;     //  not above the previous seq
+        leader = s_max (leader, stamp);
+        seq++;
+        rseq [room] += fault == F_RSEQGAP && k == at ? 2 : 1;
+
+        for (int c = 0; c < 3; c++) {
+            bool in_room = (c == 2) == room || (fault == F_ROOM && k == at);
+            if (!in_room || (c == 2 && seq <= START_C))
+                continue;
+            char line [128];
+            bool conflict = fault == F_CONFLICT && k == at && c == 1;
+            snprintf (line, sizeof (line), "recv %llu %llu %llu %llu %s %llu %s",
+                      (unsigned long long) seq, (unsigned long long) rseq [room],
+                      (unsigned long long) stamp, (unsigned long long) epoch,
+                      s_cid [conflict ? 2 : s],
+                      (unsigned long long) (conflict ? 99 : id), s_room [room]);
+            clock [c] = s_max (clock [c], stamp);
+            if (c == 1 && k == at) {
+                if (fault == F_MISSING_TAIL || fault == F_MISSING_HOLE)
+                    continue;
+                if (fault == F_REORDER) {
+                    strcpy (held, line);
+                    continue;
+                }
+                if (fault == F_DUP_SEQ)
+                    s_add (c, "%s", line);
+            }
+            if (fault == F_DUP_MSG && c == 1 && k == at + 3)
+                snprintf (line, sizeof (line), "recv %llu %llu %llu %llu %s %d %s",
+                          (unsigned long long) seq,
+                          (unsigned long long) rseq [room],
+                          (unsigned long long) stamp, (unsigned long long) epoch,
+                          s_cid [at % 3], 1 + at / 3, s_room [room]);
+            s_add (c, "%s", line);
+            if (c == 1 && *held) {
+                s_add (c, "%s", held);
+                *held = 0;
+            }
+        }
+        uint64_t ack_seq = fault == F_ACKSEQ && k == at ? seq + 1 : seq;
+        uint64_t ack_ts = fault == F_ACK_TS && k == at ? stamp + 1 : stamp;
+        s_add (s, "ack %s %llu %llu %llu %llu", s_cid [s],
+               (unsigned long long) id, (unsigned long long) ack_seq,
+               (unsigned long long) ack_ts, (unsigned long long) epoch);
+    }
+    if (fault == F_UNSENT)
+        s_add (0, "ack dddd0000000000000000000000000004 1 %d %llu 2", N + 1,
+               (unsigned long long) leader + 1);
+    for (int c = 0; c < 3; c++)
+        fclose (s_file [c]);
+}
+
+//  Load the three files and check; returns the history (stats inside)
+static zc_history_t *
+s_check (bool complete, zc_history_stats_t *stats)
+{
+    zc_history_t *history = zc_history_new ();
+    for (int c = 0; c < 3; c++) {
+        char err [256];
+        int rc = zc_history_load_file (history, s_path [c], err, sizeof (err));
+        CHECK (rc == 0, "load %s: %s", s_path [c], err);
+    }
+    zc_history_opts_t opts;
+    zc_history_opts_default (&opts);
+    opts.expect_complete = complete;
+    zc_history_check (history, &opts, NULL, NULL);
+    zc_history_stats (history, stats);
+    return history;
+}
+
+static void
+s_dump (zc_history_t *history)
+{
+    const zc_history_violation_t *v;
+    for (size_t i = 0; (v = zc_history_violation (history, i)); i++)
+        fprintf (stderr, "    %s: %s:%u: %s\n", zc_history_kind_name (v->kind),
+                 v->file ? v->file : "-", v->line, v->text);
+}
+
+static void
+test_correct (void)
+{
+    s_generate (F_NONE, 0);
+    zc_history_stats_t st;
+    zc_history_t *history = s_check (true, &st);
+    CHECK (st.violations == 0, "correct history: %zu violations", st.violations);
+    if (st.violations)
+        s_dump (history);
+    CHECK (st.files == 3 && st.sent == N && st.acked == N, "counts");
+    CHECK (st.seqs == N && st.rooms == 2 && st.senders == 3,
+           "seqs %zu rooms %zu senders %zu", st.seqs, st.rooms, st.senders);
+    CHECK (st.leaders == 6, "leaders %zu", st.leaders);
+    //  A second check gives the same answer
+    CHECK (zc_history_check (history, NULL, NULL, NULL) == 0, "again");
+    zc_history_destroy (&history);
+    CHECK (history == NULL, "destroy nulls");
+    zc_history_destroy (&history);
+}
+
+//  One fault: the kind expected is reported; with `only`, nothing else is.
+static void
+test_fault (const char *name, int fault, int at, bool complete,
+            zc_history_kind_t kind, bool only)
+{
+    s_generate (fault, at);
+    zc_history_stats_t st;
+    zc_history_t *history = s_check (complete, &st);
+    bool ok = st.by_kind [kind] > 0
+           && (!only || st.violations == st.by_kind [kind]);
+    CHECK (ok, "%s: want %s%s, got %zu violations", name,
+           zc_history_kind_name (kind), only ? " only" : "", st.violations);
+    if (!ok)
+        s_dump (history);
+    const zc_history_violation_t *v = zc_history_violation (history, 0);
+    CHECK (v && v->text && *v->text, "%s: violation kept", name);
+    zc_history_destroy (&history);
+}
+
+static void
+test_faults (void)
+{
+    //  at = 7: B sends to general; 8: C sends to random
+    test_fault ("missing tail", F_MISSING_TAIL, 19, true,
+                ZC_HISTORY_MISSING, true);
+    test_fault ("missing hole", F_MISSING_HOLE, 7, true,
+                ZC_HISTORY_MISSING, false);
+    test_fault ("rseq gap at the hole", F_MISSING_HOLE, 7, true,
+                ZC_HISTORY_GAP, false);
+    test_fault ("hole with --no-complete", F_MISSING_HOLE, 7, false,
+                ZC_HISTORY_MISSING, false);
+    test_fault ("duplicate seq", F_DUP_SEQ, 7, true, ZC_HISTORY_DUPLICATE, true);
+    test_fault ("duplicate message", F_DUP_MSG, 7, true,
+                ZC_HISTORY_DUPLICATE, false);
+    test_fault ("reordered seq", F_REORDER, 7, true, ZC_HISTORY_ORDER, false);
+    test_fault ("same seq, another message", F_CONFLICT, 7, true,
+                ZC_HISTORY_CONFLICT, true);
+    test_fault ("ts not rising", F_TS, 8, true, ZC_HISTORY_LAMPORT, true);
+    test_fault ("sent ts not above received", F_CAUSAL, 7, true,
+                ZC_HISTORY_CAUSAL, true);
+    test_fault ("ack ts differs", F_ACK_TS, 7, true, ZC_HISTORY_ACK, true);
+    test_fault ("id gap", F_IDGAP, 9, true, ZC_HISTORY_IDS, true);
+    test_fault ("rseq gap", F_RSEQGAP, 7, true, ZC_HISTORY_GAP, true);
+    test_fault ("ack at another seq", F_ACKSEQ, 7, true, ZC_HISTORY_ACK, true);
+    test_fault ("foreign room", F_ROOM, 7, true, ZC_HISTORY_ROOM, true);
+    test_fault ("ack never sent", F_UNSENT, 0, true, ZC_HISTORY_IDS, false);
+
+    //  A client killed before the end: --no-complete forgives the tail only
+    s_generate (F_MISSING_TAIL, 19);
+    zc_history_stats_t st;
+    zc_history_t *history = s_check (false, &st);
+    CHECK (st.violations == 0, "tail with --no-complete: %zu", st.violations);
+    zc_history_destroy (&history);
+}
+
+static size_t s_calls;
+static void
+s_count (const zc_history_violation_t *v, void *arg)
+{
+    (void) arg;
+    if (v->kind == ZC_HISTORY_DUPLICATE && v->seq == 7 && v->file
+    &&  strcmp (v->file, s_path [1]) == 0 && v->line > 0)
+        s_calls++;
+}
+
+static void
+test_callback_and_files (void)
+{
+    s_generate (F_DUP_SEQ, 7);
+    zc_history_t *history = zc_history_new ();
+    for (int c = 0; c < 3; c++)
+        zc_history_load_file (history, s_path [c], NULL, 0);
+    CHECK (zc_history_check (history, NULL, s_count, NULL) == 1, "one");
+    CHECK (s_calls == 1, "callback saw the duplicate with file and line");
+    CHECK (zc_history_violation (history, 0) == NULL, "not kept");
+    zc_history_destroy (&history);
+
+    //  A torn last line is skipped; a malformed line fails the file
+    s_generate (F_NONE, 0);
+    FILE *f = fopen (s_path [0], "a");
+    fputs ("recv 21 1", f);
+    fclose (f);
+    zc_history_stats_t st;
+    history = s_check (true, &st);
+    CHECK (st.torn == 1 && st.violations == 0, "torn %zu, %zu violations",
+           st.torn, st.violations);
+    f = fopen (s_path [1], "a");
+    fputs ("recv 21 x 5 2 abc 1 general\n", f);
+    fclose (f);
+    char err [256] = "";
+    CHECK (zc_history_load_file (history, s_path [1], err, sizeof (err)) == -1,
+           "malformed line refused");
+    CHECK (strstr (err, "b.rec:") && strstr (err, "recv"), "err: %s", err);
+    zc_history_stats (history, &st);
+    CHECK (st.files == 3, "the bad file added nothing");
+    CHECK (zc_history_load_file (history, "/nonexistent/x.rec", err,
+                                 sizeof (err)) == -1, "missing file");
+    zc_history_destroy (&history);
+}
+
+int
+main (void)
+{
+    strcpy (s_dir, "/tmp/test_history.XXXXXX");
+    if (!mkdtemp (s_dir)) {
+        perror ("mkdtemp");
+        return 1;
+    }
+    test_correct ();
+    test_faults ();
+    test_callback_and_files ();
+    for (int c = 0; c < 3; c++)
+        unlink (s_path [c]);
+    rmdir (s_dir);
+    printf ("test_history: %d passed, %d failed\n", s_passed, s_failed);
+    return s_failed ? 1 : 0;
+}
