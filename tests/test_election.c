@@ -47,17 +47,21 @@
 #define SIM_FRAME       512         //  an election frame is ~100 bytes
 #define SIM_MAX_FAULTS  128
 
-//  Timing of every simulated node (the brief's defaults)
+//  Timing of every simulated node
 #define T_HEARTBEAT     100
 #define T_MISSES        3
 #define T_ELECTION      200
 #define T_LEASE         300
 #define T_HOLDDOWN      1000
 
-//  Random schedules: chaos, then a quiet period that must converge
+//  Random schedules: chaos, then a quiet period that must converge.  Once
+//  quiet, convergence is a failure detection and an election, then maybe a
+//  hand-over after the hold-down (1 s); but a leader that saw hand-overs to
+//  a node fail during the chaos has doubled that node's hold-down (2 s, 4 s
+//  ...).  Worst seen over 250,000 seeds: 4.8 s.
 #define CHAOS_MS        20000
 #define QUIET_MS        10000
-#define CONVERGE_MAX_MS 6000        //  see s_random_run
+#define CONVERGE_MAX_MS 6000
 
 static int s_passed, s_failed;
 
@@ -258,8 +262,8 @@ sim_fail (sim_t *sim, const char *fmt, ...)
     if (sim->failed)
         return;                 //  the first violation is the one to read
     sim->failed = true;
-    int n = snprintf (sim->failure, sizeof sim->failure, "at %llu ms: ",
-                      (unsigned long long) sim->now);
+    size_t n = (size_t) snprintf (sim->failure, sizeof sim->failure, "at %llu ms: ",
+                                  (unsigned long long) sim->now);
     va_list args;
     va_start (args, fmt);
     vsnprintf (sim->failure + n, sizeof sim->failure - n, fmt, args);
@@ -272,7 +276,7 @@ sim_trace (sim_t *sim, const char *fmt, ...)
     if (!sim->tracing)
         return;
     char line [400];
-    int n = snprintf (line, sizeof line, "[%6llu] ", (unsigned long long) sim->now);
+    size_t n = (size_t) snprintf (line, sizeof line, "[%6llu] ", (unsigned long long) sim->now);
     va_list args;
     va_start (args, fmt);
     vsnprintf (line + n, sizeof line - n, fmt, args);
@@ -1329,7 +1333,7 @@ test_walkthrough (bool leader_down)
     int failed_before = s_failed;
     sim_t *sim = s_fixed_new (3, 2, leader_down ? 101 : 102);
     sim->leader_down = leader_down;
-    uint32_t one = 1, two = 2, three = 3;
+    uint32_t two = 2, three = 3;
 
     sim_start_all (sim);
     CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000),
@@ -1373,7 +1377,6 @@ test_walkthrough (bool leader_down)
             "hand-over gap %llu ms\n", name, (unsigned long long) booted,
             (unsigned long long) failover, (unsigned long long) back_after,
             (unsigned long long) gap);
-    (void) one;
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1749,7 +1752,7 @@ s_seconds (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static size_t

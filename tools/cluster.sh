@@ -57,10 +57,18 @@ start_node() {
     [ "$j" = "$i" ] || peers+="${peers:+,}$j:127.0.0.1:$(port_of "$j")"
   done
   alive "$i" && { echo "node $i already running (pid $(pid_of "$i"))"; return; }
-  # shellcheck disable=SC2086
-  setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
-      --peers "$peers" --data-dir "$run/data/node-$i" ${ZCHAT_NODE_FLAGS:-} \
-      >>"$run/node-$i.log" 2>&1 </dev/null &
+  # A node is a daemon: it keeps none of the caller's open files (a test's
+  # FIFO held open by a node would keep that test's client from ending).
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+    done
+    # shellcheck disable=SC2086
+    exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
+        --peers "$peers" --data-dir "$run/data/node-$i" ${ZCHAT_NODE_FLAGS:-} \
+        >>"$run/node-$i.log" 2>&1 </dev/null
+  ) &
   echo $! >"$run/node-$i.pid"
 }
 
