@@ -58,7 +58,7 @@
 //  quiet, convergence is a failure detection and an election, then maybe a
 //  hand-over after the hold-down (1 s); but a leader that saw hand-overs to
 //  a node fail during the chaos has doubled that node's hold-down (2 s, 4 s
-//  ...).  Worst seen over 250,000 seeds: 4.8 s.
+//  ...).  Worst seen over 150,000 seeds: 4.8 s.
 #define CHAOS_MS        20000
 #define QUIET_MS        10000
 #define CONVERGE_MAX_MS 6000
@@ -1801,10 +1801,11 @@ main (int argc, char **argv)
         double t0 = s_seconds ();
         s_random_batch (first, batches [b].runs, batches [b].n, &stats);
         double took = s_seconds () - t0;
-        printf ("  random, %zu nodes: %zu/%zu schedules of %u s in %.1f s; converged in "
+        printf ("  random, %zu node%s: %zu/%zu schedules of %u s in %.1f s; converged in "
                 "%llu ms on average, %llu ms at most (seed %llu); highest epoch %llu; "
                 "%zu runs had two epochs served at once (old one at most %llu ms late)\n",
-                batches [b].n, stats.runs, batches [b].runs, (CHAOS_MS + QUIET_MS) / 1000,
+                batches [b].n, batches [b].n > 1 ? "s" : "", stats.runs, batches [b].runs,
+                (CHAOS_MS + QUIET_MS) / 1000,
                 took, (unsigned long long) (stats.runs ? stats.converge_total / stats.runs : 0),
                 (unsigned long long) stats.converge_max,
                 (unsigned long long) stats.converge_max_seed,
