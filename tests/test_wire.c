@@ -87,6 +87,8 @@ static const struct {
     { ZC_HANDOVER, "handover", PEER },
     { ZC_PING, "ping", PEER },
     { ZC_PONG, "pong", ZF_NODE | ZF_EPOCH | ZF_LEADER },
+    { ZC_LOG_FETCH, "log_fetch", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_LAST },
+    { ZC_LOG_ENTRIES, "log_entries", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_PREV_SEQ | ZF_PREV_EPOCH | ZF_LAST_SEQ },
 };
 #define NTYPES (int) (sizeof (s_types) / sizeof (s_types [0]))
 

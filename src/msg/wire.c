@@ -81,6 +81,7 @@ static const s_field_t s_fields [] = {
     F (last,       ZF_LAST,       K_UINT, V_NONE),
     F (count,      ZF_COUNT,      K_UINT, V_NONE),
     F (dropped,    ZF_DROPPED,    K_UINT, V_NONE),
+    F (start_seq,  ZF_START_SEQ,  K_UINT, V_NONE),
 };
 #undef F
 #define S_FIELD_COUNT (sizeof (s_fields) / sizeof (s_fields [0]))
@@ -118,6 +119,9 @@ static const struct {
     [ZC_HANDOVER]      = { "handover", PEER_REQ },
     [ZC_PING]          = { "ping", PEER_REQ },
     [ZC_PONG]          = { "pong", ZF_NODE | ZF_EPOCH | ZF_LEADER },
+    [ZC_LOG_FETCH]     = { "log_fetch", PEER_REQ | ZF_LAST },
+    [ZC_LOG_ENTRIES]   = { "log_entries", PEER_REQ | ZF_PREV_SEQ | ZF_PREV_EPOCH
+                                        | ZF_LAST_SEQ },
 };
 
 //  --------------------------------------------------------------------------

@@ -57,6 +57,9 @@ typedef enum {
     //  Backup -> leader heartbeat, on REQ/REP
     ZC_PING,
     ZC_PONG,
+    //  View change: a new leader fetches the best log of its quorum
+    ZC_LOG_FETCH,       //  send me your entries after `last`
+    ZC_LOG_ENTRIES,     //  prev_seq, prev_epoch, last_seq; frames 2.. ZC_CHAT
     ZC_TYPE_COUNT
 } zc_type_t;
 
@@ -92,6 +95,7 @@ typedef enum {
     ZF_LAST      = 1u << 27,
     ZF_COUNT     = 1u << 28,
     ZF_DROPPED   = 1u << 29,
+    ZF_START_SEQ = 1u << 30,
 } zc_field_t;
 
 typedef struct {
@@ -133,6 +137,7 @@ typedef struct {
     uint64_t last;          //  "last": last seq a client delivered (resume)
     uint64_t count;         //  "count": how many entries (FETCH)
     uint64_t dropped;       //  "dropped": frames dropped as invalid (status)
+    uint64_t start_seq;     //  "start_seq": the leader's log end when its epoch began
 } zc_msg_t;
 
 //  Error codes carried in ZC_ERROR "code".

@@ -13,8 +13,9 @@ typedef struct {
 } s_room_t;
 
 struct _zc_chatlog_t {
-    zc_entry_t *entries;    //  entries [i] holds seq i + 1
+    zc_entry_t *entries;    //  entries [i] holds seq base + i + 1
     size_t count, cap;
+    uint64_t base;          //  seqs up to here were dropped by retention
     uint64_t max_ts;
     zhashx_t *rooms;        //  room -> s_room_t
     zhashx_t *clients;      //  client id -> s_client_t
@@ -64,7 +65,35 @@ zc_chatlog_destroy (zc_chatlog_t **self_p)
 uint64_t
 zc_chatlog_last_seq (zc_chatlog_t *self)
 {
-    return self->count;
+    return self->base + self->count;
+}
+
+uint64_t
+zc_chatlog_first_seq (zc_chatlog_t *self)
+{
+    return self->base + 1;
+}
+
+void
+zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base)
+{
+    assert (self->count == 0);
+    self->base = base;
+}
+
+void
+zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
+{
+    if (upto_seq <= self->base)
+        return;
+    size_t drop = upto_seq - self->base;
+    if (drop > self->count)
+        drop = self->count;
+    for (size_t i = 0; i < drop; i++)
+        free (self->entries [i].data);
+    memmove (self->entries, self->entries + drop, (self->count - drop) * sizeof *self->entries);
+    self->count -= drop;
+    self->base += drop;
 }
 
 uint64_t
@@ -82,7 +111,8 @@ zc_chatlog_max_ts (zc_chatlog_t *self)
 zc_entry_t *
 zc_chatlog_get (zc_chatlog_t *self, uint64_t seq)
 {
-    return seq >= 1 && seq <= self->count ? &self->entries [seq - 1] : NULL;
+    return seq > self->base && seq <= self->base + self->count
+         ? &self->entries [seq - self->base - 1] : NULL;
 }
 
 //  Derived state: rseq per room, last id per client, max ts.
@@ -110,7 +140,7 @@ zc_entry_t *
 zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
                    const uint8_t *data, size_t size)
 {
-    if (chat->type != ZC_CHAT || chat->seq != self->count + 1)
+    if (chat->type != ZC_CHAT || chat->seq != self->base + self->count + 1)
         return NULL;
     if (self->count == self->cap) {
         size_t cap = self->cap ? self->cap * 2 : 1024;
@@ -140,14 +170,15 @@ zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
 void
 zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq, void (*release) (void *waiter))
 {
-    if (after_seq >= self->count)
+    if (after_seq >= self->base + self->count)
         return;
-    for (size_t i = after_seq; i < self->count; i++) {
+    size_t keep = after_seq > self->base ? after_seq - self->base : 0;
+    for (size_t i = keep; i < self->count; i++) {
         if (self->entries [i].waiter && release)
             release (self->entries [i].waiter);
         free (self->entries [i].data);
     }
-    self->count = after_seq;
+    self->count = keep;
     //  Rare (a leader change with a differing suffix): rebuild from scratch.
     zhashx_purge (self->rooms);
     zhashx_purge (self->clients);

@@ -1,6 +1,7 @@
 /*  chatlog.h — the node's log of stamped chat messages, in memory.
 
-    Entry seq N sits at position N (gap-free from 1).  Each entry keeps the
+    Entries are gap-free from the first seq held (1, until retention
+    retires old ones).  Each entry keeps the
     one encoding of its chat map that is also replicated and published
     (DESIGN §4: encode once).  The log also derives the per-room rseq
     counters and the per-client dedup table; both are rebuilt when a
@@ -29,6 +30,12 @@ zc_chatlog_t *zc_chatlog_new (void);
 void zc_chatlog_destroy (zc_chatlog_t **self_p);
 
 uint64_t zc_chatlog_last_seq (zc_chatlog_t *self);
+//  The oldest seq still held (retention drops whole old stretches).
+uint64_t zc_chatlog_first_seq (zc_chatlog_t *self);
+//  An empty log that starts after `base` (its older part was retired).
+void zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base);
+//  Forget entries up to upto_seq (they were retired from storage).
+void zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq);
 //  Epoch of the last entry (0 if empty).
 uint64_t zc_chatlog_last_epoch (zc_chatlog_t *self);
 //  Highest ts in the log: a new leader's clock starts above it.

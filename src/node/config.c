@@ -22,7 +22,8 @@
 
 enum {
     OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
-    OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR
+    OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
+    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS
 };
 
 static const struct option s_options [] = {
@@ -37,6 +38,9 @@ static const struct option s_options [] = {
     { "holddown-ms",         required_argument, NULL, OPT_HOLDDOWN },
     { "quorum",              required_argument, NULL, OPT_QUORUM },
     { "data-dir",            required_argument, NULL, OPT_DATA_DIR },
+    { "fsync",               required_argument, NULL, OPT_FSYNC },
+    { "retain-mb",           required_argument, NULL, OPT_RETAIN_MB },
+    { "retain-hours",        required_argument, NULL, OPT_RETAIN_HOURS },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -71,6 +75,12 @@ static const char s_usage [] =
 "                           majority trades safety for availability: two\n"
 "                           sides of a partition can then both lead\n"
 "  --data-dir DIR           log and election state (default zchat-data/node-<id>)\n"
+"  --fsync POLICY           when the log reaches the disk: batch (default: once\n"
+"                           per wake-up, before anything is acknowledged),\n"
+"                           always (after every entry), never (left to the OS:\n"
+"                           a machine crash can lose acknowledged messages)\n"
+"  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
+"  --retain-hours H         drop log segments older than this (default 0: never)\n"
 "  -v, --verbose            more logging; repeat for more\n"
 "  -h, --help               print this and exit\n";
 
@@ -111,6 +121,12 @@ s_decimal (const char *text, unsigned long long *value)
 }
 
 //  Parses a numeric flag's value into [min, max].
+static bool
+streq_s (const char *a, const char *b)
+{
+    return strcmp (a, b) == 0;
+}
+
 static int
 s_number (const char *flag, const char *text, uint32_t min, uint32_t max,
           uint32_t *out, char *err, size_t errlen)
@@ -364,6 +380,22 @@ s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
         case OPT_DATA_DIR:
             return s_string ("--data-dir", optarg, cfg->data_dir,
                              sizeof cfg->data_dir, err, errlen);
+        case OPT_FSYNC:
+            if (streq_s (optarg, "batch"))
+                cfg->fsync = ZC_CONFIG_FSYNC_BATCH;
+            else
+            if (streq_s (optarg, "always"))
+                cfg->fsync = ZC_CONFIG_FSYNC_ALWAYS;
+            else
+            if (streq_s (optarg, "never"))
+                cfg->fsync = ZC_CONFIG_FSYNC_NEVER;
+            else
+                return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", optarg);
+            return 0;
+        case OPT_RETAIN_MB:
+            return s_number ("--retain-mb", optarg, 0, 100000000, &cfg->retain_mb, err, errlen);
+        case OPT_RETAIN_HOURS:
+            return s_number ("--retain-hours", optarg, 0, 1000000, &cfg->retain_hours, err, errlen);
         case 'v':
             cfg->verbose++;
             return 0;

@@ -25,6 +25,11 @@
 #define ZC_PORT_PEER      2000
 #define ZC_PORT_HEARTBEAT 3000
 
+//  Values match zc_fsync_t in segstore.h.
+#define ZC_CONFIG_FSYNC_BATCH  0
+#define ZC_CONFIG_FSYNC_ALWAYS 1
+#define ZC_CONFIG_FSYNC_NEVER  2
+
 typedef struct {
     uint32_t id;
     char host[256];                 //  as given: "localhost", "10.0.0.2", "[::1]"
@@ -45,6 +50,9 @@ typedef struct {
     uint32_t quorum;                //  --quorum (default members/2+1); below a
                                     //  majority trades safety for availability:
                                     //  both sides of a partition could lead
+    int fsync;                      //  --fsync batch|always|never (ZC_CONFIG_FSYNC_*)
+    uint32_t retain_mb;             //  --retain-mb (0: keep all)
+    uint32_t retain_hours;          //  --retain-hours (0: keep all)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
     int verbose;                    //  -v / --verbose, repeatable
 } zc_config_t;

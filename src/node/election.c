@@ -30,6 +30,8 @@ typedef struct {
     bool answered;           //  current ELECTION round
     bool voted;              //  granted our pre-vote / accepted our claim
     bool mh_warned;
+    uint64_t vote_log_epoch; //  its log, as its ACCEPT of our claim said
+    uint64_t vote_last_seq;
 } s_peer_t;
 
 struct _zc_election_t {
@@ -672,6 +674,10 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                 if (zc_msg_has (msg, ZF_LT) && msg->lt > peer->lease_lt)
                     peer->lease_lt = msg->lt;
                 peer->last_seq = msg->last_seq;
+                if (self->role == ZC_ROLE_CANDIDATE) {
+                    peer->vote_log_epoch = msg->log_epoch;
+                    peer->vote_last_seq = msg->last_seq;
+                }
                 peer->voted = true;
                 if (self->role == ZC_ROLE_CANDIDATE && self->phase == PHASE_CLAIM
                 &&  s_count_voted (self) >= self->cfg.quorum)
@@ -817,6 +823,29 @@ zc_election_serving (zc_election_t *self, uint64_t now)
 {
     return self->role == ZC_ROLE_LEADER && !self->handover_to
         && s_lease_valid (self, now);
+}
+
+size_t
+zc_election_votes (zc_election_t *self, zc_vote_t *votes, size_t cap)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < self->peer_count && count < cap; i++) {
+        s_peer_t *peer = &self->peers [i];
+        if (peer->voted)
+            votes [count++] = (zc_vote_t) { peer->id, peer->vote_log_epoch,
+                                            peer->vote_last_seq };
+    }
+    return count;
+}
+
+void
+zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out)
+{
+    if (self->role == ZC_ROLE_LEADER) {
+        s_log (self, out, "stepping down: cannot get the cluster's best log");
+        s_become_backup (self, 0, now);
+    }
+    s_report (self, now, out);
 }
 
 bool

@@ -118,6 +118,19 @@ uint64_t zc_election_epoch (zc_election_t *self);
 //  True while this node may acknowledge and publish: leader, quorum
 //  accepted its epoch, lease current at `now`, not handing over.
 bool zc_election_serving (zc_election_t *self, uint64_t now);
+//  What a voter said of its log when it accepted our claim.
+typedef struct {
+    uint32_t node;
+    uint64_t log_epoch;
+    uint64_t last_seq;
+} zc_vote_t;
+
+//  Leader: the peers that accepted our epoch, with their logs.
+size_t zc_election_votes (zc_election_t *self, zc_vote_t *votes, size_t cap);
+
+//  Leader: give up the lead (the view change failed); a new election follows.
+void zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
 //  True while a leader pauses to hand over to a higher node.
 bool zc_election_handing_over (zc_election_t *self);
 const char *zc_role_name (zc_role_t role);

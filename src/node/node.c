@@ -59,10 +59,83 @@ s_persist (zc_node_t *self, const zc_election_state_t *state)
 {
     self->stored.epoch = state->epoch;
     self->stored.leader = state->leader;
-    self->stored.log_epoch = self->log_epoch;
+    self->stored.log_epoch = zc_replica_log_epoch (self->replica);
     if (zc_store_save (self->cfg.data_dir, &self->stored))
         zsys_error ("node %u: cannot save election state in %s: %s", self->cfg.id,
                     self->cfg.data_dir, strerror (errno));
+}
+
+//  Storage hooks for the replica: the log on disk follows the log in
+//  memory, entry by entry.
+static int
+s_store_append (void *arg, const zc_entry_t *entry)
+{
+    zc_node_t *self = arg;
+    return zc_segstore_append (self->segstore, entry->seq, entry->data, entry->size);
+}
+
+static int
+s_store_truncate (void *arg, uint64_t after_seq)
+{
+    zc_node_t *self = arg;
+    return zc_segstore_truncate (self->segstore, after_seq);
+}
+
+static int
+s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
+{
+    zc_node_t *self = arg;
+    zc_msg_t chat;
+    if (zc_msg_decode (&chat, data, size, NULL) || chat.type != ZC_CHAT || chat.seq != seq)
+        return -1;
+    return zc_chatlog_append (self->log, &chat, data, size) ? 0 : -1;
+}
+
+//  Load the log from the data folder: every complete record, checked.
+static int
+s_open_log (zc_node_t *self, char *err, size_t errlen)
+{
+    zc_segstore_config_t scfg = {
+        .fsync = (zc_fsync_t) self->cfg.fsync,
+        .retain_bytes = (uint64_t) self->cfg.retain_mb << 20,
+        .retain_secs = (uint64_t) self->cfg.retain_hours * 3600
+    };
+    self->segstore = zc_segstore_open (self->cfg.data_dir, &scfg, err, errlen);
+    if (!self->segstore)
+        return -1;
+    self->log = zc_chatlog_new ();
+    uint64_t first = zc_segstore_first_seq (self->segstore);
+    if (first > 1)
+        zc_chatlog_set_base (self->log, first - 1);
+    if (zc_segstore_replay (self->segstore, s_replay, self, err, errlen))
+        return -1;
+    if (zc_segstore_note (self->segstore))
+        zsys_warning ("node %u: %s", self->cfg.id, zc_segstore_note (self->segstore));
+    if (zc_chatlog_last_seq (self->log) == 0)
+        self->stored.log_epoch = 0;     //  no log, whatever the state file says
+    zsys_info ("node %u: log holds seq %llu..%llu (log epoch %llu)", self->cfg.id,
+               (unsigned long long) zc_chatlog_first_seq (self->log),
+               (unsigned long long) zc_chatlog_last_seq (self->log),
+               (unsigned long long) self->stored.log_epoch);
+    return 0;
+}
+
+//  Retention: retire old segments no backup still needs, then forget them.
+static void
+s_retain (zc_node_t *self, uint64_t now)
+{
+    if (!self->cfg.retain_mb && !self->cfg.retain_hours)
+        return;
+    uint64_t keep_after = zc_replica_commit (self->replica);
+    if (self->lead_epoch)
+        for (size_t i = 0; i < self->cfg.peer_count; i++) {
+            uint64_t match = zc_replica_match (self->replica, self->cfg.peers [i].id);
+            if (match < keep_after)
+                keep_after = match;
+        }
+    (void) now;
+    if (zc_segstore_retain (self->segstore, (uint64_t) time (NULL), keep_after) > 0)
+        zc_chatlog_compact (self->log, zc_segstore_first_seq (self->segstore) - 1);
 }
 
 zc_node_t *
@@ -76,9 +149,6 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         free (self);
         return NULL;
     }
-    //  The log is not durable yet: a restarted node holds no log, so it
-    //  must not claim the log of any epoch.
-    self->log_epoch = 0;
     self->client_router = s_bind (self, ZMQ_ROUTER, cfg->port, err, errlen);
     if (self->client_router)
         self->pub = s_bind (self, ZMQ_PUB, cfg->port + ZC_PORT_PUB, err, errlen);
@@ -111,9 +181,21 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     }
     zc_election_state_t persisted = { self->stored.epoch, self->stored.leader };
     self->election = zc_election_new (&ecfg, &persisted, zc_node_now ());
-    self->log = zc_chatlog_new ();
-    self->repl = zc_replication_new (peer_ids, cfg->peer_count, cfg->quorum,
-                                     cfg->heartbeat_ms);
+    if (s_open_log (self, err, errlen)) {
+        zc_node_destroy (&self);
+        return NULL;
+    }
+    zc_replica_config_t rcfg = {
+        .self = cfg->id, .quorum = cfg->quorum, .mh = ecfg.mh,
+        .retry_ms = cfg->heartbeat_ms,
+        .sync_timeout_ms = 10 * cfg->election_ms + 10 * cfg->heartbeat_ms,
+        .store = { s_store_append, s_store_truncate, self }
+    };
+    for (size_t i = 0; i < cfg->peer_count; i++)
+        rcfg.peers [rcfg.peer_count++] = peer_ids [i];
+    self->replica = zc_replica_new (&rcfg, self->log, self->stored.log_epoch);
+    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
+    zc_node_log_changed (self);
     zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
                "%zu peers, quorum %u, heartbeat %u ms, data in %s", cfg->id, cfg->port,
                cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
@@ -137,8 +219,9 @@ zc_node_destroy (zc_node_t **self_p)
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->hb_rep);
     zc_election_destroy (&self->election);
+    zc_replica_destroy (&self->replica);
     zc_chatlog_destroy (&self->log);
-    zc_replication_destroy (&self->repl);
+    zc_segstore_destroy (&self->segstore);
     free (self);
     *self_p = NULL;
 }
@@ -147,7 +230,8 @@ zc_node_destroy (zc_node_t **self_p)
 void
 zc_node_log_changed (zc_node_t *self)
 {
-    zc_election_set_log (self->election, zc_chatlog_last_seq (self->log), self->log_epoch);
+    zc_election_set_log (self->election, zc_chatlog_last_seq (self->log),
+                         zc_replica_log_epoch (self->replica));
 }
 
 //  Role, leader or serving changed: start or end a leadership.
@@ -158,20 +242,22 @@ s_on_role (zc_node_t *self, uint64_t now)
     uint64_t epoch = zc_election_epoch (self->election);
     bool serving = zc_election_serving (self->election, now);
     if (role == ZC_ROLE_LEADER && self->lead_epoch != epoch) {
-        //  A new leadership: our log is the log of this epoch; nothing is
-        //  confirmed by the backups yet.  The clock starts above the log.
+        //  A new leadership: first the view change (the best log of the
+        //  quorum that accepted us), then serve.
         self->lead_epoch = epoch;
-        self->log_epoch = epoch;
-        self->start_seq = zc_chatlog_last_seq (self->log);
-        self->published = self->commit;
-        zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
-        zc_replication_reset (self->repl, zc_chatlog_last_seq (self->log), now);
-        zc_node_log_changed (self);
+        self->published = zc_replica_commit (self->replica);
+        zc_vote_t votes [ZC_ELECTION_MAX_MEMBERS];
+        size_t count = zc_election_votes (self->election, votes, ZC_ELECTION_MAX_MEMBERS);
+        zc_replica_lead (self->replica, epoch, votes, count, now, &self->ractions);
+        zc_node_run_ractions (self, now);
     }
     else
-    if (role != ZC_ROLE_LEADER && self->lead_epoch) {
-        self->lead_epoch = 0;
-        zc_node_release_waiters (self);
+    if (role != ZC_ROLE_LEADER) {
+        if (self->lead_epoch) {
+            self->lead_epoch = 0;
+            zc_node_release_waiters (self);
+        }
+        zc_replica_follow (self->replica, epoch, zc_election_leader (self->election));
     }
     zsys_info ("[NODE] node %u: %s, leader %u, epoch %llu%s", self->cfg.id,
                zc_role_name (role), zc_election_leader (self->election),
@@ -204,6 +290,51 @@ zc_node_run_actions (zc_node_t *self, uint64_t now)
         }
     }
     zc_actions_clear (&self->actions);
+}
+
+//  The replica's messages: persist first (the log reaches the disk before
+//  any acknowledgement, and the log epoch after the log), then send, with
+//  the named log entries as frames 2...
+void
+zc_node_run_ractions (zc_node_t *self, uint64_t now)
+{
+    zc_ractions_t *out = &self->ractions;
+    if (zc_segstore_sync (self->segstore) || zc_replica_failed (self->replica)) {
+        zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
+                    self->cfg.data_dir, strerror (errno));
+        zsys_interrupted = 1;       //  a restart re-reads what the disk holds
+        zc_ractions_clear (out);
+        return;
+    }
+    if (out->save) {
+        zc_election_state_t state = { self->stored.epoch, self->stored.leader };
+        s_persist (self, &state);
+        zc_node_log_changed (self);
+    }
+    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
+    for (size_t i = 0; i < out->count; i++) {
+        zc_rsend_t *send = &out->sends [i];
+        zc_link_t *link = NULL;
+        for (size_t j = 0; j < self->link_count; j++)
+            if (self->links [j].id == send->to)
+                link = &self->links [j];
+        if (!link)
+            continue;
+        int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
+        if (zc_node_send (link->dealer, self, &send->msg, more))
+            continue;           //  not connected: the replica will repeat
+        for (uint64_t seq = send->first; seq <= send->last; seq++) {
+            zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+            zmq_send (zsock_resolve (link->dealer), entry->data, entry->size,
+                      ZMQ_DONTWAIT | (seq < send->last ? ZMQ_SNDMORE : 0));
+        }
+    }
+    if (out->stuck) {
+        zc_election_step_down (self->election, now, &self->actions);
+        zc_ractions_clear (out);
+        zc_node_run_actions (self, now);
+    }
+    zc_ractions_clear (out);
 }
 
 static uint64_t
@@ -263,9 +394,13 @@ zc_node_run (zc_node_t *self)
         zc_node_client_recv (self);
 
         now = zc_node_now ();
-        if (self->lead_epoch) {
-            zc_node_replicate (self, now);
+        zc_replica_tick (self->replica, now, &self->ractions);
+        zc_node_run_ractions (self, now);
+        if (self->lead_epoch)
             zc_node_advance_commit (self, now);
+        if (now >= self->next_retain) {
+            s_retain (self, now);
+            self->next_retain = now + 10000;
         }
         if (now >= self->next_beacon) {
             zc_node_beacon (self, now);

@@ -73,13 +73,16 @@ s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
 static bool
 s_refuse_if_not_serving (zc_node_t *self, zframe_t *identity, uint64_t now)
 {
-    if (zc_election_serving (self->election, now))
+    if (zc_node_serving (self, now))
         return false;
     if (zc_election_role (self->election) != ZC_ROLE_LEADER)
         s_reply_error (self, identity, ZC_ERR_NOT_LEADER, "this node is not the leader");
     else
     if (zc_election_handing_over (self->election))
         s_reply_error (self, identity, ZC_ERR_BUSY, "handing over to a higher node");
+    else
+    if (zc_election_serving (self->election, now))
+        s_reply_error (self, identity, ZC_ERR_BUSY, "the new leader is gathering the log");
     else
         s_reply_error (self, identity, ZC_ERR_NO_QUORUM,
                        "the leader does not hear a majority of the cluster");
@@ -139,9 +142,13 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     zc_msg_set_u64 (&chat, ZF_ID, post->id);
     zc_msg_set_str (&chat, ZF_TEXT, post->text.ptr, post->text.len);
     size_t size = zc_msg_encode (&chat, self->buf, sizeof self->buf);
-    zc_entry_t *entry = size ? zc_chatlog_append (self->log, &chat, self->buf, size) : NULL;
-    if (!entry) {
+    if (!size) {
         s_reply_error (self, identity, ZC_ERR_BAD_REQUEST, "message too large");
+        return;
+    }
+    zc_entry_t *entry = zc_replica_append (self->replica, &chat, self->buf, size);
+    if (!entry) {
+        s_reply_error (self, identity, ZC_ERR_BUSY, "the log cannot be written");
         return;
     }
     entry->waiter = zframe_dup (identity);
@@ -155,14 +162,14 @@ s_on_hello (zc_node_t *self, zframe_t *identity, const zc_msg_t *hello, uint64_t
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_WELCOME);
     zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
-    bool serving = zc_election_serving (self->election, now);
+    bool serving = zc_node_serving (self, now);
     zc_msg_set_u64 (&msg, ZF_LEADER, zc_election_leader (self->election));
     zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
     zc_msg_set_u64 (&msg, ZF_PORT, self->cfg.port);
     zc_msg_set_u64 (&msg, ZF_PUB_PORT, self->cfg.port + ZC_PORT_PUB);
     zc_msg_set_cstr (&msg, ZF_ROLE, zc_role_name (zc_election_role (self->election)));
     zc_msg_set_u64 (&msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
-    zc_msg_set_u64 (&msg, ZF_COMMIT, self->commit);
+    zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     zc_msg_set_bool (&msg, ZF_GRANTED, serving);
     if (serving && zc_msg_has (hello, ZF_ROOM)) {
         //  The room's last published rseq: the client's delivery baseline.
@@ -194,10 +201,10 @@ s_on_status (zc_node_t *self, zframe_t *identity)
     zc_msg_set_u64 (&msg, ZF_LAMPORT, self->clock.time);
     zc_msg_set_u64 (&msg, ZF_MESSAGES, self->handled);
     zc_msg_set_u64 (&msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
-    zc_msg_set_u64 (&msg, ZF_COMMIT, self->commit);
-    zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, self->log_epoch);
+    zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
+    zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, zc_replica_log_epoch (self->replica));
     zc_msg_set_u64 (&msg, ZF_DROPPED, self->dropped);
-    zc_msg_set_bool (&msg, ZF_GRANTED, zc_election_serving (self->election, zc_node_now ()));
+    zc_msg_set_bool (&msg, ZF_GRANTED, zc_node_serving (self, zc_node_now ()));
     s_reply (self, identity, &msg);
 }
 
@@ -205,7 +212,7 @@ s_on_status (zc_node_t *self, zframe_t *identity)
 static void
 s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
 {
-    uint64_t bound = self->lead_epoch ? self->published : self->commit;
+    uint64_t bound = self->lead_epoch ? self->published : zc_replica_commit (self->replica);
     uint64_t count = zc_msg_has (fetch, ZF_COUNT) && fetch->count ? fetch->count : 256;
     if (count > 4096)
         count = 4096;
@@ -289,14 +296,13 @@ s_publish (zc_node_t *self, const zc_entry_t *entry)
 void
 zc_node_advance_commit (zc_node_t *self, uint64_t now)
 {
-    uint64_t last = zc_chatlog_last_seq (self->log);
-    uint64_t commit = zc_replication_commit (self->repl, last);
-    if (commit > self->commit)
-        self->commit = commit;
-    if (!zc_election_serving (self->election, now))
+    if (!zc_node_serving (self, now))
         return;
-    while (self->published < self->commit) {
+    uint64_t commit = zc_replica_commit (self->replica);
+    while (self->published < commit) {
         zc_entry_t *entry = zc_chatlog_get (self->log, ++self->published);
+        if (!entry)
+            continue;           //  retired already (cannot be unpublished news)
         s_publish (self, entry);
         if (entry->waiter) {
             zframe_t *identity = entry->waiter;
@@ -307,13 +313,21 @@ zc_node_advance_commit (zc_node_t *self, uint64_t now)
     }
 }
 
+//  Serving clients: the election says we lead with a lease, and the view
+//  change gave us the best log.
+bool
+zc_node_serving (zc_node_t *self, uint64_t now)
+{
+    return zc_election_serving (self->election, now) && zc_replica_ready (self->replica);
+}
+
 //  Every node tells clients, on its PUB, whom it follows in which epoch;
 //  a leader does so only while it serves.
 void
 zc_node_beacon (zc_node_t *self, uint64_t now)
 {
     uint32_t leader = zc_election_leader (self->election);
-    bool serving = zc_election_serving (self->election, now);
+    bool serving = zc_node_serving (self, now);
     if (!leader || (leader == self->cfg.id && !serving)
     ||  zc_election_role (self->election) == ZC_ROLE_CANDIDATE)
         return;
@@ -322,7 +336,7 @@ zc_node_beacon (zc_node_t *self, uint64_t now)
     zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
     zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
     zc_msg_set_u64 (&msg, ZF_LEADER, leader);
-    zc_msg_set_u64 (&msg, ZF_COMMIT, self->commit);
+    zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     void *pub = zsock_resolve (self->pub);
     zmq_send (pub, ZC_BEACON_TOPIC, strlen (ZC_BEACON_TOPIC), ZMQ_SNDMORE);
     zc_node_send (self->pub, self, &msg, 0);

@@ -14,12 +14,12 @@
 #include "config.h"
 #include "election.h"
 #include "chatlog.h"
-#include "replication.h"
+#include "replica.h"
+#include "segstore.h"
 #include "store.h"
 #include "wire.h"
 #include "lamport.h"
 
-#define ZC_APPEND_BATCH 512         //  entries per APPEND at most
 
 typedef struct {
     uint32_t id;
@@ -31,7 +31,8 @@ struct _zc_node_t {
     zc_config_t cfg;
     zc_election_t *election;
     zc_chatlog_t *log;
-    zc_replication_t *repl;
+    zc_replica_t *replica;
+    zc_segstore_t *segstore;
     zc_lamport_t clock;
     zc_stored_t stored;
 
@@ -47,15 +48,14 @@ struct _zc_node_t {
     size_t link_count;
 
     uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
-    uint64_t start_seq;             //  our last seq when that leadership began
-    uint64_t commit;                //  highest committed seq we know
     uint64_t published;             //  leader: highest seq published
-    uint64_t log_epoch;             //  epoch whose leader's log we hold
+    uint64_t next_retain;           //  next retention pass
     uint64_t next_beacon;
     uint64_t dropped;               //  invalid frames
     uint64_t handled;               //  chat messages stamped here
 
     zc_actions_t actions;
+    zc_ractions_t ractions;
     uint8_t buf [ZC_MAX_FRAME];
 };
 
@@ -65,6 +65,8 @@ zmsg_t *zc_node_recv_nowait (zsock_t *sock);
 int zc_node_send (zsock_t *sock, zc_node_t *self, const zc_msg_t *msg, int flags);
 void zc_node_run_actions (zc_node_t *self, uint64_t now);
 void zc_node_log_changed (zc_node_t *self);
+void zc_node_run_ractions (zc_node_t *self, uint64_t now);
+bool zc_node_serving (zc_node_t *self, uint64_t now);
 
 //  node_client.c
 void zc_node_client_recv (zc_node_t *self);
@@ -79,7 +81,6 @@ void zc_node_peers_close (zc_node_t *self);
 int zc_node_peer_send (zc_node_t *self, uint32_t peer, const zc_msg_t *msg);
 void zc_node_peer_recv (zc_node_t *self);
 void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
-void zc_node_replicate (zc_node_t *self, uint64_t now);
 void zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping);
 void zc_node_hb_rep_recv (zc_node_t *self);
 void zc_node_hb_req_recv (zc_node_t *self);

@@ -104,81 +104,22 @@ zc_node_link_recv (zc_node_t *self, zc_link_t *link)
     s_link_open (link);
 }
 
-//  APPEND from the leader (backup side): check the previous entry, drop a
-//  differing suffix, append, and say how far our log now matches.
+//  Log traffic goes to the replica, with the entry frames that came along.
 static void
-s_on_append (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames)
+s_to_replica (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames, uint64_t now)
 {
-    uint64_t epoch = zc_election_epoch (self->election);
-    bool from_leader = msg->epoch == epoch
-                    && zc_election_role (self->election) == ZC_ROLE_BACKUP
-                    && zc_election_leader (self->election) == msg->node;
-    bool granted = false;
-    uint64_t matched = 0;       //  our log equals the leader's up to here
-    if (from_leader) {
-        uint64_t last = zc_chatlog_last_seq (self->log);
-        zc_entry_t *prev = zc_chatlog_get (self->log, msg->prev_seq);
-        if (msg->prev_seq > last)
-            matched = last;                 //  we lack entries before these
-        else
-        if (msg->prev_seq && (!prev || prev->epoch != msg->prev_epoch)) {
-            //  Our entry there differs from the leader's: drop it and what
-            //  follows, and let the leader back up.
-            zc_chatlog_truncate (self->log, msg->prev_seq - 1, NULL);
-            matched = msg->prev_seq - 1;
-        }
-        else {
-            granted = true;
-            matched = msg->prev_seq;
-            zframe_t *frame;
-            while ((frame = zmsg_pop (frames))) {
-                zc_msg_t chat;
-                int rc = zc_msg_decode (&chat, zframe_data (frame), zframe_size (frame), NULL);
-                bool ok = rc == 0 && chat.type == ZC_CHAT && chat.seq == matched + 1;
-                if (ok) {
-                    zc_entry_t *have = zc_chatlog_get (self->log, chat.seq);
-                    if (have && have->epoch != chat.epoch) {
-                        zc_chatlog_truncate (self->log, chat.seq - 1, NULL);
-                        have = NULL;
-                    }
-                    if (!have)
-                        ok = zc_chatlog_append (self->log, &chat, zframe_data (frame),
-                                                zframe_size (frame)) != NULL;
-                    if (ok) {
-                        zc_lamport_observe (&self->clock, chat.ts);
-                        matched = chat.seq;
-                    }
-                }
-                zframe_destroy (&frame);
-                if (!ok) {
-                    self->dropped++;
-                    break;                  //  the leader will resend
-                }
-            }
-            //  Only what matches the leader's log counts as committed here;
-            //  a longer tail of ours may be a dead leader's leftovers.
-            uint64_t commit = msg->commit < matched ? msg->commit : matched;
-            if (commit > self->commit)
-                self->commit = commit;
-            if (zc_msg_has (msg, ZF_LAST_SEQ) && matched >= msg->last_seq
-            &&  self->log_epoch != epoch) {
-                //  We now hold the whole log this leader started its epoch
-                //  with: our log is the log of this epoch (DESIGN §6b.2).
-                self->log_epoch = epoch;
-            }
-        }
-        zc_node_log_changed (self);
-    }
-    zc_msg_t ack;
-    zc_msg_init (&ack, ZC_APPEND_ACK);
-    zc_msg_set_u64 (&ack, ZF_NODE, self->cfg.id);
-    zc_msg_set_u64 (&ack, ZF_EPOCH, epoch);
-    zc_msg_set_u64 (&ack, ZF_MH, zc_config_membership_hash (&self->cfg));
-    zc_msg_set_u64 (&ack, ZF_LAST_SEQ, matched);
-    zc_msg_set_bool (&ack, ZF_GRANTED, granted);
-    if (granted && zc_msg_has (msg, ZF_LT))
-        zc_msg_set_u64 (&ack, ZF_LT, msg->lt);
-    zc_node_peer_send (self, (uint32_t) msg->node, &ack);
+    enum { MAX_BLOBS = 4096 };
+    static zc_blob_t blobs [MAX_BLOBS];
+    size_t count = 0;
+    for (zframe_t *frame = zmsg_first (frames); frame && count < MAX_BLOBS;
+         frame = zmsg_next (frames))
+        blobs [count++] = (zc_blob_t) { zframe_data (frame), zframe_size (frame) };
+    zc_replica_recv (self->replica, msg, blobs, count, now, &self->ractions);
+    zc_node_run_ractions (self, now);
+    if (msg->type == ZC_APPEND_ACK)
+        zc_election_peer_progress (self->election, (uint32_t) msg->node,
+                                   zc_replica_match (self->replica, (uint32_t) msg->node));
+    zc_node_log_changed (self);
 }
 
 void
@@ -209,59 +150,13 @@ zc_node_peer_recv (zc_node_t *self)
         else {
             zc_election_recv (self->election, &msg, now, &self->actions);
             zc_node_run_actions (self, now);
-            if (msg.mh == mh) {
-                if (msg.type == ZC_APPEND)
-                    s_on_append (self, &msg, frames);
-                else
-                if (msg.type == ZC_APPEND_ACK && self->lead_epoch
-                &&  msg.epoch == self->lead_epoch) {
-                    zc_replication_ack (self->repl, (uint32_t) msg.node, msg.granted,
-                                        msg.last_seq, now);
-                    zc_election_peer_progress (self->election, (uint32_t) msg.node,
-                                               zc_replication_match (self->repl,
-                                                                     (uint32_t) msg.node));
-                }
-            }
+            if (msg.mh == mh && (msg.type == ZC_APPEND || msg.type == ZC_APPEND_ACK
+                             ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES))
+                s_to_replica (self, &msg, frames, now);
         }
         zframe_destroy (&identity);
         zframe_destroy (&body);
         zmsg_destroy (&frames);
-    }
-}
-
-//  Leader: send each backup what it lacks, as far as ZC_APPEND_BATCH
-//  entries per message; whatever queued up since the last wake-up goes
-//  in one message.
-void
-zc_node_replicate (zc_node_t *self, uint64_t now)
-{
-    uint64_t last = zc_chatlog_last_seq (self->log);
-    for (size_t i = 0; i < self->link_count; i++) {
-        zc_link_t *link = &self->links [i];
-        uint64_t from;
-        if (!zc_replication_due (self->repl, link->id, last, now, &from))
-            continue;
-        uint64_t to = from + ZC_APPEND_BATCH - 1 < last ? from + ZC_APPEND_BATCH - 1 : last;
-        zc_entry_t *prev = zc_chatlog_get (self->log, from - 1);
-        zc_msg_t msg;
-        zc_msg_init (&msg, ZC_APPEND);
-        zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
-        zc_msg_set_u64 (&msg, ZF_EPOCH, self->lead_epoch);
-        zc_msg_set_u64 (&msg, ZF_MH, zc_config_membership_hash (&self->cfg));
-        zc_msg_set_u64 (&msg, ZF_PREV_SEQ, from - 1);
-        zc_msg_set_u64 (&msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
-        zc_msg_set_u64 (&msg, ZF_COMMIT, self->commit);
-        zc_msg_set_u64 (&msg, ZF_LAST_SEQ, self->start_seq);
-        zc_msg_set_u64 (&msg, ZF_LT, now);
-        int more = from <= to ? ZMQ_SNDMORE : 0;
-        if (zc_node_send (link->dealer, self, &msg, more))
-            continue;           //  not connected: try again next wake-up
-        for (uint64_t seq = from; seq <= to; seq++) {
-            zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-            zmq_send (zsock_resolve (link->dealer), entry->data, entry->size,
-                      ZMQ_DONTWAIT | (seq < to ? ZMQ_SNDMORE : 0));
-        }
-        zc_replication_sent (self->repl, link->id, from <= to ? to : from - 1, now);
     }
 }
 

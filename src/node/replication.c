@@ -130,7 +130,7 @@ zc_replication_ack (zc_replication_t *self, uint32_t id, bool granted,
 }
 
 uint64_t
-zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq)
+zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq, uint64_t floor)
 {
     //  The quorum-th highest position among the leader and its backups.
     uint64_t best = 0;
@@ -138,9 +138,11 @@ zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq)
         uint64_t candidate = i < self->count ? self->peers [i].match : leader_last_seq;
         if (candidate > leader_last_seq)
             candidate = leader_last_seq;
+        if (candidate < floor)
+            continue;
         size_t holders = 1;     //  the leader holds everything it has
         for (size_t j = 0; j < self->count; j++)
-            if (self->peers [j].match >= candidate)
+            if (self->peers [j].match >= candidate && self->peers [j].match >= floor)
                 holders++;
         if (holders >= self->quorum && candidate > best)
             best = candidate;

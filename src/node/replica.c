@@ -1,0 +1,407 @@
+/*  replica.c — see replica.h.  The safety argument is in docs/ELECTION.md
+    ("The log across leaders"); the invariants are checked by
+    tests/test_replica.c under a simulated network.
+*/
+#include "replica.h"
+#include "replication.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _zc_replica_t {
+    zc_replica_config_t cfg;
+    zc_chatlog_t *log;
+    zc_replication_t *repl;
+    uint64_t epoch;             //  the epoch we lead or follow
+    uint32_t leader;            //  whom we follow (self when leading)
+    bool leading;
+    bool ready;                 //  leading, with the best log
+    uint64_t log_epoch;         //  epoch whose leader's log we hold
+    uint64_t commit;
+    uint64_t start_seq;         //  leader: log end when the epoch began
+    bool failed;                //  storage refused a write
+    //  View change: fetching the best log from another node.
+    uint32_t sync_from;
+    uint64_t sync_target;       //  its last seq, as it voted
+    uint64_t sync_started, sync_sent;
+};
+
+static zc_rsend_t *
+s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
+{
+    assert (out->count < ZC_RSENDS_MAX);
+    zc_rsend_t *send = &out->sends [out->count++];
+    send->to = to;
+    send->first = 1;
+    send->last = 0;
+    zc_msg_init (&send->msg, type);
+    zc_msg_set_u64 (&send->msg, ZF_NODE, self->cfg.self);
+    zc_msg_set_u64 (&send->msg, ZF_EPOCH, self->epoch);
+    zc_msg_set_u64 (&send->msg, ZF_MH, self->cfg.mh);
+    return send;
+}
+
+zc_replica_t *
+zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_epoch)
+{
+    zc_replica_t *self = calloc (1, sizeof *self);
+    assert (self && log);
+    self->cfg = *cfg;
+    if (!self->cfg.batch)
+        self->cfg.batch = 512;
+    if (!self->cfg.retry_ms)
+        self->cfg.retry_ms = 100;
+    if (!self->cfg.sync_timeout_ms)
+        self->cfg.sync_timeout_ms = 20 * self->cfg.retry_ms;
+    self->log = log;
+    self->log_epoch = log_epoch;
+    self->repl = zc_replication_new (cfg->peers, cfg->peer_count, cfg->quorum,
+                                     self->cfg.retry_ms);
+    return self;
+}
+
+void
+zc_replica_destroy (zc_replica_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zc_replication_destroy (&(*self_p)->repl);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_truncate (zc_replica_t *self, uint64_t after_seq)
+{
+    if (after_seq >= zc_chatlog_last_seq (self->log))
+        return;
+    if (self->cfg.store.truncate
+    &&  self->cfg.store.truncate (self->cfg.store.arg, after_seq))
+        self->failed = true;
+    zc_chatlog_truncate (self->log, after_seq, NULL);
+    if (self->commit > after_seq)
+        self->commit = after_seq;   //  cannot happen for a committed entry
+}
+
+static zc_entry_t *
+s_append (zc_replica_t *self, const zc_msg_t *chat, const uint8_t *data, size_t size)
+{
+    if (self->failed)
+        return NULL;
+    zc_entry_t *entry = zc_chatlog_append (self->log, chat, data, size);
+    if (entry && self->cfg.store.append
+    &&  self->cfg.store.append (self->cfg.store.arg, entry)) {
+        self->failed = true;
+        zc_chatlog_truncate (self->log, entry->seq - 1, NULL);
+        return NULL;
+    }
+    return entry;
+}
+
+//  Apply entries that follow (prev_seq, prev_epoch) in the sender's log.
+//  Sets *matched to how far our log now equals the sender's; false if the
+//  previous entry did not match (we may have dropped a differing suffix).
+static bool
+s_apply (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
+         size_t count, uint64_t *matched)
+{
+    uint64_t last = zc_chatlog_last_seq (self->log);
+    if (msg->prev_seq > last) {
+        *matched = last;
+        return false;
+    }
+    zc_entry_t *prev = zc_chatlog_get (self->log, msg->prev_seq);
+    bool retired = msg->prev_seq < zc_chatlog_first_seq (self->log);
+    if (msg->prev_seq && !retired && (!prev || prev->epoch != msg->prev_epoch)) {
+        s_truncate (self, msg->prev_seq - 1);
+        *matched = msg->prev_seq - 1;
+        return false;
+    }
+    *matched = msg->prev_seq;
+    for (size_t i = 0; i < count; i++) {
+        zc_msg_t chat;
+        if (zc_msg_decode (&chat, entries [i].data, entries [i].size, NULL)
+        ||  chat.type != ZC_CHAT || chat.seq != *matched + 1)
+            break;                  //  the sender will resend from matched
+        if (chat.seq < zc_chatlog_first_seq (self->log)) {
+            *matched = chat.seq;    //  committed long ago, retired here
+            continue;
+        }
+        zc_entry_t *have = zc_chatlog_get (self->log, chat.seq);
+        if (have && have->epoch != chat.epoch) {
+            s_truncate (self, chat.seq - 1);
+            have = NULL;
+        }
+        if (!have && !s_append (self, &chat, entries [i].data, entries [i].size))
+            break;
+        *matched = chat.seq;
+    }
+    return true;
+}
+
+static void
+s_set_log_epoch (zc_replica_t *self, zc_ractions_t *out)
+{
+    if (self->log_epoch != self->epoch) {
+        self->log_epoch = self->epoch;
+        out->save = true;
+    }
+}
+
+static void
+s_become_ready (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
+{
+    self->ready = true;
+    self->sync_from = 0;
+    self->start_seq = zc_chatlog_last_seq (self->log);
+    s_set_log_epoch (self, out);
+    zc_replication_reset (self->repl, self->start_seq, now);
+}
+
+static void
+s_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
+{
+    zc_rsend_t *send = s_send (self, out, self->sync_from, ZC_LOG_FETCH);
+    //  Everything up to our commit point is committed, so it is the same in
+    //  the best log: ask only for what follows.
+    uint64_t last = zc_chatlog_last_seq (self->log);
+    zc_msg_set_u64 (&send->msg, ZF_LAST, self->commit < last ? self->commit : last);
+    self->sync_sent = now;
+}
+
+void
+zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
+                 size_t count, uint64_t now, zc_ractions_t *out)
+{
+    self->epoch = epoch;
+    self->leader = self->cfg.self;
+    self->leading = true;
+    self->ready = false;
+    //  The best log of the quorum: highest (log epoch, last seq).  Ours
+    //  wins ties, so a node that was in step needs no transfer.
+    uint32_t best = self->cfg.self;
+    uint64_t best_epoch = self->log_epoch;
+    uint64_t best_last = zc_chatlog_last_seq (self->log);
+    for (size_t i = 0; i < count; i++)
+        if (votes [i].log_epoch > best_epoch
+        || (votes [i].log_epoch == best_epoch && votes [i].last_seq > best_last)) {
+            best = votes [i].node;
+            best_epoch = votes [i].log_epoch;
+            best_last = votes [i].last_seq;
+        }
+    if (best == self->cfg.self) {
+        s_become_ready (self, now, out);
+        return;
+    }
+    self->sync_from = best;
+    self->sync_target = best_last;
+    self->sync_started = now;
+    s_fetch (self, now, out);
+}
+
+void
+zc_replica_follow (zc_replica_t *self, uint64_t epoch, uint32_t leader)
+{
+    self->epoch = epoch;
+    self->leader = leader;
+    self->leading = false;
+    self->ready = false;
+    self->sync_from = 0;
+    self->start_seq = 0;
+}
+
+bool
+zc_replica_ready (zc_replica_t *self)
+{
+    return self->leading && self->ready && !self->failed;
+}
+
+zc_entry_t *
+zc_replica_append (zc_replica_t *self, const zc_msg_t *chat, const uint8_t *data, size_t size)
+{
+    assert (zc_replica_ready (self));
+    return s_append (self, chat, data, size);
+}
+
+//  Backup: we hold all the log the leader began its epoch with.  Entries
+//  past `matched` stamped in this epoch are the leader's (arrived early);
+//  any older one is a dead leader's tail: drop it.  Then our log is this
+//  epoch's log (VR's "last normal view"), and the log epoch says so.
+static void
+s_install (zc_replica_t *self, uint64_t matched, zc_ractions_t *out)
+{
+    uint64_t last = zc_chatlog_last_seq (self->log);
+    for (uint64_t seq = matched + 1; seq <= last; seq++)
+        if (zc_chatlog_get (self->log, seq)->epoch != self->epoch) {
+            s_truncate (self, seq - 1);
+            break;
+        }
+    s_set_log_epoch (self, out);
+}
+
+//  Backup: the leader's APPEND.
+static void
+s_on_append (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
+             size_t count, zc_ractions_t *out)
+{
+    uint64_t matched = zc_chatlog_last_seq (self->log);
+    bool granted = false;
+    if (!self->leading && msg->epoch == self->epoch && msg->node == self->leader) {
+        granted = s_apply (self, msg, entries, count, &matched);
+        if (granted) {
+            uint64_t commit = msg->commit < matched ? msg->commit : matched;
+            if (zc_msg_has (msg, ZF_COMMIT) && commit > self->commit)
+                self->commit = commit;
+            if (zc_msg_has (msg, ZF_START_SEQ) && matched >= msg->start_seq)
+                s_install (self, matched, out);
+        }
+    }
+    zc_rsend_t *send = s_send (self, out, (uint32_t) msg->node, ZC_APPEND_ACK);
+    zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, matched);
+    zc_msg_set_bool (&send->msg, ZF_GRANTED, granted && !self->failed);
+    if (granted && zc_msg_has (msg, ZF_LT))
+        zc_msg_set_u64 (&send->msg, ZF_LT, msg->lt);
+}
+
+//  Any node: a new leader fetches our log for its view change.
+static void
+s_on_log_fetch (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
+{
+    if (self->leading || msg->epoch != self->epoch || msg->node != self->leader)
+        return;
+    uint64_t last = zc_chatlog_last_seq (self->log);
+    uint64_t from = msg->last < last ? msg->last : last;
+    zc_entry_t *prev = zc_chatlog_get (self->log, from);
+    zc_rsend_t *send = s_send (self, out, (uint32_t) msg->node, ZC_LOG_ENTRIES);
+    zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from);
+    zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
+    zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, last);
+    send->first = from + 1;
+    send->last = from + self->cfg.batch < last ? from + self->cfg.batch : last;
+}
+
+//  Leader in view change: entries of the best log.
+static void
+s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
+                  size_t count, uint64_t now, zc_ractions_t *out)
+{
+    if (!self->leading || self->ready || msg->node != self->sync_from
+    ||  msg->epoch != self->epoch)
+        return;
+    uint64_t matched;
+    bool ok = s_apply (self, msg, entries, count, &matched);
+    if (ok && matched >= msg->last_seq) {
+        s_truncate (self, msg->last_seq);   //  our tail is not in the best log
+        s_become_ready (self, now, out);
+    }
+    else
+        s_fetch (self, now, out);
+}
+
+void
+zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
+                 size_t count, uint64_t now, zc_ractions_t *out)
+{
+    switch (msg->type) {
+        case ZC_APPEND:
+            s_on_append (self, msg, entries, count, out);
+            break;
+        case ZC_APPEND_ACK:
+            if (zc_replica_ready (self) && msg->epoch == self->epoch) {
+                zc_replication_ack (self->repl, (uint32_t) msg->node, msg->granted,
+                                    msg->last_seq, now);
+                uint64_t commit = zc_replication_commit (self->repl,
+                                                         zc_chatlog_last_seq (self->log),
+                                                         self->start_seq);
+                if (commit > self->commit)
+                    self->commit = commit;
+            }
+            break;
+        case ZC_LOG_FETCH:
+            s_on_log_fetch (self, msg, out);
+            break;
+        case ZC_LOG_ENTRIES:
+            s_on_log_entries (self, msg, entries, count, now, out);
+            break;
+        default:
+            break;
+    }
+}
+
+void
+zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
+{
+    if (!self->leading)
+        return;
+    if (!self->ready) {
+        if (self->sync_from && now >= self->sync_started + self->cfg.sync_timeout_ms)
+            out->stuck = true;
+        else
+        if (self->sync_from && now >= self->sync_sent + self->cfg.retry_ms)
+            s_fetch (self, now, out);
+        return;
+    }
+    if (self->failed)
+        return;
+    uint64_t last = zc_chatlog_last_seq (self->log);
+    if (self->cfg.quorum <= 1 && self->commit < last)
+        self->commit = last;        //  alone is enough: --quorum 1
+    for (size_t i = 0; i < self->cfg.peer_count; i++) {
+        uint32_t peer = self->cfg.peers [i];
+        uint64_t from;
+        if (!zc_replication_due (self->repl, peer, last, now, &from))
+            continue;
+        uint64_t to = from + self->cfg.batch - 1 < last ? from + self->cfg.batch - 1 : last;
+        zc_entry_t *prev = zc_chatlog_get (self->log, from - 1);
+        zc_rsend_t *send = s_send (self, out, peer, ZC_APPEND);
+        zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from - 1);
+        zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
+        zc_msg_set_u64 (&send->msg, ZF_COMMIT, self->commit);
+        zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, last);
+        zc_msg_set_u64 (&send->msg, ZF_START_SEQ, self->start_seq);
+        zc_msg_set_u64 (&send->msg, ZF_LT, now);
+        send->first = from;
+        send->last = to;
+        zc_replication_sent (self->repl, peer, from <= to ? to : from - 1, now);
+    }
+}
+
+uint64_t
+zc_replica_commit (zc_replica_t *self)
+{
+    return self->commit;
+}
+
+uint64_t
+zc_replica_log_epoch (zc_replica_t *self)
+{
+    return self->log_epoch;
+}
+
+uint64_t
+zc_replica_start_seq (zc_replica_t *self)
+{
+    return self->leading ? self->start_seq : 0;
+}
+
+uint64_t
+zc_replica_match (zc_replica_t *self, uint32_t peer)
+{
+    return zc_replication_match (self->repl, peer);
+}
+
+bool
+zc_replica_failed (zc_replica_t *self)
+{
+    return self->failed;
+}
+
+void
+zc_ractions_clear (zc_ractions_t *actions)
+{
+    actions->count = 0;
+    actions->save = false;
+    actions->stuck = false;
+}

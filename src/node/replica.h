@@ -1,0 +1,114 @@
+/*  replica.h — the log side of a node: replication, commit, view change.
+
+    A pure state machine over the node's chat log (no sockets, no clock):
+    the node feeds it peer messages and ticks, and sends the messages it
+    returns, attaching the log entries each one names.  Storage goes
+    through hooks, so the simulator runs it with an in-memory log.
+
+    - Backup: applies the leader's APPENDs after checking the previous
+      entry (epoch and seq), truncating a suffix that differs; acknowledges
+      how far its log now equals the leader's (cumulative).  Its log epoch
+      becomes the leader's epoch once it holds the log the leader started
+      its epoch with, and no foreign tail.
+    - Leader: first the view change (DESIGN §6b.3): among the quorum that
+      accepted its epoch it takes the log with the highest (log epoch, last
+      seq), fetching what it lacks from that node; only then is it ready to
+      stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
+      and commits what a quorum holds in its epoch.
+*/
+#ifndef ZC_REPLICA_H
+#define ZC_REPLICA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "chatlog.h"
+#include "election.h"
+#include "wire.h"
+
+#define ZC_RSENDS_MAX (ZC_ELECTION_MAX_MEMBERS + 8)
+
+//  A message for a peer; entries [first, last] of the log ride along as
+//  frames 2.. (none when first > last).
+typedef struct {
+    uint32_t to;
+    zc_msg_t msg;
+    uint64_t first, last;
+} zc_rsend_t;
+
+typedef struct {
+    zc_rsend_t sends [ZC_RSENDS_MAX];
+    size_t count;
+    bool save;              //  the log epoch changed: persist it first
+    bool stuck;             //  leader cannot get the best log: step down
+} zc_ractions_t;
+
+//  One encoded entry as it arrived (frame data).
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} zc_blob_t;
+
+//  Durable storage of the log; NULL hooks keep the log in memory only.
+typedef struct {
+    int (*append) (void *arg, const zc_entry_t *entry);
+    int (*truncate) (void *arg, uint64_t after_seq);
+    void *arg;
+} zc_store_hooks_t;
+
+typedef struct {
+    uint32_t self;
+    uint32_t peers [ZC_ELECTION_MAX_MEMBERS];
+    size_t peer_count;
+    uint32_t quorum;
+    uint64_t mh;                //  membership hash, stamped on every message
+    uint32_t retry_ms;          //  resend / keep-alive interval
+    uint32_t batch;             //  entries per APPEND at most (default 512)
+    uint32_t sync_timeout_ms;   //  view change: give up after this
+    zc_store_hooks_t store;
+} zc_replica_config_t;
+
+typedef struct _zc_replica_t zc_replica_t;
+
+//  Over a log already loaded, with the persisted log epoch and the commit
+//  point known (0 after a restart: it is learned again).
+zc_replica_t *zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log,
+                              uint64_t log_epoch);
+void zc_replica_destroy (zc_replica_t **self_p);
+
+//  The election made us leader of epoch; votes are the (log epoch, last
+//  seq) of the quorum that accepted it.
+void zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
+                      size_t count, uint64_t now, zc_ractions_t *out);
+
+//  We follow leader (0: unknown) in epoch, or stopped leading.
+void zc_replica_follow (zc_replica_t *self, uint64_t epoch, uint32_t leader);
+
+//  Leading, with the best log: may stamp and append.
+bool zc_replica_ready (zc_replica_t *self);
+
+//  Leader: append an entry it stamped (seq = last_seq + 1).  Returns the
+//  entry, or NULL if storage failed or seq is wrong.
+zc_entry_t *zc_replica_append (zc_replica_t *self, const zc_msg_t *chat,
+                               const uint8_t *data, size_t size);
+
+//  APPEND, APPEND_ACK, LOG_FETCH, LOG_ENTRIES from a peer, with the
+//  entries that came with it.
+void zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
+                      size_t count, uint64_t now, zc_ractions_t *out);
+
+//  Leader: APPENDs that are due; view change: fetches to repeat.
+void zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out);
+
+uint64_t zc_replica_commit (zc_replica_t *self);
+uint64_t zc_replica_log_epoch (zc_replica_t *self);
+//  The leader's log end when its epoch began (0 when not leading).
+uint64_t zc_replica_start_seq (zc_replica_t *self);
+//  A backup's confirmed position, as the leader knows it.
+uint64_t zc_replica_match (zc_replica_t *self, uint32_t peer);
+//  Storage refused a write: the node must stop (a restart re-reads disk).
+bool zc_replica_failed (zc_replica_t *self);
+
+void zc_ractions_clear (zc_ractions_t *actions);
+
+#endif
