@@ -10,10 +10,14 @@
 
 #include <errno.h>
 
+//  Milliseconds on a clock that also counts time spent suspended, so a
+//  leader waking from a laptop lid-close sees its lease expired.
 uint64_t
 zc_node_now (void)
 {
-    return (uint64_t) zclock_mono ();
+    struct timespec ts;
+    clock_gettime (CLOCK_BOOTTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 //  The next queued message, or NULL at once if there is none.
@@ -63,6 +67,13 @@ s_persist (zc_node_t *self, const zc_election_state_t *state)
     if (zc_store_save (self->cfg.data_dir, &self->stored))
         zsys_error ("node %u: cannot save election state in %s: %s", self->cfg.id,
                     self->cfg.data_dir, strerror (errno));
+}
+
+static void
+s_free_item (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
 }
 
 //  Storage hooks for the replica: the log on disk follows the log in
@@ -194,6 +205,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < cfg->peer_count; i++)
         rcfg.peers [rcfg.peer_count++] = peer_ids [i];
     self->replica = zc_replica_new (&rcfg, self->log, self->stored.log_epoch);
+    self->room_rseq = zhashx_new ();
+    zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
     zc_node_log_changed (self);
     zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
@@ -220,6 +233,7 @@ zc_node_destroy (zc_node_t **self_p)
     zsock_destroy (&self->hb_rep);
     zc_election_destroy (&self->election);
     zc_replica_destroy (&self->replica);
+    zhashx_destroy (&self->room_rseq);
     zc_chatlog_destroy (&self->log);
     zc_segstore_destroy (&self->segstore);
     free (self);
@@ -246,6 +260,7 @@ s_on_role (zc_node_t *self, uint64_t now)
         //  quorum that accepted us), then serve.
         self->lead_epoch = epoch;
         self->published = zc_replica_commit (self->replica);
+        zhashx_purge (self->room_rseq);
         zc_vote_t votes [ZC_ELECTION_MAX_MEMBERS];
         size_t count = zc_election_votes (self->election, votes, ZC_ELECTION_MAX_MEMBERS);
         zc_replica_lead (self->replica, epoch, votes, count, now, &self->ractions);

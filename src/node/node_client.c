@@ -156,6 +156,29 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     zc_node_log_changed (self);
 }
 
+//  The last rseq published in room, cached per room (the first look
+//  walks back through the log once).
+static uint64_t
+s_room_published (zc_node_t *self, const char *room)
+{
+    uint64_t *cached = zhashx_lookup (self->room_rseq, room);
+    if (cached)
+        return *cached;
+    uint64_t rseq = 0;
+    uint64_t first = zc_chatlog_first_seq (self->log);
+    for (uint64_t seq = self->published; seq >= first && seq > 0; seq--) {
+        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+        if (streq (entry->room, room)) {
+            rseq = entry->rseq;
+            break;
+        }
+    }
+    cached = malloc (sizeof *cached);
+    *cached = rseq;
+    zhashx_insert (self->room_rseq, room, cached);
+    return rseq;
+}
+
 static void
 s_on_hello (zc_node_t *self, zframe_t *identity, const zc_msg_t *hello, uint64_t now)
 {
@@ -175,14 +198,7 @@ s_on_hello (zc_node_t *self, zframe_t *identity, const zc_msg_t *hello, uint64_t
         //  The room's last published rseq: the client's delivery baseline.
         char room [ZC_MAX_ROOM + 1];
         zc_str_copy (room, sizeof room, hello->room);
-        uint64_t rseq = 0;
-        for (uint64_t seq = self->published; seq > 0; seq--) {
-            zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-            if (streq (entry->room, room)) {
-                rseq = entry->rseq;
-                break;
-            }
-        }
+        uint64_t rseq = s_room_published (self, room);
         zc_msg_set_u64 (&msg, ZF_RSEQ, rseq);
         zc_msg_set_u64 (&msg, ZF_SEQ, self->published);
     }
@@ -208,6 +224,21 @@ s_on_status (zc_node_t *self, zframe_t *identity)
     s_reply (self, identity, &msg);
 }
 
+//  The first seq after which room's entries have rseq > `rseq`: found by
+//  walking back from `bound` (history requests are for recent messages).
+static uint64_t
+s_room_seq_after (zc_node_t *self, const char *room, uint64_t rseq, uint64_t bound)
+{
+    uint64_t first = zc_chatlog_first_seq (self->log);
+    uint64_t seq = bound;
+    for (; seq >= first && seq > 0; seq--) {
+        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+        if (streq (entry->room, room) && entry->rseq <= rseq)
+            return seq + 1;
+    }
+    return first;
+}
+
 //  FETCH: committed entries after `last`, of one room if asked, in order.
 static void
 s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
@@ -227,9 +258,14 @@ s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
     zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
     zmsg_t *reply = zmsg_new ();
     zmsg_addmem (reply, NULL, 0);   //  placeholder for the header frame
+    uint64_t from = fetch->last + 1;
+    if (*room && zc_msg_has (fetch, ZF_RSEQ))
+        from = s_room_seq_after (self, room, fetch->rseq, bound);
+    if (from < zc_chatlog_first_seq (self->log))
+        from = zc_chatlog_first_seq (self->log);    //  older ones are retired
     size_t total = 0;
-    uint64_t sent = 0;
-    for (uint64_t seq = fetch->last + 1; seq <= bound && sent < count; seq++) {
+    uint64_t sent = 0, seq;
+    for (seq = from; seq <= bound && sent < count; seq++) {
         zc_entry_t *entry = zc_chatlog_get (self->log, seq);
         if (*room && !streq (entry->room, room))
             continue;
@@ -239,6 +275,10 @@ s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
         total += entry->size;
         sent++;
     }
+    //  Where the scan stopped and where the log begins: a client continues
+    //  from `last`, and learns how much history is still held.
+    zc_msg_set_u64 (&msg, ZF_LAST, seq - 1);
+    zc_msg_set_u64 (&msg, ZF_START_SEQ, zc_chatlog_first_seq (self->log));
     size_t size = zc_msg_encode (&msg, self->buf, sizeof self->buf);
     zframe_t *header = zmsg_first (reply);
     zframe_reset (header, self->buf, size);
@@ -286,6 +326,9 @@ zc_node_client_recv (zc_node_t *self)
 static void
 s_publish (zc_node_t *self, const zc_entry_t *entry)
 {
+    uint64_t *cached = zhashx_lookup (self->room_rseq, entry->room);
+    if (cached)
+        *cached = entry->rseq;
     void *pub = zsock_resolve (self->pub);
     zmq_send (pub, entry->room, strlen (entry->room), ZMQ_SNDMORE);
     zmq_send (pub, entry->data, entry->size, 0);

@@ -49,6 +49,7 @@ struct _zc_node_t {
 
     uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
     uint64_t published;             //  leader: highest seq published
+    zhashx_t *room_rseq;            //  leader: room -> last published rseq
     uint64_t next_retain;           //  next retention pass
     uint64_t next_beacon;
     uint64_t dropped;               //  invalid frames
