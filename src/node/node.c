@@ -64,9 +64,14 @@ s_persist (zc_node_t *self, const zc_election_state_t *state)
     self->stored.epoch = state->epoch;
     self->stored.leader = state->leader;
     self->stored.log_epoch = zc_replica_log_epoch (self->replica);
-    if (zc_store_save (self->cfg.data_dir, &self->stored))
-        zsys_error ("node %u: cannot save election state in %s: %s", self->cfg.id,
-                    self->cfg.data_dir, strerror (errno));
+    if (zc_store_save (self->cfg.data_dir, &self->stored)) {
+        //  A vote or claim we cannot make durable must not be sent: stop
+        //  now, like a crash (which the protocol survives); a restart
+        //  re-reads what the disk holds.
+        zsys_error ("node %u: cannot save election state in %s: %s; stopping",
+                    self->cfg.id, self->cfg.data_dir, strerror (errno));
+        exit (1);
+    }
 }
 
 static void

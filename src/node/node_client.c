@@ -66,6 +66,7 @@ s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
     zc_msg_set_u64 (&msg, ZF_TS, entry->ts);
     zc_msg_set_u64 (&msg, ZF_EPOCH, entry->epoch);
     zc_msg_set_u64 (&msg, ZF_RSEQ, entry->rseq);
+    zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
     s_reply (self, identity, &msg);
 }
 
@@ -151,7 +152,14 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
         s_reply_error (self, identity, ZC_ERR_BUSY, "the log cannot be written");
         return;
     }
+#ifdef ZC_TEST_BUG_EARLY_ACK
+    //  A deliberately broken rule, compiled only into the chaos harness's
+    //  self-test: acknowledge before a quorum holds the entry.  The harness
+    //  must catch the acknowledged messages this loses.
+    s_ack (self, identity, entry);
+#else
     entry->waiter = zframe_dup (identity);
+#endif
     self->handled++;
     zc_node_log_changed (self);
 }

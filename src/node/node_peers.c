@@ -147,6 +147,11 @@ zc_node_peer_recv (zc_node_t *self)
             //  does not matter: the DEALER side sees it too and reopens.
             self->dropped++;
         }
+        else
+        if (!zc_config_peer (&self->cfg, (uint32_t) msg.node) || msg.type < ZC_ELECTION
+        ||  msg.type == ZC_PING || msg.type == ZC_PONG) {
+            self->dropped++;        //  not a member, or not a peer message
+        }
         else {
             zc_election_recv (self->election, &msg, now, &self->actions);
             zc_node_run_actions (self, now);
