@@ -17,10 +17,11 @@
       message delivered, none twice.  A sender's ids are committed in
       order, so its highest acknowledged id N means 1..N must all arrive.
 
-    Start-up: the subscribers must have a delivery baseline before the
-    first measured message, or they would miss it.  A control client posts
-    "zb-ping" until every subscriber has delivered one; then the senders
-    find the leader and start together.
+    Start-up: every client must have a delivery baseline and a live SUB
+    before the first measured message, or it would miss the first ones
+    (slow joiner) and spend the run catching up by FETCH.  A control
+    client posts "zb-ping" until every client, senders included, has
+    delivered one; then the senders start together.
 
     Every client subscribes to its room, senders included: each sender
     also receives (and decodes) every message of the room.  The library
@@ -64,6 +65,7 @@ typedef struct {
     uint64_t posted, acked, max_acked;
     int64_t last_ack_us, end_us;
     uint64_t leader_changes, notices;
+    bool ready;                     //  delivered a ping
     zb_samples_t ack;
     char *text;
     size_t header_len;
@@ -74,7 +76,7 @@ typedef struct {
     const zb_opts_t *opts;
     uint32_t index;
     zc_client_t *client;
-    atomic_int ready;               //  delivered a ping: has a baseline
+    bool ready;                     //  delivered a ping: has a baseline
     zb_set_t seen [ZB_MAX_CLIENTS]; //  per sender
     uint64_t delivered, dups, reordered, foreign;
     int64_t last_us;
@@ -85,6 +87,8 @@ typedef struct {
 static volatile sig_atomic_t s_stop = 0;
 static int64_t s_t0;                        //  written before the start barrier
 static pthread_barrier_t s_start;
+static atomic_int s_ready;                  //  clients that delivered a ping
+static atomic_int s_all_ready;              //  main saw them all (or gave up)
 static atomic_int s_senders_done;           //  then s_max_acked is final
 static _Atomic uint64_t s_max_acked [ZB_MAX_CLIENTS];
 static _Atomic int64_t s_sub_deadline;
@@ -168,6 +172,12 @@ s_sender_event (zb_sender_t *self, const zc_event_t *ev, bool measuring)
     else
     if (ev->type == ZC_EV_NOTICE)
         s_notice (&self->notices, "sender", self->index, ev);
+    else
+    if (ev->type == ZC_EV_MESSAGE && !self->ready
+    &&  strncmp (ev->text, ZB_PING, strlen (ZB_PING)) == 0) {
+        self->ready = true;
+        atomic_fetch_add (&s_ready, 1);
+    }
 }
 
 //  Post on schedule (rate > 0) or flat out until the duration or count is
@@ -237,15 +247,12 @@ s_sender_run (void *arg)
 {
     zb_sender_t *self = arg;
     zc_event_t ev;
-    //  Find the leader before the start: a cold client is not measured
-    int64_t deadline = s_now_us () + 15000000;
-    while (!s_stop && !zc_client_leader (self->client) && s_now_us () < deadline)
-        if (zc_client_wait (self->client, 50, -1, &ev) == 1)
+    //  Until every client is ready: a cold client is not measured
+    while (!s_stop && !atomic_load (&s_all_ready))
+        if (zc_client_wait (self->client, 20, -1, &ev) == 1)
             s_sender_event (self, &ev, false);
-    if (!zc_client_leader (self->client)) {
-        fprintf (stderr, "zchat-bench: sender %u found no leader\n", self->index);
+    if (!self->ready)
         self->failed = true;
-    }
     pthread_barrier_wait (&s_start);       //  everyone ready: main sets s_t0
     pthread_barrier_wait (&s_start);       //  go
     if (self->failed)
@@ -258,9 +265,10 @@ s_sender_run (void *arg)
     s_sender_send (self, tfd);
     close (tfd);
     self->end_us = s_now_us ();
-    //  Drain: wait for the ACKs of what is in flight
+    //  Drain: wait for the ACKs of what is in flight.  Not until
+    //  zc_client_unacked is 0: ACK events may still be queued then
     int64_t drain_end = self->end_us + (int64_t) (self->opts->drain * 1e6);
-    while (!s_stop && zc_client_unacked (self->client) && s_now_us () < drain_end)
+    while (!s_stop && self->acked < self->posted && s_now_us () < drain_end)
         if (zc_client_wait (self->client, 50, -1, &ev) == 1)
             s_sender_event (self, &ev, true);
     return NULL;
@@ -274,7 +282,9 @@ s_sub_message (zb_sub_t *self, const zc_event_t *ev)
 {
     int64_t now = s_now_us ();
     if (strncmp (ev->text, ZB_PING, strlen (ZB_PING)) == 0) {
-        atomic_store (&self->ready, 1);
+        if (!self->ready)
+            atomic_fetch_add (&s_ready, 1);
+        self->ready = true;
         return;
     }
     int64_t at;
@@ -326,7 +336,7 @@ s_sub_run (void *arg)
             s_sub_message (self, &ev);
         else
         if (ev.type == ZC_EV_LEADER) {
-            if (atomic_load (&self->ready))
+            if (self->ready)
                 self->leader_changes++;
         }
         else
@@ -339,10 +349,11 @@ s_sub_run (void *arg)
 //  --------------------------------------------------------------------------
 //  Start-up
 
-//  A control client pings the room until every subscriber delivered a
-//  ping (so each has its baseline).  0, or -1 after timeout_ms.
+//  A control client pings the room until every client (senders and
+//  subscribers) delivered a ping, so each has its baseline and a live SUB.
+//  0, or -1 after timeout_ms.
 static int
-s_wait_subscribers (const zb_opts_t *opts, zb_sub_t *subs, int timeout_ms)
+s_wait_ready (const zb_opts_t *opts, int timeout_ms)
 {
     char err [256];
     zc_client_config_t cfg = { .servers = opts->servers, .room = opts->room,
@@ -352,15 +363,13 @@ s_wait_subscribers (const zb_opts_t *opts, zb_sub_t *subs, int timeout_ms)
         fprintf (stderr, "zchat-bench: %s\n", err);
         return -1;
     }
+    int clients = (int) (opts->senders + opts->subscribers);
     int64_t deadline = s_now_us () + (int64_t) timeout_ms * 1000;
     int64_t pinged = 0;
     int rc = -1;
     zc_event_t ev;
     while (!s_stop && s_now_us () < deadline) {
-        uint32_t ready = 0;
-        for (uint32_t i = 0; i < opts->subscribers; i++)
-            ready += atomic_load (&subs [i].ready) != 0;
-        if (ready == opts->subscribers) {
+        if (atomic_load (&s_ready) == clients) {
             rc = 0;
             break;
         }
@@ -655,17 +664,19 @@ main (int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
 
+    pthread_barrier_init (&s_start, NULL, opts.senders + 1);
     for (uint32_t j = 0; j < opts.subscribers; j++)
         pthread_create (&sub_threads [j], NULL, s_sub_run, &subs [j]);
-    if (opts.subscribers && s_wait_subscribers (&opts, subs, 15000)) {
-        fprintf (stderr, "zchat-bench: the subscribers did not get going in 15 s"
-                 " (is the cluster up and serving?)\n");
+    for (uint32_t i = 0; i < opts.senders; i++)
+        pthread_create (&sender_threads [i], NULL, s_sender_run, &senders [i]);
+    if (s_wait_ready (&opts, 15000)) {
+        fprintf (stderr, "zchat-bench: %d of %u clients got going in 15 s"
+                 " (is the cluster up and serving?)\n", atomic_load (&s_ready),
+                 opts.senders + opts.subscribers);
         s_stop = 1;
         rc = 1;
     }
-    pthread_barrier_init (&s_start, NULL, opts.senders + 1);
-    for (uint32_t i = 0; i < opts.senders; i++)
-        pthread_create (&sender_threads [i], NULL, s_sender_run, &senders [i]);
+    atomic_store (&s_all_ready, 1);
     pthread_barrier_wait (&s_start);
     s_t0 = s_now_us ();
     pthread_barrier_wait (&s_start);

@@ -343,6 +343,108 @@ test_window (void)
     zc_delivery_destroy (&d);
 }
 
+//  --history N: the baseline is N before the room's last rseq; the first
+//  one delivered sets the start; the live stream waits behind them
+static void
+test_history (void)
+{
+    zc_delivery_t *d = zc_delivery_new ("general", 0);
+    zc_delivery_set_history (d, 3);
+    CHECK (s_offer (d, 110, 11) == ZC_DLV_HELD);    //  live, before WELCOME
+    zc_delivery_leader_hint (d, 10, 100);
+    uint64_t last = 99, rseq = 99, start = 0;
+    CHECK (zc_delivery_next_rseq (d) == 8 && zc_delivery_known_rseq (d) == 11);
+    CHECK (zc_delivery_gap (d, &last) && last == 0);
+    CHECK (zc_delivery_resume_point (d, &last, &rseq) && last == 0 && rseq == 7);
+    CHECK (!zc_delivery_take_start (d, &start));    //  not known yet
+    CHECK (s_offer (d, 70, 7) == ZC_DLV_DUPLICATE); //  older than asked
+    CHECK (s_offer (d, 80, 8) == ZC_DLV_READY);
+    CHECK (s_offer (d, 90, 9) == ZC_DLV_HELD && s_offer (d, 100, 10) == ZC_DLV_HELD);
+    CHECK (s_next (d) == 8);
+    CHECK (zc_delivery_take_start (d, &start) && start == 79);
+    CHECK (!zc_delivery_take_start (d, &start));    //  once
+    CHECK (s_next (d) == 9 && s_next (d) == 10 && s_next (d) == 11 && s_next (d) == 0);
+    zc_delivery_destroy (&d);
+
+    //  More asked than the room has: all of it, from rseq 1
+    d = zc_delivery_new ("general", 0);
+    zc_delivery_set_history (d, 50);
+    zc_delivery_leader_hint (d, 2, 20);
+    CHECK (zc_delivery_resume_point (d, &last, &rseq) && rseq == 0);
+    CHECK (s_offer (d, 5, 1) == ZC_DLV_READY && s_next (d) == 1);
+    CHECK (zc_delivery_take_start (d, &start) && start == 4);
+    zc_delivery_destroy (&d);
+
+    //  An empty room: nothing to fetch, the start is the leader's seq
+    d = zc_delivery_new ("general", 0);
+    zc_delivery_set_history (d, 50);
+    zc_delivery_leader_hint (d, 0, 33);
+    CHECK (!zc_delivery_gap (d, NULL));
+    CHECK (zc_delivery_take_start (d, &start) && start == 33);
+    zc_delivery_destroy (&d);
+}
+
+//  The start line: the baseline's seq, else the seq before the first one
+static void
+test_start_seq (void)
+{
+    uint64_t start = 0;
+    zc_delivery_t *d = zc_delivery_new ("general", 0);
+    CHECK (!zc_delivery_take_start (d, &start) && !zc_delivery_resume_point (d, NULL, NULL));
+    zc_delivery_leader_hint (d, 4, 40);
+    CHECK (zc_delivery_take_start (d, &start) && start == 40);
+    CHECK (s_offer (d, 50, 5) == ZC_DLV_READY && s_next (d) == 5);
+    CHECK (!zc_delivery_take_start (d, &start));
+    zc_delivery_destroy (&d);
+
+    d = zc_delivery_new ("general", 0);
+    zc_delivery_leader_hint (d, 4, 0);              //  seq not sent
+    CHECK (!zc_delivery_take_start (d, &start));
+    CHECK (s_offer (d, 50, 5) == ZC_DLV_READY && s_next (d) == 5);
+    CHECK (zc_delivery_take_start (d, &start) && start == 49);
+    zc_delivery_destroy (&d);
+
+    d = zc_delivery_new ("general", 0);             //  no leader: the first held
+    CHECK (s_offer (d, 70, 7) == ZC_DLV_HELD);
+    zc_delivery_start (d);
+    CHECK (s_next (d) == 7 && zc_delivery_take_start (d, &start) && start == 69);
+    zc_delivery_destroy (&d);
+}
+
+//  Retention: a FETCH reply whose first entry is past the next rseq
+static void
+test_skip (void)
+{
+    zc_dlv_skip_t skip;
+    zc_delivery_t *d = zc_delivery_new ("general", 0);
+    CHECK (!zc_delivery_skip_to (d, 9, 90, &skip));    //  not started
+    zc_delivery_leader_hint (d, 4, 40);
+    CHECK (s_offer (d, 120, 12) == ZC_DLV_HELD);       //  live, far ahead
+    CHECK (!zc_delivery_skip_to (d, 5, 50, &skip));    //  nothing missing
+    CHECK (zc_delivery_skip_to (d, 8, 80, &skip));     //  5..7 are gone
+    CHECK (skip.from == 5 && skip.to == 8 && !skip.history);
+    uint64_t last = 0, rseq = 0;
+    CHECK (zc_delivery_resume_point (d, &last, &rseq) && last == 79 && rseq == 7);
+    CHECK (s_offer (d, 80, 8) == ZC_DLV_READY && s_next (d) == 8);
+    CHECK (zc_delivery_next_rseq (d) == 9 && zc_delivery_held (d) == 1);
+    //  12 came live before the node retired it: skip to it, not past it
+    CHECK (zc_delivery_skip_to (d, 14, 140, &skip));
+    CHECK (skip.from == 9 && skip.to == 12 && s_next (d) == 12);
+    CHECK (zc_delivery_resume_point (d, &last, &rseq) && last == 120 && rseq == 12);
+    zc_delivery_destroy (&d);
+
+    //  Within the history asked for: how many of it are still held
+    d = zc_delivery_new ("general", 0);
+    zc_delivery_set_history (d, 5);
+    zc_delivery_leader_hint (d, 10, 100);              //  asks for 6..10
+    CHECK (zc_delivery_skip_to (d, 9, 90, &skip));
+    CHECK (skip.from == 6 && skip.to == 9 && skip.history && skip.history_kept == 2);
+    CHECK (s_offer (d, 90, 9) == ZC_DLV_READY && s_next (d) == 9);
+    uint64_t start = 0;
+    CHECK (zc_delivery_take_start (d, &start) && start == 89);
+    zc_delivery_destroy (&d);
+}
+
 //  Many messages in a random order, with repeats: out comes 1..N once each
 static void
 test_shuffled (void)
@@ -388,6 +490,9 @@ main (void)
     test_leader_change ();
     test_window ();
     test_shuffled ();
+    test_history ();
+    test_start_seq ();
+    test_skip ();
     printf ("test_delivery: %d passed, %d failed\n", s_passed, s_failed);
     return s_failed? 1: 0;
 }

@@ -30,7 +30,7 @@ static int s_passed, s_failed;
 enum {
     F_NONE, F_MISSING_TAIL, F_MISSING_HOLE, F_DUP_SEQ, F_DUP_MSG, F_REORDER,
     F_CONFLICT, F_TS, F_CAUSAL, F_ACK_TS, F_IDGAP, F_RSEQGAP, F_ACKSEQ,
-    F_ROOM, F_UNSENT
+    F_ROOM, F_UNSENT, F_SPLIT, F_NODE_EPOCH
 };
 
 #define N 20                    //  messages
@@ -135,9 +135,24 @@ s_generate (int fault, int at)
         }
         uint64_t ack_seq = fault == F_ACKSEQ && k == at ? seq + 1 : seq;
         uint64_t ack_ts = fault == F_ACK_TS && k == at ? stamp + 1 : stamp;
-        s_add (s, "ack %s %llu %llu %llu %llu", s_cid [s],
+        //  A and B name the acknowledging node and the epoch it leads
+        //  (node e leads epoch e); C's acks are in the older 5-field form.
+        //  The last message of epoch 1 is acknowledged by node 2 in epoch
+        //  2: a resend answered by the next leader, which is no split.
+        uint64_t node = epoch, node_epoch = epoch;
+        if (k == N / 2)
+            node = node_epoch = 2;
+        if (fault == F_SPLIT && k == at)
+            node = 3;
+        if (fault == F_NODE_EPOCH && k == at)
+            node = node_epoch = epoch - 1;
+        char tail [64] = "";
+        if (s != 2)
+            snprintf (tail, sizeof (tail), " %llu %llu",
+                      (unsigned long long) node, (unsigned long long) node_epoch);
+        s_add (s, "ack %s %llu %llu %llu %llu%s", s_cid [s],
                (unsigned long long) id, (unsigned long long) ack_seq,
-               (unsigned long long) ack_ts, (unsigned long long) epoch);
+               (unsigned long long) ack_ts, (unsigned long long) epoch, tail);
     }
     if (fault == F_UNSENT)
         s_add (0, "ack dddd0000000000000000000000000004 1 %d %llu 2", N + 1,
@@ -239,6 +254,12 @@ test_faults (void)
     test_fault ("ack at another seq", F_ACKSEQ, 7, true, ZC_HISTORY_ACK, true);
     test_fault ("foreign room", F_ROOM, 7, true, ZC_HISTORY_ROOM, true);
     test_fault ("ack never sent", F_UNSENT, 0, true, ZC_HISTORY_IDS, false);
+    test_fault ("two leaders in epoch 1", F_SPLIT, 7, true,
+                ZC_HISTORY_SPLIT, true);
+    test_fault ("two leaders in epoch 2", F_SPLIT, 13, true,
+                ZC_HISTORY_SPLIT, true);
+    test_fault ("acker leads an epoch below the stamp", F_NODE_EPOCH, 13, true,
+                ZC_HISTORY_ACK, true);
 
     //  A client killed before the end: --no-complete forgives the tail only
     s_generate (F_MISSING_TAIL, 19);
@@ -288,6 +309,11 @@ test_callback_and_files (void)
     CHECK (strstr (err, "b.rec:") && strstr (err, "recv"), "err: %s", err);
     zc_history_stats (history, &st);
     CHECK (st.files == 3, "the bad file added nothing");
+    char bad_node [] = "ack abc 1 1 2 1 node7 1\n";
+    FILE *mem = fmemopen (bad_node, strlen (bad_node), "r");
+    CHECK (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == -1
+           && strstr (err, "node"), "bad ack node refused: %s", err);
+    fclose (mem);
     CHECK (zc_history_load_file (history, "/nonexistent/x.rec", err,
                                  sizeof (err)) == -1, "missing file");
     zc_history_destroy (&history);

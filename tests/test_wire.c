@@ -54,7 +54,7 @@ static const field_t s_fields [] = {
     FLD (count, ZF_COUNT, UINT),         FLD (dropped, ZF_DROPPED, UINT),
 };
 #define NFIELDS (int) (sizeof (s_fields) / sizeof (s_fields [0]))
-#define ALL_FIELDS ((1u << 30) - 1)
+#define ALL_FIELDS ((1u << 31) - 1)
 
 #define PEER (ZF_NODE | ZF_EPOCH | ZF_MH)
 static const struct {
@@ -379,7 +379,7 @@ test_setter_mismatch (void)
         zc_msg_set_str (&msg, ZF_DROPPED, "x", 1);
         zc_msg_set_u64 (&msg, ZF_ROOM, 1);
         zc_msg_set_bool (&msg, ZF_TEXT, true);
-        zc_msg_set_u64 (&msg, 1u << 30, 1);
+        zc_msg_set_u64 (&msg, 1u << 31, 1);
         zc_msg_set_u64 (&msg, ZF_NODE | ZF_EPOCH, 1);
         _exit (memcmp (&msg, &copy, sizeof (msg)) == 0? 0: 1);
     }

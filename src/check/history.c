@@ -445,6 +445,14 @@ s_check_complete (s_check_t *ck, const s_stream_t *st)
     }
 }
 
+//  One leader per epoch (history_split.c) reports through here
+static void
+s_split_report (void *arg, zc_history_kind_t kind, const zc_ack_t *a,
+                const char *text)
+{
+    s_report (arg, kind, a->file, a->line, a->seq, "%s", text);
+}
+
 //  --------------------------------------------------------------------------
 
 size_t
@@ -470,6 +478,7 @@ zc_history_check (zc_history_t *self, const zc_history_opts_t *opts,
     zc_hmap_free (&by_msg);
 
     s_check_senders (&ck);
+    zc_history_check_split (self, s_split_report, &ck);
 
     s_index_rooms (&ck);
     for (size_t i = 0; i < ck.nstreams; i++)

@@ -7,8 +7,12 @@
     events happened at that client, fields separated by spaces:
 
         sent <client> <id> <ts>                 posted message id with Lamport ts
-        ack <client> <id> <seq> <ts> <epoch>    stored at seq, stamped ts, by the
-                                                leader of epoch
+        ack <client> <id> <seq> <ts> <epoch> [<node> [<node_epoch>]]
+                                                stored at seq, stamped ts, by the
+                                                leader of epoch; optionally the
+                                                node that acknowledged and the
+                                                epoch it leads (a repeat may be
+                                                acknowledged by a later leader)
         recv <seq> <rseq> <ts> <epoch> <client> <id> <room>
                                                 delivered a chat message
         leader <node> <epoch>                   started following node in epoch
@@ -45,6 +49,9 @@
     IDS        a client's sent ids are not contiguous from 1; an ack for a
                message never sent; a resend with another ts.
     ROOM       a client delivers a message of a room other than its `room`.
+    SPLIT      two nodes acknowledged messages as leaders of one epoch (from
+               acks with <node> and <node_epoch>); an ack's node_epoch below
+               the epoch that stamped the entry is an ACK violation.
 
     Usage: new, load_file for each record file, check, destroy.  Checking is
     hash- and sort-based: a million lines take about a second.  Out of memory
@@ -71,6 +78,7 @@ typedef enum {
     ZC_HISTORY_CAUSAL,
     ZC_HISTORY_IDS,
     ZC_HISTORY_ROOM,
+    ZC_HISTORY_SPLIT,
     ZC_HISTORY_KINDS            //  number of kinds + 1
 } zc_history_kind_t;
 

@@ -65,6 +65,8 @@ typedef struct {
 
 typedef struct {
     uint64_t id, seq, ts, epoch;
+    uint64_t node_epoch;        //  epoch the acknowledging node leads, 0 = unknown
+    uint32_t node;              //  the acknowledging node, 0 = unknown
     uint32_t client, file, line;
 } zc_ack_t;
 
@@ -93,5 +95,14 @@ struct _zc_history_t {
     size_t nviols, viols_cap;
     zc_history_stats_t last;
 };
+
+//  --------------------------------------------------------------------------
+//  One leader per epoch (history_split.c): calls report (arg, kind, ack,
+//  text) for each violation found in the acks that name their node.
+
+typedef void (zc_split_report_fn) (void *arg, zc_history_kind_t kind,
+                                   const zc_ack_t *ack, const char *text);
+void zc_history_check_split (zc_history_t *self, zc_split_report_fn *report,
+                             void *arg);
 
 #endif

@@ -108,10 +108,16 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             return "ack: expected <client> <id> <seq> <ts> <epoch>";
         if (s_numbers (tok, 2, 4, v, "1100") >= 0)
             return "ack: bad number";
+        uint64_t node = 0, node_epoch = 0;
+        if (ntok >= 7 && (s_u64 (tok [6], &node) != 0 || node > UINT32_MAX))
+            return "ack: bad node";
+        if (ntok >= 8 && s_u64 (tok [7], &node_epoch) != 0)
+            return "ack: bad node epoch";
         self->acks = zc_vec_grow (self->acks, &self->acks_cap,
                                   self->nacks + 1, sizeof (zc_ack_t));
         self->acks [self->nacks++] = (zc_ack_t) {
             .id = v [0], .seq = v [1], .ts = v [2], .epoch = v [3],
+            .node = (uint32_t) node, .node_epoch = node_epoch,
             .client = zc_strtab_intern (&self->strs, tok [1]),
             .file = ld->file, .line = lineno };
         ld->hfile.acked++;
@@ -252,7 +258,7 @@ zc_history_load_file (zc_history_t *self, const char *path,
 
 static const char *s_kind_names [ZC_HISTORY_KINDS] = {
     "?", "missing", "duplicate", "order", "conflict", "gap", "ack",
-    "lamport", "causal", "ids", "room" };
+    "lamport", "causal", "ids", "room", "split" };
 
 const char *
 zc_history_kind_name (zc_history_kind_t kind)

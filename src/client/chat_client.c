@@ -46,7 +46,8 @@ static const char *s_usage =
     "  --name NAME        name shown to others (default $USER, or anon)\n"
     "  --listen           subscribe and print only, until SIGINT/SIGTERM\n"
     "  --count-exit N     with --listen: exit 0 after N messages\n"
-    "  --record FILE      append sent/ack/recv/leader lines to FILE\n"
+    "  --history N        first show the room's last N messages, then the live ones\n"
+    "  --record FILE      append room/start/sent/ack/recv/leader/lost/end lines to FILE\n"
     "  --retry-ms N       resend unacknowledged messages after N ms (default 300)\n"
     "  --timeout-ms N     give up after N ms without progress (default 30000;\n"
     "                     for status: how long to wait for replies, default 1000)\n"
@@ -62,7 +63,7 @@ typedef struct {
     const char *servers, *room, *name, *record;
     uint32_t retry_ms, timeout_ms;
     bool timeout_set, listen, json;
-    uint64_t count_exit;
+    uint64_t count_exit, history;
     int verbose;
 } s_opts_t;
 
@@ -94,6 +95,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
         { "name", required_argument, NULL, 'n' },
         { "listen", no_argument, NULL, 'l' },
         { "count-exit", required_argument, NULL, 'c' },
+        { "history", required_argument, NULL, 'H' },
         { "record", required_argument, NULL, 'R' },
         { "retry-ms", required_argument, NULL, 'y' },
         { "timeout-ms", required_argument, NULL, 't' },
@@ -119,6 +121,10 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
             case 'c':
                 if (!s_number (optarg, UINT64_MAX, &opts->count_exit) || !opts->count_exit)
                     return s_bad ("--count-exit: '%s' is not a positive number", optarg);
+                break;
+            case 'H':
+                if (!s_number (optarg, 100000000, &opts->history))
+                    return s_bad ("--history: '%s' is not 0..100000000", optarg);
                 break;
             case 'y':
                 if (!s_number (optarg, 3600000, &value) || !value)
@@ -146,7 +152,8 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
     if (zc_servers_parse (opts->servers, addrs, ZC_MAX_SERVERS, err, sizeof (err)) < 0)
         return s_bad ("%s", err);
     if (status) {
-        if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit)
+        if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit
+        ||  opts->history)
             return s_bad ("status takes only --servers, --json and --timeout-ms%s", "");
         return -1;
     }
@@ -197,6 +204,7 @@ typedef struct {
     FILE *record;
     bool interactive;
     uint64_t delivered;
+    uint64_t last_seq;              //  seq of the last message delivered
     uint64_t last_posted;           //  id of our last message
     uint64_t own_shown;             //  highest id of ours delivered back
     int64_t acked_at;               //  when the last message was acknowledged
@@ -238,6 +246,7 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
     switch (ev->type) {
         case ZC_EV_MESSAGE:
             chat->delivered++;
+            chat->last_seq = ev->seq;
             if (ev->own && ev->id > chat->own_shown)
                 chat->own_shown = ev->id;
             s_record (chat, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64 " %s",
@@ -254,13 +263,20 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             break;
         case ZC_EV_ACK:
             chat->progress_at = zclock_mono ();
-            s_record (chat, "ack %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
-                      ev->client, ev->id, ev->seq, ev->ts, ev->epoch);
+            s_record (chat, "ack %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %" PRIu64,
+                      ev->client, ev->id, ev->seq, ev->ts, ev->epoch, ev->leader, ev->lead_epoch);
             break;
         case ZC_EV_LEADER:
             s_record (chat, "leader %u %" PRIu64, ev->leader, ev->epoch);
             printf ("[info] leader is now node %u (epoch %" PRIu64 ")\n", ev->leader, ev->epoch);
             break;
+        case ZC_EV_START:
+            s_record (chat, "start %" PRIu64, ev->seq);
+            break;
+        case ZC_EV_LOST:
+            //  Recorded, then shown like a notice (its text says why)
+            s_record (chat, "lost %s %" PRIu64, ev->client, ev->id);
+            //  fall through
         case ZC_EV_NOTICE:
             fputs ("[info] ", stdout);
             s_print_clean (ev->text, ev->text_len);
@@ -323,7 +339,7 @@ s_chat_main (s_opts_t *opts)
 {
     zc_client_config_t cfg = {
         .servers = opts->servers, .room = opts->room, .name = opts->name,
-        .retry_ms = opts->retry_ms, .verbose = opts->verbose
+        .retry_ms = opts->retry_ms, .history = opts->history, .verbose = opts->verbose
     };
     s_chat_t chat = { .opts = opts, .interactive = isatty (STDIN_FILENO) };
     if (opts->record && !(chat.record = fopen (opts->record, "a")))
@@ -336,6 +352,7 @@ s_chat_main (s_opts_t *opts)
             fclose (chat.record);
         return 1;
     }
+    s_record (&chat, "room %s", opts->room? opts->room: "general");
     //  After zc_client_new, which disables czmq's own handler
     struct sigaction action = { .sa_handler = s_on_signal };
     sigemptyset (&action.sa_mask);
@@ -404,6 +421,8 @@ s_chat_main (s_opts_t *opts)
             rc = 1;
         }
     }
+    //  A clean exit: what is published after this was not expected here
+    s_record (&chat, "end %" PRIu64, chat.last_seq);
     zc_client_destroy (&chat.client);
     if (chat.record)
         fclose (chat.record);

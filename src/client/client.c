@@ -160,12 +160,31 @@ s_release_shown (zc_client_t *self)
     self->shown_notice = NULL;
 }
 
+//  ZC_EV_START, once, when delivery knows where it starts
+static void
+s_push_start (zc_client_t *self)
+{
+    uint64_t seq;
+    if (!zc_delivery_take_start (self->delivery, &seq))
+        return;
+    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
+    if (!item)
+        return;
+    zc_cl_log (self, "delivery starts after seq %" PRIu64, seq);
+    item->ev.type = ZC_EV_START;
+    item->ev.seq = seq;
+    strcpy (item->ev.room, self->room);
+    zc_cl_push (self, item);
+}
+
 //  Moves what delivery releases into the event queue, in order
 void
 zc_cl_drain_delivery (zc_client_t *self)
 {
+    s_push_start (self);
     zc_chat_t *chat;
     while ((chat = zc_delivery_next (self->delivery))) {
+        s_push_start (self);        //  the first one may set it
         zc_lamport_observe (&self->clock, chat->ts);
         zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
         if (!item) {
@@ -241,6 +260,7 @@ s_configure (zc_client_t *self, const zc_client_config_t *cfg, char *err, size_t
                        " (1-64 printable bytes)", name);
     strcpy (self->name, name);
     self->retry_ms = cfg->retry_ms? cfg->retry_ms: 300;
+    self->history = cfg->history;
     self->verbose = cfg->verbose;
     if (s_random_id (self->id))
         return s_fail (err, errlen, "cannot read /dev/urandom%s", "");
@@ -269,6 +289,8 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
 
     self->pending = zc_pending_new ();
     self->delivery = zc_delivery_new (self->room, 0);
+    if (self->delivery)
+        zc_delivery_set_history (self->delivery, self->history);
     self->events = zlist_new ();
     self->sub = zsock_new (ZMQ_SUB);
     bool ok = self->pending && self->delivery && self->events && self->sub;

@@ -12,6 +12,15 @@
       dedup makes resending safe: nothing is lost, nothing doubled.
     - Received messages come out in room order, each once; a gap in rseq is
       repaired by FETCH (see delivery.h).
+    - Resume (DESIGN §6, zguide's Clone pattern): subscribe first, then
+      HELLO (with `last`, the seq delivered up to).  When the leader
+      changes, the client keeps its delivery position (a new leader's
+      WELCOME never moves it) and FETCHes everything after it from the new
+      leader in chunks, while the live stream is held; both are delivered
+      in rseq order with no gap and no duplicate.
+    - History: with cfg.history = N, the last N messages of the room come
+      first, then the live stream.  What the cluster no longer holds
+      (retention) is skipped with a notice.
     - Lamport (DESIGN §7): a POST carries tick(); delivered messages and
       ACKs are observed.
 
@@ -35,6 +44,7 @@ typedef struct {
     const char *room;               //  default "general"
     const char *name;               //  shown as "from"; default $USER or "anon"
     uint32_t retry_ms;              //  resend after this without progress; default 300
+    uint64_t history;               //  first deliver the room's last N messages; 0 = none
     int verbose;                    //  log to stderr with zsys_*
 } zc_client_config_t;
 
@@ -42,13 +52,21 @@ typedef enum {
     ZC_EV_MESSAGE = 1,              //  a chat message, in room order
     ZC_EV_ACK,                      //  one of ours is stored: id, seq, ts, epoch
     ZC_EV_LEADER,                   //  now following leader in epoch
-    ZC_EV_NOTICE                    //  something the user should know: text
+    ZC_EV_NOTICE,                   //  something the user should know: text
+    ZC_EV_START,                    //  delivery starts after log position seq:
+                                    //  messages at or below it are not expected here.
+                                    //  Once, before the first MESSAGE
+    ZC_EV_LOST                      //  our message id is dropped unacknowledged: the
+                                    //  cluster stored it once but no longer holds it
+                                    //  (retention), so no ACK can come; text says so
 } zc_event_type_t;
 
 typedef struct {
     zc_event_type_t type;
-    uint64_t seq, rseq, ts, epoch, id;
-    uint32_t leader;                //  ZC_EV_LEADER
+    uint64_t seq, rseq, ts, epoch, id;   //  those that apply to the type
+    uint32_t leader;                //  ZC_EV_LEADER; ZC_EV_ACK: the node that
+                                    //  acknowledged (0 = not said)
+    uint64_t lead_epoch;            //  ZC_EV_ACK: the epoch that node leads (0 = not said)
     bool own;                       //  MESSAGE: sent by this client
     char room[ZC_MAX_ROOM + 1];
     char from[ZC_MAX_NAME + 1];

@@ -19,8 +19,18 @@
 #define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps)
 #define ZC_BUSY_MS      50          //  wait after "busy" before resending
 #define ZC_FETCH_COUNT  256         //  entries asked per FETCH
+#define ZC_FETCH_BYTES  (4 * 1024 * 1024 - ZC_MAX_FRAME)
+                                    //  a reply this large may have been cut at
+                                    //  the node's 4 MiB limit: count it as full
 #define ZC_BATCH        256         //  frames read per socket per wake-up
 #define ZC_SUB_HWM      100000      //  PUB is lossy; a deep queue loses less
+
+//  Resume after a leader change: wait for the new leader's WELCOME saying
+//  it serves, then FETCH after our position, gap or not, until a reply is
+//  not full
+#define ZC_CATCHUP_NONE  0
+#define ZC_CATCHUP_WAIT  1
+#define ZC_CATCHUP_FETCH 2
 
 //  One server of the --servers list: its DEALER and what we know of it
 typedef struct {
@@ -43,6 +53,7 @@ struct _zc_client_t {
     char name[ZC_MAX_NAME + 1];
     char id[ZC_CLIENT_ID_LEN + 1];
     uint32_t retry_ms;
+    uint64_t history;               //  cfg.history
     int verbose;
 
     zc_server_addr_t addrs[ZC_MAX_SERVERS];
@@ -56,16 +67,20 @@ struct _zc_client_t {
 
     zc_pending_t *pending;
     uint64_t last_id;               //  last message id posted
-    uint64_t rejected_id;           //  last id reported as bad_request
+    uint64_t rejected_id;           //  last id reported (bad_request, or asked
+                                    //  for again after its ACK)
     int64_t last_ack_at;            //  progress: last new ACK (or first post)
     int64_t rewound_at;             //  last resend round started
     int64_t busy_at;                //  resend at, after "busy"; 0 = none
 
     zc_delivery_t *delivery;
     int64_t held_since;             //  messages waiting for a baseline since
+    int catchup;                    //  resume after a leader change: ZC_CATCHUP_*
     bool fetch_out;                 //  a FETCH is out (or was just tried)
     int64_t fetch_at;
+    zc_cl_server_t *fetch_server;   //  where it went
     uint64_t fetch_from;            //  next rseq when it went out
+    uint64_t fetch_floor;           //  and the floor (its `last`)
 
     int64_t hello_all_at;           //  last time every server was asked
     int64_t probe_at;               //  last HELLO to the leader
@@ -95,6 +110,7 @@ void zc_cl_lost (zc_client_t *self, zc_cl_server_t *server, const char *why, int
 void zc_cl_hello_all (zc_client_t *self, int64_t now, bool force);
 void zc_cl_rewind (zc_client_t *self, int64_t now);
 void zc_cl_pump (zc_client_t *self, int64_t now);
+void zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes);
 void zc_cl_timers (zc_client_t *self, int64_t now);
 long zc_cl_next_wake (zc_client_t *self, int64_t now);
 

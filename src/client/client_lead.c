@@ -39,14 +39,17 @@ zc_cl_hello_all (zc_client_t *self, int64_t now, bool force)
 }
 
 //  A new leader, or the same one in a new epoch: everything pending goes
-//  to it again, the repair restarts there, and its WELCOME tells us the
-//  room's last rseq (a message its predecessor committed but never
-//  published shows up as a gap)
+//  to it again, and delivery resumes from where it is (the baseline is
+//  kept): the new leader is asked for everything after our position, in
+//  chunks, while the live stream waits in delivery.  That brings what the
+//  old leader published but we lost with it, and what its successor holds
+//  committed; its WELCOME also shows a gap up to the room's last rseq
 static void
 s_follow_changed (zc_client_t *self, int64_t now)
 {
     zc_cl_rewind (self, now);
     self->fetch_out = false;
+    self->catchup = zc_delivery_started (self->delivery)? ZC_CATCHUP_WAIT: ZC_CATCHUP_NONE;
     self->busy_at = 0;
     zc_cl_server_t *server = zc_cl_leader_server (self);
     if (server)
@@ -101,6 +104,11 @@ zc_cl_pump (zc_client_t *self, int64_t now)
         zc_msg_t hello;
         zc_msg_init (&hello, ZC_HELLO);
         zc_msg_set_cstr (&hello, ZF_ROOM, self->room);
+        //  Where we are (informational for the node: the resume itself is
+        //  our FETCH)
+        uint64_t last;
+        if (zc_delivery_resume_point (self->delivery, &last, NULL))
+            zc_msg_set_u64 (&hello, ZF_LAST, last);
         if (zc_cl_send (self, server, &hello) == 0)
             server->hello_due = false;
     }
@@ -116,21 +124,47 @@ zc_cl_pump (zc_client_t *self, int64_t now)
     }
 }
 
+//  FETCH {last: floor, rseq: next - 1, room, count}: every message still
+//  to come has both seq > last and rseq > rseq (delivery.h), so a node
+//  that filters by either (or both) sends exactly what we lack, or more
 static void
-s_fetch (zc_client_t *self, zc_cl_server_t *leader, uint64_t last, int64_t now)
+s_fetch (zc_client_t *self, zc_cl_server_t *leader, int64_t now)
 {
+    uint64_t last = 0, rseq = 0;
+    zc_delivery_resume_point (self->delivery, &last, &rseq);
     zc_msg_t fetch;
     zc_msg_init (&fetch, ZC_FETCH);
     zc_msg_set_u64 (&fetch, ZF_LAST, last);
     zc_msg_set_cstr (&fetch, ZF_ROOM, self->room);
+    zc_msg_set_u64 (&fetch, ZF_RSEQ, rseq);
     zc_msg_set_u64 (&fetch, ZF_COUNT, ZC_FETCH_COUNT);
     if (zc_cl_send (self, leader, &fetch) == 0)
-        zc_cl_log (self, "gap before rseq %" PRIu64 ": FETCH after seq %" PRIu64 " from node %u",
-               zc_delivery_next_rseq (self->delivery), last, leader->node);
+        zc_cl_log (self, "%s before rseq %" PRIu64 ": FETCH after seq %" PRIu64
+                   " from node %u", self->catchup == ZC_CATCHUP_FETCH? "catching up": "gap",
+                   rseq + 1, last, leader->node);
     //  Sent or not, wait retry_ms before asking again unless ENTRIES come
     self->fetch_out = true;
     self->fetch_at = now;
-    self->fetch_from = zc_delivery_next_rseq (self->delivery);
+    self->fetch_server = leader;
+    self->fetch_from = rseq + 1;
+    self->fetch_floor = last;
+}
+
+//  ENTRIES came (and were offered).  A full reply means more may follow:
+//  ask again at once.  A short one from the server asked ends a catch-up
+//  (we hold everything it had published); with progress, a gap that
+//  remains is asked for again at once, without, after retry_ms
+void
+zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes)
+{
+    if (!self->fetch_out || server != self->fetch_server)
+        return;                     //  a reply to an earlier round
+    bool full = entries >= ZC_FETCH_COUNT || bytes >= ZC_FETCH_BYTES;
+    if (!full && self->catchup == ZC_CATCHUP_FETCH)
+        self->catchup = ZC_CATCHUP_NONE;
+    if (full || zc_delivery_next_rseq (self->delivery) > self->fetch_from
+    ||  zc_delivery_floor (self->delivery) > self->fetch_floor)
+        self->fetch_out = false;
 }
 
 static int64_t
@@ -182,12 +216,16 @@ zc_cl_timers (zc_client_t *self, int64_t now)
             zc_cl_drain_delivery (self);
         }
     }
-    uint64_t last;
-    if (!zc_delivery_gap (self->delivery, &last))
+    if (self->catchup == ZC_CATCHUP_WAIT && leader && now - self->probe_at >= self->retry_ms) {
+        leader->hello_due = true;   //  until its WELCOME says it serves
+        self->probe_at = now;
+    }
+    bool catchup = self->catchup == ZC_CATCHUP_FETCH;
+    if (!zc_delivery_gap (self->delivery, NULL) && !catchup)
         self->fetch_out = false;
     else
     if (leader && (!self->fetch_out || now - self->fetch_at >= self->retry_ms))
-        s_fetch (self, leader, last, now);
+        s_fetch (self, leader, now);
 }
 
 //  Milliseconds until the nearest timer, at most one second
@@ -204,11 +242,15 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     if (!zc_cl_leader_server (self))
         S_AT (self->hello_all_at + self->retry_ms);
     else
+    if (self->catchup == ZC_CATCHUP_WAIT)
+        S_AT (self->probe_at + self->retry_ms);
+    else
         S_AT ((self->probe_at > self->chat_at? self->probe_at: self->chat_at) + ZC_PROBE_MS);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
     //  A gap with no leader to ask waits for the HELLO round above
-    if (zc_delivery_gap (self->delivery, NULL) && (self->fetch_out || zc_cl_leader_server (self)))
+    if ((zc_delivery_gap (self->delivery, NULL) || self->catchup == ZC_CATCHUP_FETCH)
+    &&  (self->fetch_out || zc_cl_leader_server (self)))
         S_AT (self->fetch_out? self->fetch_at + self->retry_ms: now);
 #undef S_AT
     return wake > now? (long) (wake - now): 0;

@@ -50,9 +50,18 @@ s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, in
         zc_cl_sub_point (self, server, (uint16_t) msg->pub_port);
 
     //  "granted" (when sent) says whether a leader holds its lease
-    bool serving = zc_str_eq (msg->role, "leader") && msg->leader == msg->node
-                && (!(msg->has & ZF_GRANTED) || msg->granted);
-    zc_cl_hint (self, msg->leader, msg->epoch, serving, now);
+    bool self_named = zc_str_eq (msg->role, "leader") && msg->leader == msg->node;
+    bool serving = self_named && (!(msg->has & ZF_GRANTED) || msg->granted);
+    //  A leader that says it does not serve (no lease) is no hint at all:
+    //  following it would only bring no_quorum again
+    if (serving || !self_named)
+        zc_cl_hint (self, msg->leader, msg->epoch, serving, now);
+    if (serving && self->catchup == ZC_CATCHUP_WAIT && msg->node == self->follow.leader) {
+        //  The new leader serves: resume from our position (a FETCH that
+        //  went out before is not this catch-up)
+        self->catchup = ZC_CATCHUP_FETCH;
+        self->fetch_out = false;
+    }
     if (serving && (msg->has & ZF_RSEQ)) {
         //  The room's last published rseq, as of log position seq: the
         //  baseline, or a gap check.  Not commit: entries between the
@@ -83,6 +92,9 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     item->ev.seq = msg->seq;
     item->ev.ts = msg->ts;
     item->ev.epoch = msg->epoch;
+    //  Who acknowledged, and the epoch it leads (0: not said)
+    item->ev.leader = (msg->has & ZF_NODE) && msg->node <= UINT32_MAX ? (uint32_t) msg->node : 0;
+    item->ev.lead_epoch = msg->has & ZF_LOG_EPOCH ? msg->log_epoch : 0;
     item->ev.own = true;
     strcpy (item->ev.room, self->room);
     strcpy (item->ev.from, self->name);
@@ -97,13 +109,46 @@ s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
                           : now - self->rewound_at < ZC_BUSY_MS)
         return;                     //  answers an earlier round
     if ((msg->has & ZF_EXPECTED) && msg->expected >= 1 && msg->expected <= self->last_id
-    &&  !zc_pending_find (self->pending, msg->expected))
-        //  It acknowledged that one before: the cluster lost a message
-        zc_cl_notice (self, "leader asks again for message %" PRIu64
-                      ", which it had acknowledged", msg->expected);
+    &&  !zc_pending_find (self->pending, msg->expected)) {
+        //  It acknowledged that one before: the cluster lost a message, or
+        //  forgot us (retention).  Resending cannot give it that one: say
+        //  so once, and leave the pace to the retry timer, not to a
+        //  request/refusal loop at network speed
+        if (msg->expected != self->rejected_id)
+            zc_cl_notice (self, "leader asks again for message %" PRIu64
+                          ", which it had acknowledged", msg->expected);
+        self->rejected_id = msg->expected;
+        return;
+    }
     zc_cl_log (self, "leader expects message %" PRIu64 ": resending in order",
                msg->has & ZF_EXPECTED? msg->expected: 0);
     zc_cl_rewind (self, now);
+}
+
+//  Our message id was stored once and is no longer held (retention)
+static void
+s_on_lost (zc_client_t *self, zc_cl_server_t *server, uint64_t id)
+{
+    zc_post_t *post = zc_pending_ack (self->pending, id);
+    if (!post)
+        return;
+    free (post);
+    self->last_ack_at = zclock_mono ();
+    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
+    if (item)
+        item->notice = zsys_sprintf ("message %" PRIu64 " was stored, but node %u no longer"
+                                     " holds it (retention): dropped, unacknowledged",
+                                     id, server->node);
+    if (!item || !item->notice) {
+        free (item);
+        return;
+    }
+    zc_cl_log (self, "%s", item->notice);
+    item->ev.type = ZC_EV_LOST;
+    item->ev.id = id;
+    strcpy (item->ev.room, self->room);
+    strcpy (item->ev.client, self->id);
+    zc_cl_push (self, item);
 }
 
 static void
@@ -144,7 +189,14 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
         if (msg->has & ZF_REASON)
             zc_str_copy (reason, sizeof (reason), msg->reason);
         //  bad_request for a POST cannot be fixed by resending; the id
-        //  stays pending (ids must stay contiguous) and the user is told
+        //  stays pending (ids must stay contiguous) and the user is told.
+        //  Except a repeat the node stored once and has retired since: no
+        //  ACK can ever come, so it leaves pending and later ids flow.
+        //  Only the leader's word: its dedup table is the one that counts
+        if (from_leader && (msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)
+        &&  zc_str_eq (msg->code, ZC_ERR_BAD_REQUEST) && strstr (reason, "no longer held"))
+            s_on_lost (self, server, msg->id);
+        else
         if ((msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)) {
             if (msg->id != self->rejected_id)
                 zc_cl_notice (self, "message %" PRIu64 " refused by node %u: %s %s",
@@ -156,13 +208,20 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
     }
 }
 
-//  After ENTRIES: fetch again at once if that made progress, else wait
+//  The first entry of our room in a FETCH reply is above the next rseq:
+//  the cluster no longer holds those between (retention)
 static void
-s_entries_done (zc_client_t *self)
+s_skip (zc_client_t *self, const zc_msg_t *chat)
 {
-    zc_cl_drain_delivery (self);
-    if (zc_delivery_next_rseq (self->delivery) > self->fetch_from)
-        self->fetch_out = false;
+    zc_dlv_skip_t skip;
+    if (!zc_delivery_skip_to (self->delivery, chat->rseq, chat->seq, &skip))
+        return;
+    if (skip.history)
+        zc_cl_notice (self, "only %" PRIu64 " older messages are still held", skip.history_kept);
+    else
+        zc_cl_notice (self, "%" PRIu64 " message(s) of room %s (rseq %" PRIu64 "-%" PRIu64
+                      ") are no longer held by the cluster: skipped",
+                      skip.to - skip.from, self->room, skip.from, skip.to - 1);
 }
 
 //  ENTRIES: frame 1 (header) is decoded; frames 2.. are CHAT maps.  Only
@@ -171,6 +230,8 @@ static void
 s_on_entries (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *header, void *handle)
 {
     uint64_t commit = header->has & ZF_COMMIT? header->commit: UINT64_MAX;
+    size_t entries = 0, bytes = 0;
+    bool first = true;
     int more = 1;
     while (more) {
         zmq_msg_t frame;
@@ -180,10 +241,17 @@ s_on_entries (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *header,
             break;
         }
         more = zmq_msg_more (&frame);
+        entries++;
+        bytes += zmq_msg_size (&frame);
         zc_msg_t chat;
         const char *why = "entry is not a chat message";
         if (zc_msg_decode (&chat, zmq_msg_data (&frame), zmq_msg_size (&frame), &why) == 0
         &&  chat.type == ZC_CHAT && chat.seq <= commit) {
+            if (first && zc_msg_has (&chat, ZF_SEQ | ZF_RSEQ | ZF_ROOM)
+            &&  zc_str_eq (chat.room, self->room)) {
+                first = false;
+                s_skip (self, &chat);
+            }
             if (zc_delivery_offer (self->delivery, &chat) == ZC_DLV_INVALID)
                 s_bad (self, server->addr.host, "invalid entry");
         }
@@ -191,7 +259,8 @@ s_on_entries (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *header,
             s_bad (self, server->addr.host, why);
         zmq_msg_close (&frame);
     }
-    s_entries_done (self);
+    zc_cl_drain_delivery (self);
+    zc_cl_fetch_done (self, server, entries, bytes);
 }
 
 //  Returns true if the DEALER must be reopened
@@ -203,7 +272,7 @@ s_on_reply (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
         case ZC_WELCOME: s_on_welcome (self, server, msg, now); break;
         case ZC_ACK:     s_on_ack (self, server, msg, now); break;
         case ZC_ERROR:   s_on_error (self, server, msg, now); break;
-        case ZC_ENTRIES: s_entries_done (self); break;
+        case ZC_ENTRIES: zc_cl_fetch_done (self, server, 0, 0); break;
         case ZC_HELLO: case ZC_POST: case ZC_FETCH: case ZC_STATUS:
             //  Our own request came back: the DEALER redialed a dead local
             //  port and connected to itself (ZMQ-NOTES); it also holds the

@@ -4,6 +4,11 @@
     held rseq is in [next, next + window): insert, lookup and release are
     O(1) and nothing is sorted.  "floor" is the highest seq known to be at
     or below the delivered position; FETCH asks for what follows it.
+
+    Invariant (what resume and the retention skip rest on): once started,
+    every message of the room with rseq >= next has seq > floor.  Both only
+    grow; floor grows only to a seq proven at or below the delivered
+    position (a delivered or repeated message, the leader's baseline).
 */
 #include "delivery.h"
 
@@ -22,7 +27,13 @@ struct _zc_delivery_t {
     uint64_t next;              //  next rseq to deliver; 0 = not known yet
     uint64_t known;             //  highest rseq known to exist
     uint64_t floor;             //  see above
+    uint64_t history;           //  messages asked for before the baseline
+    uint64_t hist_end;          //  with history: the room's rseq at the baseline
+    int start_state;            //  S_START_*
+    uint64_t start_seq;
 };
+
+enum { S_START_NONE, S_START_KNOWN, S_START_TAKEN };
 
 zc_delivery_t *
 zc_delivery_new (const char *room, size_t window)
@@ -169,7 +180,20 @@ zc_delivery_next (zc_delivery_t *self)
     self->next++;
     if (chat->seq > self->floor)
         self->floor = chat->seq;
+    if (self->start_state == S_START_NONE) {
+        //  No baseline seq (history, or no leader): the first one sets it
+        self->start_seq = chat->seq - 1;
+        self->start_state = S_START_KNOWN;
+    }
     return chat;
+}
+
+void
+zc_delivery_set_history (zc_delivery_t *self, uint64_t n)
+{
+    assert (self);
+    if (!self->started)
+        self->history = n;
 }
 
 void
@@ -178,9 +202,24 @@ zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t seq)
     assert (self);
     if (!self->started) {
         self->started = true;
-        s_rebase (self, rseq + 1);
-        if (seq > self->floor)
-            self->floor = seq;
+        if (self->history && rseq) {
+            //  The last n messages first: a gap to fetch from the start.
+            //  Where they begin in the log is unknown: the floor stays (a
+            //  FETCH by rseq finds them) and the first one sets the start
+            uint64_t n = self->history < rseq? self->history: rseq;
+            self->hist_end = rseq;
+            s_rebase (self, rseq - n + 1);
+        }
+        else {
+            s_rebase (self, rseq + 1);
+            if (seq > self->floor)
+                self->floor = seq;
+            //  seq unknown (0) with messages in the room: the first sets it
+            if (seq || !rseq) {
+                self->start_seq = seq;
+                self->start_state = S_START_KNOWN;
+            }
+        }
     }
     if (rseq > self->known)
         self->known = rseq;
@@ -224,6 +263,69 @@ zc_delivery_gap (zc_delivery_t *self, uint64_t *last)
     if (last)
         *last = self->floor;
     return true;
+}
+
+bool
+zc_delivery_resume_point (zc_delivery_t *self, uint64_t *last, uint64_t *rseq)
+{
+    assert (self);
+    if (!self->started)
+        return false;
+    if (last)
+        *last = self->floor;
+    if (rseq)
+        *rseq = self->next? self->next - 1: 0;
+    return true;
+}
+
+bool
+zc_delivery_take_start (zc_delivery_t *self, uint64_t *seq)
+{
+    assert (self);
+    if (self->start_state != S_START_KNOWN)
+        return false;
+    self->start_state = S_START_TAKEN;
+    if (seq)
+        *seq = self->start_seq;
+    return true;
+}
+
+bool
+zc_delivery_skip_to (zc_delivery_t *self, uint64_t rseq, uint64_t seq, zc_dlv_skip_t *skip)
+{
+    assert (self);
+    uint64_t next = self->next;
+    if (!self->started || next == 0 || rseq <= next || seq == 0 || *s_slot (self, next))
+        return false;
+    //  None of [next, rseq) is held by the node, but we may hold some
+    //  (from PUB, before it retired them): deliver those, skip up to the
+    //  first of them
+    for (uint64_t r = next + 1; r < rseq && r - next < self->window; r++) {
+        zc_chat_t *chat = *s_slot (self, r);
+        if (chat) {
+            rseq = r;
+            seq = chat->seq;
+            break;
+        }
+    }
+    if (skip) {
+        skip->from = next;
+        skip->to = rseq;
+        skip->history = self->hist_end && next <= self->hist_end;
+        skip->history_kept = self->hist_end >= rseq? self->hist_end - rseq + 1: 0;
+    }
+    //  By the invariant, what falls between lay at seqs below this one
+    s_rebase (self, rseq);
+    if (seq - 1 > self->floor)
+        self->floor = seq - 1;
+    return true;
+}
+
+uint64_t
+zc_delivery_floor (zc_delivery_t *self)
+{
+    assert (self);
+    return self->floor;
 }
 
 uint64_t

@@ -12,7 +12,15 @@
       starts from the lowest one held;
     - duplicates (rseq already delivered or already held) are dropped;
     - a gap (a later rseq known, the next one missing) holds back what
-      follows it; zc_delivery_gap () says which FETCH repairs it.
+      follows it; zc_delivery_gap () says which FETCH repairs it;
+    - resume: a new leader's WELCOME never moves the baseline.  The client
+      asks it for everything after zc_delivery_resume_point (), in chunks,
+      while the live stream is held here; both meet in rseq order;
+    - history: with zc_delivery_set_history (n), the baseline is n
+      messages before the room's last one, fetched like a gap;
+    - retention: entries the cluster no longer holds cannot be fetched.
+      The first entry of the room in a FETCH reply proves what is gone
+      (zc_delivery_skip_to), and delivery goes on after it.
 
     rseq and seq grow together within a room, and a new leader continues
     both, so the order survives failover.  Pure: no sockets, no clock.
@@ -64,11 +72,15 @@ zc_chat_t *zc_delivery_next (zc_delivery_t *self);
 //  Free a message from zc_delivery_next.  Safe on NULL.
 void zc_chat_destroy (zc_chat_t **chat_p);
 
+//  Deliver the last n messages of the room first (0 = none, the default).
+//  Call before the baseline is set; later calls have no effect.
+void zc_delivery_set_history (zc_delivery_t *self, uint64_t n);
+
 //  The serving leader says the room's last published rseq is rseq, as of
 //  log position seq: every message of the room up to rseq is at or below
 //  seq, every later one above it (0 if unknown: safe, fetches more).  The
-//  first hint sets the baseline; later ones only reveal messages we have
-//  not seen yet (a gap to fetch).
+//  first hint sets the baseline (rseq + 1, or rseq + 1 - n with history);
+//  later ones only reveal messages we have not seen yet (a gap to fetch).
 void zc_delivery_leader_hint (zc_delivery_t *self, uint64_t rseq, uint64_t seq);
 
 //  Stop waiting for a baseline: start from the lowest message held, or
@@ -86,9 +98,41 @@ size_t zc_delivery_held (zc_delivery_t *self);
 //  room at or below it has been delivered or is history.
 bool zc_delivery_gap (zc_delivery_t *self, uint64_t *last);
 
+//  Where a FETCH resumes, gap or not: *last = the seq at or below which
+//  every message of the room is delivered or history (the "floor"), and
+//  *rseq = the last rseq delivered or history (next - 1).  Every message
+//  still to come has seq > *last and rseq > *rseq.  False before the start.
+bool zc_delivery_resume_point (zc_delivery_t *self, uint64_t *last, uint64_t *rseq);
+
+//  Once, as soon as it is known: the seq after which delivery starts (the
+//  leader's published seq at the baseline, or the seq before the first
+//  message delivered: history, no baseline).  True at most once; call it
+//  before handing out each message, so that it comes first.
+bool zc_delivery_take_start (zc_delivery_t *self, uint64_t *seq);
+
+//  What zc_delivery_skip_to gave up on.
+typedef struct {
+    uint64_t from, to;              //  rseqs [from, to) will never come
+    bool history;                   //  from was within the history asked for
+    uint64_t history_kept;          //  then: how many of it are still held
+} zc_dlv_skip_t;
+
+//  A FETCH reply's first entry of the room has this rseq and seq.  The
+//  node sends the room's entries after the resume point in order, so if
+//  rseq is above the next one, those between are no longer held (its
+//  retention dropped them): stop waiting for them (up to the first of
+//  them held here, if any) and fill *skip.  Call it before offering that
+//  entry.  Returns false, skipping nothing, if not started or nothing is
+//  missing.
+bool zc_delivery_skip_to (zc_delivery_t *self, uint64_t rseq, uint64_t seq,
+                          zc_dlv_skip_t *skip);
+
 //  The next rseq to deliver (0 until known), and the last one known to
 //  exist (from messages seen and leader hints).
 uint64_t zc_delivery_next_rseq (zc_delivery_t *self);
 uint64_t zc_delivery_known_rseq (zc_delivery_t *self);
+
+//  The floor (see zc_delivery_resume_point); 0 before anything is known.
+uint64_t zc_delivery_floor (zc_delivery_t *self);
 
 #endif

@@ -171,17 +171,17 @@ zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
 int
 zc_status_print_table (FILE *out, const zc_status_row_t *rows, size_t count)
 {
-    fprintf (out, "%-24s %6s %-11s %6s %6s %8s %9s %9s %9s\n", "server", "id", "role",
-             "leader", "epoch", "lamport", "messages", "last_seq", "commit");
+    fprintf (out, "%-24s %6s %-11s %6s %6s %9s %8s %9s %9s %9s\n", "server", "id", "role",
+             "leader", "epoch", "log_epoch", "lamport", "messages", "last_seq", "commit");
     for (size_t i = 0; i < count; i++) {
         const zc_status_row_t *r = &rows [i];
         if (!r->reachable) {
             fprintf (out, "%-24s %6s %-11s\n", r->server, "-", "unreachable");
             continue;
         }
-        fprintf (out, "%-24s %6u %-11s %6u %6" PRIu64 " %8" PRIu64 " %9" PRIu64
+        fprintf (out, "%-24s %6u %-11s %6u %6" PRIu64 " %9" PRIu64 " %8" PRIu64 " %9" PRIu64
                  " %9" PRIu64 " %9" PRIu64 "\n", r->server, r->id, r->role, r->leader,
-                 r->epoch, r->lamport, r->messages, r->last_seq, r->commit);
+                 r->epoch, r->log_epoch, r->lamport, r->messages, r->last_seq, r->commit);
     }
     return fflush (out) || ferror (out)? -1: 0;
 }

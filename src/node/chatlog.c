@@ -4,12 +4,16 @@
 #include <assert.h>
 #include <czmq.h>
 
+//  Per client and per room: the current value, and the value carried by
+//  entries already retired (kept so that rseq and dedup survive retention).
 typedef struct {
     uint64_t last_id;
+    uint64_t retired;
 } s_client_t;
 
 typedef struct {
     uint64_t rseq;
+    uint64_t retired;
 } s_room_t;
 
 struct _zc_chatlog_t {
@@ -89,8 +93,12 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
     size_t drop = upto_seq - self->base;
     if (drop > self->count)
         drop = self->count;
-    for (size_t i = 0; i < drop; i++)
-        free (self->entries [i].data);
+    for (size_t i = 0; i < drop; i++) {
+        zc_entry_t *entry = &self->entries [i];
+        zc_chatlog_set_retired (self, 'r', entry->room, entry->rseq);
+        zc_chatlog_set_retired (self, 'c', entry->client, entry->id);
+        free (entry->data);
+    }
     memmove (self->entries, self->entries + drop, (self->count - drop) * sizeof *self->entries);
     self->count -= drop;
     self->base += drop;
@@ -179,9 +187,13 @@ zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq, void (*release) (vo
         free (self->entries [i].data);
     }
     self->count = keep;
-    //  Rare (a leader change with a differing suffix): rebuild from scratch.
-    zhashx_purge (self->rooms);
-    zhashx_purge (self->clients);
+    //  Rare (a leader change with a differing suffix): rebuild from what
+    //  retired entries left, then the entries still held.
+    for (s_room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
+        room->rseq = room->retired;
+    for (s_client_t *client = zhashx_first (self->clients); client;
+         client = zhashx_next (self->clients))
+        client->last_id = client->retired;
     self->max_ts = 0;
     for (size_t i = 0; i < self->count; i++)
         s_index (self, &self->entries [i]);
@@ -210,4 +222,72 @@ zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
             return entry;
     }
     return NULL;
+}
+
+void
+zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value)
+{
+    zhashx_t *table = kind == 'r' ? self->rooms : self->clients;
+    uint64_t *item = zhashx_lookup (table, key);
+    if (!item) {
+        item = calloc (2, sizeof *item);
+        zhashx_insert (table, key, item);
+    }
+    //  Both structs are { current, retired }.
+    if (value > item [1])
+        item [1] = value;
+    if (value > item [0])
+        item [0] = value;
+}
+
+uint64_t
+zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room)
+{
+    s_room_t *entry = zhashx_lookup (self->rooms, room);
+    return entry ? entry->retired : 0;
+}
+
+void
+zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
+                        void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                        void *arg)
+{
+    //  Retired values, raised by the held entries up to upto_seq.
+    zhashx_t *rooms = zhashx_new (), *clients = zhashx_new ();
+    zhashx_set_destructor (rooms, s_free_item);
+    zhashx_set_destructor (clients, s_free_item);
+    for (s_room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
+        if (room->retired) {
+            uint64_t *value = malloc (sizeof *value);
+            *value = room->retired;
+            zhashx_insert (rooms, zhashx_cursor (self->rooms), value);
+        }
+    for (s_client_t *client = zhashx_first (self->clients); client;
+         client = zhashx_next (self->clients))
+        if (client->retired) {
+            uint64_t *value = malloc (sizeof *value);
+            *value = client->retired;
+            zhashx_insert (clients, zhashx_cursor (self->clients), value);
+        }
+    for (uint64_t seq = self->base + 1; seq <= upto_seq && seq <= self->base + self->count; seq++) {
+        zc_entry_t *entry = zc_chatlog_get (self, seq);
+        const char *keys [2] = { entry->room, entry->client };
+        uint64_t values [2] = { entry->rseq, entry->id };
+        zhashx_t *tables [2] = { rooms, clients };
+        for (int t = 0; t < 2; t++) {
+            uint64_t *value = zhashx_lookup (tables [t], keys [t]);
+            if (!value) {
+                value = calloc (1, sizeof *value);
+                zhashx_insert (tables [t], keys [t], value);
+            }
+            if (values [t] > *value)
+                *value = values [t];
+        }
+    }
+    for (uint64_t *value = zhashx_first (rooms); value; value = zhashx_next (rooms))
+        each ('r', zhashx_cursor (rooms), *value, arg);
+    for (uint64_t *value = zhashx_first (clients); value; value = zhashx_next (clients))
+        each ('c', zhashx_cursor (clients), *value, arg);
+    zhashx_destroy (&rooms);
+    zhashx_destroy (&clients);
 }

@@ -64,4 +64,20 @@ uint64_t zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client);
 //  end; repeats are of recent, unacknowledged messages.
 zc_entry_t *zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id);
 
+//  Retention keeps what retired entries leave behind: each room's last
+//  rseq and each client's last id (so rseq continues and repeats are still
+//  recognised).  kind 'r' for a room, 'c' for a client; values only rise.
+void zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value);
+
+//  The last rseq of room among retired entries (0 if none).
+uint64_t zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room);
+
+//  The room and client tables as they stand after seq upto_seq (retired
+//  values raised by held entries up to it): what a snapshot saves before
+//  the entries up to upto_seq are retired.
+void zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
+                             void (*each) (char kind, const char *key, uint64_t value,
+                                           void *arg),
+                             void *arg);
+
 #endif

@@ -107,6 +107,22 @@ s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
     return zc_chatlog_append (self->log, &chat, data, size) ? 0 : -1;
 }
 
+static void
+s_load_retired (char kind, const char *key, uint64_t value, void *arg)
+{
+    zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
+}
+
+static void
+s_format_retired (char kind, const char *key, uint64_t value, void *arg)
+{
+    zchunk_t *text = arg;
+    char line [200];
+    int len = snprintf (line, sizeof line, "%s %s %llu\n", kind == 'r' ? "room" : "client",
+                        key, (unsigned long long) value);
+    zchunk_extend (text, line, (size_t) len);
+}
+
 //  Load the log from the data folder: every complete record, checked.
 static int
 s_open_log (zc_node_t *self, char *err, size_t errlen)
@@ -120,6 +136,8 @@ s_open_log (zc_node_t *self, char *err, size_t errlen)
     if (!self->segstore)
         return -1;
     self->log = zc_chatlog_new ();
+    if (zc_store_load_retired (self->cfg.data_dir, s_load_retired, self->log, err, errlen))
+        return -1;
     uint64_t first = zc_segstore_first_seq (self->segstore);
     if (first > 1)
         zc_chatlog_set_base (self->log, first - 1);
@@ -143,6 +161,8 @@ s_retain (zc_node_t *self, uint64_t now)
     if (!self->cfg.retain_mb && !self->cfg.retain_hours)
         return;
     uint64_t keep_after = zc_replica_commit (self->replica);
+    if (self->lead_epoch && self->published < keep_after)
+        keep_after = self->published;
     if (self->lead_epoch)
         for (size_t i = 0; i < self->cfg.peer_count; i++) {
             uint64_t match = zc_replica_match (self->replica, self->cfg.peers [i].id);
@@ -150,6 +170,15 @@ s_retain (zc_node_t *self, uint64_t now)
                 keep_after = match;
         }
     (void) now;
+    //  First make durable what the entries about to go leave behind.
+    zchunk_t *text = zchunk_new (NULL, 0);
+    zc_chatlog_tables_upto (self->log, keep_after, s_format_retired, text);
+    int rc = zc_store_save_retired (self->cfg.data_dir, (char *) zchunk_data (text),
+                                    zchunk_size (text));
+    zchunk_destroy (&text);
+    if (rc)
+        zsys_warning ("node %u: cannot save retired.state; keeping the old log", self->cfg.id);
+    else
     if (zc_segstore_retain (self->segstore, (uint64_t) time (NULL), keep_after) > 0)
         zc_chatlog_compact (self->log, zc_segstore_first_seq (self->segstore) - 1);
 }

@@ -20,9 +20,11 @@ void
 zc_node_release_waiters (zc_node_t *self)
 {
     uint64_t last = zc_chatlog_last_seq (self->log);
-    for (uint64_t seq = self->published + 1; seq <= last; seq++) {
+    uint64_t first = zc_chatlog_first_seq (self->log);
+    for (uint64_t seq = self->published + 1 > first ? self->published + 1 : first;
+         seq <= last; seq++) {
         zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        if (entry->waiter) {
+        if (entry && entry->waiter) {
             zc_node_waiter_free (entry->waiter);
             entry->waiter = NULL;
         }
@@ -67,6 +69,10 @@ s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
     zc_msg_set_u64 (&msg, ZF_EPOCH, entry->epoch);
     zc_msg_set_u64 (&msg, ZF_RSEQ, entry->rseq);
     zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
+    //  The epoch we lead: `epoch` is the stamping epoch, which a later
+    //  leader repeats when it answers a resend; this one says who served
+    //  when (the chaos checker's one-leader-per-epoch rule).
+    zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, self->lead_epoch);
     s_reply (self, identity, &msg);
 }
 
@@ -108,7 +114,15 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
         //  leader): answer with the original seq once it is committed.
         zc_entry_t *entry = zc_chatlog_find (self->log, client, post->id);
         if (!entry) {
-            s_reply_error (self, identity, ZC_ERR_BAD_REQUEST, "message id is no longer held");
+            //  Stored long ago and retired from the log since.
+            zc_msg_t msg;
+            zc_msg_init (&msg, ZC_ERROR);
+            zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_BAD_REQUEST);
+            zc_msg_set_cstr (&msg, ZF_REASON, "message id is no longer held");
+            zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
+            zc_msg_set_u64 (&msg, ZF_ID, post->id);
+            zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
+            s_reply (self, identity, &msg);
             return;
         }
         if (entry->seq <= self->published)
@@ -173,17 +187,23 @@ s_room_published (zc_node_t *self, const char *room)
     if (cached)
         return *cached;
     uint64_t rseq = 0;
+    bool found = false;
     uint64_t first = zc_chatlog_first_seq (self->log);
     for (uint64_t seq = self->published; seq >= first && seq > 0; seq--) {
         zc_entry_t *entry = zc_chatlog_get (self->log, seq);
         if (streq (entry->room, room)) {
             rseq = entry->rseq;
+            found = true;
             break;
         }
     }
-    cached = malloc (sizeof *cached);
-    *cached = rseq;
-    zhashx_insert (self->room_rseq, room, cached);
+    if (!found)     //  every entry of the room retired, or none yet
+        rseq = zc_chatlog_retired_rseq (self->log, room);
+    if (rseq) {     //  rooms nobody wrote to are not remembered
+        cached = malloc (sizeof *cached);
+        *cached = rseq;
+        zhashx_insert (self->room_rseq, room, cached);
+    }
     return rseq;
 }
 
@@ -335,8 +355,11 @@ static void
 s_publish (zc_node_t *self, const zc_entry_t *entry)
 {
     uint64_t *cached = zhashx_lookup (self->room_rseq, entry->room);
-    if (cached)
-        *cached = entry->rseq;
+    if (!cached) {
+        cached = malloc (sizeof *cached);
+        zhashx_insert (self->room_rseq, entry->room, cached);
+    }
+    *cached = entry->rseq;
     void *pub = zsock_resolve (self->pub);
     zmq_send (pub, entry->room, strlen (entry->room), ZMQ_SNDMORE);
     zmq_send (pub, entry->data, entry->size, 0);

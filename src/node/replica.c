@@ -24,7 +24,10 @@ struct _zc_replica_t {
     //  View change: fetching the best log from another node.
     uint32_t sync_from;
     uint64_t sync_target;       //  its last seq, as it voted
-    uint64_t sync_started, sync_sent;
+    uint64_t sync_matched;      //  our log equals its log up to here (or a guess)
+    uint64_t sync_step;         //  how far back the next guess goes
+    uint64_t sync_started;      //  when the transfer began or last made progress
+    uint64_t sync_sent;
 };
 
 static zc_rsend_t *
@@ -164,10 +167,21 @@ static void
 s_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
 {
     zc_rsend_t *send = s_send (self, out, self->sync_from, ZC_LOG_FETCH);
-    //  Everything up to our commit point is committed, so it is the same in
-    //  the best log: ask only for what follows.
+    //  Ask for what follows the part of our log known to equal the best
+    //  log: up to our commit point (committed entries are in the best
+    //  log), or further, up to what earlier batches of this transfer gave
+    //  us (else a log more than a batch ahead of our commit point would
+    //  send us its first batch forever).  The first ask is a guess, our
+    //  whole log: logs mostly agree, and a restarted node's commit point
+    //  is 0.  The answer starts with the best log's entry at the seq we
+    //  named; if ours differs there, s_apply drops our tail from it, and
+    //  we guess again, 1, 2, 4... entries further back (never below the
+    //  commit point), rather than fetch all that follows the commit point.
     uint64_t last = zc_chatlog_last_seq (self->log);
-    zc_msg_set_u64 (&send->msg, ZF_LAST, self->commit < last ? self->commit : last);
+    uint64_t from = self->commit < last ? self->commit : last;
+    if (self->sync_matched > from && self->sync_matched <= last)
+        from = self->sync_matched;
+    zc_msg_set_u64 (&send->msg, ZF_LAST, from);
     self->sync_sent = now;
 }
 
@@ -197,6 +211,8 @@ zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
     }
     self->sync_from = best;
     self->sync_target = best_last;
+    self->sync_matched = zc_chatlog_last_seq (self->log);
+    self->sync_step = 1;
     self->sync_started = now;
     s_fetch (self, now, out);
 }
@@ -296,8 +312,20 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
         s_truncate (self, msg->last_seq);   //  our tail is not in the best log
         s_become_ready (self, now, out);
     }
-    else
+    else {
+        if (!ok) {
+            //  A wrong guess: guess again, further back
+            self->sync_matched = msg->prev_seq > self->sync_step
+                               ? msg->prev_seq - self->sync_step : 0;
+            self->sync_step *= 2;
+        }
+        else
+        if (matched > self->sync_matched) {
+            self->sync_matched = matched;
+            self->sync_started = now;       //  progress: give it more time
+        }
         s_fetch (self, now, out);
+    }
 }
 
 void

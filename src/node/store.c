@@ -54,19 +54,17 @@ zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen)
     return 0;
 }
 
-int
-zc_store_save (const char *dir, const zc_stored_t *state)
+//  Write a small file durably: temp file, fsync, rename, fsync the folder.
+static int
+s_write_atomic (const char *dir, const char *name, const char *text, size_t size)
 {
     char path [1100], temp [1100];
-    snprintf (path, sizeof path, "%s/election.state", dir);
-    snprintf (temp, sizeof temp, "%s/election.state.tmp", dir);
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    snprintf (temp, sizeof temp, "%s/%s.tmp", dir, name);
     int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return -1;
-    char line [96];
-    int len = snprintf (line, sizeof line, "%" PRIu64 " %u %" PRIu64 "\n",
-                        state->epoch, state->leader, state->log_epoch);
-    int rc = write (fd, line, len) == len && fsync (fd) == 0 ? 0 : -1;
+    int rc = write (fd, text, size) == (ssize_t) size && fsync (fd) == 0 ? 0 : -1;
     close (fd);
     if (rc == 0)
         rc = rename (temp, path);
@@ -77,5 +75,48 @@ zc_store_save (const char *dir, const zc_stored_t *state)
             close (dfd);
         }
     }
+    return rc;
+}
+
+int
+zc_store_save (const char *dir, const zc_stored_t *state)
+{
+    char line [96];
+    int len = snprintf (line, sizeof line, "%" PRIu64 " %u %" PRIu64 "\n",
+                        state->epoch, state->leader, state->log_epoch);
+    return s_write_atomic (dir, "election.state", line, (size_t) len);
+}
+
+int
+zc_store_save_retired (const char *dir, const char *text, size_t size)
+{
+    return s_write_atomic (dir, "retired.state", text, size);
+}
+
+int
+zc_store_load_retired (const char *dir,
+                       void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                       void *arg, char *err, size_t errlen)
+{
+    char path [1100];
+    snprintf (path, sizeof path, "%s/retired.state", dir);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return errno == ENOENT ? 0 : -1;
+    char kind [16], key [128];
+    unsigned long long value;
+    int rc = 0, fields;
+    while ((fields = fscanf (file, "%15s %127s %llu", kind, key, &value)) == 3) {
+        if (strcmp (kind, "room") && strcmp (kind, "client")) {
+            fields = 0;
+            break;
+        }
+        each (kind [0] == 'r' ? 'r' : 'c', key, value, arg);
+    }
+    if (fields != EOF) {
+        snprintf (err, errlen, "%s is corrupt", path);
+        rc = -1;
+    }
+    fclose (file);
     return rc;
 }

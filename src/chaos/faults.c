@@ -1,0 +1,288 @@
+/*  faults.c — find the leader, inject one fault, heal it, and wait for the
+    cluster to settle: every live node follows the highest live node, which
+    leads.  A cluster that does not settle within --settle seconds is a
+    violation (CONVERGE), with what each node said.
+*/
+#include "chaos.h"
+
+#include <status.h>
+
+#include <inttypes.h>
+#include <string.h>
+
+#define STATUS_MS 400
+
+static void
+s_note_epoch (zc_chaos_t *ch, uint64_t epoch)
+{
+    if (!epoch)
+        return;
+    for (size_t i = 0; i < ch->nepochs_status; i++)
+        if (ch->epochs_status [i] == epoch)
+            return;
+    if (ch->nepochs_status < sizeof (ch->epochs_status) / sizeof (ch->epochs_status [0]))
+        ch->epochs_status [ch->nepochs_status++] = epoch;
+}
+
+static int
+s_status (zc_chaos_t *ch, zc_status_row_t *rows)
+{
+    char err [256];
+    int n = zc_client_status (ch->servers, STATUS_MS, rows, ZC_CHAOS_MAX_NODES,
+                              err, sizeof (err));
+    for (int i = 0; i < n; i++)
+        if (rows [i].reachable)
+            s_note_epoch (ch, rows [i].epoch);
+    return n;
+}
+
+int
+zc_leader_now (zc_chaos_t *ch, uint64_t *epoch)
+{
+    zc_status_row_t rows [ZC_CHAOS_MAX_NODES];
+    int n = s_status (ch, rows), best = -1;
+    for (int i = 0; i < n && i < (int) ch->nodes; i++)
+        if (rows [i].reachable && strcmp (rows [i].role, "leader") == 0
+        &&  rows [i].leader == rows [i].id && rows [i].id == ch->node [i].id
+        &&  (best < 0 || rows [i].epoch > rows [best].epoch))
+            best = i;
+    if (epoch)
+        *epoch = best >= 0 ? rows [best].epoch : 0;
+    return best;
+}
+
+static int
+s_highest_live (zc_chaos_t *ch)
+{
+    int best = -1;
+    for (unsigned i = 0; i < ch->nodes; i++)
+        if (zc_node_live (&ch->node [i]) && (best < 0 || ch->node [i].id > ch->node [best].id))
+            best = (int) i;
+    return best;
+}
+
+//  One poll: true if settled; else why
+static bool
+s_settled_now (zc_chaos_t *ch, char *why, size_t cap)
+{
+    int top = s_highest_live (ch);
+    if (top < 0)
+        return true;
+    uint32_t want = ch->node [top].id;
+    zc_status_row_t rows [ZC_CHAOS_MAX_NODES];
+    int n = s_status (ch, rows);
+    bool ok = n == (int) ch->nodes;
+    size_t used = (size_t) snprintf (why, cap, "want node %u leading:", want);
+    for (unsigned i = 0; i < ch->nodes && i < (unsigned) n; i++) {
+        const zc_status_row_t *r = &rows [i];
+        if (!zc_node_live (&ch->node [i]))
+            continue;
+        bool good = r->reachable && r->id == ch->node [i].id && r->leader == want
+                 && (r->id != want || strcmp (r->role, "leader") == 0);
+        ok = ok && good;
+        if (used < cap) {
+            if (r->reachable)
+                used += (size_t) snprintf (why + used, cap - used, " [node %u %s, follows %u,"
+                                           " epoch %" PRIu64 "]", r->id, r->role, r->leader,
+                                           r->epoch);
+            else
+                used += (size_t) snprintf (why + used, cap - used, " [node %u unreachable]",
+                                           ch->node [i].id);
+        }
+    }
+    return ok;
+}
+
+bool
+zc_settle (zc_chaos_t *ch, int64_t timeout_ms, char *why, size_t cap)
+{
+    int64_t until = zc_now_ms () + timeout_ms;
+    int good = 0;
+    while (!zc_chaos_stop) {
+        zc_nodes_reap (ch);
+        if (s_settled_now (ch, why, cap)) {
+            if (++good == 2)    //  twice in a row: not a passing moment
+                return true;
+        }
+        else
+            good = 0;
+        if (zc_now_ms () >= until)
+            return false;
+        zc_chaos_sleep (ch, 150);
+    }
+    snprintf (why, cap, "interrupted");
+    return false;
+}
+
+//  Index of the pick-th live node that is not `except` (-1 if none)
+static int
+s_pick_live (zc_chaos_t *ch, uint64_t pick, int except)
+{
+    int cand [ZC_CHAOS_MAX_NODES], n = 0;
+    for (unsigned i = 0; i < ch->nodes; i++)
+        if (zc_node_live (&ch->node [i]) && (int) i != except)
+            cand [n++] = (int) i;
+    return n ? cand [pick % (uint64_t) n] : -1;
+}
+
+static void
+s_restart (zc_chaos_t *ch, unsigned i)
+{
+    if (zc_node_start (ch, i) == 0)
+        ch->restarts++;
+}
+
+//  The leader found when the fault began, or (none found) the highest live
+//  node; role says which
+static int
+s_leader (zc_chaos_t *ch, int found, const char **role)
+{
+    *role = "the leader";
+    if (found < 0) {
+        found = s_highest_live (ch);
+        *role = "no leader found: the highest live node";
+    }
+    return found;
+}
+
+void
+zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
+{
+    const zc_fault_t *f = &run->f;
+    zc_rng_t rng = { f->pick };
+    const char *role = "";
+    double hold = f->hold_ms / 1000.0;
+    int target = -1;
+    int found = zc_leader_now (ch, &run->old_epoch);
+    run->old_leader = found >= 0 ? ch->node [found].id : 0;
+    switch (f->kind) {
+        case ZC_F_KILL_LEADER:
+        case ZC_F_KILL_BACKUP:
+        case ZC_F_PAUSE_LEADER:
+        case ZC_F_PAUSE_BACKUP: {
+            bool of_leader = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_PAUSE_LEADER;
+            bool kill = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_KILL_BACKUP;
+            target = s_leader (ch, found, &role);
+            if (!of_leader) {
+                target = s_pick_live (ch, f->pick, target);
+                role = "a backup";
+            }
+            if (target < 0) {
+                snprintf (run->what, sizeof (run->what), "no node to hit: skipped");
+                run->t_inject = run->t_heal = zc_chaos_t_ms (ch);
+                break;
+            }
+            snprintf (run->what, sizeof (run->what), "node %u (%s) %s for %.2f s",
+                      ch->node [target].id, role, kill ? "killed -9, restarted" : "stopped (SIGSTOP)",
+                      hold);
+            run->t_inject = zc_chaos_t_ms (ch);
+            if (kill)
+                zc_node_kill (ch, (unsigned) target, SIGKILL);
+            else
+                zc_node_pause (ch, (unsigned) target, true);
+            zc_chaos_sleep (ch, f->hold_ms);
+            if (kill)
+                s_restart (ch, (unsigned) target);
+            else
+                zc_node_pause (ch, (unsigned) target, false);
+            break;
+        }
+        case ZC_F_FLAP: {
+            target = (int) ch->nodes - 1;
+            snprintf (run->what, sizeof (run->what), "node %u flapped %u times (down %u ms, "
+                      "up %u ms)", ch->node [target].id, f->param, f->param2, f->hold_ms);
+            run->t_inject = zc_chaos_t_ms (ch);
+            for (uint32_t c = 0; c < f->param && !zc_chaos_stop; c++) {
+                zc_node_kill (ch, (unsigned) target, SIGKILL);
+                zc_chaos_sleep (ch, f->param2);
+                s_restart (ch, (unsigned) target);
+                if (c + 1 < f->param)
+                    zc_chaos_sleep (ch, f->hold_ms);
+            }
+            break;
+        }
+        case ZC_F_FULL_RESTART:
+            snprintf (run->what, sizeof (run->what), "every node stopped (%s), started "
+                      "again after %.2f s", f->param ? "SIGTERM" : "SIGKILL", hold);
+            run->t_inject = zc_chaos_t_ms (ch);
+            for (unsigned i = 0; i < ch->nodes; i++)
+                zc_node_kill (ch, i, f->param ? SIGTERM : SIGKILL);
+            zc_chaos_sleep (ch, f->hold_ms);
+            for (unsigned i = 0; i < ch->nodes; i++)
+                s_restart (ch, i);
+            break;
+        case ZC_F_ISOLATE:
+            target = f->param ? s_leader (ch, found, &role) : s_pick_live (ch, f->pick, -1);
+            if (!f->param)
+                role = "a node";
+            if (target < 0)
+                target = (int) ch->nodes - 1;
+            snprintf (run->what, sizeof (run->what), "node %u (%s) cut off (%s) for %.2f s",
+                      ch->node [target].id, role, f->param2 ? "link down" : "nftables drop",
+                      hold);
+            run->t_inject = zc_chaos_t_ms (ch);
+            zc_net_isolate (ch, (unsigned) target, f->param2);
+            zc_chaos_sleep (ch, f->hold_ms);
+            zc_net_heal (ch);
+            break;
+        case ZC_F_SPLIT: {
+            bool minority [ZC_CHAOS_MAX_NODES] = { false };
+            unsigned size = (ch->nodes - 1) / 2, have = 0;
+            int leader = s_leader (ch, found, &role);
+            if (f->param && leader >= 0) {
+                minority [leader] = true;
+                have++;
+            }
+            while (have < size) {
+                unsigned i = (unsigned) (zc_rng_next (&rng) % ch->nodes);
+                if (!minority [i] && (int) i != leader) {
+                    minority [i] = true;
+                    have++;
+                }
+            }
+            char side [64] = "";
+            size_t used = 0;
+            for (unsigned i = 0; i < ch->nodes; i++)
+                if (minority [i])
+                    used += (size_t) snprintf (side + used, sizeof (side) - used, "%s%u",
+                                               used ? "," : "", ch->node [i].id);
+            snprintf (run->what, sizeof (run->what), "minority {%s} split from the rest for "
+                      "%.2f s (leader %s)", side, hold,
+                      leader >= 0 && minority [leader] ? "in the minority" : "in the majority");
+            run->t_inject = zc_chaos_t_ms (ch);
+            zc_net_split (ch, minority);
+            zc_chaos_sleep (ch, f->hold_ms);
+            zc_net_heal (ch);
+            break;
+        }
+        case ZC_F_LOSS:
+            snprintf (run->what, sizeof (run->what), "%u %% of packets dropped everywhere "
+                      "for %.2f s", f->param, hold);
+            run->t_inject = zc_chaos_t_ms (ch);
+            zc_net_loss (ch, f->param);
+            zc_chaos_sleep (ch, f->hold_ms);
+            zc_net_heal (ch);
+            break;
+        case ZC_F_DELAY:
+            snprintf (run->what, sizeof (run->what), "link node %u -> node %u delayed %u ms "
+                      "each way for %.2f s", ch->delay_from, ch->delay_to, f->param, hold);
+            run->t_inject = zc_chaos_t_ms (ch);
+            zc_proxy_set_delay (ch->proxy, f->param);
+            zc_chaos_sleep (ch, f->hold_ms);
+            zc_proxy_set_delay (ch->proxy, 0);
+            break;
+        case ZC_F_KINDS:
+            break;
+    }
+    run->struck_leader = found >= 0
+        && (target == found || f->kind == ZC_F_FULL_RESTART
+            || (f->kind == ZC_F_SPLIT && f->param));
+    run->t_heal = zc_chaos_t_ms (ch);
+    char why [1024];
+    run->settled = zc_settle (ch, (int64_t) ch->settle_s * 1000, why, sizeof (why));
+    run->t_settled = zc_chaos_t_ms (ch);
+    if (!run->settled && !zc_chaos_stop)
+        zc_chaos_violation (ch, "CONVERGE: after fault #%u (%s: %s), the cluster did not "
+                            "settle within %u s: %s", run->index, zc_fault_name (f->kind),
+                            run->what, ch->settle_s, why);
+}
