@@ -5,8 +5,8 @@
 #
 #   experiments/run_replication.sh [--quick] [--reps N] [--out DIR] [--wait-quiet SECS]
 #
-# For each configuration and each repetition, a fresh cluster (tools/
-# cluster.sh, 127.0.0.1, free ports below 32768, run folder under /tmp):
+# For each repetition and each configuration (round robin), a fresh cluster
+# (tools/cluster.sh, 127.0.0.1, free ports below 32768, run folder in /tmp):
 #   rate: 1 sender at 2000 msgs/s, 1 subscriber  -> ack and sender->receiver
 #         latency from the intended send time
 #   flat: 4 senders flat out (window 1000), 1 subscriber -> msgs/s, and the
@@ -256,16 +256,25 @@ measure() {
 start_all=$(date +%s)
 echo "runs in $runs; binaries $bin ($build_type); $reps repetition(s), ${secs}s per phase" \
      "($([ "$fresh" = 1 ] && echo "a fresh cluster each" || echo "one cluster per configuration"))"
-for cfg in "${configs[@]}"; do
-  IFS='|' read -r name nodes flags what <<<"$cfg"
-  [ "$fresh" = 1 ] || cluster_up "$name"
+if [ "$fresh" = 1 ]; then
+  # Round robin over the configurations, so that a disturbance (another
+  # process, a slow disk moment) spreads over all of them, not one
   for ((rep = 1; rep <= reps; rep++)); do
-    [ "$fresh" = 0 ] || cluster_up "$name-$rep"
-    measure "$rep"
-    [ "$fresh" = 0 ] || cluster_down "run$rep"
+    for cfg in "${configs[@]}"; do
+      IFS='|' read -r name nodes flags what <<<"$cfg"
+      cluster_up "$name-$rep"
+      measure "$rep"
+      cluster_down "run$rep"
+    done
   done
-  [ "$fresh" = 1 ] || cluster_down "all-runs"
-done
+else
+  for cfg in "${configs[@]}"; do
+    IFS='|' read -r name nodes flags what <<<"$cfg"
+    cluster_up "$name"
+    for ((rep = 1; rep <= reps; rep++)); do measure "$rep"; done
+    cluster_down "all-runs"
+  done
+fi
 
 # --- medians
 summary=$out/$prefix.csv

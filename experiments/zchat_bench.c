@@ -66,6 +66,7 @@ typedef struct {
     int64_t last_ack_us, end_us;
     uint64_t leader_changes, notices;
     bool ready;                     //  delivered a ping
+    bool stalled;                   //  gave up: no ACK for --drain seconds
     zb_samples_t ack;
     char *text;
     size_t header_len;
@@ -93,10 +94,14 @@ static atomic_int s_senders_done;           //  then s_max_acked is final
 static _Atomic uint64_t s_max_acked [ZB_MAX_CLIENTS];
 static _Atomic int64_t s_sub_deadline;
 
+//  The first SIGINT/SIGTERM ends sending (what was sent is still drained
+//  and reported), a second one ends everything
 static void
 s_on_signal (int signum)
 {
-    s_stop = signum;
+    (void) signum;
+    if (s_stop < 2)
+        s_stop++;
 }
 
 static int64_t
@@ -191,12 +196,20 @@ s_sender_send (zb_sender_t *self, int tfd)
     //  Senders at a rate are spread evenly over one interval
     int64_t first = s_t0 + (int64_t) (interval * self->index / opts->senders);
     int64_t armed = 0;
+    int64_t stall_us = (int64_t) (opts->drain * 1e6);
     zc_event_t ev;
     while (!s_stop) {
         int64_t now = s_now_us ();
         int64_t next = 0;
-        bool done = false;
-        while (zc_client_unacked (self->client) < opts->window) {
+        bool done = now >= end;     //  also when the window is full
+        int64_t progress = self->last_ack_us > s_t0? self->last_ack_us: s_t0;
+        if (self->acked < self->posted && now - progress > stall_us) {
+            fprintf (stderr, "zchat-bench: sender %u: no ACK for %.0f s, giving up\n",
+                     self->index, opts->drain);
+            self->stalled = true;
+            break;
+        }
+        while (!done && zc_client_unacked (self->client) < opts->window) {
             if (opts->count && self->posted >= opts->count) {
                 done = true;
                 break;
@@ -268,7 +281,8 @@ s_sender_run (void *arg)
     //  Drain: wait for the ACKs of what is in flight.  Not until
     //  zc_client_unacked is 0: ACK events may still be queued then
     int64_t drain_end = self->end_us + (int64_t) (self->opts->drain * 1e6);
-    while (!s_stop && self->acked < self->posted && s_now_us () < drain_end)
+    while (!self->stalled && s_stop < 2 && self->acked < self->posted
+    &&     s_now_us () < drain_end)
         if (zc_client_wait (self->client, 50, -1, &ev) == 1)
             s_sender_event (self, &ev, true);
     return NULL;
@@ -324,7 +338,7 @@ s_sub_run (void *arg)
 {
     zb_sub_t *self = arg;
     zc_event_t ev;
-    while (!s_stop) {
+    while (s_stop < 2) {
         if (s_sub_complete (self))
             break;
         int64_t deadline = atomic_load (&s_sub_deadline);
@@ -403,8 +417,8 @@ static const char *s_usage =
     "  --count N          instead: messages per sender\n"
     "  --size BYTES       text size (default 100; at least the ~30-byte header)\n"
     "  --room NAME        room (default bench)\n"
-    "  --drain SECS       after sending, wait this long for ACKs and deliveries\n"
-    "                     (default 10)\n"
+    "  --drain SECS       after sending, wait this long for ACKs and deliveries;\n"
+    "                     a sender with no ACK for this long gives up (default 10)\n"
     "  --retry-ms MS      the clients' resend timeout (default 300)\n"
     "  --csv FILE         append the CSV line to FILE (header first if new)\n"
     "  --label TEXT       first CSV column (default empty)\n"
@@ -412,7 +426,8 @@ static const char *s_usage =
     "\n"
     "Prints one human line and one CSV line.  Exit 0; 1 if the run could not\n"
     "start; 2 on bad flags; 3 if an acknowledged message was not delivered,\n"
-    "or delivered twice, to a subscriber.\n";
+    "or delivered twice, to a subscriber, or if a sender got no ACK for\n"
+    "--drain seconds (it gives up then).\n";
 
 static int
 s_bad (const char *flag, const char *value)
@@ -501,7 +516,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
 
 typedef struct {
     uint64_t posted, acked, delivered, lost, dups, reordered, foreign;
-    uint64_t leader_changes, notices, dropped;
+    uint64_t leader_changes, notices, dropped, stalled;
     double send_secs, ack_rate, sub_rate, total_rate;
     uint32_t ack [5], e2e [5];
 } zb_result_t;
@@ -520,6 +535,7 @@ s_collect (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs, zb_resul
         r->leader_changes += s->leader_changes;
         r->notices += s->notices;
         r->dropped += zc_client_dropped (s->client);
+        r->stalled += s->stalled;
         if (s->end_us > send_end)
             send_end = s->end_us;
         if (s->last_ack_us > last_ack)
@@ -568,8 +584,9 @@ s_csv_line (FILE *file, const zb_opts_t *opts, const zb_result_t *r, int servers
         fprintf (file, ",%u", r->ack [i]);
     for (int i = 0; i < 5; i++)
         fprintf (file, ",%u", r->e2e [i]);
-    fprintf (file, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-             r->lost, r->dups, r->reordered, r->leader_changes, r->notices, r->dropped);
+    fprintf (file, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+             ",%" PRIu64 "\n", r->lost, r->dups, r->reordered, r->leader_changes, r->notices,
+             r->dropped, r->stalled);
 }
 
 static const char *s_csv_header =
@@ -577,7 +594,7 @@ static const char *s_csv_header =
     "ack_rate,deliv_rate_sub,deliv_rate_total,"
     "ack_p50_us,ack_p90_us,ack_p99_us,ack_p999_us,ack_max_us,"
     "e2e_p50_us,e2e_p90_us,e2e_p99_us,e2e_p999_us,e2e_max_us,"
-    "lost,dups,reordered,leader_changes,notices,dropped\n";
+    "lost,dups,reordered,leader_changes,notices,dropped,stalled\n";
 
 static void
 s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
@@ -591,12 +608,14 @@ s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
             "acked %.0f msgs/s (%" PRIu64 "/%" PRIu64 "), delivered %.0f msgs/s per "
             "subscriber, %.0f in total; ack us p50 %u p90 %u p99 %u p99.9 %u max %u; "
             "sender->receiver us p50 %u p90 %u p99 %u p99.9 %u max %u; lost %" PRIu64
-            ", twice %" PRIu64 ", out of order %" PRIu64 ", leader changes %" PRIu64 "\n",
+            ", twice %" PRIu64 ", out of order %" PRIu64 ", leader changes %" PRIu64
+            ", notices %" PRIu64 "%s\n",
             servers, opts->senders, mode, opts->subscribers, opts->size, r->send_secs,
             r->ack_rate, r->acked, r->posted, r->sub_rate, r->total_rate,
             r->ack [0], r->ack [1], r->ack [2], r->ack [3], r->ack [4],
             r->e2e [0], r->e2e [1], r->e2e [2], r->e2e [3], r->e2e [4],
-            r->lost, r->dups, r->reordered, r->leader_changes);
+            r->lost, r->dups, r->reordered, r->leader_changes, r->notices,
+            r->stalled? ", A SENDER GOT STUCK": "");
     fputs (s_csv_header, stdout);
     s_csv_line (stdout, opts, r, servers);
     fflush (stdout);
@@ -673,7 +692,7 @@ main (int argc, char **argv)
         fprintf (stderr, "zchat-bench: %d of %u clients got going in 15 s"
                  " (is the cluster up and serving?)\n", atomic_load (&s_ready),
                  opts.senders + opts.subscribers);
-        s_stop = 1;
+        s_stop = 2;
         rc = 1;
     }
     atomic_store (&s_all_ready, 1);
@@ -692,11 +711,13 @@ main (int argc, char **argv)
     for (uint32_t j = 0; j < opts.subscribers; j++)
         pthread_join (sub_threads [j], NULL);
 
+    if (rc == 0 && s_stop)
+        fprintf (stderr, "zchat-bench: interrupted: sending stopped early\n");
     if (rc == 0) {
         zb_result_t result = { 0 };
         s_collect (&opts, senders, subs, &result);
         s_report (&opts, &result, servers);
-        if (result.lost || result.dups)
+        if (result.lost || result.dups || result.stalled)
             rc = 3;
     }
     for (uint32_t i = 0; i < opts.senders; i++) {

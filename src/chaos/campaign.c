@@ -108,6 +108,7 @@ s_cleanup (zc_chaos_t *ch)
 {
     if (ch->crew)
         zc_workers_join (ch->crew);
+    zc_proxy_stats (ch->proxy, &ch->proxy_conns, &ch->proxy_bytes);
     zc_proxy_stop (&ch->proxy);
     zc_nodes_stop_all (ch);
     zsys_shutdown ();           //  zmq's threads live in the client namespace

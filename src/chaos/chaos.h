@@ -130,6 +130,7 @@ typedef struct {
     unsigned delay_from, delay_to;  //  the proxied peer link (0: none)
     char proxy_host [32];
     zc_proxy_t *proxy;
+    uint64_t proxy_conns, proxy_bytes;  //  taken when it stops
     zc_workers_t *crew;             //  the worker threads
     int64_t t0;                     //  monotonic ms at the campaign's start
     zc_fault_run_t *runs;
@@ -183,6 +184,8 @@ zc_proxy_t *zc_proxy_start (const char *listen_host, const char *target_host,
                             const uint16_t *ports, size_t nports,
                             char *err, size_t errlen);
 void zc_proxy_set_delay (zc_proxy_t *proxy, unsigned ms);
+//  Connections accepted and bytes relayed so far
+void zc_proxy_stats (zc_proxy_t *proxy, uint64_t *connections, uint64_t *bytes);
 void zc_proxy_stop (zc_proxy_t **proxy_p);
 
 //  workers.c

@@ -296,8 +296,8 @@ main (int argc, char **argv)
         fprintf (stderr, "chat-chaos: %s: %s\n", ch->run_dir, strerror (errno));
         return 2;
     }
-    char path [600];
-    snprintf (path, sizeof (path), "%s/events.log", ch->run_dir);
+    char path [sizeof (ch->run_dir) + 16];
+    snprintf (path, sizeof (path), "%.255s/events.log", ch->run_dir);
     ch->events = fopen (path, "we");
 
     rc = zc_campaign (ch);

@@ -53,6 +53,7 @@ struct zc_proxy {
     int wake [2];
     atomic_uint delay_ms;
     atomic_bool stop;
+    atomic_uint_fast64_t accepted, bytes;
     int listen_fd [PX_PORTS];
     uint16_t port [PX_PORTS];
     size_t nports;
@@ -107,6 +108,7 @@ s_read (zc_proxy_t *px, int fd, s_queue_t *q)
         q->head = chunk;
     q->tail = chunk;
     q->bytes += (size_t) got;
+    atomic_fetch_add (&px->bytes, (uint64_t) got);
     return true;
 }
 
@@ -164,6 +166,7 @@ s_accept (zc_proxy_t *px, size_t p)
     setsockopt (a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
     setsockopt (b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
     *c = (s_conn_t) { .used = true, .connecting = true, .a = a, .b = b };
+    atomic_fetch_add (&px->accepted, 1);
 }
 
 //  Poll timeout: until the next queued chunk is due (at most 100 ms)
@@ -316,6 +319,13 @@ zc_proxy_set_delay (zc_proxy_t *px, unsigned ms)
 {
     if (px)
         atomic_store (&px->delay_ms, ms);
+}
+
+void
+zc_proxy_stats (zc_proxy_t *px, uint64_t *connections, uint64_t *bytes)
+{
+    *connections = px ? atomic_load (&px->accepted) : 0;
+    *bytes = px ? atomic_load (&px->bytes) : 0;
 }
 
 void

@@ -226,6 +226,10 @@ zc_report (zc_chaos_t *ch, FILE *out)
                  run->settled ? "settled" : "NOT settled",
                  (double) (run->t_settled - run->t_heal) / 1000.0);
     }
+    if (ch->delay_from)
+        fprintf (out, "delay proxy (node %u -> node %u, via %s): %" PRIu64 " connections, %.1f MB"
+                 " relayed\n", ch->delay_from, ch->delay_to, ch->proxy_host, ch->proxy_conns,
+                 (double) ch->proxy_bytes / 1e6);
     fprintf (out, "history checker: %zu record files, %zu lines, %zu seqs: %zu violation(s)\n",
              hst.files, hst.lines, hst.seqs, hst.violations);
     if (viols.count) {
@@ -301,7 +305,10 @@ zc_report (zc_chaos_t *ch, FILE *out)
             s_json_str (json, run->what);
             fputc ('}', json);
         }
-        fprintf (json, "],\"violation_count\":%zu,\"violations\":[", viols.count);
+        fprintf (json, "],\"delay_proxy\":{\"from\":%u,\"to\":%u,\"connections\":%" PRIu64
+                 ",\"bytes\":%" PRIu64 "}", ch->delay_from, ch->delay_to, ch->proxy_conns,
+                 ch->proxy_bytes);
+        fprintf (json, ",\"violation_count\":%zu,\"violations\":[", viols.count);
         for (size_t i = 0; i < viols.count; i++) {
             if (i)
                 fputc (',', json);

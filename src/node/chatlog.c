@@ -6,9 +6,14 @@
 
 //  Per client and per room: the current value, and the value carried by
 //  entries already retired (kept so that rseq and dedup survive retention).
+//  Recent (id, seq) pairs per client, so that a repeat finds its original
+//  entry at once; older repeats fall back to a scan.
+#define S_RECENT 4096
+
 typedef struct {
     uint64_t last_id;
     uint64_t retired;
+    uint64_t (*recent) [2];     //  [id % S_RECENT] = { id, seq }
 } s_client_t;
 
 typedef struct {
@@ -32,6 +37,17 @@ s_free_item (void **item_p)
     *item_p = NULL;
 }
 
+static void
+s_free_client (void **item_p)
+{
+    s_client_t *client = *item_p;
+    if (client) {
+        free (client->recent);
+        free (client);
+        *item_p = NULL;
+    }
+}
+
 static zhashx_t *
 s_table (void)
 {
@@ -47,6 +63,7 @@ zc_chatlog_new (void)
     assert (self);
     self->rooms = s_table ();
     self->clients = s_table ();
+    zhashx_set_destructor (self->clients, s_free_client);
     return self;
 }
 
@@ -140,6 +157,10 @@ s_index (zc_chatlog_t *self, const zc_entry_t *entry)
     }
     if (entry->id > client->last_id)
         client->last_id = entry->id;
+    if (!client->recent)
+        client->recent = calloc (S_RECENT, sizeof *client->recent);
+    client->recent [entry->id % S_RECENT][0] = entry->id;
+    client->recent [entry->id % S_RECENT][1] = entry->seq;
     if (entry->ts > self->max_ts)
         self->max_ts = entry->ts;
 }
@@ -216,6 +237,12 @@ zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client)
 zc_entry_t *
 zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
 {
+    s_client_t *known = zhashx_lookup (self->clients, client);
+    if (known && known->recent && known->recent [id % S_RECENT][0] == id) {
+        zc_entry_t *entry = zc_chatlog_get (self, known->recent [id % S_RECENT][1]);
+        if (entry && entry->id == id && streq (entry->client, client))
+            return entry;
+    }
     for (size_t i = self->count; i > 0; i--) {
         zc_entry_t *entry = &self->entries [i - 1];
         if (entry->id == id && streq (entry->client, client))
@@ -227,17 +254,28 @@ zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
 void
 zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value)
 {
-    zhashx_t *table = kind == 'r' ? self->rooms : self->clients;
-    uint64_t *item = zhashx_lookup (table, key);
-    if (!item) {
-        item = calloc (2, sizeof *item);
-        zhashx_insert (table, key, item);
+    if (kind == 'r') {
+        s_room_t *room = zhashx_lookup (self->rooms, key);
+        if (!room) {
+            room = calloc (1, sizeof *room);
+            zhashx_insert (self->rooms, key, room);
+        }
+        if (value > room->retired)
+            room->retired = value;
+        if (value > room->rseq)
+            room->rseq = value;
     }
-    //  Both structs are { current, retired }.
-    if (value > item [1])
-        item [1] = value;
-    if (value > item [0])
-        item [0] = value;
+    else {
+        s_client_t *client = zhashx_lookup (self->clients, key);
+        if (!client) {
+            client = calloc (1, sizeof *client);
+            zhashx_insert (self->clients, key, client);
+        }
+        if (value > client->retired)
+            client->retired = value;
+        if (value > client->last_id)
+            client->last_id = value;
+    }
 }
 
 uint64_t

@@ -319,7 +319,10 @@ s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
 void
 zc_node_client_recv (zc_node_t *self)
 {
-    for (int budget = 0; budget < 4096; budget++) {
+    //  A bounded number per wake-up, so that peer traffic and heartbeats
+    //  are read between batches, however busy the clients keep us.
+    int budget = self->cfg.fsync == ZC_CONFIG_FSYNC_ALWAYS ? 32 : 1024;
+    while (budget-- > 0) {
         zmsg_t *frames = zc_node_recv_nowait (self->client_router);
         if (!frames)
             break;

@@ -61,6 +61,8 @@ zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_
     self->log_epoch = log_epoch;
     self->repl = zc_replication_new (cfg->peers, cfg->peer_count, cfg->quorum,
                                      self->cfg.retry_ms);
+    zc_replication_set_window (self->repl, self->cfg.window ? self->cfg.window
+                                                            : 4 * self->cfg.batch);
     return self;
 }
 

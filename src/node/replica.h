@@ -64,6 +64,7 @@ typedef struct {
     uint64_t mh;                //  membership hash, stamped on every message
     uint32_t retry_ms;          //  resend / keep-alive interval
     uint32_t batch;             //  entries per APPEND at most (default 512)
+    uint32_t window;            //  unconfirmed entries per backup (default 4 * batch)
     uint32_t sync_timeout_ms;   //  view change: give up after this
     zc_store_hooks_t store;
 } zc_replica_config_t;

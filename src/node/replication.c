@@ -18,6 +18,7 @@ struct _zc_replication_t {
     size_t count;
     uint32_t quorum;
     uint32_t retry_ms;
+    uint64_t window;        //  unconfirmed entries per backup, at most
 };
 
 zc_replication_t *
@@ -32,7 +33,14 @@ zc_replication_new (const uint32_t *peers, size_t count, uint32_t quorum, uint32
     self->count = count;
     self->quorum = quorum;
     self->retry_ms = retry_ms ? retry_ms : 1;
+    self->window = 4096;
     return self;
+}
+
+void
+zc_replication_set_window (zc_replication_t *self, uint64_t entries)
+{
+    self->window = entries ? entries : 1;
 }
 
 void
@@ -76,8 +84,27 @@ zc_replication_due (zc_replication_t *self, uint32_t id, uint64_t last_seq,
     s_peer_t *peer = s_peer (self, id);
     if (!peer)
         return false;
-    if (peer->next <= last_seq) {
-        *from = peer->next;             //  new entries: pipeline them
+    //  Never past our own log.  A refusal reports the backup's log end,
+    //  which may lie past ours (a backup that did not follow us yet, with
+    //  a stale tail); an APPEND built from there would name a previous
+    //  entry we do not hold (epoch 0), and if it arrives late, after the
+    //  backup got our real entry at that seq, the backup would truncate
+    //  committed entries.
+    if (peer->next > last_seq + 1)
+        peer->next = last_seq + 1;
+    if (!peer->known) {
+        //  Until a backup confirms where it stands, one APPEND at a time
+        //  (at once after a refusal, else after retry_ms).
+        if (peer->sent_at && now < peer->sent_at + self->retry_ms)
+            return false;
+        *from = peer->next;
+        return true;
+    }
+    //  Pipeline new entries, but keep at most `window` unconfirmed: a
+    //  backup's queue stays short, so its answers (and the lease they
+    //  renew) are never stuck behind seconds of work.
+    if (peer->next <= last_seq && peer->next - 1 - peer->match < self->window) {
+        *from = peer->next;
         return true;
     }
     if (now < peer->sent_at + self->retry_ms)

@@ -17,6 +17,10 @@ typedef struct _zc_replication_t zc_replication_t;
 
 zc_replication_t *zc_replication_new (const uint32_t *peers, size_t count,
                                       uint32_t quorum, uint32_t retry_ms);
+//  At most this many unconfirmed entries in flight to one backup
+//  (default 4096).
+void zc_replication_set_window (zc_replication_t *self, uint64_t entries);
+
 void zc_replication_destroy (zc_replication_t **self_p);
 
 //  A new leadership over a log ending at last_seq: nothing is confirmed.
