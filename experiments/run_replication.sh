@@ -79,7 +79,10 @@ runs=$(mktemp -d /tmp/zchat-bench.XXXXXX)
 current_run=""
 bench_pid=""
 cleanup() {
-  if [ -n "$bench_pid" ]; then kill "$bench_pid" 2>/dev/null || true; fi
+  # zchat-bench: the first signal ends sending, the second everything
+  if [ -n "$bench_pid" ]; then
+    kill "$bench_pid" 2>/dev/null || true; sleep 0.2; kill "$bench_pid" 2>/dev/null || true
+  fi
   if [ -n "$current_run" ] && [ -f "$current_run/cluster.env" ]; then
     ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" stop >/dev/null 2>&1 || true
   fi
@@ -312,16 +315,16 @@ awk -F, -v tick="$tick" -v cpu="$cpu_file" -v dropped="$runs/dropped.csv" -v eve
     add(cf SUBSEP k SUBSEP "ack50", $15); add(cf SUBSEP k SUBSEP "ack99", $17)
     add(cf SUBSEP k SUBSEP "e2e50", $20); add(cf SUBSEP k SUBSEP "e2e99", $22)
     runs[cf SUBSEP k]++
-    lost[cf] += $25; dups[cf] += $26; lc[cf] += $28
+    lost[cf] += $25; dups[cf] += $26; lc[cf] += $28; notes[cf] += $29; stuck[cf] += $31
   }
   END {
     print "config,runs,flat_ack_rate,flat_deliv_rate,flat_ack_p50_us,flat_ack_p99_us," \
           "leader_cpu_us_per_msg,cluster_cpu_us_per_msg,bench_cpu_us_per_msg,rate_ack_p50_us,rate_ack_p99_us," \
           "rate_e2e_p50_us,rate_e2e_p99_us,lost,dups,leader_changes,node_dropped,election_lines," \
-          "other_cpu_pct"
+          "other_cpu_pct,notices,stuck_senders"
     for (i = 1; i <= nc; i++) {
       cf = order[i]
-      printf "%s,%d,%.0f,%.0f,%.0f,%.0f,%.1f,%.1f,%.1f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d,%d,%d,%.0f\n", cf,
+      printf "%s,%d,%.0f,%.0f,%.0f,%.0f,%.1f,%.1f,%.1f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d,%d,%d,%.0f,%d,%d\n", cf,
         runs[cf SUBSEP "flat"], median(cf SUBSEP "flat" SUBSEP "ack_rate"),
         median(cf SUBSEP "flat" SUBSEP "deliv"), median(cf SUBSEP "flat" SUBSEP "ack50"),
         median(cf SUBSEP "flat" SUBSEP "ack99"), median(cf SUBSEP "lead_cpu"),
@@ -329,20 +332,20 @@ awk -F, -v tick="$tick" -v cpu="$cpu_file" -v dropped="$runs/dropped.csv" -v eve
         median(cf SUBSEP "rate" SUBSEP "ack50"),
         median(cf SUBSEP "rate" SUBSEP "ack99"), median(cf SUBSEP "rate" SUBSEP "e2e50"),
         median(cf SUBSEP "rate" SUBSEP "e2e99"), lost[cf], dups[cf], lc[cf], drops[cf], elect[cf],
-        median(cf SUBSEP "other")
+        median(cf SUBSEP "other"), notes[cf], stuck[cf]
     }
   }' "$raw" >"$summary"
 
 {
-  echo "| configuration | flat out: acked msgs/s | delivered msgs/s | ack p50 / p99 (ms) | CPU µs per msg: leader / all nodes / bench | at $rate msgs/s: ack p50 / p99 (µs) | sender→receiver p50 / p99 (µs) | lost / twice | leader changes | node drops | election lines | other load |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  tail -n +2 "$summary" | while IFS=, read -r c n far fdr fa50 fa99 lcpu acpu bcpu ra50 ra99 re50 re99 lo du lch dr el oth; do
+  echo "| configuration | flat out: acked msgs/s | delivered msgs/s | ack p50 / p99 (ms) | CPU µs per msg: leader / all nodes / bench | at $rate msgs/s: ack p50 / p99 (µs) | sender→receiver p50 / p99 (µs) | lost / twice | stuck senders | leader changes | client notices | node drops | election lines | other load |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  tail -n +2 "$summary" | while IFS=, read -r c n far fdr fa50 fa99 lcpu acpu bcpu ra50 ra99 re50 re99 lo du lch dr el oth nt st; do
     what=""
     for cfg in "${configs[@]}"; do IFS='|' read -r nm _ _ w <<<"$cfg"; [ "$nm" = "$c" ] && what=$w; done
-    printf '| %s (%s) | %s | %s | %s / %s | %s / %s / %s | %s / %s | %s / %s | %s / %s | %s | %s | %s | %s %% |\n' \
+    printf '| %s (%s) | %s | %s | %s / %s | %s / %s / %s | %s / %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s %% |\n' \
       "$c" "$what" "$far" "$fdr" "$(awk -v x="$fa50" 'BEGIN { printf "%.1f", x / 1000 }')" \
       "$(awk -v x="$fa99" 'BEGIN { printf "%.1f", x / 1000 }')" "$lcpu" "$acpu" "$bcpu" \
-      "$ra50" "$ra99" "$re50" "$re99" "$lo" "$du" "$lch" "$dr" "$el" "$oth"
+      "$ra50" "$ra99" "$re50" "$re99" "$lo" "$du" "$st" "$lch" "$nt" "$dr" "$el" "$oth"
   done
   echo
   echo "Medians of $reps run(s) of ${secs} s per phase; flat out = $flat_senders senders, window 1000, 1 subscriber, 100-byte texts; the fixed rate is 1 sender at $rate msgs/s and 1 subscriber, latency from the intended send time. CPU per message: CPU time (user + system, /proc) of the leader, of all nodes, and of the bench process (its 5 clients) during the flat-out phase, over the messages acknowledged; other load: CPU (% of one core) that processes other than the nodes and the bench used meanwhile. Binaries: $build_type build. $(date -u '+%Y-%m-%d %H:%M UTC')."

@@ -25,6 +25,7 @@ struct _zc_chatlog_t {
     zc_entry_t *entries;    //  entries [i] holds seq base + i + 1
     size_t count, cap;
     uint64_t base;          //  seqs up to here were dropped by retention
+    uint64_t base_epoch;    //  the epoch of the entry at seq base
     uint64_t max_ts;
     zhashx_t *rooms;        //  room -> s_room_t
     zhashx_t *clients;      //  client id -> s_client_t
@@ -96,10 +97,20 @@ zc_chatlog_first_seq (zc_chatlog_t *self)
 }
 
 void
-zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base)
+zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base, uint64_t base_epoch)
 {
     assert (self->count == 0);
     self->base = base;
+    self->base_epoch = base_epoch;
+}
+
+uint64_t
+zc_chatlog_epoch_at (zc_chatlog_t *self, uint64_t seq)
+{
+    if (seq == self->base)
+        return self->base_epoch;
+    zc_entry_t *entry = zc_chatlog_get (self, seq);
+    return entry ? entry->epoch : 0;
 }
 
 void
@@ -114,6 +125,7 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
         zc_entry_t *entry = &self->entries [i];
         zc_chatlog_set_retired (self, 'r', entry->room, entry->rseq);
         zc_chatlog_set_retired (self, 'c', entry->client, entry->id);
+        self->base_epoch = entry->epoch;
         free (entry->data);
     }
     memmove (self->entries, self->entries + drop, (self->count - drop) * sizeof *self->entries);
@@ -321,6 +333,13 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
             if (values [t] > *value)
                 *value = values [t];
         }
+    }
+    //  The last entry covered, and its epoch: the log's new base.
+    uint64_t upto = upto_seq < self->base + self->count ? upto_seq : self->base + self->count;
+    if (upto >= self->base) {
+        char key [24];
+        snprintf (key, sizeof key, "%llu", (unsigned long long) upto);
+        each ('b', key, zc_chatlog_epoch_at (self, upto), arg);
     }
     for (uint64_t *value = zhashx_first (rooms); value; value = zhashx_next (rooms))
         each ('r', zhashx_cursor (rooms), *value, arg);

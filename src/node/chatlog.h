@@ -32,8 +32,13 @@ void zc_chatlog_destroy (zc_chatlog_t **self_p);
 uint64_t zc_chatlog_last_seq (zc_chatlog_t *self);
 //  The oldest seq still held (retention drops whole old stretches).
 uint64_t zc_chatlog_first_seq (zc_chatlog_t *self);
-//  An empty log that starts after `base` (its older part was retired).
-void zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base);
+//  An empty log that starts after `base`, whose entry had base_epoch (its
+//  older part was retired).
+void zc_chatlog_set_base (zc_chatlog_t *self, uint64_t base, uint64_t base_epoch);
+
+//  The epoch of the entry at seq, also for the last retired one (the
+//  previous-entry check needs it); 0 if unknown.
+uint64_t zc_chatlog_epoch_at (zc_chatlog_t *self, uint64_t seq);
 //  Forget entries up to upto_seq (they were retired from storage).
 void zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq);
 //  Epoch of the last entry (0 if empty).
@@ -74,7 +79,8 @@ uint64_t zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room);
 
 //  The room and client tables as they stand after seq upto_seq (retired
 //  values raised by held entries up to it): what a snapshot saves before
-//  the entries up to upto_seq are retired.
+//  the entries up to upto_seq are retired.  Kind 'b' reports the new base:
+//  key = its seq in decimal, value = its epoch.
 void zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
                              void (*each) (char kind, const char *key, uint64_t value,
                                            void *arg),

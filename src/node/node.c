@@ -110,7 +110,13 @@ s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
 static void
 s_load_retired (char kind, const char *key, uint64_t value, void *arg)
 {
-    zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
+    zc_node_t *self = arg;
+    if (kind == 'b') {
+        self->retired_base = strtoull (key, NULL, 10);
+        self->retired_base_epoch = value;
+    }
+    else
+        zc_chatlog_set_retired (self->log, kind, key, value);
 }
 
 static void
@@ -118,7 +124,8 @@ s_format_retired (char kind, const char *key, uint64_t value, void *arg)
 {
     zchunk_t *text = arg;
     char line [200];
-    int len = snprintf (line, sizeof line, "%s %s %llu\n", kind == 'r' ? "room" : "client",
+    int len = snprintf (line, sizeof line, "%s %s %llu\n",
+                        kind == 'r' ? "room" : kind == 'c' ? "client" : "base",
                         key, (unsigned long long) value);
     zchunk_extend (text, line, (size_t) len);
 }
@@ -132,15 +139,19 @@ s_open_log (zc_node_t *self, char *err, size_t errlen)
         .retain_bytes = (uint64_t) self->cfg.retain_mb << 20,
         .retain_secs = (uint64_t) self->cfg.retain_hours * 3600
     };
+    //  Retention drops whole segments: keep them small beside the limit.
+    if (scfg.retain_bytes && scfg.retain_bytes / 8 < ZC_SEGSTORE_SEGMENT_BYTES)
+        scfg.segment_bytes = scfg.retain_bytes / 8 > 65536 ? scfg.retain_bytes / 8 : 65536;
     self->segstore = zc_segstore_open (self->cfg.data_dir, &scfg, err, errlen);
     if (!self->segstore)
         return -1;
     self->log = zc_chatlog_new ();
-    if (zc_store_load_retired (self->cfg.data_dir, s_load_retired, self->log, err, errlen))
+    if (zc_store_load_retired (self->cfg.data_dir, s_load_retired, self, err, errlen))
         return -1;
     uint64_t first = zc_segstore_first_seq (self->segstore);
-    if (first > 1)
-        zc_chatlog_set_base (self->log, first - 1);
+    if (first > 1)      //  the epoch is known when retired.state covers first - 1
+        zc_chatlog_set_base (self->log, first - 1,
+                             self->retired_base == first - 1 ? self->retired_base_epoch : 0);
     if (zc_segstore_replay (self->segstore, s_replay, self, err, errlen))
         return -1;
     if (zc_segstore_note (self->segstore))
@@ -179,8 +190,16 @@ s_retain (zc_node_t *self, uint64_t now)
     if (rc)
         zsys_warning ("node %u: cannot save retired.state; keeping the old log", self->cfg.id);
     else
-    if (zc_segstore_retain (self->segstore, (uint64_t) time (NULL), keep_after) > 0)
-        zc_chatlog_compact (self->log, zc_segstore_first_seq (self->segstore) - 1);
+    if (zc_segstore_retain (self->segstore, (uint64_t) time (NULL), keep_after) > 0) {
+        uint64_t base = zc_segstore_first_seq (self->segstore) - 1;
+        zc_chatlog_compact (self->log, base);
+        //  Again, now naming the exact new base and its epoch.
+        text = zchunk_new (NULL, 0);
+        zc_chatlog_tables_upto (self->log, base, s_format_retired, text);
+        zc_store_save_retired (self->cfg.data_dir, (char *) zchunk_data (text),
+                               zchunk_size (text));
+        zchunk_destroy (&text);
+    }
 }
 
 zc_node_t *
@@ -377,6 +396,7 @@ zc_node_run_ractions (zc_node_t *self, uint64_t now)
             continue;           //  not connected: the replica will repeat
         for (uint64_t seq = send->first; seq <= send->last; seq++) {
             zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+            assert (entry);         //  the replica names only entries we hold
             zmq_send (zsock_resolve (link->dealer), entry->data, entry->size,
                       ZMQ_DONTWAIT | (seq < send->last ? ZMQ_SNDMORE : 0));
         }

@@ -51,6 +51,8 @@ struct _zc_node_t {
     uint64_t published;             //  leader: highest seq published
     zhashx_t *room_rseq;            //  leader: room -> last published rseq
     uint64_t next_retain;           //  next retention pass
+    uint64_t retired_base;          //  from retired.state: last retired seq
+    uint64_t retired_base_epoch;    //  and its epoch
     uint64_t next_beacon;
     uint64_t dropped;               //  invalid frames
     uint64_t handled;               //  chat messages stamped here

@@ -119,6 +119,12 @@ s_apply (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
     }
     zc_entry_t *prev = zc_chatlog_get (self->log, msg->prev_seq);
     bool retired = msg->prev_seq < zc_chatlog_first_seq (self->log);
+    if (msg->prev_seq && !retired && msg->prev_epoch == 0) {
+        //  The sender does not know that entry's epoch (retired without
+        //  record): refuse, but cut nothing on such a guess.
+        *matched = msg->prev_seq - 1 < last ? msg->prev_seq - 1 : last;
+        return false;
+    }
     if (msg->prev_seq && !retired && (!prev || prev->epoch != msg->prev_epoch)) {
         s_truncate (self, msg->prev_seq - 1);
         *matched = msg->prev_seq - 1;
@@ -291,10 +297,11 @@ s_on_log_fetch (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
         return;
     uint64_t last = zc_chatlog_last_seq (self->log);
     uint64_t from = msg->last < last ? msg->last : last;
-    zc_entry_t *prev = zc_chatlog_get (self->log, from);
+    if (from + 1 < zc_chatlog_first_seq (self->log))
+        from = zc_chatlog_first_seq (self->log) - 1;    //  older ones are retired
     zc_rsend_t *send = s_send (self, out, (uint32_t) msg->node, ZC_LOG_ENTRIES);
     zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from);
-    zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
+    zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, from));
     zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, last);
     send->first = from + 1;
     send->last = from + self->cfg.batch < last ? from + self->cfg.batch : last;
@@ -383,11 +390,12 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
         uint64_t from;
         if (!zc_replication_due (self->repl, peer, last, now, &from))
             continue;
+        if (from < zc_chatlog_first_seq (self->log))
+            continue;       //  it needs entries we retired: it stays behind
         uint64_t to = from + self->cfg.batch - 1 < last ? from + self->cfg.batch - 1 : last;
-        zc_entry_t *prev = zc_chatlog_get (self->log, from - 1);
         zc_rsend_t *send = s_send (self, out, peer, ZC_APPEND);
         zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from - 1);
-        zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, prev ? prev->epoch : 0);
+        zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, from - 1));
         zc_msg_set_u64 (&send->msg, ZF_COMMIT, self->commit);
         zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, last);
         zc_msg_set_u64 (&send->msg, ZF_START_SEQ, self->start_seq);

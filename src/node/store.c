@@ -107,11 +107,11 @@ zc_store_load_retired (const char *dir,
     unsigned long long value;
     int rc = 0, fields;
     while ((fields = fscanf (file, "%15s %127s %llu", kind, key, &value)) == 3) {
-        if (strcmp (kind, "room") && strcmp (kind, "client")) {
+        if (strcmp (kind, "room") && strcmp (kind, "client") && strcmp (kind, "base")) {
             fields = 0;
             break;
         }
-        each (kind [0] == 'r' ? 'r' : 'c', key, value, arg);
+        each (kind [0], key, value, arg);
     }
     if (fields != EOF) {
         snprintf (err, errlen, "%s is corrupt", path);
