@@ -174,7 +174,10 @@ echo "config,rep,acked,leader_ticks,all_ticks,other_ticks,secs,bench_ticks" >"$c
 # Busy CPU ticks of the whole machine, and of this shell's finished children
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }   # user, nice, system
 children_ticks() {
-  times | tail -n 1 | awk -v tick="$tick" '{
+  # the builtin in this very shell (a pipe or $(...) would fork a subshell,
+  # which has no children of its own)
+  times >"$runs/times.txt"
+  tail -n 1 "$runs/times.txt" | awk -v tick="$tick" '{
     t = 0
     for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] }
     printf "%d\n", t * tick }'
@@ -240,12 +243,14 @@ measure() {
   bench --servers "$servers" --senders 1 --subscribers 1 --rate "$rate" \
         --duration "$secs" --room "rate$rep" --label "$name/rate"
   all0=$(node_ticks "$nodes"); lead0=$(leader_ticks "$leader")
-  busy0=$(busy_ticks); kids0=$(children_ticks); t0=$(date +%s.%N)
+  children_ticks >"$runs/kids.txt"; kids0=$(cat "$runs/kids.txt")
+  busy0=$(busy_ticks); t0=$(date +%s.%N)
   raw_lines=$(wc -l <"$raw")
   bench --servers "$servers" --senders "$flat_senders" --subscribers 1 \
         --duration "$secs" --room "flat$rep" --label "$name/flat"
   all1=$(node_ticks "$nodes"); lead1=$(leader_ticks "$leader")
-  busy1=$(busy_ticks); kids1=$(children_ticks); t1=$(date +%s.%N)
+  busy1=$(busy_ticks); t1=$(date +%s.%N)
+  children_ticks >"$runs/kids.txt"; kids1=$(cat "$runs/kids.txt")
   if [ "$(wc -l <"$raw")" -gt "$raw_lines" ]; then
     acked=$(tail -n 1 "$raw" | cut -d, -f11)
     # Everything busy that was neither our nodes nor the bench

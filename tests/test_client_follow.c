@@ -2,13 +2,7 @@
 #include <stdio.h>
 
 #include "follow.h"
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
+#include "testutil.h"
 
 static void
 test_highest_epoch (void)
@@ -64,6 +58,5 @@ main (void)
 {
     test_highest_epoch ();
     test_lost ();
-    printf ("test_client_follow: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_client_follow");
 }

@@ -4,13 +4,7 @@
 #include <string.h>
 
 #include "pending.h"
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
+#include "testutil.h"
 
 static int
 s_add (zc_pending_t *p, uint64_t id, int64_t now)
@@ -164,6 +158,5 @@ main (void)
     test_send_stops_in_order ();
     test_rounds ();
     test_growth ();
-    printf ("test_client_pending: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_client_pending");
 }

@@ -16,13 +16,7 @@
 #include <string.h>
 
 #include "delivery.h"
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
+#include "testutil.h"
 
 #define S_MAX 4000
 
@@ -281,6 +275,5 @@ main (void)
     test_history (true, 100, 2995, live);
     test_history (true, 100000, 0, r);              //  more than the room has
     test_retention_resume ();
-    printf ("test_client_resume: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_client_resume");
 }

@@ -3,13 +3,7 @@
 #include <string.h>
 
 #include "servers.h"
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
+#include "testutil.h"
 
 static int
 s_parse (const char *list, zc_server_addr_t *addrs, char *err)
@@ -49,6 +43,5 @@ main (void)
     CHECK (zc_servers_parse (NULL, addrs, 4, err, sizeof (err)) == -1);
     CHECK (s_parse ("a:1,b:1,c:1,a:2", addrs, err) == 4);     //  same host, other port
     CHECK (s_parse ("h:64535", addrs, err) == 1);               //  PUB at 65535
-    printf ("test_client_servers: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_client_servers");
 }

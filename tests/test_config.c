@@ -2,17 +2,11 @@
     every refusal, and the membership hash peers compare (DESIGN §3, §5).
 */
 #include "config.h"
+#include "testutil.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
 
 //  A NULL-terminated argv with the program name in front
 #define ARGS(...) ((char *[]) { "chat-node", __VA_ARGS__, NULL })
@@ -250,6 +244,5 @@ main (void)
     test_defaults ();
     test_errors ();
     test_help_and_usage ();
-    printf ("test_config: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed ? 1 : 0;
+    return check_report ("test_config");
 }

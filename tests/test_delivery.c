@@ -6,13 +6,7 @@
 #include <string.h>
 
 #include "delivery.h"
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
+#include "testutil.h"
 
 static const char *s_client = "0123456789abcdef0123456789abcdef";
 
@@ -493,6 +487,5 @@ main (void)
     test_history ();
     test_start_seq ();
     test_skip ();
-    printf ("test_delivery: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_delivery");
 }

@@ -33,6 +33,7 @@
 */
 #include "election.h"
 #include "wire.h"
+#include "testutil.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -62,8 +63,6 @@
 #define CHAOS_MS        20000
 #define QUIET_MS        10000
 #define CONVERGE_MAX_MS 6000
-
-static int s_passed, s_failed;
 
 //  ==========================================================================
 //  PRNG: splitmix64 (never rand ())
@@ -254,7 +253,6 @@ typedef struct {
     bool tracing;
     trace_t trace;
 } sim_t;
-
 
 static void
 sim_fail (sim_t *sim, const char *fmt, ...)
@@ -1241,16 +1239,6 @@ s_random_batch (uint64_t first_seed, size_t runs, size_t n, stats_t *stats)
 //  ==========================================================================
 //  Fixed schedules: named scenarios with concrete expected outcomes
 
-#define CHECK(cond, ...) do { \
-    if (cond) s_passed++; \
-    else { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fputc ('\n', stderr); \
-    } \
-} while (0)
-
 static sim_t *
 s_fixed_new (size_t n, uint32_t quorum, uint64_t seed)
 {
@@ -1264,7 +1252,7 @@ static void
 s_fixed_end (sim_t **sim_p, const char *name, int failed_before)
 {
     sim_t *sim = *sim_p;
-    CHECK (!sim->failed, "%s: invariant violated %s", name, sim->failure);
+    CHECKF (!sim->failed, "%s: invariant violated %s", name, sim->failure);
     if (s_failed > failed_before)
         sim_dump (sim, name);
     sim_destroy (sim_p);
@@ -1336,43 +1324,43 @@ test_walkthrough (bool leader_down)
     uint32_t two = 2, three = 3;
 
     sim_start_all (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000),
-           "%s: node 3 leads after boot", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000),
+            "%s: node 3 leads after boot", name);
     uint64_t booted = sim->now;
     sim_run_for (sim, 1000);
-    CHECK (sim_converged (sim) == 3, "%s: node 3 still leads", name);
+    CHECKF (sim_converged (sim) == 3, "%s: node 3 still leads", name);
 
     uint64_t crashed = sim->now;
     sim_crash (sim, 3);
-    CHECK (sim_run_until_pred (sim, p_serves_and_led, &two, 1000),
-           "%s: node 2 leads and node 1 follows within 1 s of the crash", name);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led, &two, 1000),
+            "%s: node 2 leads and node 1 follows within 1 s of the crash", name);
     uint64_t failover = sim->now - crashed;
     uint64_t epoch2 = zc_election_epoch (s_el (sim, 2));
     sim_run_for (sim, 1000);
-    CHECK (p_serves_and_led (sim, &two) && zc_election_epoch (s_el (sim, 2)) == epoch2,
-           "%s: node 2 keeps leading, same epoch", name);
+    CHECKF (p_serves_and_led (sim, &two) && zc_election_epoch (s_el (sim, 2)) == epoch2,
+            "%s: node 2 keeps leading, same epoch", name);
 
     sim_start (sim, 3);
     follow_t joined = { 3, 2 };
-    CHECK (sim_run_until_pred (sim, p_follows, &joined, 1000),
-           "%s: node 3 joins as a backup of node 2", name);
+    CHECKF (sim_run_until_pred (sim, p_follows, &joined, 1000),
+            "%s: node 3 joins as a backup of node 2", name);
     uint64_t join_at = sim->now;
-    CHECK (zc_election_epoch (s_el (sim, 2)) == epoch2 && sim_node_serving (sim, 2),
-           "%s: node 3 joining costs no election", name);
+    CHECKF (zc_election_epoch (s_el (sim, 2)) == epoch2 && sim_node_serving (sim, 2),
+            "%s: node 3 joining costs no election", name);
     sim->last_serving_at = sim->now;
     sim->max_gap = 0;
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 5000),
-           "%s: node 3 leads again", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 5000),
+            "%s: node 3 leads again", name);
     uint64_t back_after = sim->now - join_at;
-    CHECK (back_after >= T_HOLDDOWN, "%s: hand-over waited for the hold-down (%llu ms)",
-           name, (unsigned long long) back_after);
-    CHECK (zc_election_epoch (s_el (sim, 3)) > epoch2, "%s: in a new epoch", name);
-    CHECK (sim->max_gap < 1000, "%s: hand-over left no serving node for %llu ms", name,
-           (unsigned long long) sim->max_gap);
+    CHECKF (back_after >= T_HOLDDOWN, "%s: hand-over waited for the hold-down (%llu ms)",
+            name, (unsigned long long) back_after);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) > epoch2, "%s: in a new epoch", name);
+    CHECKF (sim->max_gap < 1000, "%s: hand-over left no serving node for %llu ms", name,
+            (unsigned long long) sim->max_gap);
     uint64_t gap = sim->max_gap;
     sim_run_for (sim, 2000);
-    CHECK (sim_converged (sim) == 3 && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
-           "%s: all follow node 3", name);
+    CHECKF (sim_converged (sim) == 3 && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
+            "%s: all follow node 3", name);
     printf ("  %s: boot %llu ms, failover %llu ms, fail-back %llu ms after joining, "
             "hand-over gap %llu ms\n", name, (unsigned long long) booted,
             (unsigned long long) failover, (unsigned long long) back_after,
@@ -1390,7 +1378,7 @@ test_high_node_one_peer (void)
     uint32_t four = 4, five = 5;
     for (uint32_t id = 1; id <= 4; id++)
         sim_start (sim, id);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &four, 3000), "%s: node 4 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &four, 3000), "%s: node 4 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 4));
 
@@ -1401,23 +1389,23 @@ test_high_node_one_peer (void)
     sim->watch = 4;
     sim_start (sim, 5);
     sim_run_for (sim, 5000);
-    CHECK (!sim->watch_lost, "%s: node 4 stopped serving at %llu", name,
-           (unsigned long long) sim->watch_lost_at);
+    CHECKF (!sim->watch_lost, "%s: node 4 stopped serving at %llu", name,
+            (unsigned long long) sim->watch_lost_at);
     for (uint32_t id = 1; id <= 4; id++)
-        CHECK (zc_election_epoch (s_el (sim, id)) == epoch
-               && zc_election_leader (s_el (sim, id)) == 4,
-               "%s: node %u still at epoch %llu under node 4 (has %llu, leader %u)", name, id,
-               (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, id)),
-               zc_election_leader (s_el (sim, id)));
-    CHECK (sim->max_served == epoch, "%s: no other epoch was served (max %llu)", name,
-           (unsigned long long) sim->max_served);
-    CHECK (zc_election_role (s_el (sim, 5)) != ZC_ROLE_LEADER, "%s: node 5 does not lead", name);
+        CHECKF (zc_election_epoch (s_el (sim, id)) == epoch
+                && zc_election_leader (s_el (sim, id)) == 4,
+                "%s: node %u still at epoch %llu under node 4 (has %llu, leader %u)", name, id,
+                (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, id)),
+                zc_election_leader (s_el (sim, id)));
+    CHECKF (sim->max_served == epoch, "%s: no other epoch was served (max %llu)", name,
+            (unsigned long long) sim->max_served);
+    CHECKF (zc_election_role (s_el (sim, 5)) != ZC_ROLE_LEADER, "%s: node 5 does not lead", name);
 
     //  Once healed, the high node takes over by hand-over
     sim->watch = 0;
     sim_heal (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000),
-           "%s: after healing, node 5 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &five, 5000),
+            "%s: after healing, node 5 leads", name);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1430,7 +1418,7 @@ test_backup_restart (void)
     sim_t *sim = s_fixed_new (3, 2, 301);
     uint32_t three = 3;
     sim_start_all (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 3));
     sim->watch = 3;
@@ -1439,16 +1427,16 @@ test_backup_restart (void)
         sim_run_for (sim, 200);
         sim_start (sim, id);
         follow_t back = { id, 3 };
-        CHECK (sim_run_until_pred (sim, p_follows, &back, 1000),
-               "%s: node %u follows node 3 again", name, id);
+        CHECKF (sim_run_until_pred (sim, p_follows, &back, 1000),
+                "%s: node %u follows node 3 again", name, id);
         sim_run_for (sim, 1000);
     }
-    CHECK (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
-           (unsigned long long) sim->watch_lost_at);
+    CHECKF (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
+            (unsigned long long) sim->watch_lost_at);
     for (uint32_t id = 1; id <= 3; id++)
-        CHECK (zc_election_epoch (s_el (sim, id)) == epoch, "%s: node %u still at epoch %llu",
-               name, id, (unsigned long long) epoch);
-    CHECK (sim_converged (sim) == 3, "%s: all follow node 3", name);
+        CHECKF (zc_election_epoch (s_el (sim, id)) == epoch, "%s: node %u still at epoch %llu",
+                name, id, (unsigned long long) epoch);
+    CHECKF (sim_converged (sim) == 3, "%s: all follow node 3", name);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1462,27 +1450,27 @@ test_frozen_leader (void)
     sim_t *sim = s_fixed_new (3, 2, 401);
     uint32_t two = 2, three = 3;
     sim_start_all (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 3));
 
     sim_freeze (sim, 3, 2000);
     uint64_t thaw_at = sim->nodes [3].thaw_at;
-    CHECK (sim_run_until_pred (sim, p_serves_and_led, &two, 1500),
-           "%s: node 2 takes over while node 3 is frozen", name);
-    CHECK (zc_election_epoch (s_el (sim, 2)) > epoch, "%s: in a higher epoch", name);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led, &two, 1500),
+            "%s: node 2 takes over while node 3 is frozen", name);
+    CHECKF (zc_election_epoch (s_el (sim, 2)) > epoch, "%s: in a higher epoch", name);
     uint64_t new_epoch = zc_election_epoch (s_el (sim, 2));
 
     //  Wake node 3 by hand, then hand it its frames one at a time
     sim_run_until (sim, thaw_at - 1);
-    CHECK (sim->nodes [3].frozen, "%s: node 3 is still frozen", name);
+    CHECKF (sim->nodes [3].frozen, "%s: node 3 is still frozen", name);
     sim->now = thaw_at;
     zc_election_t *el3 = s_el (sim, 3);
-    CHECK (zc_election_role (el3) == ZC_ROLE_LEADER && zc_election_epoch (el3) == epoch,
-           "%s: node 3 wakes believing it leads epoch %llu", name, (unsigned long long) epoch);
+    CHECKF (zc_election_role (el3) == ZC_ROLE_LEADER && zc_election_epoch (el3) == epoch,
+            "%s: node 3 wakes believing it leads epoch %llu", name, (unsigned long long) epoch);
     size_t waiting = sim->nodes [3].backlog_count;
     sim_thaw (sim, 3);
-    CHECK (!zc_election_serving (el3, sim->now), "%s: node 3 serves right after waking", name);
+    CHECKF (!zc_election_serving (el3, sim->now), "%s: node 3 serves right after waking", name);
     size_t delivered = 0, stale_serving = 0;
     while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
         packet_t packet;
@@ -1493,18 +1481,18 @@ test_frozen_leader (void)
         if (zc_election_epoch (el3) == epoch && zc_election_serving (el3, sim->now))
             stale_serving++;
     }
-    CHECK (waiting > 0 && delivered >= waiting, "%s: %zu frames waited for node 3", name,
-           waiting);
-    CHECK (stale_serving == 0, "%s: node 3 served epoch %llu after waking", name,
-           (unsigned long long) epoch);
-    CHECK (!zc_election_serving (el3, sim->now), "%s: node 3 serves after its backlog", name);
-    CHECK (zc_election_epoch (el3) == new_epoch && zc_election_leader (el3) == 2,
-           "%s: node 3 learned epoch %llu from its backlog (has %llu, leader %u)", name,
-           (unsigned long long) new_epoch, (unsigned long long) zc_election_epoch (el3),
-           zc_election_leader (el3));
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 5000),
-           "%s: node 3 leads again by hand-over", name);
-    CHECK (zc_election_epoch (s_el (sim, 3)) > new_epoch, "%s: in a newer epoch", name);
+    CHECKF (waiting > 0 && delivered >= waiting, "%s: %zu frames waited for node 3", name,
+            waiting);
+    CHECKF (stale_serving == 0, "%s: node 3 served epoch %llu after waking", name,
+            (unsigned long long) epoch);
+    CHECKF (!zc_election_serving (el3, sim->now), "%s: node 3 serves after its backlog", name);
+    CHECKF (zc_election_epoch (el3) == new_epoch && zc_election_leader (el3) == 2,
+            "%s: node 3 learned epoch %llu from its backlog (has %llu, leader %u)", name,
+            (unsigned long long) new_epoch, (unsigned long long) zc_election_epoch (el3),
+            zc_election_leader (el3));
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 5000),
+            "%s: node 3 leads again by hand-over", name);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) > new_epoch, "%s: in a newer epoch", name);
     s_fixed_end (&sim, name, failed_before);
 
     //  A freeze shorter than failure detection costs no election
@@ -1512,14 +1500,14 @@ test_frozen_leader (void)
     failed_before = s_failed;
     sim = s_fixed_new (3, 2, 402);
     sim_start_all (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     sim_run_for (sim, 500);
     epoch = zc_election_epoch (s_el (sim, 3));
     sim_freeze (sim, 3, 150);
     sim_run_for (sim, 2000);
-    CHECK (sim_converged (sim) == 3 && zc_election_epoch (s_el (sim, 3)) == epoch,
-           "%s: node 3 still leads epoch %llu", name, (unsigned long long) epoch);
-    CHECK (sim->max_served == epoch, "%s: no other epoch served", name);
+    CHECKF (sim_converged (sim) == 3 && zc_election_epoch (s_el (sim, 3)) == epoch,
+            "%s: node 3 still leads epoch %llu", name, (unsigned long long) epoch);
+    CHECKF (sim->max_served == epoch, "%s: no other epoch served", name);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1564,12 +1552,12 @@ test_membership_mismatch (uint32_t odd)
     sim_start_all (sim);
     mh_watch_t watch = { odd, false, 0 };
     s_run (sim, 5000, s_observe_mh, &watch);
-    CHECK (!watch.bad, "%s: node %u led or was followed (at %llu)", name, odd,
-           (unsigned long long) watch.bad_at);
+    CHECKF (!watch.bad, "%s: node %u led or was followed (at %llu)", name, odd,
+            (unsigned long long) watch.bad_at);
     uint32_t leader = odd == 3 ? 2 : 3, backup = odd == 3 ? 1 : 2;
-    CHECK (sim_node_serving (sim, leader) && s_follows (sim, backup, leader),
-           "%s: node %u leads the matching nodes", name, leader);
-    CHECK (zc_election_leader (s_el (sim, odd)) == 0, "%s: node %u follows nobody", name, odd);
+    CHECKF (sim_node_serving (sim, leader) && s_follows (sim, backup, leader),
+            "%s: node %u leads the matching nodes", name, leader);
+    CHECKF (zc_election_leader (s_el (sim, odd)) == 0, "%s: node %u follows nobody", name, odd);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1613,26 +1601,26 @@ test_partition (void)
     sim_t *sim = s_fixed_new (5, 3, 601);
     uint32_t three = 3, five = 5;
     sim_start_all (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 3000), "%s: node 5 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &five, 3000), "%s: node 5 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 5));
 
     sim_split (sim, 1u << 4 | 1u << 5);
     uint64_t split_at = sim->now;
-    CHECK (sim_run_until_pred (sim, p_serves_and_led_side, &three, 3000),
-           "%s: {1,2,3} elect node 3", name);
-    CHECK (zc_election_epoch (s_el (sim, 3)) > epoch, "%s: in a higher epoch", name);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_side, &three, 3000),
+            "%s: {1,2,3} elect node 3", name);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) > epoch, "%s: in a higher epoch", name);
     uint64_t took = sim->now - split_at;
     sim_run_for (sim, 1000);
-    CHECK (!sim_node_serving (sim, 5) && !sim_node_serving (sim, 4),
-           "%s: the minority side serves nobody", name);
-    CHECK (sim_node_serving (sim, 3) && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
-           "%s: the majority side keeps node 3", name);
+    CHECKF (!sim_node_serving (sim, 5) && !sim_node_serving (sim, 4),
+            "%s: the minority side serves nobody", name);
+    CHECKF (sim_node_serving (sim, 3) && s_follows (sim, 1, 3) && s_follows (sim, 2, 3),
+            "%s: the majority side keeps node 3", name);
 
     sim_heal (sim);
     uint64_t healed = sim->now;
-    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000),
-           "%s: node 5 leads again after healing", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &five, 5000),
+            "%s: node 5 leads again after healing", name);
     printf ("  %s: majority elected node 3 in %llu ms, node 5 back %llu ms after healing\n",
             name, (unsigned long long) took, (unsigned long long) (sim->now - healed));
     s_fixed_end (&sim, name, failed_before);
@@ -1647,17 +1635,17 @@ test_single_node (void)
     sim_t *sim = s_fixed_new (1, 1, 701);
     uint32_t one = 1;
     sim_start (sim, 1);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: node 1 leads alone", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: node 1 leads alone", name);
     uint64_t epoch = zc_election_epoch (s_el (sim, 1));
     sim_run_for (sim, 1000);
-    CHECK (sim_converged (sim) == 1 && zc_election_epoch (s_el (sim, 1)) == epoch,
-           "%s: and keeps leading", name);
+    CHECKF (sim_converged (sim) == 1 && zc_election_epoch (s_el (sim, 1)) == epoch,
+            "%s: and keeps leading", name);
     sim_crash (sim, 1);
     sim_run_for (sim, 100);
     sim_start (sim, 1);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: leads after a restart",
-           name);
-    CHECK (zc_election_epoch (s_el (sim, 1)) > epoch, "%s: in a higher epoch", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &one, 1000), "%s: leads after a restart",
+            name);
+    CHECKF (zc_election_epoch (s_el (sim, 1)) > epoch, "%s: in a higher epoch", name);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1671,17 +1659,17 @@ test_failback_one_step (void)
     uint32_t three = 3, five = 5;
     for (uint32_t id = 1; id <= 3; id++)
         sim_start (sim, id);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 3));
     sim_start (sim, 4);
     sim_run_for (sim, 300);
     sim_start (sim, 5);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &five, 5000), "%s: node 5 leads", name);
-    CHECK (zc_election_epoch (s_el (sim, 5)) == epoch + 1 && sim->max_served == epoch + 1,
-           "%s: one hand-over, 3 -> 5 (epochs %llu -> %llu, highest served %llu)", name,
-           (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, 5)),
-           (unsigned long long) sim->max_served);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &five, 5000), "%s: node 5 leads", name);
+    CHECKF (zc_election_epoch (s_el (sim, 5)) == epoch + 1 && sim->max_served == epoch + 1,
+            "%s: one hand-over, 3 -> 5 (epochs %llu -> %llu, highest served %llu)", name,
+            (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, 5)),
+            (unsigned long long) sim->max_served);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1706,15 +1694,15 @@ test_split_claim (void)
     }
     sim_start_all (sim);
     uint32_t leader_of_5 = 3;
-    CHECK (sim_run_until_pred (sim, p_serves_and_led_pair, &leader_of_5, 3000),
-           "%s: node 3 leads epoch 5 with node 1", name);
-    CHECK (zc_election_epoch (s_el (sim, 3)) == 5, "%s: node 3 claimed epoch 5 (has %llu)", name,
-           (unsigned long long) zc_election_epoch (s_el (sim, 3)));
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_pair, &leader_of_5, 3000),
+            "%s: node 3 leads epoch 5 with node 1", name);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) == 5, "%s: node 3 claimed epoch 5 (has %llu)", name,
+            (unsigned long long) zc_election_epoch (s_el (sim, 3)));
     sim_heal (sim);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 2000),
-           "%s: all follow node 3 after healing", name);
-    CHECK (zc_election_epoch (s_el (sim, 3)) == 6, "%s: in epoch 6 (has %llu)", name,
-           (unsigned long long) zc_election_epoch (s_el (sim, 3)));
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 2000),
+            "%s: all follow node 3 after healing", name);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) == 6, "%s: in epoch 6 (has %llu)", name,
+            (unsigned long long) zc_election_epoch (s_el (sim, 3)));
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1729,7 +1717,7 @@ test_highest_reaches_leader_only (void)
     uint32_t three = 3, four = 4;
     for (uint32_t id = 1; id <= 3; id++)
         sim_start (sim, id);
-    CHECK (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     for (uint32_t id = 1; id <= 4; id++)
         if (id != 3) {
             sim_cut (sim, 5, id);
@@ -1737,10 +1725,10 @@ test_highest_reaches_leader_only (void)
         }
     sim_start (sim, 4);
     sim_start (sim, 5);
-    CHECK (sim_run_until_pred (sim, p_serves_and_led_side4, &four, 8000),
-           "%s: node 4 leads nodes 1-3", name);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_side4, &four, 8000),
+            "%s: node 4 leads nodes 1-3", name);
     sim_run_for (sim, 3000);
-    CHECK (p_serves_and_led_side4 (sim, &four), "%s: and keeps leading", name);
+    CHECKF (p_serves_and_led_side4 (sim, &four), "%s: and keeps leading", name);
     s_fixed_end (&sim, name, failed_before);
 }
 
@@ -1813,6 +1801,5 @@ main (int argc, char **argv)
                 (unsigned long long) stats.max_stale);
     }
     printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, s_seconds () - start);
-    printf ("test_election: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed ? 1 : 0;
+    return check_report ("test_election");
 }

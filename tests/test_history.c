@@ -8,24 +8,13 @@
     bends one rule at one message.
 */
 #include "history.h"
+#include "testutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int s_passed, s_failed;
-
-#define CHECK(cond, ...) do { \
-    if (cond) s_passed++; \
-    else { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fputc ('\n', stderr); \
-    } \
-} while (0)
 
 enum {
     F_NONE, F_MISSING_TAIL, F_MISSING_HOLE, F_DUP_SEQ, F_DUP_MSG, F_REORDER,
@@ -169,7 +158,7 @@ s_check (bool complete, zc_history_stats_t *stats)
     for (int c = 0; c < 3; c++) {
         char err [256];
         int rc = zc_history_load_file (history, s_path [c], err, sizeof (err));
-        CHECK (rc == 0, "load %s: %s", s_path [c], err);
+        CHECKF (rc == 0, "load %s: %s", s_path [c], err);
     }
     zc_history_opts_t opts;
     zc_history_opts_default (&opts);
@@ -194,17 +183,17 @@ test_correct (void)
     s_generate (F_NONE, 0);
     zc_history_stats_t st;
     zc_history_t *history = s_check (true, &st);
-    CHECK (st.violations == 0, "correct history: %zu violations", st.violations);
+    CHECKF (st.violations == 0, "correct history: %zu violations", st.violations);
     if (st.violations)
         s_dump (history);
-    CHECK (st.files == 3 && st.sent == N && st.acked == N, "counts");
-    CHECK (st.seqs == N && st.rooms == 2 && st.senders == 3,
-           "seqs %zu rooms %zu senders %zu", st.seqs, st.rooms, st.senders);
-    CHECK (st.leaders == 6, "leaders %zu", st.leaders);
+    CHECKF (st.files == 3 && st.sent == N && st.acked == N, "counts");
+    CHECKF (st.seqs == N && st.rooms == 2 && st.senders == 3,
+            "seqs %zu rooms %zu senders %zu", st.seqs, st.rooms, st.senders);
+    CHECKF (st.leaders == 6, "leaders %zu", st.leaders);
     //  A second check gives the same answer
-    CHECK (zc_history_check (history, NULL, NULL, NULL) == 0, "again");
+    CHECKF (zc_history_check (history, NULL, NULL, NULL) == 0, "again");
     zc_history_destroy (&history);
-    CHECK (history == NULL, "destroy nulls");
+    CHECKF (history == NULL, "destroy nulls");
     zc_history_destroy (&history);
 }
 
@@ -218,12 +207,12 @@ test_fault (const char *name, int fault, int at, bool complete,
     zc_history_t *history = s_check (complete, &st);
     bool ok = st.by_kind [kind] > 0
            && (!only || st.violations == st.by_kind [kind]);
-    CHECK (ok, "%s: want %s%s, got %zu violations", name,
-           zc_history_kind_name (kind), only ? " only" : "", st.violations);
+    CHECKF (ok, "%s: want %s%s, got %zu violations", name,
+            zc_history_kind_name (kind), only ? " only" : "", st.violations);
     if (!ok)
         s_dump (history);
     const zc_history_violation_t *v = zc_history_violation (history, 0);
-    CHECK (v && v->text && *v->text, "%s: violation kept", name);
+    CHECKF (v && v->text && *v->text, "%s: violation kept", name);
     zc_history_destroy (&history);
 }
 
@@ -265,7 +254,7 @@ test_faults (void)
     s_generate (F_MISSING_TAIL, 19);
     zc_history_stats_t st;
     zc_history_t *history = s_check (false, &st);
-    CHECK (st.violations == 0, "tail with --no-complete: %zu", st.violations);
+    CHECKF (st.violations == 0, "tail with --no-complete: %zu", st.violations);
     zc_history_destroy (&history);
 }
 
@@ -286,9 +275,9 @@ test_callback_and_files (void)
     zc_history_t *history = zc_history_new ();
     for (int c = 0; c < 3; c++)
         zc_history_load_file (history, s_path [c], NULL, 0);
-    CHECK (zc_history_check (history, NULL, s_count, NULL) == 1, "one");
-    CHECK (s_calls == 1, "callback saw the duplicate with file and line");
-    CHECK (zc_history_violation (history, 0) == NULL, "not kept");
+    CHECKF (zc_history_check (history, NULL, s_count, NULL) == 1, "one");
+    CHECKF (s_calls == 1, "callback saw the duplicate with file and line");
+    CHECKF (zc_history_violation (history, 0) == NULL, "not kept");
     zc_history_destroy (&history);
 
     //  A torn last line is skipped; a malformed line fails the file
@@ -298,24 +287,24 @@ test_callback_and_files (void)
     fclose (f);
     zc_history_stats_t st;
     history = s_check (true, &st);
-    CHECK (st.torn == 1 && st.violations == 0, "torn %zu, %zu violations",
-           st.torn, st.violations);
+    CHECKF (st.torn == 1 && st.violations == 0, "torn %zu, %zu violations",
+            st.torn, st.violations);
     f = fopen (s_path [1], "a");
     fputs ("recv 21 x 5 2 abc 1 general\n", f);
     fclose (f);
     char err [256] = "";
-    CHECK (zc_history_load_file (history, s_path [1], err, sizeof (err)) == -1,
-           "malformed line refused");
-    CHECK (strstr (err, "b.rec:") && strstr (err, "recv"), "err: %s", err);
+    CHECKF (zc_history_load_file (history, s_path [1], err, sizeof (err)) == -1,
+            "malformed line refused");
+    CHECKF (strstr (err, "b.rec:") && strstr (err, "recv"), "err: %s", err);
     zc_history_stats (history, &st);
-    CHECK (st.files == 3, "the bad file added nothing");
+    CHECKF (st.files == 3, "the bad file added nothing");
     char bad_node [] = "ack abc 1 1 2 1 node7 1\n";
     FILE *mem = fmemopen (bad_node, strlen (bad_node), "r");
-    CHECK (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == -1
-           && strstr (err, "node"), "bad ack node refused: %s", err);
+    CHECKF (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == -1
+            && strstr (err, "node"), "bad ack node refused: %s", err);
     fclose (mem);
-    CHECK (zc_history_load_file (history, "/nonexistent/x.rec", err,
-                                 sizeof (err)) == -1, "missing file");
+    CHECKF (zc_history_load_file (history, "/nonexistent/x.rec", err,
+                                  sizeof (err)) == -1, "missing file");
     zc_history_destroy (&history);
 }
 
@@ -333,6 +322,5 @@ main (void)
     for (int c = 0; c < 3; c++)
         unlink (s_path [c]);
     rmdir (s_dir);
-    printf ("test_history: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed ? 1 : 0;
+    return check_report ("test_history");
 }

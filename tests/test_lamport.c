@@ -3,21 +3,10 @@
     backwards.
 */
 #include "lamport.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static int s_passed, s_failed;
-
-#define CHECK(cond, ...) do { \
-    if (cond) s_passed++; \
-    else { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fputc ('\n', stderr); \
-    } \
-} while (0)
 
 static uint64_t s_rng = 88172645463325252ull;
 static uint64_t
@@ -33,24 +22,24 @@ static void
 test_basic (void)
 {
     zc_lamport_t c = { 0 };
-    CHECK (zc_lamport_tick (&c) == 1 && c.time == 1, "tick from 0");
-    CHECK (zc_lamport_tick (&c) == 2 && c.time == 2, "tick again");
+    CHECKF (zc_lamport_tick (&c) == 1 && c.time == 1, "tick from 0");
+    CHECKF (zc_lamport_tick (&c) == 2 && c.time == 2, "tick again");
 
     //  stamp = max (clock, ts) + 1
     c.time = 10;
-    CHECK (zc_lamport_stamp (&c, 3) == 11 && c.time == 11, "stamp of an older ts");
-    CHECK (zc_lamport_stamp (&c, 11) == 12 && c.time == 12, "stamp of an equal ts");
-    CHECK (zc_lamport_stamp (&c, 40) == 41 && c.time == 41, "stamp of a newer ts");
-    CHECK (zc_lamport_stamp (&c, 0) == 42, "stamp of ts 0");
+    CHECKF (zc_lamport_stamp (&c, 3) == 11 && c.time == 11, "stamp of an older ts");
+    CHECKF (zc_lamport_stamp (&c, 11) == 12 && c.time == 12, "stamp of an equal ts");
+    CHECKF (zc_lamport_stamp (&c, 40) == 41 && c.time == 41, "stamp of a newer ts");
+    CHECKF (zc_lamport_stamp (&c, 0) == 42, "stamp of ts 0");
 
     //  observe = max (clock, ts), no +1
     c.time = 10;
     zc_lamport_observe (&c, 5);
-    CHECK (c.time == 10, "observe an older ts: unchanged");
+    CHECKF (c.time == 10, "observe an older ts: unchanged");
     zc_lamport_observe (&c, 10);
-    CHECK (c.time == 10, "observe an equal ts: unchanged");
+    CHECKF (c.time == 10, "observe an equal ts: unchanged");
     zc_lamport_observe (&c, 25);
-    CHECK (c.time == 25, "observe a newer ts: no +1");
+    CHECKF (c.time == 25, "observe a newer ts: no +1");
 }
 
 //  A client that has delivered message m sends with a ts above m's, and
@@ -64,19 +53,19 @@ test_causality (void)
     zc_lamport_observe (&alice, m1);
     zc_lamport_observe (&bob, m1);
     uint64_t ts_b = zc_lamport_tick (&bob);
-    CHECK (ts_b > m1, "bob's reply is after what he read (%llu > %llu)",
-           (unsigned long long) ts_b, (unsigned long long) m1);
+    CHECKF (ts_b > m1, "bob's reply is after what he read (%llu > %llu)",
+            (unsigned long long) ts_b, (unsigned long long) m1);
     uint64_t m2 = zc_lamport_stamp (&leader, ts_b);
-    CHECK (m2 > m1 && m2 > ts_b, "stamp above the send ts and the previous entry");
+    CHECKF (m2 > m1 && m2 > ts_b, "stamp above the send ts and the previous entry");
 
     //  A client whose clock raced ahead still gets a stamp above its ts
     alice.time = 1000;
     uint64_t ts_far = zc_lamport_tick (&alice);
     uint64_t m3 = zc_lamport_stamp (&leader, ts_far);
-    CHECK (m3 == 1002 && m3 > m2, "stamp follows a fast client");
+    CHECKF (m3 == 1002 && m3 > m2, "stamp follows a fast client");
     //  ... and then a slow client is stamped above that, not at its own ts
     uint64_t m4 = zc_lamport_stamp (&leader, zc_lamport_tick (&bob));
-    CHECK (m4 > m3, "a slow client is stamped after a fast one");
+    CHECKF (m4 > m3, "a slow client is stamped after a fast one");
 }
 
 //  A new leader replays its log (observe) and stamps above every ts in it
@@ -89,15 +78,15 @@ test_failover (void)
         last = zc_lamport_stamp (&old_leader, zc_lamport_tick (&client) + (uint64_t) (seq % 3) * 7);
         zc_lamport_observe (&backup, last);
     }
-    CHECK (backup.time == last, "backup holds the last ts it replicated");
+    CHECKF (backup.time == last, "backup holds the last ts it replicated");
     uint64_t next = zc_lamport_stamp (&backup, 1);
-    CHECK (next > last, "first stamp of the new leader above its log");
+    CHECKF (next > last, "first stamp of the new leader above its log");
 
     //  A restarted node with an empty clock rebuilt from its log
     zc_lamport_t restarted = { 0 };
     zc_lamport_observe (&restarted, last);
     zc_lamport_observe (&restarted, 3);
-    CHECK (zc_lamport_stamp (&restarted, 0) > last, "rebuilt clock stamps above the log");
+    CHECKF (zc_lamport_stamp (&restarted, 0) > last, "rebuilt clock stamps above the log");
 }
 
 //  Random interleavings: the clock never goes back, stamps rise strictly
@@ -140,7 +129,7 @@ test_random (void)
         }
         bad += leader.time < lb;
     }
-    CHECK (bad == 0, "%d rule violations in random interleavings", bad);
+    CHECKF (bad == 0, "%d rule violations in random interleavings", bad);
 }
 
 int
@@ -150,6 +139,5 @@ main (void)
     test_causality ();
     test_failover ();
     test_random ();
-    printf ("test_lamport: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_lamport");
 }

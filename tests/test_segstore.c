@@ -4,6 +4,7 @@
     refusal of real damage.  Files live in mkdtemp folders under /tmp.
 */
 #include "segstore.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,13 +16,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int s_passed, s_failed;
-
-#define CHECK(cond) do { \
-    if (cond) s_passed++; \
-    else { s_failed++; fprintf (stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); } \
-} while (0)
 
 static char s_err [2048];
 
@@ -677,6 +671,5 @@ main (void)
     test_torture ();
     test_damage ();
     CHECK (s_fd_count () == fds);
-    printf ("test_segstore: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed ? 1 : 0;
+    return check_report ("test_segstore");
 }

@@ -4,6 +4,7 @@
     against a second encoder.  Usage: test_wire [seed] (random loop seed).
 */
 #include "wire.h"
+#include "testutil.h"
 
 #include <msgpack.h>
 #include <signal.h>
@@ -13,18 +14,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int s_passed, s_failed;
-
-#define CHECK(cond, ...) do { \
-    if (cond) s_passed++; \
-    else { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fputc ('\n', stderr); \
-    } \
-} while (0)
 
 //  The spec, written out again independently of wire.c
 typedef enum { UINT, STR, BOOL } kind_t;
@@ -309,14 +298,14 @@ test_names (void)
         ||  zc_type_from_name (name, strlen (name)) != s_type_of (t))
             bad++, fprintf (stderr, "  type name %s\n", name);
     }
-    CHECK (bad == 0, "type names round trip");
-    CHECK (NTYPES == ZC_TYPE_COUNT - 1, "test table covers every type");
-    CHECK (zc_type_from_name ("chats", 5) == ZC_UNKNOWN, "prefix match");
-    CHECK (zc_type_from_name ("cha", 3) == ZC_UNKNOWN, "prefix match");
-    CHECK (zc_type_from_name ("CHAT", 4) == ZC_UNKNOWN, "case");
-    CHECK (zc_type_from_name ("", 0) == ZC_UNKNOWN, "empty");
-    CHECK (strcmp (zc_type_name (ZC_UNKNOWN), "unknown") == 0, "unknown name");
-    CHECK (strcmp (zc_type_name (ZC_TYPE_COUNT), "unknown") == 0, "out of range");
+    CHECKF (bad == 0, "type names round trip");
+    CHECKF (NTYPES == ZC_TYPE_COUNT - 1, "test table covers every type");
+    CHECKF (zc_type_from_name ("chats", 5) == ZC_UNKNOWN, "prefix match");
+    CHECKF (zc_type_from_name ("cha", 3) == ZC_UNKNOWN, "prefix match");
+    CHECKF (zc_type_from_name ("CHAT", 4) == ZC_UNKNOWN, "case");
+    CHECKF (zc_type_from_name ("", 0) == ZC_UNKNOWN, "empty");
+    CHECKF (strcmp (zc_type_name (ZC_UNKNOWN), "unknown") == 0, "unknown name");
+    CHECKF (strcmp (zc_type_name (ZC_TYPE_COUNT), "unknown") == 0, "out of range");
 }
 
 static void
@@ -355,13 +344,13 @@ test_setters (void)
         if (msg.has != f->bit || memcmp (&blank, &msg, sizeof (msg)) != 0)
             bad++, fprintf (stderr, "  setter for %s touched more\n", f->key);
     }
-    CHECK (bad == 0, "%d setter errors", bad);
+    CHECKF (bad == 0, "%d setter errors", bad);
     zc_msg_init (&msg, ZC_ACK);
-    CHECK (msg.type == ZC_ACK && msg.has == 0, "init");
+    CHECKF (msg.type == ZC_ACK && msg.has == 0, "init");
     zc_msg_set_u64 (&msg, ZF_SEQ, 5);
     zc_msg_set_u64 (&msg, ZF_TS, 6);
-    CHECK (zc_msg_has (&msg, ZF_SEQ | ZF_TS) && zc_msg_has (&msg, ZF_SEQ)
-        && !zc_msg_has (&msg, ZF_SEQ | ZF_ID) && zc_msg_has (&msg, 0), "zc_msg_has");
+    CHECKF (zc_msg_has (&msg, ZF_SEQ | ZF_TS) && zc_msg_has (&msg, ZF_SEQ)
+         && !zc_msg_has (&msg, ZF_SEQ | ZF_ID) && zc_msg_has (&msg, 0), "zc_msg_has");
 }
 
 //  A setter used with a field of another kind is a bug: assert, or with
@@ -386,9 +375,9 @@ test_setter_mismatch (void)
     int status = 0;
     waitpid (pid, &status, 0);
 #ifdef NDEBUG
-    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0, "mismatch changed msg");
+    CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 0, "mismatch changed msg");
 #else
-    CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGABRT, "mismatch did not assert");
+    CHECKF (WIFSIGNALED (status) && WTERMSIG (status) == SIGABRT, "mismatch did not assert");
 #endif
 }
 
@@ -405,13 +394,13 @@ test_round_trips (void)
             const char *error = NULL;
             int rc = size? zc_msg_decode (&out, buf, size, &error): -1;
             const char *diff = rc == 0? s_diff (&in, &out): NULL;
-            CHECK (size > 0 && rc == 0 && diff == NULL, "%s (all=%d): size %zu, %s, diff %s",
-                   s_types [t].name, all, size, error? error: "-", diff? diff: "-");
+            CHECKF (size > 0 && rc == 0 && diff == NULL, "%s (all=%d): size %zu, %s, diff %s",
+                    s_types [t].name, all, size, error? error: "-", diff? diff: "-");
             //  Strings point into the frame, not into a copy
             if (rc == 0 && (out.has & ZF_TEXT))
-                CHECK ((const uint8_t *) out.text.ptr > buf
-                    && (const uint8_t *) out.text.ptr + out.text.len <= buf + size,
-                       "text does not point into the frame");
+                CHECKF ((const uint8_t *) out.text.ptr > buf
+                     && (const uint8_t *) out.text.ptr + out.text.len <= buf + size,
+                        "text does not point into the frame");
         }
     }
     //  Empty strings and false survive too
@@ -421,8 +410,8 @@ test_round_trips (void)
     zc_msg_set_bool (&in, ZF_GRANTED, false);
     zc_msg_set_str (&in, ZF_REASON, "", 0);
     size_t size = zc_msg_encode (&in, buf, sizeof (buf));
-    CHECK (size && zc_msg_decode (&out, buf, size, NULL) == 0 && s_diff (&in, &out) == NULL
-        && out.text.len == 0 && !out.granted, "empty text, false");
+    CHECKF (size && zc_msg_decode (&out, buf, size, NULL) == 0 && s_diff (&in, &out) == NULL
+         && out.text.len == 0 && !out.granted, "empty text, false");
 }
 
 //  The chat map as DESIGN §4 shows it, read back with msgpack-c
@@ -443,7 +432,7 @@ test_chat_order (void)
     msgpack_unpacked_init (&up);
     size_t off = 0;
     int rc = msgpack_unpack_next (&up, (const char *) buf, size, &off);
-    CHECK (rc == MSGPACK_UNPACK_SUCCESS && off == size, "msgpack-c reads our frame");
+    CHECKF (rc == MSGPACK_UNPACK_SUCCESS && off == size, "msgpack-c reads our frame");
     msgpack_object o = up.data;
     bool ok = o.type == MSGPACK_OBJECT_MAP && o.via.map.size == 10;
     for (uint32_t i = 0; ok && i < 10; i++) {
@@ -451,10 +440,10 @@ test_chat_order (void)
         ok = k.type == MSGPACK_OBJECT_STR && k.via.str.size == strlen (order [i])
           && memcmp (k.via.str.ptr, order [i], k.via.str.size) == 0;
     }
-    CHECK (ok, "chat keys in order type,epoch,seq,rseq,ts,room,from,client,id,text");
+    CHECKF (ok, "chat keys in order type,epoch,seq,rseq,ts,room,from,client,id,text");
     msgpack_object v = o.via.map.ptr [0].val;
-    CHECK (v.type == MSGPACK_OBJECT_STR && v.via.str.size == 4
-        && memcmp (v.via.str.ptr, "chat", 4) == 0, "type is the string \"chat\"");
+    CHECKF (v.type == MSGPACK_OBJECT_STR && v.via.str.size == 4
+         && memcmp (v.via.str.ptr, "chat", 4) == 0, "type is the string \"chat\"");
     msgpack_unpacked_destroy (&up);
 }
 
@@ -470,7 +459,7 @@ test_foreign_encoder (void)
         int rc = s_decode_built (&b, &out, &error);
         s_fill (&expect, ZC_CHAT, ALL_FIELDS);
         const char *diff = rc == 0? s_diff (&expect, &out): "rc";
-        CHECK (diff == NULL, "signed=%d: %s %s", signed_ints, error? error: "-", diff);
+        CHECKF (diff == NULL, "signed=%d: %s %s", signed_ints, error? error: "-", diff);
     }
 }
 
@@ -491,7 +480,7 @@ test_truncation (void)
                 accepted++, fprintf (stderr, "  prefix %zu accepted\n", n);
             free (copy);
         }
-        CHECK (size > 0 && accepted == 0, "all=%d: %d of %zu prefixes accepted", all, accepted, size);
+        CHECKF (size > 0 && accepted == 0, "all=%d: %d of %zu prefixes accepted", all, accepted, size);
     }
 }
 
@@ -522,14 +511,14 @@ test_wrong_types (void)
                                 error? error: "accepted");
         }
     }
-    CHECK (bad == 0, "%d of %d wrong-type cases not rejected as such", bad, cases);
+    CHECKF (bad == 0, "%d of %d wrong-type cases not rejected as such", bad, cases);
 
     //  "type" itself must be a string
     zc_msg_t msg;
     const char *error;
     uint8_t frame [] = { 0x81, 0xa4, 't', 'y', 'p', 'e', 0x01 };
-    CHECK (zc_msg_decode (&msg, frame, sizeof (frame), &error) == -1
-        && s_error_is (error, "wrong type for key type"), "type as integer");
+    CHECKF (zc_msg_decode (&msg, frame, sizeof (frame), &error) == -1
+         && s_error_is (error, "wrong type for key type"), "type as integer");
 }
 
 static void
@@ -556,13 +545,13 @@ test_frame_size (void)
         const char *error = NULL;
         int rc = zc_msg_decode (&msg, frame, total, &error);
         if (total == ZC_MAX_FRAME)
-            CHECK (rc == 0, "frame of exactly ZC_MAX_FRAME: %s", error);
+            CHECKF (rc == 0, "frame of exactly ZC_MAX_FRAME: %s", error);
         else
-            CHECK (rc == -1 && s_error_is (error, "frame too large"), "oversized frame");
+            CHECKF (rc == -1 && s_error_is (error, "frame too large"), "oversized frame");
     }
     free (frame);
     const char *error = NULL;
-    CHECK (zc_msg_decode (&msg, (const uint8_t *) "", 0, &error) == -1 && error, "empty frame");
+    CHECKF (zc_msg_decode (&msg, (const uint8_t *) "", 0, &error) == -1 && error, "empty frame");
 }
 
 typedef struct {
@@ -617,12 +606,12 @@ test_string_limits (void)
         if (c->ok? size == 0: size != 0)
             bad++, fprintf (stderr, "  case %d: encoder gave %zu\n", i, size);
     }
-    CHECK (bad == 0, "%d of %d string cases wrong", bad, n);
+    CHECKF (bad == 0, "%d of %d string cases wrong", bad, n);
 
-    CHECK (zc_room_valid ("general", 7) && !zc_room_valid ("gen eral", 8)
-        && !zc_room_valid (NULL, 0) && !zc_room_valid ("$beacon", 7), "zc_room_valid");
-    CHECK (zc_name_valid ("Zoë", strlen ("Zoë")) && !zc_name_valid ("a\tb", 3)
-        && !zc_name_valid (NULL, 0) && zc_name_valid (" ", 1), "zc_name_valid");
+    CHECKF (zc_room_valid ("general", 7) && !zc_room_valid ("gen eral", 8)
+         && !zc_room_valid (NULL, 0) && !zc_room_valid ("$beacon", 7), "zc_room_valid");
+    CHECKF (zc_name_valid ("Zoë", strlen ("Zoë")) && !zc_name_valid ("a\tb", 3)
+         && !zc_name_valid (NULL, 0) && zc_name_valid (" ", 1), "zc_name_valid");
 }
 
 static void
@@ -651,15 +640,15 @@ test_missing_fields (void)
                 bad++, fprintf (stderr, "  encoded %s without %s\n", s_types [t].name, f->key);
         }
     }
-    CHECK (bad == 0 && cases > 60, "%d of %d missing-field cases wrong", bad, cases);
+    CHECKF (bad == 0 && cases > 60, "%d of %d missing-field cases wrong", bad, cases);
     //  Types with no required field decode from just their type
     zc_msg_t msg;
     const char *error;
     build_t b = { .type_name = "hello" };
-    CHECK (s_decode_built (&b, &msg, &error) == 0 && msg.type == ZC_HELLO && msg.has == 0,
-           "bare hello");
+    CHECKF (s_decode_built (&b, &msg, &error) == 0 && msg.type == ZC_HELLO && msg.has == 0,
+            "bare hello");
     b.type_name = "status";
-    CHECK (s_decode_built (&b, &msg, &error) == 0 && msg.type == ZC_STATUS, "bare status");
+    CHECKF (s_decode_built (&b, &msg, &error) == 0 && msg.type == ZC_STATUS, "bare status");
 }
 
 static void
@@ -668,8 +657,8 @@ test_type_key (void)
     zc_msg_t msg;
     const char *error;
     build_t b = { .type_name = NULL, .fields = ALL_FIELDS };
-    CHECK (s_decode_built (&b, &msg, &error) == -1 && s_error_is (error, "missing type"),
-           "no type: %s", error);
+    CHECKF (s_decode_built (&b, &msg, &error) == -1 && s_error_is (error, "missing type"),
+            "no type: %s", error);
     const char *unknown [] = { "chatter", "", "Chat", "unknown", "chat " };
     int bad = 0;
     for (int i = 0; i < 5; i++) {
@@ -677,14 +666,14 @@ test_type_key (void)
         if (s_decode_built (&b, &msg, &error) != -1 || !s_error_is (error, "unknown type"))
             bad++;
     }
-    CHECK (bad == 0, "unknown type names");
+    CHECKF (bad == 0, "unknown type names");
     //  Failure leaves no half-decoded type behind
-    CHECK (msg.type == ZC_UNKNOWN && msg.has == 0, "failed decode resets type");
+    CHECKF (msg.type == ZC_UNKNOWN && msg.has == 0, "failed decode resets type");
 
     //  Type given twice
     uint8_t frame [] = { 0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'h', 'e', 'l', 'l', 'o',
                                0xa4, 't', 'y', 'p', 'e', 0xa5, 'h', 'e', 'l', 'l', 'o' };
-    CHECK (zc_msg_decode (&msg, frame, sizeof (frame), &error) == -1, "duplicate type");
+    CHECKF (zc_msg_decode (&msg, frame, sizeof (frame), &error) == -1, "duplicate type");
 }
 
 static void
@@ -703,18 +692,18 @@ test_not_a_map (void)
         ||  !s_error_is (error, "not a map"))
             bad++, fprintf (stderr, "  frame %d: %s\n", i, error? error: "accepted");
     }
-    CHECK (bad == 0, "%d non-maps not rejected as such", bad);
+    CHECKF (bad == 0, "%d non-maps not rejected as such", bad);
     //  map16 and map32 headers are maps too
     uint8_t m16 [] = { 0xde, 0, 1, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'h', 'e', 'l', 'l', 'o' };
     uint8_t m32 [] = { 0xdf, 0, 0, 0, 1, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'p', 'i', 'n', 'g' };
     zc_msg_t msg;
     const char *error;
-    CHECK (zc_msg_decode (&msg, m16, sizeof (m16), NULL) == 0 && msg.type == ZC_HELLO, "map16");
-    CHECK (zc_msg_decode (&msg, m32, sizeof (m32), &error) == -1
-        && s_error_is (error, "missing required field node"), "map32: %s", error);
+    CHECKF (zc_msg_decode (&msg, m16, sizeof (m16), NULL) == 0 && msg.type == ZC_HELLO, "map16");
+    CHECKF (zc_msg_decode (&msg, m32, sizeof (m32), &error) == -1
+         && s_error_is (error, "missing required field node"), "map32: %s", error);
     //  A huge declared count in a tiny frame fails at once
     uint8_t huge [] = { 0xdf, 0xff, 0xff, 0xff, 0xff, 0xa4, 't', 'y', 'p', 'e' };
-    CHECK (zc_msg_decode (&msg, huge, sizeof (huge), NULL) == -1, "huge map count");
+    CHECKF (zc_msg_decode (&msg, huge, sizeof (huge), NULL) == -1, "huge map count");
 }
 
 static void
@@ -726,12 +715,12 @@ test_trailing (void)
     size_t size = zc_msg_encode (&msg, buf, sizeof (buf) - 1024);
     const char *error;
     buf [size] = 0xc0;
-    CHECK (zc_msg_decode (&msg, buf, size + 1, &error) == -1
-        && s_error_is (error, "trailing bytes after map"), "trailing nil");
+    CHECKF (zc_msg_decode (&msg, buf, size + 1, &error) == -1
+         && s_error_is (error, "trailing bytes after map"), "trailing nil");
     buf [size] = 0x00;
-    CHECK (zc_msg_decode (&msg, buf, size + 1, &error) == -1, "trailing zero");
+    CHECKF (zc_msg_decode (&msg, buf, size + 1, &error) == -1, "trailing zero");
     memcpy (buf + size, buf, size);     //  two frames glued together
-    CHECK (zc_msg_decode (&msg, buf, 2 * size, &error) == -1, "two maps in one frame");
+    CHECKF (zc_msg_decode (&msg, buf, 2 * size, &error) == -1, "two maps in one frame");
 }
 
 static void
@@ -748,7 +737,7 @@ test_duplicates (void)
             bad++, fprintf (stderr, "  duplicate %s: %s\n", s_fields [i].key,
                             error? error: "accepted");
     }
-    CHECK (bad == 0, "%d duplicate keys not rejected", bad);
+    CHECKF (bad == 0, "%d duplicate keys not rejected", bad);
 }
 
 //  Unknown pairs of every msgpack type, nested, and keys that are not strings
@@ -810,18 +799,18 @@ test_unknown_keys (void)
     const char *error = NULL;
     int rc = s_decode_built (&b, &msg, &error);
     s_fill (&expect, ZC_CHAT, ALL_FIELDS);
-    CHECK (rc == 0 && s_diff (&expect, &msg) == NULL, "unknown keys not ignored: %s",
-           error? error: s_diff (&expect, &msg));
+    CHECKF (rc == 0 && s_diff (&expect, &msg) == NULL, "unknown keys not ignored: %s",
+            error? error: s_diff (&expect, &msg));
 
     //  Nesting inside unknown values: 16 levels are fine, deeper is refused
     b.extra = s_extra_nested;
     b.extra_pairs = 1;
     s_nest_depth = 16;
-    CHECK (s_decode_built (&b, &msg, &error) == 0, "16 levels: %s", error);
+    CHECKF (s_decode_built (&b, &msg, &error) == 0, "16 levels: %s", error);
     s_nest_depth = 17;
-    CHECK (s_decode_built (&b, &msg, &error) == -1, "17 levels accepted");
+    CHECKF (s_decode_built (&b, &msg, &error) == -1, "17 levels accepted");
     s_nest_depth = 10000;
-    CHECK (s_decode_built (&b, &msg, &error) == -1, "10000 levels accepted");
+    CHECKF (s_decode_built (&b, &msg, &error) == -1, "10000 levels accepted");
 
     //  An unknown value that lies about its size, or uses 0xc1
     uint8_t frames [][12] = {
@@ -833,7 +822,7 @@ test_unknown_keys (void)
     int bad = 0;
     for (int i = 0; i < 4; i++)
         bad += zc_msg_decode (&msg, frames [i], sizeof (frames [i]), NULL) != -1;
-    CHECK (bad == 0, "bad unknown values accepted");
+    CHECKF (bad == 0, "bad unknown values accepted");
 }
 
 static void
@@ -849,36 +838,36 @@ test_small_buffer (void)
         bad += zc_msg_encode (&msg, small, cap) != 0;
         free (small);
     }
-    CHECK (size > 0 && bad == 0, "%d short buffers accepted", bad);
+    CHECKF (size > 0 && bad == 0, "%d short buffers accepted", bad);
     uint8_t *exact = malloc (size);
-    CHECK (zc_msg_encode (&msg, exact, size) == size && memcmp (exact, buf, size) == 0,
-           "exact capacity");
+    CHECKF (zc_msg_encode (&msg, exact, size) == size && memcmp (exact, buf, size) == 0,
+            "exact capacity");
     free (exact);
     msg.type = ZC_UNKNOWN;
-    CHECK (zc_msg_encode (&msg, buf, sizeof (buf)) == 0, "encode of ZC_UNKNOWN");
+    CHECKF (zc_msg_encode (&msg, buf, sizeof (buf)) == 0, "encode of ZC_UNKNOWN");
     msg.type = ZC_TYPE_COUNT;
-    CHECK (zc_msg_encode (&msg, buf, sizeof (buf)) == 0, "encode of out-of-range type");
+    CHECKF (zc_msg_encode (&msg, buf, sizeof (buf)) == 0, "encode of out-of-range type");
 }
 
 static void
 test_strings (void)
 {
     zc_str_t s = { "hello", 5 }, empty = { NULL, 0 };
-    CHECK (zc_str_eq (s, "hello") && !zc_str_eq (s, "hell") && !zc_str_eq (s, "hello!")
-        && zc_str_eq (empty, "") && !zc_str_eq (empty, "a"), "zc_str_eq");
+    CHECKF (zc_str_eq (s, "hello") && !zc_str_eq (s, "hell") && !zc_str_eq (s, "hello!")
+         && zc_str_eq (empty, "") && !zc_str_eq (empty, "a"), "zc_str_eq");
     char out [8];
     memset (out, '#', sizeof (out));
     zc_str_copy (out, sizeof (out), s);
-    CHECK (strcmp (out, "hello") == 0, "copy");
+    CHECKF (strcmp (out, "hello") == 0, "copy");
     zc_str_copy (out, 3, s);
-    CHECK (strcmp (out, "he") == 0 && out [3] == 'l', "copy truncates to cap-1");
+    CHECKF (strcmp (out, "he") == 0 && out [3] == 'l', "copy truncates to cap-1");
     zc_str_copy (out, 1, s);
-    CHECK (out [0] == 0, "copy into cap 1");
+    CHECKF (out [0] == 0, "copy into cap 1");
     out [0] = 'z';
     zc_str_copy (out, 0, s);
-    CHECK (out [0] == 'z', "copy into cap 0 writes nothing");
+    CHECKF (out [0] == 'z', "copy into cap 0 writes nothing");
     zc_str_copy (out, sizeof (out), empty);
-    CHECK (out [0] == 0, "copy empty");
+    CHECKF (out [0] == 0, "copy empty");
 }
 
 //  --------------------------------------------------------------------------
@@ -966,7 +955,7 @@ test_random (uint64_t seed, int iterations)
             bad++, fprintf (stderr, "  iteration %d: rejected with no error\n", it);
         free (copy);
     }
-    CHECK (bad == 0, "random: %d bad of %d (seed %llu)", bad, iterations, (unsigned long long) seed);
+    CHECKF (bad == 0, "random: %d bad of %d (seed %llu)", bad, iterations, (unsigned long long) seed);
     printf ("test_wire: random seed %llu, %d iterations, %d mutants accepted\n",
             (unsigned long long) seed, iterations, accepted);
 }
@@ -995,6 +984,5 @@ main (int argc, char *argv [])
     test_strings ();
     test_random (seed, 200000);
     msgpack_sbuffer_destroy (&s_last_built);
-    printf ("test_wire: %d passed, %d failed\n", s_passed, s_failed);
-    return s_failed? 1: 0;
+    return check_report ("test_wire");
 }

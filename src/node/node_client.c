@@ -102,7 +102,13 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     if (s_refuse_if_not_serving (self, identity, now))
         return;
     if (post->ts >= ZC_MAX_TS) {
-        s_reply_error (self, identity, ZC_ERR_BAD_REQUEST, "ts out of range");
+        zc_msg_t msg;
+        zc_msg_init (&msg, ZC_ERROR);
+        zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_BAD_REQUEST);
+        zc_msg_set_cstr (&msg, ZF_REASON, "ts out of range");
+        zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
+        zc_msg_set_u64 (&msg, ZF_ID, post->id);
+        s_reply (self, identity, &msg);
         return;
     }
     char client [ZC_CLIENT_ID_LEN + 1], room [ZC_MAX_ROOM + 1];

@@ -147,6 +147,12 @@ zc_replication_ack (zc_replication_t *self, uint32_t id, bool granted,
     }
     else {
         //  Its log ends earlier or differs: resend from where it stands.
+        //  It may even hold less than it once confirmed (wiped, or a tail
+        //  lost with --fsync never): believe it, counting less is safe.
+        if (last_seq < peer->match) {
+            peer->match = last_seq;
+            peer->known = false;
+        }
         uint64_t back = last_seq + 1;
         if (back <= peer->match)
             back = peer->match + 1;
