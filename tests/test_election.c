@@ -34,6 +34,7 @@
 #include "election.h"
 #include "wire.h"
 #include "testutil.h"
+#include "sim/simnet.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -42,18 +43,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define SIM_MAX_NODES   7
 #define SIM_FRAME       512         //  an election frame is ~100 bytes
-#define SIM_MAX_FAULTS  128
-
-//  Timing of every simulated node
-#define T_HEARTBEAT     100
-#define T_MISSES        3
-#define T_ELECTION      200
-#define T_LEASE         300
-#define T_HOLDDOWN      1000
 
 //  Random schedules: chaos, then a quiet period that must converge.  Once
 //  quiet, convergence is a failure detection and an election, then maybe a
@@ -65,79 +56,7 @@
 #define CONVERGE_MAX_MS 6000
 
 //  ==========================================================================
-//  PRNG: splitmix64 (never rand ())
-
-typedef struct {
-    uint64_t state;
-} prng_t;
-
-static uint64_t
-prng_next (prng_t *p)
-{
-    uint64_t z = (p->state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-//  Uniform in [lo, hi]
-static uint64_t
-prng_range (prng_t *p, uint64_t lo, uint64_t hi)
-{
-    return lo + prng_next (p) % (hi - lo + 1);
-}
-
-//  True with probability bp / 10000
-static bool
-prng_chance (prng_t *p, uint32_t bp)
-{
-    return bp && prng_next (p) % 10000 < bp;
-}
-
-//  ==========================================================================
-//  Trace: collected while tracing is on, printed when a run fails
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-} trace_t;
-
-static void
-trace_vadd (trace_t *trace, const char *fmt, va_list args)
-{
-    va_list copy;
-    va_copy (copy, args);
-    int need = vsnprintf (NULL, 0, fmt, copy);
-    va_end (copy);
-    if (need < 0)
-        return;
-    if (trace->len + (size_t) need + 2 > trace->cap) {
-        size_t cap = trace->cap ? trace->cap : 65536;
-        while (trace->len + (size_t) need + 2 > cap)
-            cap *= 2;
-        char *data = realloc (trace->data, cap);
-        if (!data)
-            abort ();
-        trace->data = data;
-        trace->cap = cap;
-    }
-    vsnprintf (trace->data + trace->len, (size_t) need + 1, fmt, args);
-    trace->len += (size_t) need;
-    trace->data [trace->len++] = '\n';
-    trace->data [trace->len] = 0;
-}
-
-static void
-trace_add (trace_t *trace, const char *fmt, ...)
-{
-    va_list args;
-    va_start (args, fmt);
-    trace_vadd (trace, fmt, args);
-    va_end (args);
-}
-
-//  ==========================================================================
-//  Network: a binary heap of frames ordered by (delivery time, send order)
+//  Network: frames in flight, by (delivery time, send order)
 
 typedef enum {
     PK_PEER,        //  peer link (DEALER → ROUTER): zc_election_recv
@@ -153,55 +72,6 @@ typedef struct {
     uint16_t size;
     uint8_t frame [SIM_FRAME];
 } packet_t;
-
-typedef struct {
-    packet_t *items;
-    size_t count, cap;
-} heap_t;
-
-static bool
-s_before (const packet_t *a, const packet_t *b)
-{
-    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
-static void
-heap_push (heap_t *heap, const packet_t *packet)
-{
-    if (heap->count == heap->cap) {
-        heap->cap = heap->cap ? heap->cap * 2 : 256;
-        heap->items = realloc (heap->items, heap->cap * sizeof (packet_t));
-        if (!heap->items)
-            abort ();
-    }
-    size_t i = heap->count++;
-    while (i > 0 && s_before (packet, &heap->items [(i - 1) / 2])) {
-        heap->items [i] = heap->items [(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    heap->items [i] = *packet;
-}
-
-static void
-heap_pop (heap_t *heap, packet_t *packet)
-{
-    *packet = heap->items [0];
-    packet_t last = heap->items [--heap->count];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= heap->count)
-            break;
-        if (child + 1 < heap->count && s_before (&heap->items [child + 1], &heap->items [child]))
-            child++;
-        if (!s_before (&heap->items [child], &last))
-            break;
-        heap->items [i] = heap->items [child];
-        i = child;
-    }
-    if (heap->count)
-        heap->items [i] = last;
-}
 
 //  ==========================================================================
 //  Cluster: nodes, their disks, the links between them, the fake clock
@@ -220,13 +90,13 @@ typedef struct {
     unsigned spin;                  //  ticks in a row that left the deadline in the past
 } node_t;
 
-typedef struct {
+typedef struct _sim_t {
     uint64_t seed;
     size_t n;
     uint32_t quorum;
     uint64_t now;
     node_t nodes [SIM_MAX_NODES + 1];   //  by id, 1..n
-    heap_t net;
+    heap_t net;                         //  of packet_t
     uint64_t next_seq;
     prng_t rng;                         //  delays, drops, duplicates
     bool cut [SIM_MAX_NODES + 1][SIM_MAX_NODES + 1];    //  cut [a][b]: a → b lost
@@ -273,13 +143,10 @@ sim_trace (sim_t *sim, const char *fmt, ...)
 {
     if (!sim->tracing)
         return;
-    char line [400];
-    size_t n = (size_t) snprintf (line, sizeof line, "[%6llu] ", (unsigned long long) sim->now);
     va_list args;
     va_start (args, fmt);
-    vsnprintf (line + n, sizeof line - n, fmt, args);
+    trace_vline (&sim->trace, sim->now, fmt, args);
     va_end (args);
-    trace_add (&sim->trace, "%s", line);
 }
 
 static node_t *
@@ -303,12 +170,6 @@ sim_running (sim_t *sim, uint32_t id)
     return node && node->el && !node->frozen;
 }
 
-static uint64_t
-s_default_mh (size_t n, uint32_t quorum)
-{
-    return 0x5EED000000000000ull | (uint64_t) n << 8 | quorum;
-}
-
 static sim_t *
 sim_new (size_t n, uint32_t quorum, uint64_t seed)
 {
@@ -322,20 +183,11 @@ sim_new (size_t n, uint32_t quorum, uint64_t seed)
     sim->rng.state = seed ^ 0x6E657477ull ^ ((uint64_t) n << 48);
     sim->leader_down = true;
     sim->step_limit = 20000000;
+    heap_init (&sim->net, sizeof (packet_t));
     for (uint32_t id = 1; id <= n; id++) {
         node_t *node = &sim->nodes [id];
         node->id = id;
-        zc_election_config_t *cfg = &node->cfg;
-        cfg->self = id;
-        for (uint32_t m = 1; m <= n; m++)
-            cfg->members [cfg->member_count++] = m;
-        cfg->quorum = quorum;
-        cfg->mh = s_default_mh (n, quorum);
-        cfg->heartbeat_ms = T_HEARTBEAT;
-        cfg->misses = T_MISSES;
-        cfg->election_ms = T_ELECTION;
-        cfg->lease_ms = T_LEASE;
-        cfg->holddown_ms = T_HOLDDOWN;
+        sim_election_config (&node->cfg, id, n, quorum);
     }
     return sim;
 }
@@ -350,7 +202,7 @@ sim_destroy (sim_t **sim_p)
         zc_election_destroy (&sim->nodes [id].el);
         free (sim->nodes [id].backlog);
     }
-    free (sim->net.items);
+    heap_destroy (&sim->net);
     free (sim->served);
     free (sim->served_since);
     free (sim->trace.data);
@@ -619,9 +471,7 @@ s_deliver (sim_t *sim, const packet_t *packet)
 static uint64_t
 s_next_event (sim_t *sim)
 {
-    uint64_t next = UINT64_MAX;
-    if (sim->net.count)
-        next = sim->net.items [0].at;
+    uint64_t next = heap_next_at (&sim->net);
     for (uint32_t id = 1; id <= sim->n; id++) {
         node_t *node = &sim->nodes [id];
         if (!node->el)
@@ -648,7 +498,7 @@ s_step (sim_t *sim)
         if (sim->nodes [id].el && sim->nodes [id].frozen && sim->nodes [id].thaw_at <= sim->now)
             sim_thaw (sim, id);
 
-    while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
+    while (heap_due (&sim->net, sim->now) && !sim->failed) {
         packet_t packet;
         heap_pop (&sim->net, &packet);
         s_deliver (sim, &packet);
@@ -887,162 +737,32 @@ s_describe (sim_t *sim, char *buf, size_t cap)
 //  Random schedules: CHAOS_MS of faults drawn from the seed, then QUIET_MS
 //  with every link healed and no loss, at the end of which I7 must hold.
 
-typedef enum {
-    F_START,        //  node (0: a crashed node, picked by arg)
-    F_CRASH,        //  node (0: the current leader)
-    F_FREEZE,       //  node (0: the current leader) for ms
-    F_SPLIT,        //  two groups: arg is the mask of one
-    F_ISOLATE,      //  node (0: the current leader) against everyone
-    F_CUT,          //  one way: node (0: the leader) → arg
-    F_HEAL,
-    F_NET           //  loss arg (basis points), slow frames ms (basis points)
-} fault_kind_t;
-
-typedef struct {
-    uint64_t at;
-    fault_kind_t kind;
-    uint32_t node;
-    uint32_t arg;
-    uint64_t ms;
-} fault_t;
-
-typedef enum { END_ALL_UP, END_MAJORITY_UP, END_MINORITY_UP } ending_t;
-
 typedef struct {
     uint64_t seed;
     size_t n;
     uint32_t quorum;
     bool leader_down;
     uint32_t drop_bp, slow_bp, dup_bp;
-    fault_t faults [SIM_MAX_FAULTS];
-    size_t fault_count;
-    ending_t ending;
-    uint32_t down_mask;                 //  nodes left down in the quiet period
+    schedule_t sched;
 } plan_t;
-
-static void
-s_plan_add (plan_t *plan, uint64_t at, fault_kind_t kind, uint32_t node, uint32_t arg,
-            uint64_t ms)
-{
-    assert (plan->fault_count < SIM_MAX_FAULTS);
-    plan->faults [plan->fault_count++] = (fault_t) { at, kind, node, arg, ms };
-}
 
 static void
 s_make_plan (plan_t *plan, uint64_t seed, size_t n)
 {
-    static const uint32_t drops [] = { 0, 0, 100, 500, 2000 };
-    static const uint32_t slows [] = { 0, 100, 500 };
+    static const schedule_shape_t shape = {
+        .chaos_ms = CHAOS_MS, .gap_min = 100, .gap_max = 1500,
+        .span_min = 200, .span_max = 5000, .freeze_min = 100, .freeze_max = 3000
+    };
     memset (plan, 0, sizeof *plan);
     prng_t rng = { seed * 0x2545F4914F6CDD1Dull ^ (uint64_t) n };
     plan->seed = seed;
     plan->n = n;
     plan->quorum = (uint32_t) n / 2 + 1;
     plan->leader_down = prng_chance (&rng, 8500);
-    plan->drop_bp = drops [prng_range (&rng, 0, 4)];
-    plan->slow_bp = slows [prng_range (&rng, 0, 2)];
+    plan->drop_bp = schedule_drop_bp (&rng);
+    plan->slow_bp = schedule_slow_bp (&rng);
     plan->dup_bp = prng_chance (&rng, 3000) ? 100 : 0;
-
-    for (uint32_t id = 1; id <= n; id++)
-        s_plan_add (plan, prng_range (&rng, 0, 1000), F_START, id, 0, 0);
-    uint64_t at = 500;
-    while (plan->fault_count < SIM_MAX_FAULTS - 2) {
-        at += prng_range (&rng, 100, 1500);
-        if (at >= CHAOS_MS)
-            break;
-        uint32_t node = prng_chance (&rng, 5000) ? 0 : (uint32_t) prng_range (&rng, 1, n);
-        uint32_t other = (uint32_t) prng_range (&rng, 1, n);
-        uint64_t roll = prng_range (&rng, 0, 99);
-        uint64_t span = prng_range (&rng, 200, 5000);
-        if (roll < 25)
-            s_plan_add (plan, at, F_CRASH, node, 0, 0);
-        else
-        if (roll < 45)
-            s_plan_add (plan, at, F_START, node, (uint32_t) prng_next (&rng), 0);
-        else
-        if (roll < 57)
-            s_plan_add (plan, at, F_FREEZE, node, 0, prng_range (&rng, 100, 3000));
-        else
-        if (roll < 80 && n > 1) {
-            if (roll < 65) {
-                uint32_t mask = (uint32_t) prng_range (&rng, 1, (1u << n) - 2) << 1;
-                s_plan_add (plan, at, F_SPLIT, 0, mask, 0);
-            }
-            else
-            if (roll < 73)
-                s_plan_add (plan, at, F_ISOLATE, node, 0, 0);
-            else
-                s_plan_add (plan, at, F_CUT, node, other, 0);
-            if (at + span < CHAOS_MS)       //  else the quiet period heals
-                s_plan_add (plan, at + span, F_HEAL, 0, 0, 0);
-        }
-        else
-        if (roll < 85)
-            s_plan_add (plan, at, F_HEAL, 0, 0, 0);
-        else
-            s_plan_add (plan, at, F_NET, 0, drops [prng_range (&rng, 0, 4)],
-                        slows [prng_range (&rng, 0, 2)]);
-    }
-    //  Stable insertion sort by time (heals may land after later faults)
-    for (size_t i = 1; i < plan->fault_count; i++) {
-        fault_t fault = plan->faults [i];
-        size_t j = i;
-        while (j > 0 && plan->faults [j - 1].at > fault.at) {
-            plan->faults [j] = plan->faults [j - 1];
-            j--;
-        }
-        plan->faults [j] = fault;
-    }
-    //  The quiet period: which nodes stay down
-    uint64_t roll = prng_range (&rng, 0, 99);
-    size_t down = 0;
-    plan->ending = END_ALL_UP;
-    if (roll >= 65 && roll < 90 && n > plan->quorum) {
-        plan->ending = END_MAJORITY_UP;
-        down = prng_range (&rng, 0, n - plan->quorum);
-    }
-    else
-    if (roll >= 90 && n > 1) {
-        plan->ending = END_MINORITY_UP;
-        down = prng_range (&rng, n - plan->quorum + 1, n - 1);
-    }
-    uint32_t ids [SIM_MAX_NODES];
-    for (uint32_t i = 0; i < n; i++)
-        ids [i] = i + 1;
-    for (size_t i = 0; i < down; i++) {
-        size_t j = i + prng_range (&rng, 0, n - 1 - i);
-        uint32_t swap = ids [i];
-        ids [i] = ids [j];
-        ids [j] = swap;
-        plan->down_mask |= 1u << ids [i];
-    }
-}
-
-static void
-s_fault_str (const fault_t *fault, char *buf, size_t cap)
-{
-    char who [24];
-    if (fault->node)
-        snprintf (who, sizeof who, "node %u", fault->node);
-    else
-        snprintf (who, sizeof who, "the leader");
-    switch (fault->kind) {
-        case F_START:
-            if (fault->node)
-                snprintf (buf, cap, "start node %u", fault->node);
-            else
-                snprintf (buf, cap, "restart a crashed node (pick %u)", fault->arg);
-            break;
-        case F_CRASH:   snprintf (buf, cap, "crash %s", who); break;
-        case F_FREEZE:  snprintf (buf, cap, "freeze %s for %llu ms", who,
-                                  (unsigned long long) fault->ms); break;
-        case F_SPLIT:   snprintf (buf, cap, "partition mask %#x", fault->arg); break;
-        case F_ISOLATE: snprintf (buf, cap, "isolate %s", who); break;
-        case F_CUT:     snprintf (buf, cap, "cut %s -> node %u", who, fault->arg); break;
-        case F_HEAL:    snprintf (buf, cap, "heal the network"); break;
-        case F_NET:     snprintf (buf, cap, "loss %u bp, slow frames %llu bp", fault->arg,
-                                  (unsigned long long) fault->ms); break;
-    }
+    schedule_make (&plan->sched, &rng, n, plan->quorum, &shape);
 }
 
 static void
@@ -1052,74 +772,22 @@ s_print_plan (const plan_t *plan)
              "loss %u bp, slow %u bp, duplicates %u bp\n",
              (unsigned long long) plan->seed, plan->n, plan->quorum,
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp);
-    for (size_t i = 0; i < plan->fault_count; i++) {
-        char text [96];
-        s_fault_str (&plan->faults [i], text, sizeof text);
-        fprintf (stderr, "  %6llu  %s\n", (unsigned long long) plan->faults [i].at, text);
-    }
-    fprintf (stderr, "  %6u  quiet: heal, no loss, thaw; nodes down: mask %#x (%s)\n",
-             CHAOS_MS, plan->down_mask,
-             plan->ending == END_ALL_UP ? "all up"
-           : plan->ending == END_MAJORITY_UP ? "a quorum up" : "fewer than a quorum up");
-}
-
-static uint32_t
-s_target (sim_t *sim, uint32_t node)
-{
-    return node ? node : sim_leader (sim);
+    schedule_print (&plan->sched, CHAOS_MS);
 }
 
 static void
-s_apply (sim_t *sim, const fault_t *fault)
+sim_net (sim_t *sim, uint32_t drop_bp, uint32_t slow_bp)
 {
-    if (sim->tracing) {
-        char text [96];
-        s_fault_str (fault, text, sizeof text);
-        sim_trace (sim, "SCHEDULE %s", text);
-    }
-    uint32_t id = s_target (sim, fault->node);
-    switch (fault->kind) {
-        case F_START:
-            if (fault->node)
-                sim_start (sim, fault->node);
-            else {
-                uint32_t crashed [SIM_MAX_NODES];
-                size_t count = 0;
-                for (uint32_t i = 1; i <= sim->n; i++)
-                    if (!sim_up (sim, i))
-                        crashed [count++] = i;
-                if (count)
-                    sim_start (sim, crashed [fault->arg % count]);
-            }
-            break;
-        case F_CRASH:
-            if (id)
-                sim_crash (sim, id);
-            break;
-        case F_FREEZE:
-            if (id)
-                sim_freeze (sim, id, fault->ms);
-            break;
-        case F_SPLIT:
-            sim_split (sim, fault->arg);
-            break;
-        case F_ISOLATE:
-            if (id)
-                sim_split (sim, 1u << id);
-            break;
-        case F_CUT:
-            if (id && id != fault->arg)
-                sim_cut (sim, id, fault->arg);
-            break;
-        case F_HEAL:
-            sim_heal (sim);
-            break;
-        case F_NET:
-            sim->drop_bp = fault->arg;
-            sim->slow_bp = (uint32_t) fault->ms;
-            break;
-    }
+    sim->drop_bp = drop_bp;
+    sim->slow_bp = slow_bp;
 }
+
+//  How a schedule's faults reach this cluster (fault_apply)
+static const sim_ops_t s_ops = {
+    .trace = sim_trace, .up = sim_up, .leader = sim_leader, .start = sim_start,
+    .crash = sim_crash, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
+    .heal = sim_heal, .net = sim_net
+};
 
 typedef struct {
     uint64_t since;             //  I7 has held since (UINT64_MAX: it does not)
@@ -1147,8 +815,9 @@ typedef struct {
 
 //  One random schedule.  Returns true if every invariant held.
 static bool
-s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
+s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
 {
+    stats_t *stats = stats_arg;
     plan_t plan;
     s_make_plan (&plan, seed, n);
     sim_t *sim = sim_new (n, plan.quorum, seed);
@@ -1158,9 +827,9 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     sim->slow_bp = plan.slow_bp;
     sim->dup_bp = plan.dup_bp;
 
-    for (size_t i = 0; i < plan.fault_count && !sim->failed; i++) {
-        sim_run_until (sim, plan.faults [i].at);
-        s_apply (sim, &plan.faults [i]);
+    for (size_t i = 0; i < plan.sched.fault_count && !sim->failed; i++) {
+        sim_run_until (sim, plan.sched.faults [i].at);
+        fault_apply (sim, sim->n, &s_ops, &plan.sched.faults [i]);
     }
     sim_run_until (sim, CHAOS_MS);
 
@@ -1170,7 +839,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     sim->drop_bp = sim->slow_bp = sim->dup_bp = 0;
     for (uint32_t id = 1; id <= n; id++) {
         sim_thaw (sim, id);
-        if (plan.down_mask & (1u << id))
+        if (plan.sched.down_mask & (1u << id))
             sim_crash (sim, id);
         else
             sim_start (sim, id);
@@ -1213,27 +882,6 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     }
     sim_destroy (&sim);
     return ok;
-}
-
-static void
-s_random_batch (uint64_t first_seed, size_t runs, size_t n, stats_t *stats)
-{
-    for (size_t i = 0; i < runs; i++) {
-        uint64_t seed = first_seed + i;
-        if (s_random_run (seed, n, false, stats))
-            s_passed++;
-        else {
-            s_failed++;
-            fprintf (stderr, "FAIL random schedule: seed %llu, %zu nodes "
-                     "(replay: test_election %llu %zu)\n", (unsigned long long) seed, n,
-                     (unsigned long long) seed, n);
-            s_random_run (seed, n, true, NULL);
-            if (s_failed >= 3) {
-                fprintf (stderr, "(stopping random schedules after 3 failures)\n");
-                return;
-            }
-        }
-    }
 }
 
 //  ==========================================================================
@@ -1472,7 +1120,7 @@ test_frozen_leader (void)
     sim_thaw (sim, 3);
     CHECKF (!zc_election_serving (el3, sim->now), "%s: node 3 serves right after waking", name);
     size_t delivered = 0, stale_serving = 0;
-    while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
+    while (heap_due (&sim->net, sim->now) && !sim->failed) {
         packet_t packet;
         heap_pop (&sim->net, &packet);
         s_deliver (sim, &packet);
@@ -1548,7 +1196,7 @@ test_membership_mismatch (uint32_t odd)
     zc_election_config_t *cfg = &sim->nodes [odd].cfg;
     cfg->members [cfg->member_count++] = 4;
     cfg->quorum = 3;
-    cfg->mh = s_default_mh (4, 3);
+    cfg->mh = sim_default_mh (4, 3);
     sim_start_all (sim);
     mh_watch_t watch = { odd, false, 0 };
     s_run (sim, 5000, s_observe_mh, &watch);
@@ -1735,21 +1383,6 @@ test_highest_reaches_leader_only (void)
 //  ==========================================================================
 //  main
 
-static double
-s_seconds (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static size_t
-s_env_size (const char *name, size_t fallback)
-{
-    const char *value = getenv (name);
-    return value && *value ? (size_t) strtoull (value, NULL, 10) : fallback;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1766,7 +1399,7 @@ main (int argc, char **argv)
                 ok ? "passed" : "FAILED");
         return ok ? 0 : 1;
     }
-    double start = s_seconds ();
+    double start = sim_seconds ();
     test_walkthrough (true);
     test_walkthrough (false);
     test_high_node_one_peer ();
@@ -1779,16 +1412,17 @@ main (int argc, char **argv)
     test_failback_one_step ();
     test_split_claim ();
     test_highest_reaches_leader_only ();
-    double fixed = s_seconds () - start;
+    double fixed = sim_seconds () - start;
 
-    size_t runs3 = s_env_size ("ZC_SIM_RUNS", 2000);
-    uint64_t first = s_env_size ("ZC_SIM_SEED", 1);
+    size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 2000);
+    uint64_t first = sim_env_size ("ZC_SIM_SEED", 1);
     struct { size_t n, runs; } batches [] = { { 3, runs3 }, { 5, runs3 / 2 }, { 1, runs3 / 20 } };
     for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
         stats_t stats = { 0 };
-        double t0 = s_seconds ();
-        s_random_batch (first, batches [b].runs, batches [b].n, &stats);
-        double took = s_seconds () - t0;
+        double t0 = sim_seconds ();
+        sim_random_batch ("test_election", s_random_run, first, batches [b].runs,
+                          batches [b].n, &stats, &s_passed, &s_failed);
+        double took = sim_seconds () - t0;
         printf ("  random, %zu node%s: %zu/%zu schedules of %u s in %.1f s; converged in "
                 "%llu ms on average, %llu ms at most (seed %llu); highest epoch %llu; "
                 "%zu runs had two epochs served at once (old one at most %llu ms late)\n",
@@ -1800,6 +1434,6 @@ main (int argc, char **argv)
                 (unsigned long long) stats.max_epoch, stats.runs_with_overlap,
                 (unsigned long long) stats.max_stale);
     }
-    printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, s_seconds () - start);
+    printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, sim_seconds () - start);
     return check_report ("test_election");
 }

@@ -74,6 +74,7 @@
 #include "replication.h"
 #include "wire.h"
 #include "testutil.h"
+#include "sim/simnet.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -83,21 +84,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define SIM_MAX_NODES   7
 #define SIM_FRAME       512         //  a header frame is ~150 bytes
-#define SIM_MAX_FAULTS  128
 #define SIM_CLIENTS     8           //  at most (3, or 6 in a storm)
 #define SIM_ROOMS       2
 
-//  Timing of every simulated node (as test_election; the replica's
-//  intervals as node.c derives them)
-#define T_HEARTBEAT     100
-#define T_MISSES        3
-#define T_ELECTION      200
-#define T_LEASE         300
-#define T_HOLDDOWN      1000
+//  The replica's intervals, as node.c derives them from the timing of
+//  every simulated node (simnet.h, as test_election)
 #define T_RETRY         T_HEARTBEAT
 #define T_SYNC_TIMEOUT  (10 * T_ELECTION + 10 * T_HEARTBEAT)
 #define T_CLIENT_RETRY  400         //  a client resends an unacknowledged POST
@@ -114,63 +107,7 @@
 #define CONVERGE_MAX_MS (6000 + T_SYNC_TIMEOUT)
 
 //  ==========================================================================
-//  PRNG: splitmix64
-
-typedef struct {
-    uint64_t state;
-} prng_t;
-
-static uint64_t
-prng_next (prng_t *p)
-{
-    uint64_t z = (p->state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t
-prng_range (prng_t *p, uint64_t lo, uint64_t hi)
-{
-    return lo + prng_next (p) % (hi - lo + 1);
-}
-
-static bool
-prng_chance (prng_t *p, uint32_t bp)
-{
-    return bp && prng_next (p) % 10000 < bp;
-}
-
-//  ==========================================================================
-//  Trace
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-} trace_t;
-
-static void
-trace_add (trace_t *trace, const char *line)
-{
-    size_t need = strlen (line);
-    if (trace->len + need + 2 > trace->cap) {
-        size_t cap = trace->cap ? trace->cap : 65536;
-        while (trace->len + need + 2 > cap)
-            cap *= 2;
-        char *data = realloc (trace->data, cap);
-        if (!data)
-            abort ();
-        trace->data = data;
-        trace->cap = cap;
-    }
-    memcpy (trace->data + trace->len, line, need);
-    trace->len += need;
-    trace->data [trace->len++] = '\n';
-    trace->data [trace->len] = 0;
-}
-
-//  ==========================================================================
-//  Network: a binary heap of frames ordered by (delivery time, send order)
+//  Network: frames in flight, by (delivery time, send order)
 
 typedef enum {
     PK_PEER,        //  peer link: election, then replica
@@ -271,55 +208,20 @@ typedef struct {
     packet_t *packet;
 } slot_t;
 
-typedef struct {
-    slot_t *items;
-    size_t count, cap;
-} heap_t;
-
-static bool
-s_before (const slot_t *a, const slot_t *b)
-{
-    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
+//  The network (a heap_t of slot_t) holds the frames by pointer
 static void
-heap_push (heap_t *heap, packet_t *packet)
+net_push (heap_t *net, packet_t *packet)
 {
-    if (heap->count == heap->cap) {
-        heap->cap = heap->cap ? heap->cap * 2 : 256;
-        heap->items = realloc (heap->items, heap->cap * sizeof (slot_t));
-        if (!heap->items)
-            abort ();
-    }
     slot_t slot = { packet->at, packet->seq, packet };
-    size_t i = heap->count++;
-    while (i > 0 && s_before (&slot, &heap->items [(i - 1) / 2])) {
-        heap->items [i] = heap->items [(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    heap->items [i] = slot;
+    heap_push (net, &slot);
 }
 
 static packet_t *
-heap_pop (heap_t *heap)
+net_pop (heap_t *net)
 {
-    packet_t *packet = heap->items [0].packet;
-    slot_t last = heap->items [--heap->count];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= heap->count)
-            break;
-        if (child + 1 < heap->count && s_before (&heap->items [child + 1], &heap->items [child]))
-            child++;
-        if (!s_before (&heap->items [child], &last))
-            break;
-        heap->items [i] = heap->items [child];
-        i = child;
-    }
-    if (heap->count)
-        heap->items [i] = last;
-    return packet;
+    slot_t slot;
+    heap_pop (net, &slot);
+    return slot.packet;
 }
 
 typedef struct {
@@ -426,7 +328,7 @@ struct _sim_t {
     bool clients_on;                    //  clients start new messages
     bool clients_auto;                  //  clients send and resend by themselves
     uint32_t think_ms;                  //  a client waits 0..think_ms between messages
-    heap_t net;
+    heap_t net;                         //  of slot_t
     uint64_t next_seq;
     prng_t rng;
     bool cut [SIM_MAX_NODES + 1][SIM_MAX_NODES + 1];
@@ -490,13 +392,10 @@ sim_trace (sim_t *sim, const char *fmt, ...)
 {
     if (!sim->tracing)
         return;
-    char line [600];
-    size_t n = (size_t) snprintf (line, sizeof line, "[%6llu] ", (unsigned long long) sim->now);
     va_list args;
     va_start (args, fmt);
-    vsnprintf (line + n, sizeof line - n, fmt, args);
+    trace_vline (&sim->trace, sim->now, fmt, args);
     va_end (args);
-    trace_add (&sim->trace, line);
 }
 
 static node_t *
@@ -572,12 +471,6 @@ s_fact_str (const fact_t *fact, char *buf, size_t cap)
     return buf;
 }
 
-static uint64_t
-s_default_mh (size_t n, uint32_t quorum)
-{
-    return 0x5EED000000000000ull | (uint64_t) n << 8 | quorum;
-}
-
 static int h_append (void *arg, const zc_entry_t *entry);
 static int h_truncate (void *arg, uint64_t after_seq);
 
@@ -598,29 +491,20 @@ sim_new (size_t n, uint32_t quorum, uint64_t seed, uint32_t batch)
     sim->step_limit = 20000000;
     sim->think_ms = 250;
     sim->client_count = 3;
+    heap_init (&sim->net, sizeof (slot_t));
     for (uint32_t id = 1; id <= n; id++) {
         node_t *node = &sim->nodes [id];
         node->sim = sim;
         node->id = id;
         node->next_loop = UINT64_MAX;
-        zc_election_config_t *ecfg = &node->ecfg;
-        ecfg->self = id;
-        for (uint32_t m = 1; m <= n; m++)
-            ecfg->members [ecfg->member_count++] = m;
-        ecfg->quorum = quorum;
-        ecfg->mh = s_default_mh (n, quorum);
-        ecfg->heartbeat_ms = T_HEARTBEAT;
-        ecfg->misses = T_MISSES;
-        ecfg->election_ms = T_ELECTION;
-        ecfg->lease_ms = T_LEASE;
-        ecfg->holddown_ms = T_HOLDDOWN;
+        sim_election_config (&node->ecfg, id, n, quorum);
         zc_replica_config_t *rcfg = &node->rcfg;
         rcfg->self = id;
         for (uint32_t m = 1; m <= n; m++)
             if (m != id)
                 rcfg->peers [rcfg->peer_count++] = m;
         rcfg->quorum = quorum;
-        rcfg->mh = ecfg->mh;
+        rcfg->mh = node->ecfg.mh;
         rcfg->retry_ms = T_RETRY;
         rcfg->batch = batch;
         rcfg->sync_timeout_ms = T_SYNC_TIMEOUT;
@@ -662,8 +546,8 @@ sim_destroy (sim_t **sim_p)
         free (node->disk.records);
     }
     for (size_t i = 0; i < sim->net.count; i++)
-        packet_free (sim->net.items [i].packet);
-    free (sim->net.items);
+        packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
+    heap_destroy (&sim->net);
     free (sim->blobs);
     free (sim->served);
     free (sim->committed);
@@ -750,7 +634,7 @@ s_transmit (sim_t *sim, uint32_t from, uint32_t to, pk_kind_t kind, const zc_msg
     if (kind == PK_POST) {
         packet->at = sim->now + prng_range (&sim->rng, 1, 20);
         packet->seq = sim->next_seq++;
-        heap_push (&sim->net, packet);
+        net_push (&sim->net, packet);
         return;
     }
     if (!sim_node (sim, to) || sim->cut [from][to]
@@ -781,7 +665,7 @@ s_transmit (sim_t *sim, uint32_t from, uint32_t to, pk_kind_t kind, const zc_msg
             sim->link_at [from][to][chan] = sent->at;
         }
         sent->seq = sim->next_seq++;
-        heap_push (&sim->net, sent);
+        net_push (&sim->net, sent);
     }
     packet_free (packet);
 }
@@ -1522,9 +1406,7 @@ s_check_serving (sim_t *sim)
 static uint64_t
 s_next_event (sim_t *sim)
 {
-    uint64_t next = UINT64_MAX;
-    if (sim->net.count)
-        next = sim->net.items [0].at;
+    uint64_t next = heap_next_at (&sim->net);
     for (uint32_t id = 1; id <= sim->n; id++) {
         node_t *node = &sim->nodes [id];
         if (!node->el)
@@ -1555,8 +1437,8 @@ s_step (sim_t *sim)
     for (uint32_t id = 1; id <= sim->n; id++)
         if (sim->nodes [id].el && sim->nodes [id].frozen && sim->nodes [id].thaw_at <= sim->now)
             sim_thaw (sim, id);
-    while (sim->net.count && sim->net.items [0].at <= sim->now && !sim->failed) {
-        s_deliver (sim, heap_pop (&sim->net));
+    while (heap_due (&sim->net, sim->now) && !sim->failed) {
+        s_deliver (sim, net_pop (&sim->net));
     }
     for (uint32_t id = 1; id <= sim->n && !sim->failed; id++) {
         node_t *node = &sim->nodes [id];
@@ -1695,7 +1577,7 @@ sim_crash (sim_t *sim, uint32_t id)
         packet->kind = PK_DOWN;
         packet->at = sim->now + prng_range (&sim->rng, 1, 20);
         packet->seq = sim->next_seq++;
-        heap_push (&sim->net, packet);
+        net_push (&sim->net, packet);
     }
 }
 
@@ -1725,7 +1607,7 @@ sim_thaw (sim_t *sim, uint32_t id)
         packet_t *packet = node->backlog.items [i];
         packet->at = sim->now;
         packet->seq = sim->next_seq++;
-        heap_push (&sim->net, packet);
+        net_push (&sim->net, packet);
     }
     node->backlog.count = 0;
 }
@@ -1893,45 +1775,18 @@ s_logs_converged (sim_t *sim, uint32_t top, char *why, size_t cap)
 //  ==========================================================================
 //  Random schedules
 
-typedef enum {
-    F_START, F_CRASH, F_FREEZE, F_SPLIT, F_ISOLATE, F_CUT, F_HEAL, F_NET
-} fault_kind_t;
-
-typedef struct {
-    uint64_t at;
-    fault_kind_t kind;
-    uint32_t node;
-    uint32_t arg;
-    uint64_t ms;
-} fault_t;
-
-typedef enum { END_ALL_UP, END_MAJORITY_UP, END_MINORITY_UP } ending_t;
-
 typedef struct {
     uint64_t seed;
     size_t n;
     uint32_t quorum;
     bool leader_down, fifo, storm;
     uint32_t drop_bp, slow_bp, dup_bp, batch, think_ms, clients;
-    fault_t faults [SIM_MAX_FAULTS];
-    size_t fault_count;
-    ending_t ending;
-    uint32_t down_mask;
+    schedule_t sched;
 } plan_t;
-
-static void
-s_plan_add (plan_t *plan, uint64_t at, fault_kind_t kind, uint32_t node, uint32_t arg,
-            uint64_t ms)
-{
-    assert (plan->fault_count < SIM_MAX_FAULTS);
-    plan->faults [plan->fault_count++] = (fault_t) { at, kind, node, arg, ms };
-}
 
 static void
 s_make_plan (plan_t *plan, uint64_t seed, size_t n)
 {
-    static const uint32_t drops [] = { 0, 0, 100, 500, 2000 };
-    static const uint32_t slows [] = { 0, 100, 500 };
     static const uint32_t batches [] = { 3, 8, 64, 512 };
     memset (plan, 0, sizeof *plan);
     prng_t rng = { seed * 0x2545F4914F6CDD1Dull ^ (uint64_t) n ^ 0x5EB1CA };
@@ -1940,8 +1795,8 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
     plan->quorum = (uint32_t) n / 2 + 1;
     plan->leader_down = prng_chance (&rng, 8500);
     plan->fifo = prng_chance (&rng, 7000);
-    plan->drop_bp = drops [prng_range (&rng, 0, 4)];
-    plan->slow_bp = slows [prng_range (&rng, 0, 2)];
+    plan->drop_bp = schedule_drop_bp (&rng);
+    plan->slow_bp = schedule_slow_bp (&rng);
     plan->dup_bp = !plan->fifo && prng_chance (&rng, 5000) ? 100 : 0;
     plan->batch = batches [prng_range (&rng, 0, 3)];
     //  A storm: faults five times as often, short partitions, busy clients
@@ -1950,107 +1805,17 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
         plan->batch = 8;            //  hundreds of entries: a batch of 3 takes seconds
     plan->think_ms = plan->storm ? 40 : 250;
     plan->clients = plan->storm ? 6 : 3;
-    uint64_t gap_max = plan->storm ? 300 : 1500;
-
-    for (uint32_t id = 1; id <= n; id++)
-        s_plan_add (plan, prng_range (&rng, 0, 1000), F_START, id, 0, 0);
-    uint64_t at = 500;
-    while (plan->fault_count < SIM_MAX_FAULTS - 2) {
-        at += prng_range (&rng, gap_max / 15, gap_max);
-        if (at >= CHAOS_MS)
-            break;
-        uint32_t node = prng_chance (&rng, 5000) ? 0 : (uint32_t) prng_range (&rng, 1, n);
-        uint32_t other = (uint32_t) prng_range (&rng, 1, n);
-        uint64_t roll = prng_range (&rng, 0, 99);
-        uint64_t span = plan->storm ? prng_range (&rng, 50, 1000) : prng_range (&rng, 200, 5000);
-        if (roll < 25)
-            s_plan_add (plan, at, F_CRASH, node, 0, 0);
-        else
-        if (roll < 45)
-            s_plan_add (plan, at, F_START, node, (uint32_t) prng_next (&rng), 0);
-        else
-        if (roll < 57)
-            s_plan_add (plan, at, F_FREEZE, node, 0, plan->storm ? prng_range (&rng, 50, 1000)
-                                                                 : prng_range (&rng, 100, 3000));
-        else
-        if (roll < 80 && n > 1) {
-            if (roll < 65) {
-                uint32_t mask = (uint32_t) prng_range (&rng, 1, (1u << n) - 2) << 1;
-                s_plan_add (plan, at, F_SPLIT, 0, mask, 0);
-            }
-            else
-            if (roll < 73)
-                s_plan_add (plan, at, F_ISOLATE, node, 0, 0);
-            else
-                s_plan_add (plan, at, F_CUT, node, other, 0);
-            if (at + span < CHAOS_MS)
-                s_plan_add (plan, at + span, F_HEAL, 0, 0, 0);
-        }
-        else
-        if (roll < 85)
-            s_plan_add (plan, at, F_HEAL, 0, 0, 0);
-        else
-            s_plan_add (plan, at, F_NET, 0, drops [prng_range (&rng, 0, 4)],
-                        slows [prng_range (&rng, 0, 2)]);
+    schedule_shape_t shape = {
+        .chaos_ms = CHAOS_MS, .gap_min = 100, .gap_max = 1500,
+        .span_min = 200, .span_max = 5000, .freeze_min = 100, .freeze_max = 3000
+    };
+    if (plan->storm) {
+        shape.gap_min = 20;
+        shape.gap_max = 300;
+        shape.span_min = shape.freeze_min = 50;
+        shape.span_max = shape.freeze_max = 1000;
     }
-    for (size_t i = 1; i < plan->fault_count; i++) {
-        fault_t fault = plan->faults [i];
-        size_t j = i;
-        while (j > 0 && plan->faults [j - 1].at > fault.at) {
-            plan->faults [j] = plan->faults [j - 1];
-            j--;
-        }
-        plan->faults [j] = fault;
-    }
-    uint64_t roll = prng_range (&rng, 0, 99);
-    size_t down = 0;
-    plan->ending = END_ALL_UP;
-    if (roll >= 65 && roll < 90 && n > plan->quorum) {
-        plan->ending = END_MAJORITY_UP;
-        down = prng_range (&rng, 0, n - plan->quorum);
-    }
-    else
-    if (roll >= 90 && n > 1) {
-        plan->ending = END_MINORITY_UP;
-        down = prng_range (&rng, n - plan->quorum + 1, n - 1);
-    }
-    uint32_t ids [SIM_MAX_NODES];
-    for (uint32_t i = 0; i < n; i++)
-        ids [i] = i + 1;
-    for (size_t i = 0; i < down; i++) {
-        size_t j = i + prng_range (&rng, 0, n - 1 - i);
-        uint32_t swap = ids [i];
-        ids [i] = ids [j];
-        ids [j] = swap;
-        plan->down_mask |= 1u << ids [i];
-    }
-}
-
-static void
-s_fault_str (const fault_t *fault, char *buf, size_t cap)
-{
-    char who [24];
-    if (fault->node)
-        snprintf (who, sizeof who, "node %u", fault->node);
-    else
-        snprintf (who, sizeof who, "the leader");
-    switch (fault->kind) {
-        case F_START:
-            if (fault->node)
-                snprintf (buf, cap, "start node %u", fault->node);
-            else
-                snprintf (buf, cap, "restart a crashed node (pick %u)", fault->arg);
-            break;
-        case F_CRASH:   snprintf (buf, cap, "crash %s", who); break;
-        case F_FREEZE:  snprintf (buf, cap, "freeze %s for %llu ms", who,
-                                  (unsigned long long) fault->ms); break;
-        case F_SPLIT:   snprintf (buf, cap, "partition mask %#x", fault->arg); break;
-        case F_ISOLATE: snprintf (buf, cap, "isolate %s", who); break;
-        case F_CUT:     snprintf (buf, cap, "cut %s -> node %u", who, fault->arg); break;
-        case F_HEAL:    snprintf (buf, cap, "heal the network"); break;
-        case F_NET:     snprintf (buf, cap, "loss %u bp, slow frames %llu bp", fault->arg,
-                                  (unsigned long long) fault->ms); break;
-    }
+    schedule_make (&plan->sched, &rng, n, plan->quorum, &shape);
 }
 
 static void
@@ -2061,68 +1826,22 @@ s_print_plan (const plan_t *plan)
              (unsigned long long) plan->seed, plan->n, plan->quorum, plan->batch,
              plan->fifo ? "FIFO links" : "frames reorder", plan->storm ? ", storm" : "",
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp);
-    for (size_t i = 0; i < plan->fault_count; i++) {
-        char text [96];
-        s_fault_str (&plan->faults [i], text, sizeof text);
-        fprintf (stderr, "  %6llu  %s\n", (unsigned long long) plan->faults [i].at, text);
-    }
-    fprintf (stderr, "  %6u  quiet: heal, no loss, thaw; nodes down: mask %#x (%s)\n",
-             CHAOS_MS, plan->down_mask,
-             plan->ending == END_ALL_UP ? "all up"
-           : plan->ending == END_MAJORITY_UP ? "a quorum up" : "fewer than a quorum up");
+    schedule_print (&plan->sched, CHAOS_MS);
 }
 
 static void
-s_apply (sim_t *sim, const fault_t *fault)
+sim_net (sim_t *sim, uint32_t drop_bp, uint32_t slow_bp)
 {
-    if (sim->tracing) {
-        char text [96];
-        s_fault_str (fault, text, sizeof text);
-        sim_trace (sim, "SCHEDULE %s", text);
-    }
-    uint32_t id = fault->node ? fault->node : sim_leader (sim);
-    switch (fault->kind) {
-        case F_START:
-            if (fault->node)
-                sim_start (sim, fault->node);
-            else {
-                uint32_t crashed [SIM_MAX_NODES];
-                size_t count = 0;
-                for (uint32_t i = 1; i <= sim->n; i++)
-                    if (!sim_up (sim, i))
-                        crashed [count++] = i;
-                if (count)
-                    sim_start (sim, crashed [fault->arg % count]);
-            }
-            break;
-        case F_CRASH:
-            if (id)
-                sim_crash (sim, id);
-            break;
-        case F_FREEZE:
-            if (id)
-                sim_freeze (sim, id, fault->ms);
-            break;
-        case F_SPLIT:
-            sim_split (sim, fault->arg);
-            break;
-        case F_ISOLATE:
-            if (id)
-                sim_split (sim, 1u << id);
-            break;
-        case F_CUT:
-            if (id && id != fault->arg)
-                sim_cut (sim, id, fault->arg);
-            break;
-        case F_HEAL:
-            sim_heal (sim);
-            break;
-        case F_NET:
-            sim->drop_bp = fault->arg;
-            sim->slow_bp = (uint32_t) fault->ms;
-            break;
-    }
+    sim->drop_bp = drop_bp;
+    sim->slow_bp = slow_bp;
 }
+
+//  How a schedule's faults reach this cluster (fault_apply)
+static const sim_ops_t s_ops = {
+    .trace = sim_trace, .up = sim_up, .leader = sim_leader, .start = sim_start,
+    .crash = sim_crash, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
+    .heal = sim_heal, .net = sim_net
+};
 
 typedef struct {
     uint64_t since;
@@ -2149,8 +1868,9 @@ typedef struct {
 } stats_t;
 
 static bool
-s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
+s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
 {
+    stats_t *stats = stats_arg;
     plan_t plan;
     s_make_plan (&plan, seed, n);
     sim_t *sim = sim_new (n, plan.quorum, seed, plan.batch);
@@ -2164,9 +1884,9 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     sim->client_count = plan.clients;
     sim_clients_on (sim, true);
 
-    for (size_t i = 0; i < plan.fault_count && !sim->failed; i++) {
-        sim_run_until (sim, plan.faults [i].at);
-        s_apply (sim, &plan.faults [i]);
+    for (size_t i = 0; i < plan.sched.fault_count && !sim->failed; i++) {
+        sim_run_until (sim, plan.sched.faults [i].at);
+        fault_apply (sim, sim->n, &s_ops, &plan.sched.faults [i]);
     }
     sim_run_until (sim, CHAOS_MS);
 
@@ -2175,7 +1895,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     sim->drop_bp = sim->slow_bp = sim->dup_bp = 0;
     for (uint32_t id = 1; id <= n; id++) {
         sim_thaw (sim, id);
-        if (plan.down_mask & (1u << id))
+        if (plan.sched.down_mask & (1u << id))
             sim_crash (sim, id);
         else
             sim_start (sim, id);
@@ -2252,27 +1972,6 @@ s_random_run (uint64_t seed, size_t n, bool tracing, stats_t *stats)
     }
     sim_destroy (&sim);
     return ok;
-}
-
-static void
-s_random_batch (uint64_t first_seed, size_t runs, size_t n, stats_t *stats)
-{
-    for (size_t i = 0; i < runs; i++) {
-        uint64_t seed = first_seed + i;
-        if (s_random_run (seed, n, false, stats))
-            s_passed++;
-        else {
-            s_failed++;
-            fprintf (stderr, "FAIL random schedule: seed %llu, %zu nodes "
-                     "(replay: test_replica %llu %zu)\n", (unsigned long long) seed, n,
-                     (unsigned long long) seed, n);
-            s_random_run (seed, n, true, NULL);
-            if (s_failed >= 3) {
-                fprintf (stderr, "(stopping random schedules after 3 failures)\n");
-                return;
-            }
-        }
-    }
 }
 
 //  ==========================================================================
@@ -2784,21 +2483,6 @@ test_replication_within_log (void)
 //  ==========================================================================
 //  main
 
-static double
-s_seconds (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static size_t
-s_env_size (const char *name, size_t fallback)
-{
-    const char *value = getenv (name);
-    return value && *value ? (size_t) strtoull (value, NULL, 10) : fallback;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -2815,7 +2499,7 @@ main (int argc, char **argv)
         packet_pool_destroy ();
         return ok ? 0 : 1;
     }
-    double start = s_seconds ();
+    double start = sim_seconds ();
     test_figure8 ();
     test_backup_behind ();
     test_leader_behind ();
@@ -2824,16 +2508,17 @@ main (int argc, char **argv)
     test_install_drops_tail ();
     test_commit_floor ();
     test_replication_within_log ();
-    double fixed = s_seconds () - start;
+    double fixed = sim_seconds () - start;
 
-    size_t runs3 = s_env_size ("ZC_SIM_RUNS", 800);
-    uint64_t first = s_env_size ("ZC_SIM_SEED", 1);
+    size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 800);
+    uint64_t first = sim_env_size ("ZC_SIM_SEED", 1);
     struct { size_t n, runs; } batches [] = { { 3, runs3 }, { 5, runs3 / 4 }, { 1, runs3 / 20 } };
     for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
         stats_t stats = { 0 };
-        double t0 = s_seconds ();
-        s_random_batch (first, batches [b].runs, batches [b].n, &stats);
-        double took = s_seconds () - t0;
+        double t0 = sim_seconds ();
+        sim_random_batch ("test_replica", s_random_run, first, batches [b].runs,
+                          batches [b].n, &stats, &s_passed, &s_failed);
+        double took = sim_seconds () - t0;
         printf ("  random, %zu node%s: %zu/%zu schedules of %u s in %.1f s (%zu with frames "
                 "reordered); converged in %llu ms on average, %llu ms at most (seed %llu); "
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
@@ -2850,7 +2535,7 @@ main (int argc, char **argv)
                 (unsigned long long) stats.fetches, (unsigned long long) stats.truncations,
                 (unsigned long long) stats.truncated, (unsigned long long) stats.max_epoch);
     }
-    printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, s_seconds () - start);
+    printf ("  fixed schedules %.2f s, total %.1f s\n", fixed, sim_seconds () - start);
     packet_pool_destroy ();
     return check_report ("test_replica");
 }

@@ -878,10 +878,7 @@ static uint64_t s_rng;
 static uint64_t
 s_rand (void)
 {
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return s_rng;
+    return xorshift64 (&s_rng);
 }
 
 static void

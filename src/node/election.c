@@ -353,14 +353,17 @@ s_fail_round (zc_election_t *self, uint64_t now)
                          + s_random (self, self->cfg.heartbeat_ms + 1);
 }
 
+uint32_t zc_election_leader (zc_election_t *self);
+
 static void
 s_report (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     bool serving = zc_election_serving (self, now);
-    if (self->role != self->rep_role || self->leader != self->rep_leader
+    uint32_t leader = zc_election_leader (self);
+    if (self->role != self->rep_role || leader != self->rep_leader
     ||  self->st.epoch != self->rep_epoch || serving != self->rep_serving) {
         self->rep_role = self->role;
-        self->rep_leader = self->leader;
+        self->rep_leader = leader;
         self->rep_epoch = self->st.epoch;
         self->rep_serving = serving;
         s_push (out, ZC_ACT_ROLE);
@@ -576,10 +579,9 @@ s_on_coordinator (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
         s_become_backup (self, from, now);
     }
     else
-    if (self->leader_suspected) {
+    if (self->leader_suspected)
         self->leader_suspected = false;
-        self->leader_heard = now;
-    }
+    self->leader_heard = now;       //  we echo its lease token: see ZC_APPEND
     s_reply_accept (self, out, msg, true);
 }
 
@@ -711,6 +713,18 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
             &&  zc_msg_has (msg, ZF_GRANTED) && msg->granted && !self->leader_suspected)
                 self->leader_heard = now;
             break;
+        case ZC_APPEND:
+            //  The leader's log traffic is a sign of life like a heartbeat:
+            //  the lease tokens it carries are echoed back, so we must not
+            //  suspect it sooner than its lease can last.
+            if (self->role == ZC_ROLE_BACKUP && peer->id == self->leader
+            &&  self->st.leader == peer->id && msg->epoch == self->st.epoch
+            &&  !self->leader_suspected)
+                self->leader_heard = now;
+            else
+            if (msg->epoch > self->st.epoch)
+                s_learn_epoch (self, msg->epoch, peer->id, now, out);
+            break;
         case ZC_APPEND_ACK:
             if (self->role == ZC_ROLE_LEADER && msg->epoch == self->st.epoch && msg->granted) {
                 if (zc_msg_has (msg, ZF_LT) && msg->lt > peer->lease_lt)
@@ -809,7 +823,14 @@ zc_election_role (zc_election_t *self)
 uint32_t
 zc_election_leader (zc_election_t *self)
 {
-    return self->leader;
+    //  Only a leader accepted in the current epoch: a candidate, or a
+    //  backup that knows an epoch but not yet who leads it, names nobody
+    //  (a stale id with a new epoch would send clients the wrong way).
+    if (self->role == ZC_ROLE_LEADER)
+        return self->cfg.self;
+    if (self->role == ZC_ROLE_BACKUP && self->leader && self->leader == self->st.leader)
+        return self->leader;
+    return 0;
 }
 
 uint64_t

@@ -35,11 +35,28 @@ typedef struct {
     uint64_t state;
 } prng_t;
 
-uint64_t prng_next (prng_t *p);
+static inline uint64_t
+prng_next (prng_t *p)
+{
+    uint64_t z = (p->state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 //  Uniform in [lo, hi]
-uint64_t prng_range (prng_t *p, uint64_t lo, uint64_t hi);
+static inline uint64_t
+prng_range (prng_t *p, uint64_t lo, uint64_t hi)
+{
+    return lo + prng_next (p) % (hi - lo + 1);
+}
+
 //  True with probability bp / 10000
-bool prng_chance (prng_t *p, uint32_t bp);
+static inline bool
+prng_chance (prng_t *p, uint32_t bp)
+{
+    return bp && prng_next (p) % 10000 < bp;
+}
 
 //  ==========================================================================
 //  Trace: collected while tracing is on, printed when a run fails
