@@ -13,6 +13,10 @@
       -> MESSAGE event.  At a fixed rate both start at the INTENDED send
       time of the schedule, so a stall of the cluster (or of the sender)
       counts in full for every message it delayed (coordinated omission).
+    - Rates count what arrived within --duration, over --duration: the
+      steady state, not the drain (a message whose ACK is late would
+      otherwise stretch the run).  With --count: everything, over the time
+      to the last ACK or delivery.
     - Subscribers also check the issue's promise: every acknowledged
       message delivered, none twice.  A sender's ids are committed in
       order, so its highest acknowledged id N means 1..N must all arrive.
@@ -63,6 +67,7 @@ typedef struct {
     int64_t *sent_at;               //  by id: when sent (intended, at a rate)
     uint64_t sent_cap;
     uint64_t posted, acked, max_acked;
+    uint64_t acked_in;              //  ACKs that came within --duration
     int64_t last_ack_us, end_us;
     uint64_t leader_changes, notices;
     bool ready;                     //  delivered a ping
@@ -80,6 +85,7 @@ typedef struct {
     bool ready;                     //  delivered a ping: has a baseline
     zb_set_t seen [ZB_MAX_CLIENTS]; //  per sender
     uint64_t delivered, dups, reordered, foreign;
+    uint64_t delivered_in;          //  deliveries within --duration
     int64_t last_us;
     uint64_t leader_changes, notices;
     zb_samples_t e2e;
@@ -87,6 +93,7 @@ typedef struct {
 
 static volatile sig_atomic_t s_stop = 0;
 static int64_t s_t0;                        //  written before the start barrier
+static int64_t s_end;                       //  s_t0 + --duration (INT64_MAX: --count)
 static pthread_barrier_t s_start;
 static atomic_int s_ready;                  //  clients that delivered a ping
 static atomic_int s_all_ready;              //  main saw them all (or gave up)
@@ -167,6 +174,8 @@ s_sender_event (zb_sender_t *self, const zc_event_t *ev, bool measuring)
             if (ev->id > self->max_acked)
                 self->max_acked = ev->id;
             self->last_ack_us = now;
+            if (now <= s_end)
+                self->acked_in++;
         }
     }
     else
@@ -191,7 +200,7 @@ static void
 s_sender_send (zb_sender_t *self, int tfd)
 {
     const zb_opts_t *opts = self->opts;
-    int64_t end = opts->count? INT64_MAX: s_t0 + (int64_t) (opts->duration * 1e6);
+    int64_t end = s_end;
     double interval = opts->rate > 0? 1e6 / opts->rate: 0;
     //  Senders at a rate are spread evenly over one interval
     int64_t first = s_t0 + (int64_t) (interval * self->index / opts->senders);
@@ -317,6 +326,8 @@ s_sub_message (zb_sub_t *self, const zc_event_t *ev)
         return;
     }
     self->delivered++;
+    if (now <= s_end)
+        self->delivered_in++;
     self->last_us = now;
     zb_samples_add (&self->e2e, now - at);
 }
@@ -553,12 +564,25 @@ s_collect (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs, zb_resul
         r->leader_changes += b->leader_changes;
         r->notices += b->notices;
         r->dropped += zc_client_dropped (b->client);
+        //  Rates: what came within --duration over it (the steady state,
+        //  not the tail of the drain); with --count, all over the time
+        //  to the last one
+        if (!opts->count)
+            r->total_rate += (double) b->delivered_in / opts->duration;
+        else
         if (b->last_us > s_t0)
             r->total_rate += (double) b->delivered / ((double) (b->last_us - s_t0) / 1e6);
         zb_samples_merge (&e2e, &b->e2e);
     }
     r->send_secs = (double) (send_end - s_t0) / 1e6;
-    r->ack_rate = last_ack > s_t0? (double) r->acked / ((double) (last_ack - s_t0) / 1e6): 0;
+    if (!opts->count) {
+        uint64_t acked_in = 0;
+        for (uint32_t i = 0; i < opts->senders; i++)
+            acked_in += senders [i].acked_in;
+        r->ack_rate = (double) acked_in / opts->duration;
+    }
+    else
+        r->ack_rate = last_ack > s_t0? (double) r->acked / ((double) (last_ack - s_t0) / 1e6): 0;
     r->sub_rate = opts->subscribers? r->total_rate / opts->subscribers: 0;
     zb_samples_sort (&ack);
     zb_samples_sort (&e2e);
@@ -698,6 +722,7 @@ main (int argc, char **argv)
     atomic_store (&s_all_ready, 1);
     pthread_barrier_wait (&s_start);
     s_t0 = s_now_us ();
+    s_end = opts.count? INT64_MAX: s_t0 + (int64_t) (opts.duration * 1e6);
     pthread_barrier_wait (&s_start);
     for (uint32_t i = 0; i < opts.senders; i++) {
         pthread_join (sender_threads [i], NULL);

@@ -4,6 +4,7 @@
     fault to the first message acknowledged after it), print the report
     and write the JSON summary.
 */
+#include "json.h"
 #include "chaos.h"
 
 #include <history.h>
@@ -84,23 +85,6 @@ s_outage (const zc_ack_time_t *acks, size_t n, const zc_fault_run_t *run)
               && acks [lo].lead_epoch == run->old_epoch && acks [lo].t <= t + IN_FLIGHT_MS))
             return acks [lo].t - t;
     return -1;
-}
-
-static void
-s_json_str (FILE *out, const char *s)
-{
-    fputc ('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\')
-            fprintf (out, "\\%c", c);
-        else
-        if (c < 0x20)
-            fprintf (out, "\\u%04x", c);
-        else
-            fputc (c, out);
-    }
-    fputc ('"', out);
 }
 
 typedef struct {
@@ -275,9 +259,9 @@ zc_report (zc_chaos_t *ch, FILE *out)
                  "\"interrupted\":%s,\"command\":", ch->seed, ch->nodes, ch->workers,
                  ch->rooms, ch->rate, ch->duration_s, ch->netns ? "true" : "false",
                  passed ? "true" : "false", ch->interrupted ? "true" : "false");
-        s_json_str (json, command);
+        zc_json_str (json, command);
         fprintf (json, ",\"run_dir\":");
-        s_json_str (json, ch->run_dir);
+        zc_json_str (json, ch->run_dir);
         fprintf (json, ",\"faults\":{\"total\":%zu,\"restarts\":%u,\"by_kind\":{",
                  ch->nruns, ch->restarts);
         for (int k = 0; k < ZC_F_KINDS; k++)
@@ -302,7 +286,7 @@ zc_report (zc_chaos_t *ch, FILE *out)
                      ",\"what\":", r ? "," : "", run->index, zc_fault_name (run->f.kind),
                      run->t_inject, run->t_heal, run->t_settled,
                      run->settled ? "true" : "false", outage [r]);
-            s_json_str (json, run->what);
+            zc_json_str (json, run->what);
             fputc ('}', json);
         }
         fprintf (json, "],\"delay_proxy\":{\"from\":%u,\"to\":%u,\"connections\":%" PRIu64
@@ -312,7 +296,7 @@ zc_report (zc_chaos_t *ch, FILE *out)
         for (size_t i = 0; i < viols.count; i++) {
             if (i)
                 fputc (',', json);
-            s_json_str (json, viols.items [i]);
+            zc_json_str (json, viols.items [i]);
         }
         fprintf (json, "]}\n");
         fclose (json);

@@ -4,6 +4,7 @@
     zchat-check [--verbose] [--json] [--no-complete] FILE...
     Exit 0: no violation; 1: violations; 2: usage or unreadable/bad file.
 */
+#include "json.h"
 #include "history.h"
 
 #include <inttypes.h>
@@ -35,23 +36,6 @@ s_usage (FILE *out)
 }
 
 static void
-s_json_string (const char *s)
-{
-    putchar ('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\')
-            printf ("\\%c", c);
-        else
-        if (c < 0x20)
-            printf ("\\u%04x", c);
-        else
-            putchar (c);
-    }
-    putchar ('"');
-}
-
-static void
 s_print (const zc_history_violation_t *v, void *arg)
 {
     s_out_t *out = arg;
@@ -61,11 +45,11 @@ s_print (const zc_history_violation_t *v, void *arg)
         printf ("%s{\"kind\":\"%s\",\"file\":", out->printed > 1 ? "," : "",
                 zc_history_kind_name (v->kind));
         if (v->file)
-            s_json_string (v->file);
+            zc_json_str (stdout, v->file);
         else
             fputs ("null", stdout);
         printf (",\"line\":%u,\"seq\":%" PRIu64 ",\"text\":", v->line, v->seq);
-        s_json_string (v->text);
+        zc_json_str (stdout, v->text);
         putchar ('}');
         return;
     }

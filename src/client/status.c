@@ -1,4 +1,5 @@
 /*  status.c — see status.h */
+#include "json.h"
 #include "status.h"
 
 #include <czmq.h>
@@ -128,24 +129,6 @@ zc_client_status (const char *servers, int timeout_ms,
     return count;
 }
 
-//  JSON string body: hosts and roles are plain, but escape anyway
-static void
-s_json_str (FILE *out, const char *s)
-{
-    fputc ('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\')
-            fprintf (out, "\\%c", c);
-        else
-        if (c < 0x20)
-            fprintf (out, "\\u%04x", c);
-        else
-            fputc (c, out);
-    }
-    fputc ('"', out);
-}
-
 int
 zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
 {
@@ -153,11 +136,11 @@ zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
     for (size_t i = 0; i < count; i++) {
         const zc_status_row_t *r = &rows [i];
         fputs (i? ",{\"server\":": "{\"server\":", out);
-        s_json_str (out, r->server);
+        zc_json_str (out, r->server);
         //  Every key on every row, so that checkers need no special case
         fprintf (out, ",\"id\":%u,\"reachable\":%s,\"role\":", r->id,
                  r->reachable? "true": "false");
-        s_json_str (out, r->role);
+        zc_json_str (out, r->role);
         fprintf (out, ",\"leader\":%u,\"epoch\":%" PRIu64 ",\"lamport\":%" PRIu64
                  ",\"messages\":%" PRIu64 ",\"last_seq\":%" PRIu64 ",\"commit\":%" PRIu64
                  ",\"log_epoch\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
