@@ -34,6 +34,11 @@ struct _zc_segstore_t {
     bool broken;                //  an fsync or a repair failed: refuse writes
     uint8_t *buf;               //  read buffer: one whole record fits
     size_t bufsize;
+    //  Write buffer (policies batch and never): records appended since the
+    //  last flush, to go out in one write at the next sync.
+    uint8_t *wbuf;
+    size_t wlen, wcap;
+    uint64_t wbase;             //  file offset of wbuf [0]
     char note [1400];
 };
 
@@ -439,7 +444,7 @@ zc_segstore_destroy (zc_segstore_t **self_p)
     zc_segstore_t *self = *self_p;
     if (!self)
         return;
-    if (self->cfg.fsync != ZC_FSYNC_NEVER && !self->broken)
+    if (!self->broken)
         zc_segstore_sync (self);        //  a clean stop loses nothing
     if (self->fd >= 0)
         close (self->fd);
@@ -447,6 +452,7 @@ zc_segstore_destroy (zc_segstore_t **self_p)
         close (self->dirfd);
     free (self->segs);
     free (self->buf);
+    free (self->wbuf);
     free (self->dir);
     free (self);
     *self_p = NULL;
@@ -459,9 +465,15 @@ uint64_t zc_segstore_last_seq (zc_segstore_t *self) { return self->count ? self-
 //  --------------------------------------------------------------------------
 //  Replay
 
+static int s_flush (zc_segstore_t *self);
+
 int
 zc_segstore_replay (zc_segstore_t *self, s_cb_t *cb, void *arg, char *err, size_t errlen)
 {
+    if (s_flush (self)) {
+        snprintf (err, errlen, "%s: cannot write buffered records", self->dir);
+        return -1;
+    }
     uint64_t expected = zc_segstore_first_seq (self);
     for (size_t i = 0; i < self->count; i++) {
         s_seg_t *seg = &self->segs [i];
@@ -490,11 +502,34 @@ zc_segstore_replay (zc_segstore_t *self, s_cb_t *cb, void *arg, char *err, size_
 //  --------------------------------------------------------------------------
 //  Writing
 
+//  Write out the buffered records.  A failure leaves the file with a torn
+//  tail at worst (repaired on the next open) and the store refusing writes.
+static int
+s_flush (zc_segstore_t *self)
+{
+    size_t done = 0;
+    while (done < self->wlen) {
+        ssize_t wrote = pwrite (self->fd, self->wbuf + done, self->wlen - done,
+                                (off_t) (self->wbase + done));
+        if (wrote <= 0) {
+            self->broken = true;
+            return -1;
+        }
+        done += (size_t) wrote;
+    }
+    self->wlen = 0;
+    return 0;
+}
+
 int
 zc_segstore_sync (zc_segstore_t *self)
 {
     if (self->broken)
         return s_fail (EIO);
+    if (s_flush (self))
+        return -1;
+    if (self->cfg.fsync == ZC_FSYNC_NEVER)
+        return 0;               //  the OS writes it back when it likes
     //  After a failed fsync the kernel may have dropped the dirty pages, so
     //  retrying could falsely succeed: refuse all further writes instead.
     if (self->dirty && self->fd >= 0 && fdatasync (self->fd))
@@ -514,6 +549,8 @@ failed:
 static int
 s_roll (zc_segstore_t *self, uint64_t seq)
 {
+    if (s_flush (self))
+        return -1;
     if (self->dirty && fdatasync (self->fd)) {
         self->broken = true;
         return -1;
@@ -561,6 +598,29 @@ zc_segstore_append (zc_segstore_t *self, uint64_t seq, const uint8_t *data, size
     s_put32 (head, (uint32_t) size);
     s_put64 (head + 8, seq);
     s_put32 (head + 4, s_record_crc (head + 8, data, size));
+    if (self->cfg.fsync != ZC_FSYNC_ALWAYS) {
+        //  Buffered: one write per sync instead of one per record.
+        if (self->wlen + REC_HDR + size > self->wcap) {
+            size_t cap = self->wcap ? self->wcap : 65536;
+            while (cap < self->wlen + REC_HDR + size)
+                cap *= 2;
+            uint8_t *grown = realloc (self->wbuf, cap);
+            if (!grown)
+                return s_fail (ENOMEM);
+            self->wbuf = grown;
+            self->wcap = cap;
+        }
+        if (!self->wlen)
+            self->wbase = seg->size;
+        memcpy (self->wbuf + self->wlen, head, REC_HDR);
+        if (size)
+            memcpy (self->wbuf + self->wlen + REC_HDR, data, size);
+        self->wlen += REC_HDR + size;
+        seg->size += REC_HDR + size;
+        seg->last = seq;
+        self->dirty = true;
+        return self->wlen >= (1u << 20) ? s_flush (self) : 0;
+    }
     //  One syscall per record; a short write to a regular file means an
     //  error (ENOSPC, EIO), so cut the partial record back off.
     struct iovec iov [2] = { { head, REC_HDR }, { (void *) data, size } };
@@ -601,6 +661,8 @@ zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
         return s_fail (EIO);
     if (after_seq >= zc_segstore_last_seq (self))
         return 0;
+    if (s_flush (self))         //  the files must hold what we cut
+        return -1;
     //  Newest first, so that a crash half-way leaves a gap-free prefix.
     char name [32];
     while (self->count && self->segs [self->count - 1].first > after_seq) {
