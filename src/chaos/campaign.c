@@ -38,17 +38,37 @@ s_free_base (unsigned nodes)
     return 15051;
 }
 
+//  Root is not always enough: inside a chroot or a restricted container
+//  `ip netns exec` cannot work.  Try once with a throw-away namespace.
+static bool
+s_netns_works (zc_chaos_t *ch)
+{
+    char command [256];
+    snprintf (command, sizeof (command),
+              "ip netns add %s-probe >/dev/null 2>&1 && "
+              "ip netns exec %s-probe true >/dev/null 2>&1; rc=$?; "
+              "ip netns del %s-probe >/dev/null 2>&1; exit $rc",
+              ch->runid, ch->runid, ch->runid);
+    return system (command) == 0;
+}
+
 //  Hosts, ports and the proxied link, before anything starts
 static int
 s_plan (zc_chaos_t *ch, char *err, size_t errlen)
 {
     snprintf (ch->runid, sizeof (ch->runid), "zcc%ld", (long) getpid ());
     ch->netns = geteuid () == 0 && !ch->no_netns;
+    bool works = !ch->netns || s_netns_works (ch);
     ch->active = ch->mask;
-    if (!ch->netns) {
+    if (!ch->netns || !works) {
+        ch->netns = false;
         if (ch->mask & ZC_F_NEED_ROOT)
             printf ("chat-chaos: %s: network faults (isolate, split, loss) skipped; "
-                    "nodes run on 127.0.0.1\n", ch->no_netns ? "--no-netns" : "not root");
+                    "nodes run on 127.0.0.1\n",
+                    ch->no_netns ? "--no-netns"
+                  : !works ? "network namespaces do not work here (a chroot or a "
+                             "container without the rights?)"
+                  : "not root");
         ch->active &= ~ZC_F_NEED_ROOT;
     }
     if (!ch->active) {
