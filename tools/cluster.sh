@@ -25,7 +25,8 @@ bin=${ZCHAT_BIN:-$root/build}
 die() { echo "cluster.sh: $*" >&2; exit 2; }
 
 ensure_built() {
-  if [ -z "${ZCHAT_BIN:-}" ] && { [ ! -x "$bin/chat-node" ] || [ ! -x "$bin/chat-client" ]; }; then
+  # Without ZCHAT_BIN: install what is missing and (re)build incrementally.
+  if [ -z "${ZCHAT_BIN:-}" ]; then
     "$root/tools/setup.sh" "$bin"
   fi
   [ -x "$bin/chat-node" ] || die "no chat-node in $bin"
