@@ -98,6 +98,20 @@ cmd_start() {
   echo "N=$n BASE=$base" >"$run/cluster.env"
   N=$n BASE=$base
   for ((i = 1; i <= N; i++)); do start_node "$i"; done
+  # A node that cannot start (a port in use, a bad data folder) exits at
+  # once with one line in its log: say so rather than pretend.
+  sleep 0.5
+  local failed=0
+  for ((i = 1; i <= N; i++)); do
+    if ! alive "$i"; then
+      echo "cluster.sh: node $i did not start: $(grep -v '^I:' "$run/node-$i.log" | tail -n 1)" >&2
+      failed=1
+    fi
+  done
+  if [ $failed = 1 ]; then
+    for ((i = 1; i <= N; i++)); do stop_node "$i"; done
+    exit 1
+  fi
   echo "cluster of $N started in $run"
   echo "connect:  $bin/chat-client --servers \"$(servers)\""
 }
@@ -126,11 +140,11 @@ cmd_demo() {
   ensure_built
   export ZCHAT_RUN_DIR=${ZCHAT_RUN_DIR:-$(mktemp -d /tmp/zchat-demo.XXXXXX)}
   run=$ZCHAT_RUN_DIR
-  local self="$root/tools/cluster.sh"
+  self="$root/tools/cluster.sh"
   "$self" start 3 "${1:-15051}"
   load
-  local listener_pid
-  trap '"$self" stop >/dev/null 2>&1 || true; kill "${listener_pid:-}" 2>/dev/null || true' EXIT
+  listener_pid=""
+  trap '"$self" stop >/dev/null 2>&1 || true; [ -z "$listener_pid" ] || kill "$listener_pid" 2>/dev/null || true' EXIT
   sleep 1.5
   "$bin/chat-client" --servers "$(servers)" --listen --name bob >"$run/listener.out" 2>&1 &
   listener_pid=$!
