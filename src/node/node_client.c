@@ -76,6 +76,21 @@ s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
     s_reply (self, identity, &msg);
 }
 
+//  A POST refused for good: bad_request naming the message, so that the
+//  client knows which one.
+static void
+s_refuse_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, const char *reason)
+{
+    zc_msg_t msg;
+    zc_msg_init (&msg, ZC_ERROR);
+    zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_BAD_REQUEST);
+    zc_msg_set_cstr (&msg, ZF_REASON, reason);
+    zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
+    zc_msg_set_u64 (&msg, ZF_ID, post->id);
+    zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
+    s_reply (self, identity, &msg);
+}
+
 //  Why we do not take a POST right now, in the client's terms.
 static bool
 s_refuse_if_not_serving (zc_node_t *self, zframe_t *identity, uint64_t now)
@@ -102,13 +117,7 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     if (s_refuse_if_not_serving (self, identity, now))
         return;
     if (post->ts >= ZC_MAX_TS) {
-        zc_msg_t msg;
-        zc_msg_init (&msg, ZC_ERROR);
-        zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_BAD_REQUEST);
-        zc_msg_set_cstr (&msg, ZF_REASON, "ts out of range");
-        zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
-        zc_msg_set_u64 (&msg, ZF_ID, post->id);
-        s_reply (self, identity, &msg);
+        s_refuse_post (self, identity, post, "ts out of range");
         return;
     }
     char client [ZC_CLIENT_ID_LEN + 1], room [ZC_MAX_ROOM + 1];
@@ -121,14 +130,7 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
         zc_entry_t *entry = zc_chatlog_find (self->log, client, post->id);
         if (!entry) {
             //  Stored long ago and retired from the log since.
-            zc_msg_t msg;
-            zc_msg_init (&msg, ZC_ERROR);
-            zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_BAD_REQUEST);
-            zc_msg_set_cstr (&msg, ZF_REASON, "message id is no longer held");
-            zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
-            zc_msg_set_u64 (&msg, ZF_ID, post->id);
-            zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
-            s_reply (self, identity, &msg);
+            s_refuse_post (self, identity, post, "message id is no longer held");
             return;
         }
         if (entry->seq <= self->published)
