@@ -176,8 +176,9 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     }
 #ifdef ZC_TEST_BUG_EARLY_ACK
     //  A deliberately broken rule, compiled only into the chaos harness's
-    //  self-test: acknowledge before a quorum holds the entry.  The harness
-    //  must catch the acknowledged messages this loses.
+    //  self-test: acknowledge before a quorum holds the entry (and, in
+    //  node.c, replicate lazily).  The harness must catch the acknowledged
+    //  messages this loses.
     s_ack (self, identity, entry);
 #else
     entry->waiter = zframe_dup (identity);
