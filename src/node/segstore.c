@@ -521,6 +521,20 @@ s_flush (zc_segstore_t *self)
     return 0;
 }
 
+//  The data is on disk: make the folder durable too (new or removed
+//  segments), or refuse every later write.
+static int
+s_synced (zc_segstore_t *self)
+{
+    self->dirty = false;
+    if (self->dir_dirty && fsync (self->dirfd)) {
+        self->broken = true;
+        return -1;
+    }
+    self->dir_dirty = false;
+    return 0;
+}
+
 int
 zc_segstore_sync (zc_segstore_t *self)
 {
@@ -534,11 +548,7 @@ zc_segstore_sync (zc_segstore_t *self)
     //  retrying could falsely succeed: refuse all further writes instead.
     if (self->dirty && self->fd >= 0 && fdatasync (self->fd))
         goto failed;
-    self->dirty = false;
-    if (self->dir_dirty && fsync (self->dirfd))
-        goto failed;
-    self->dir_dirty = false;
-    return 0;
+    return s_synced (self);
 failed:
     self->broken = true;
     return -1;
@@ -699,11 +709,7 @@ zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
     }
     //  Every remaining segment is synced: the cut one just now, older ones
     //  when the store rolled past them.
-    self->dirty = false;
-    if (self->dir_dirty && fsync (self->dirfd))
-        goto failed;
-    self->dir_dirty = false;
-    return 0;
+    return s_synced (self);
 failed:
     self->broken = true;
     return -1;
