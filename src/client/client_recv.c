@@ -1,7 +1,8 @@
 /*  client_recv.c — what servers send to the client, and what it does.
 
-    DEALER replies: WELCOME, ACK, ERROR, ENTRIES (multi-frame).  SUB:
-    [room][CHAT] and ["$beacon"][BEACON].  A frame that does not decode,
+    DEALER replies: WELCOME, ACK, ERROR, ENTRIES (multi-frame); ACKs may
+    come several to a frame.  SUB: [room][CHAT...] (one or a batch) and
+    ["$beacon"][BEACON].  A frame that does not decode,
     has an unexpected type or shape is counted and dropped, never trusted.
 */
 #include "client_impl.h"
@@ -300,19 +301,30 @@ zc_cl_recv_dealer (zc_client_t *self, zc_cl_server_t *server)
         bool reopen = false;
         zc_msg_t msg;
         const char *why = "unexpected extra frames";
-        if (zc_msg_decode (&msg, zmq_msg_data (&frame), zmq_msg_size (&frame), &why)) {
+        const uint8_t *data = zmq_msg_data (&frame);
+        size_t size = zmq_msg_size (&frame), offset = 0;
+        if (zc_msg_decode_next (&msg, data, size, &offset, &why)) {
             s_bad (self, server->addr.host, why);
         }
         else
-        if (msg.type == ZC_ENTRIES && more) {
+        if (msg.type == ZC_ENTRIES && more && offset == size) {
             s_on_entries (self, server, &msg, handle);
             more = false;
         }
         else
         if (more)
             s_bad (self, server->addr.host, why);
-        else
+        else {
+            //  One reply, or a batch of them (ACKs of one wake-up)
             reopen = s_on_reply (self, server, &msg);
+            while (!reopen && offset < size) {
+                if (zc_msg_decode_next (&msg, data, size, &offset, &why)) {
+                    s_bad (self, server->addr.host, why);
+                    break;
+                }
+                reopen = s_on_reply (self, server, &msg);
+            }
+        }
         zmq_msg_close (&frame);
         if (more)
             s_skip_rest (handle);
@@ -327,6 +339,26 @@ zc_cl_recv_dealer (zc_client_t *self, zc_cl_server_t *server)
 //  SUB: chat messages of our room, beacons of every node
 
 static void
+s_on_sub_msg (zc_client_t *self, bool beacon, const zc_msg_t *msg)
+{
+    if (beacon && msg->type == ZC_BEACON) {
+        //  Node says whom it follows; the leader beacons only with a lease
+        zc_cl_hint (self, msg->leader, msg->epoch, msg->node == msg->leader, zclock_mono ());
+        return;
+    }
+    if (!beacon && msg->type == ZC_CHAT) {
+        self->chat_at = zclock_mono ();
+        zc_dlv_result_t result = zc_delivery_offer (self->delivery, msg);
+        if (result == ZC_DLV_INVALID || result == ZC_DLV_OTHER_ROOM)
+            s_bad (self, "pub", "chat message does not match its topic");
+        return;
+    }
+    s_bad (self, "pub", "unexpected message type on topic");
+}
+
+//  [topic][one or more maps back to back]: a busy leader batches the
+//  messages of one wake-up (PROTOCOL.md, "Batches")
+static void
 s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
 {
     const char *name = (const char *) zmq_msg_data ((zmq_msg_t *) topic);
@@ -336,27 +368,19 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
     if (!beacon && !room)
         return;                     //  a room that starts with ours: not ours
 
-    zc_msg_t msg;
-    const char *why = NULL;
-    if (zc_msg_decode (&msg, zmq_msg_data (body), zmq_msg_size (body), &why)) {
-        s_bad (self, "pub", why);
-        return;
-    }
-    if (beacon && msg.type == ZC_BEACON) {
-        //  Node says whom it follows; the leader beacons only with a lease
-        zc_cl_hint (self, msg.leader, msg.epoch, msg.node == msg.leader, zclock_mono ());
-        return;
-    }
-    if (room && msg.type == ZC_CHAT) {
-        self->chat_at = zclock_mono ();
-        zc_dlv_result_t result = zc_delivery_offer (self->delivery, &msg);
-        if (result == ZC_DLV_INVALID || result == ZC_DLV_OTHER_ROOM)
-            s_bad (self, "pub", "chat message does not match its topic");
-        else
-            zc_cl_drain_delivery (self);
-        return;
-    }
-    s_bad (self, "pub", "unexpected message type on topic");
+    const uint8_t *data = zmq_msg_data (body);
+    size_t size = zmq_msg_size (body), offset = 0;
+    do {
+        zc_msg_t msg;
+        const char *why = NULL;
+        if (zc_msg_decode_next (&msg, data, size, &offset, &why)) {
+            s_bad (self, "pub", why);
+            break;                  //  the rest of the frame is not trustworthy
+        }
+        s_on_sub_msg (self, beacon, &msg);
+    } while (offset < size);
+    if (room)
+        zc_cl_drain_delivery (self);
 }
 
 void

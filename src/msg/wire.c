@@ -523,16 +523,11 @@ s_fail (zc_msg_t *msg, const char **error, const char *why)
     return -1;
 }
 
-int
-zc_msg_decode (zc_msg_t *msg, const uint8_t *data, size_t size, const char **error)
+//  Decodes the map at in->p; leaves in->p just past it.
+static int
+s_decode (zc_msg_t *msg, s_in_t *in_p, const char **error)
 {
-    zc_msg_init (msg, ZC_UNKNOWN);
-    if (size == 0)
-        return s_fail (msg, error, "empty frame");
-    if (size > ZC_MAX_FRAME)
-        return s_fail (msg, error, "frame too large");
-
-    s_in_t in = { data, data + size };
+    s_in_t in = *in_p;
     uint64_t count;
     if (!s_map (&in, &count))
         return s_fail (msg, error, "not a map");
@@ -591,8 +586,7 @@ zc_msg_decode (zc_msg_t *msg, const uint8_t *data, size_t size, const char **err
             return s_fail (msg, error, f->e_type);
         msg->has |= f->bit;
     }
-    if (in.p != in.end)
-        return s_fail (msg, error, "trailing bytes after map");
+    in_p->p = in.p;
     if (!have_type)
         return s_fail (msg, error, "missing type");
     if (type == ZC_UNKNOWN)
@@ -606,6 +600,38 @@ zc_msg_decode (zc_msg_t *msg, const uint8_t *data, size_t size, const char **err
         return s_fail (msg, error, s_fields [i].e_missing);
     }
     msg->type = type;
+    return 0;
+}
+
+int
+zc_msg_decode (zc_msg_t *msg, const uint8_t *data, size_t size, const char **error)
+{
+    zc_msg_init (msg, ZC_UNKNOWN);
+    if (size == 0)
+        return s_fail (msg, error, "empty frame");
+    if (size > ZC_MAX_FRAME)
+        return s_fail (msg, error, "frame too large");
+    s_in_t in = { data, data + size };
+    if (s_decode (msg, &in, error))
+        return -1;
+    if (in.p != in.end)
+        return s_fail (msg, error, "trailing bytes after map");
+    return 0;
+}
+
+int
+zc_msg_decode_next (zc_msg_t *msg, const uint8_t *data, size_t size, size_t *offset,
+                    const char **error)
+{
+    zc_msg_init (msg, ZC_UNKNOWN);
+    if (size > ZC_MAX_FRAME)
+        return s_fail (msg, error, "frame too large");
+    if (*offset >= size)
+        return s_fail (msg, error, size ? "no message after the last one" : "empty frame");
+    s_in_t in = { data + *offset, data + size };
+    if (s_decode (msg, &in, error))
+        return -1;
+    *offset = (size_t) (in.p - data);
     return 0;
 }
 

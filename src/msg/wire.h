@@ -168,6 +168,13 @@ size_t zc_msg_encode (const zc_msg_t *msg, uint8_t *buf, size_t cap);
 //  error is not NULL, *error names the problem (a static string).
 int zc_msg_decode (zc_msg_t *msg, const uint8_t *data, size_t size, const char **error);
 
+//  Decode the message at data + *offset of a frame that carries several
+//  back to back (a batch: PROTOCOL.md), and move *offset past it.  Same
+//  returns as zc_msg_decode; on -1 the rest of the frame cannot be trusted.
+//  A frame is done when *offset == size.
+int zc_msg_decode_next (zc_msg_t *msg, const uint8_t *data, size_t size, size_t *offset,
+                        const char **error);
+
 //  The wire name of a type ("chat", "post", ...) and back (ZC_UNKNOWN).
 const char *zc_type_name (zc_type_t type);
 zc_type_t zc_type_from_name (const char *name, size_t len);

@@ -267,6 +267,10 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < cfg->peer_count; i++)
         rcfg.peers [rcfg.peer_count++] = peer_ids [i];
     self->replica = zc_replica_new (&rcfg, self->log, self->stored.log_epoch);
+    //  A wake-up's commits go to a few rooms and a few senders; frames
+    //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
+    self->pub_box = zc_outbox_new (8, ZC_MAX_FRAME, zc_node_send_pub, self);
+    self->ack_box = zc_outbox_new (16, 16384, zc_node_send_acks, self);
     self->room_rseq = zhashx_new ();
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
@@ -296,6 +300,8 @@ zc_node_destroy (zc_node_t **self_p)
     zc_election_destroy (&self->election);
     zc_replica_destroy (&self->replica);
     zhashx_destroy (&self->room_rseq);
+    zc_outbox_destroy (&self->pub_box);
+    zc_outbox_destroy (&self->ack_box);
     zc_chatlog_destroy (&self->log);
     zc_segstore_destroy (&self->segstore);
     free (self);

@@ -8,11 +8,21 @@
 */
 #include "node_impl.h"
 
+//  A waiter is a copy of the sender's identity, kept on its log entry.
 void
 zc_node_waiter_free (void *waiter)
 {
-    zframe_t *identity = waiter;
-    zframe_destroy (&identity);
+    free (waiter);
+}
+
+static zc_ident_t *
+s_ident_dup (const zc_ident_t *who)
+{
+    size_t size = offsetof (zc_ident_t, data) + who->len;
+    zc_ident_t *copy = malloc (size);
+    assert (copy);
+    memcpy (copy, who, size);
+    return copy;
 }
 
 //  Leadership ended: the clients waiting for ACKs will ask the next leader.
@@ -32,17 +42,39 @@ zc_node_release_waiters (zc_node_t *self)
 }
 
 static void
-s_reply (zc_node_t *self, zframe_t *identity, const zc_msg_t *msg)
+s_reply (zc_node_t *self, const zc_ident_t *who, const zc_msg_t *msg)
 {
     void *router = zsock_resolve (self->client_router);
-    if (zmq_send (router, zframe_data (identity), zframe_size (identity),
-                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+    if (zmq_send (router, who->data, who->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
     ||  zc_node_send (self->client_router, self, msg, 0))
         self->dropped++;        //  the client is gone or not reading
 }
 
+//  The ACK outbox's flush: one frame of ACKs for one client.
+void
+zc_node_send_acks (void *arg, const uint8_t *key, size_t key_len,
+                   const uint8_t *frame, size_t size)
+{
+    zc_node_t *self = arg;
+    void *router = zsock_resolve (self->client_router);
+    if (zmq_send (router, key, key_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+    ||  zmq_send (router, frame, size, ZMQ_DONTWAIT) < 0)
+        self->dropped++;
+}
+
+//  The publication outbox's flush: [room][chat maps back to back].
+void
+zc_node_send_pub (void *arg, const uint8_t *key, size_t key_len,
+                  const uint8_t *frame, size_t size)
+{
+    zc_node_t *self = arg;
+    void *pub = zsock_resolve (self->pub);
+    zmq_send (pub, key, key_len, ZMQ_SNDMORE);
+    zmq_send (pub, frame, size, 0);
+}
+
 static void
-s_reply_error (zc_node_t *self, zframe_t *identity, const char *code, const char *reason)
+s_reply_error (zc_node_t *self, const zc_ident_t *identity, const char *code, const char *reason)
 {
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_ERROR);
@@ -58,7 +90,7 @@ s_reply_error (zc_node_t *self, zframe_t *identity, const char *code, const char
 }
 
 static void
-s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
+s_ack_msg (zc_node_t *self, const zc_entry_t *entry, zc_msg_t *msg_p)
 {
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_ACK);
@@ -73,13 +105,21 @@ s_ack (zc_node_t *self, zframe_t *identity, const zc_entry_t *entry)
     //  leader repeats when it answers a resend; this one says who served
     //  when (the chaos checker's one-leader-per-epoch rule).
     zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, self->lead_epoch);
-    s_reply (self, identity, &msg);
+    *msg_p = msg;
+}
+
+static void
+s_ack (zc_node_t *self, const zc_ident_t *who, const zc_entry_t *entry)
+{
+    zc_msg_t msg;
+    s_ack_msg (self, entry, &msg);
+    s_reply (self, who, &msg);
 }
 
 //  A POST refused for good: bad_request naming the message, so that the
 //  client knows which one.
 static void
-s_refuse_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, const char *reason)
+s_refuse_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, const char *reason)
 {
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_ERROR);
@@ -93,7 +133,7 @@ s_refuse_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, const 
 
 //  Why we do not take a POST right now, in the client's terms.
 static bool
-s_refuse_if_not_serving (zc_node_t *self, zframe_t *identity, uint64_t now)
+s_refuse_if_not_serving (zc_node_t *self, const zc_ident_t *identity, uint64_t now)
 {
     if (zc_node_serving (self, now))
         return false;
@@ -112,7 +152,7 @@ s_refuse_if_not_serving (zc_node_t *self, zframe_t *identity, uint64_t now)
 }
 
 static void
-s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t now)
+s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, uint64_t now)
 {
     if (s_refuse_if_not_serving (self, identity, now))
         return;
@@ -138,7 +178,7 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
         else {
             if (entry->waiter)
                 zc_node_waiter_free (entry->waiter);
-            entry->waiter = zframe_dup (identity);
+            entry->waiter = s_ident_dup (identity);
         }
         return;
     }
@@ -181,7 +221,7 @@ s_on_post (zc_node_t *self, zframe_t *identity, const zc_msg_t *post, uint64_t n
     //  messages this loses.
     s_ack (self, identity, entry);
 #else
-    entry->waiter = zframe_dup (identity);
+    entry->waiter = s_ident_dup (identity);
 #endif
     self->handled++;
     zc_node_log_changed (self);
@@ -217,7 +257,7 @@ s_room_published (zc_node_t *self, const char *room)
 }
 
 static void
-s_on_hello (zc_node_t *self, zframe_t *identity, const zc_msg_t *hello, uint64_t now)
+s_on_hello (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *hello, uint64_t now)
 {
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_WELCOME);
@@ -243,7 +283,7 @@ s_on_hello (zc_node_t *self, zframe_t *identity, const zc_msg_t *hello, uint64_t
 }
 
 static void
-s_on_status (zc_node_t *self, zframe_t *identity)
+s_on_status (zc_node_t *self, const zc_ident_t *identity)
 {
     zc_msg_t msg;
     zc_msg_init (&msg, ZC_STATUS_REPLY);
@@ -278,7 +318,7 @@ s_room_seq_after (zc_node_t *self, const char *room, uint64_t rseq, uint64_t bou
 
 //  FETCH: committed entries after `last`, of one room if asked, in order.
 static void
-s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
+s_on_fetch (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *fetch)
 {
     uint64_t bound = self->lead_epoch ? self->published : zc_replica_commit (self->replica);
     uint64_t count = zc_msg_has (fetch, ZF_COUNT) && fetch->count ? fetch->count : 256;
@@ -319,10 +359,75 @@ s_on_fetch (zc_node_t *self, zframe_t *identity, const zc_msg_t *fetch)
     size_t size = zc_msg_encode (&msg, self->buf, sizeof self->buf);
     zframe_t *header = zmsg_first (reply);
     zframe_reset (header, self->buf, size);
-    zmsg_pushmem (reply, zframe_data (identity), zframe_size (identity));
+    zmsg_pushmem (reply, identity->data, identity->len);
     if (zmsg_send (&reply, self->client_router))
         self->dropped++;
     zmsg_destroy (&reply);
+}
+
+//  Drops what is left of a multi-frame message.
+static void
+s_skip_rest (void *router)
+{
+    while (zsock_rcvmore (router)) {
+        zmq_msg_t part;
+        zmq_msg_init (&part);
+        int rc = zmq_msg_recv (&part, router, ZMQ_DONTWAIT);
+        zmq_msg_close (&part);
+        if (rc < 0)
+            break;
+    }
+}
+
+//  One request: [identity][body].  0, or -1 when nothing is queued.
+static int
+s_recv_one (zc_node_t *self, void *router)
+{
+    zmq_msg_t head, body;
+    zmq_msg_init (&head);
+    if (zmq_msg_recv (&head, router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&head);
+        return -1;
+    }
+    zc_ident_t who;
+    who.len = zmq_msg_size (&head) <= sizeof who.data ? zmq_msg_size (&head) : 0;
+    memcpy (who.data, zmq_msg_data (&head), who.len);
+    bool more = zmq_msg_more (&head);
+    zmq_msg_close (&head);
+    if (!more) {                //  a ROUTER always prefixes the identity
+        self->dropped++;
+        return 0;
+    }
+    zmq_msg_init (&body);
+    if (zmq_msg_recv (&body, router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&body);
+        return 0;
+    }
+    zc_msg_t msg;
+    const char *error = "expected one frame";
+    uint64_t now = zc_node_now ();
+    if (zmq_msg_more (&body)) {
+        s_skip_rest (router);
+        self->dropped++;
+        s_reply_error (self, &who, ZC_ERR_BAD_REQUEST, error);
+    }
+    else
+    if (zc_msg_decode (&msg, zmq_msg_data (&body), zmq_msg_size (&body), &error)) {
+        self->dropped++;
+        s_reply_error (self, &who, ZC_ERR_BAD_REQUEST, error);
+    }
+    else
+    switch (msg.type) {
+        case ZC_POST:   s_on_post (self, &who, &msg, now); break;
+        case ZC_HELLO:  s_on_hello (self, &who, &msg, now); break;
+        case ZC_STATUS: s_on_status (self, &who); break;
+        case ZC_FETCH:  s_on_fetch (self, &who, &msg); break;
+        default:
+            self->dropped++;
+            s_reply_error (self, &who, ZC_ERR_BAD_REQUEST, "not a client request");
+    }
+    zmq_msg_close (&body);
+    return 0;
 }
 
 void
@@ -331,36 +436,9 @@ zc_node_client_recv (zc_node_t *self)
     //  A bounded number per wake-up, so that peer traffic and heartbeats
     //  are read between batches, however busy the clients keep us.
     int budget = self->cfg.fsync == ZC_CONFIG_FSYNC_ALWAYS ? 32 : 1024;
-    while (budget-- > 0) {
-        zmsg_t *frames = zc_node_recv_nowait (self->client_router);
-        if (!frames)
-            break;
-        zframe_t *identity = zmsg_pop (frames);
-        zframe_t *body = zmsg_pop (frames);
-        zc_msg_t msg;
-        const char *error = NULL;
-        uint64_t now = zc_node_now ();
-        if (!identity || !body || zmsg_size (frames)
-        ||  zc_msg_decode (&msg, zframe_data (body), zframe_size (body), &error)) {
-            self->dropped++;
-            if (identity)
-                s_reply_error (self, identity, ZC_ERR_BAD_REQUEST,
-                               error ? error : "expected one frame");
-        }
-        else
-        switch (msg.type) {
-            case ZC_POST:   s_on_post (self, identity, &msg, now); break;
-            case ZC_HELLO:  s_on_hello (self, identity, &msg, now); break;
-            case ZC_STATUS: s_on_status (self, identity); break;
-            case ZC_FETCH:  s_on_fetch (self, identity, &msg); break;
-            default:
-                self->dropped++;
-                s_reply_error (self, identity, ZC_ERR_BAD_REQUEST, "not a client request");
-        }
-        zframe_destroy (&identity);
-        zframe_destroy (&body);
-        zmsg_destroy (&frames);
-    }
+    void *router = zsock_resolve (self->client_router);
+    while (budget-- > 0 && s_recv_one (self, router) == 0)
+        ;
 }
 
 static void
@@ -372,9 +450,7 @@ s_publish (zc_node_t *self, const zc_entry_t *entry)
         zhashx_insert (self->room_rseq, entry->room, cached);
     }
     *cached = entry->rseq;
-    void *pub = zsock_resolve (self->pub);
-    zmq_send (pub, entry->room, strlen (entry->room), ZMQ_SNDMORE);
-    zmq_send (pub, entry->data, entry->size, 0);
+    zc_outbox_add (self->pub_box, entry->room, strlen (entry->room), entry->data, entry->size);
 }
 
 //  Leader: move commit to what a quorum holds, then publish and
@@ -391,12 +467,20 @@ zc_node_advance_commit (zc_node_t *self, uint64_t now)
             continue;           //  retired already (cannot be unpublished news)
         s_publish (self, entry);
         if (entry->waiter) {
-            zframe_t *identity = entry->waiter;
+            zc_ident_t *who = entry->waiter;
             entry->waiter = NULL;
-            s_ack (self, identity, entry);
-            zframe_destroy (&identity);
+            zc_msg_t ack;
+            s_ack_msg (self, entry, &ack);
+            size_t size = zc_msg_encode (&ack, self->buf, sizeof self->buf);
+            if (size)
+                zc_outbox_add (self->ack_box, who->data, who->len, self->buf, size);
+            zc_node_waiter_free (who);
         }
     }
+    //  Publications before ACKs: a sender that hears its ACK may expect
+    //  its own message on the PUB next.
+    zc_outbox_flush (self->pub_box);
+    zc_outbox_flush (self->ack_box);
 }
 
 //  Serving clients: the election says we lead with a lease, and the view

@@ -19,7 +19,14 @@
 #include "store.h"
 #include "wire.h"
 #include "lamport.h"
+#include "outbox.h"
 
+
+//  A client's ROUTER identity (libzmq's limit: 255 bytes).
+typedef struct {
+    size_t len;
+    uint8_t data [255];
+} zc_ident_t;
 
 typedef struct {
     uint32_t id;
@@ -50,6 +57,8 @@ struct _zc_node_t {
     uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
     uint64_t published;             //  leader: highest seq published
     zhashx_t *room_rseq;            //  leader: room -> last published rseq
+    zc_outbox_t *pub_box;           //  leader: publications of one wake-up
+    zc_outbox_t *ack_box;           //  leader: ACKs of one wake-up
     uint64_t next_retain;           //  next retention pass
     uint64_t retired_base;          //  from retired.state: last retired seq
     uint64_t retired_base_epoch;    //  and its epoch
@@ -77,6 +86,8 @@ void zc_node_advance_commit (zc_node_t *self, uint64_t now);
 void zc_node_beacon (zc_node_t *self, uint64_t now);
 void zc_node_release_waiters (zc_node_t *self);
 void zc_node_waiter_free (void *waiter);
+zc_outbox_flush_fn zc_node_send_pub;
+zc_outbox_flush_fn zc_node_send_acks;
 
 //  node_peers.c
 int zc_node_peers_open (zc_node_t *self, char *err, size_t errlen);
