@@ -216,6 +216,26 @@ test_crc (void)
     CHECK (zc_segstore_crc32 (0, "123456789", 9) == 0xCBF43926u);
     CHECK (zc_segstore_crc32 (zc_segstore_crc32 (0, "1234", 4), "56789", 5) == 0xCBF43926u);
     CHECK (zc_segstore_crc32 (0, "", 0) == 0);
+    //  The sliced loop against the plain bitwise definition: every length
+    //  0..300, every alignment, split anywhere
+    uint8_t data [320];
+    uint64_t state = 7;
+    for (size_t i = 0; i < sizeof data; i++)
+        data [i] = (uint8_t) xorshift64 (&state);
+    for (size_t len = 0; len <= 300; len++) {
+        size_t start = len % 8;
+        uint32_t ref = 0xFFFFFFFFu;
+        for (size_t i = 0; i < len; i++) {
+            ref ^= data [start + i];
+            for (int k = 0; k < 8; k++)
+                ref = ref & 1 ? 0xEDB88320u ^ (ref >> 1) : ref >> 1;
+        }
+        ref = ~ref;
+        size_t cut = len / 3;
+        CHECKF (zc_segstore_crc32 (0, data + start, len) == ref, "length %zu", len);
+        CHECKF (zc_segstore_crc32 (zc_segstore_crc32 (0, data + start, cut),
+                                   data + start + cut, len - cut) == ref, "length %zu split", len);
+    }
 }
 
 static void

@@ -51,25 +51,41 @@ static uint32_t s_get32 (const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >
 static uint64_t s_get64 (const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p [i]; return v; }
 static int s_fail (int error) { errno = error; return -1; }
 
+//  CRC-32 (IEEE, zlib's), slicing by 8: eight table lookups per 8 bytes
+//  instead of one per byte; the leader and every backup checksum each
+//  record, and the bytewise loop was 6 % of a busy leader's time.
 uint32_t
 zc_segstore_crc32 (uint32_t crc, const void *data, size_t size)
 {
     //  Built on first use; the node is single-threaded.
-    static uint32_t table [256];
+    static uint32_t table [8][256];
     static bool ready;
     if (!ready) {
         for (uint32_t n = 0; n < 256; n++) {
             uint32_t c = n;
             for (int k = 0; k < 8; k++)
                 c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table [n] = c;
+            table [0][n] = c;
         }
+        for (uint32_t n = 0; n < 256; n++)
+            for (int t = 1; t < 8; t++)
+                table [t][n] = table [0][table [t - 1][n] & 0xFF] ^ (table [t - 1][n] >> 8);
         ready = true;
     }
     const uint8_t *p = data;
     crc = ~crc;
+    while (size >= 8) {
+        //  Byte by byte, so the result does not depend on endianness
+        uint32_t lo = crc ^ ((uint32_t) p [0] | (uint32_t) p [1] << 8
+                          | (uint32_t) p [2] << 16 | (uint32_t) p [3] << 24);
+        crc = table [7][lo & 0xFF] ^ table [6][(lo >> 8) & 0xFF]
+            ^ table [5][(lo >> 16) & 0xFF] ^ table [4][lo >> 24]
+            ^ table [3][p [4]] ^ table [2][p [5]] ^ table [1][p [6]] ^ table [0][p [7]];
+        p += 8;
+        size -= 8;
+    }
     while (size--)
-        crc = table [(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+        crc = table [0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
 
