@@ -2,6 +2,7 @@
 #include "bench_stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +119,20 @@ zb_set_free (zb_set_t *self)
 {
     free (self->bits);
     memset (self, 0, sizeof (*self));
+}
+
+int
+zb_samples_write_cdf (const zb_samples_t *self, const char *path, const char *label)
+{
+    if (!self->count)
+        return 0;
+    FILE *file = fopen (path, "a");
+    if (!file)
+        return -1;
+    static const double tail [] = { 0.995, 0.999, 0.9995, 0.9999, 1.0 };
+    for (int i = 1; i <= 99; i++)
+        fprintf (file, "%s,%.4f,%u\n", label, i / 100.0, zb_samples_pct (self, i / 100.0));
+    for (size_t i = 0; i < sizeof tail / sizeof tail [0]; i++)
+        fprintf (file, "%s,%.4f,%u\n", label, tail [i], zb_samples_pct (self, tail [i]));
+    return fclose (file) ? -1 : 0;
 }

@@ -31,6 +31,11 @@ void zb_samples_sort (zb_samples_t *self);
 //  The p-quantile (0 < p <= 1) of sorted samples, nearest rank; 0 if none.
 uint32_t zb_samples_pct (const zb_samples_t *self, double p);
 
+//  Append the distribution of sorted samples to the file at path, as
+//  "label,quantile,usecs" lines: every percent, then the tail (99.5 %,
+//  99.9 %, 99.95 %, 99.99 %, max).  0, or -1 if the file cannot be written.
+int zb_samples_write_cdf (const zb_samples_t *self, const char *path, const char *label);
+
 void zb_samples_free (zb_samples_t *self);
 
 //  A set of message numbers 1, 2, 3, ... (bitmap)

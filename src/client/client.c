@@ -103,19 +103,30 @@ zc_cl_log (zc_client_t *self, const char *format, ...)
 void
 zc_cl_push (zc_client_t *self, zc_cl_item_t *item)
 {
-    if (zlist_append (self->events, item)) {
-        zc_chat_destroy (&item->chat);
-        free (item->notice);
-        free (item);
+    if (self->ev_count == self->ev_cap) {
+        //  Grow, unwrapping the ring into the new array
+        size_t cap = self->ev_cap? self->ev_cap * 2: 256;
+        zc_cl_item_t *grown = (zc_cl_item_t *) malloc (cap * sizeof (*grown));
+        if (!grown) {
+            zc_chat_destroy (&item->chat);
+            free (item->notice);
+            return;
+        }
+        for (size_t i = 0; i < self->ev_count; i++)
+            grown [i] = self->events [(self->ev_head + i) % self->ev_cap];
+        free (self->events);
+        self->events = grown;
+        self->ev_cap = cap;
+        self->ev_head = 0;
     }
+    self->events [(self->ev_head + self->ev_count) % self->ev_cap] = *item;
+    self->ev_count++;
 }
 
 void
 zc_cl_notice (zc_client_t *self, const char *format, ...)
 {
-    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-    if (!item)
-        return;
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
     va_list args;
     va_start (args, format);
     item->notice = zsys_vprintf (format, args);
@@ -128,9 +139,11 @@ zc_cl_notice (zc_client_t *self, const char *format, ...)
 static bool
 s_pop (zc_client_t *self, zc_event_t *ev)
 {
-    zc_cl_item_t *item = (zc_cl_item_t *) zlist_pop (self->events);
-    if (!item)
+    if (!self->ev_count)
         return false;
+    zc_cl_item_t *item = &self->events [self->ev_head];
+    self->ev_head = (self->ev_head + 1) % self->ev_cap;
+    self->ev_count--;
     *ev = item->ev;
     if (item->chat) {
         ev->text = item->chat->text;
@@ -148,7 +161,6 @@ s_pop (zc_client_t *self, zc_event_t *ev)
     //  Kept until the next wait, so that ev->text stays valid
     self->shown_chat = item->chat;
     self->shown_notice = item->notice;
-    free (item);
     return true;
 }
 
@@ -167,9 +179,7 @@ s_push_start (zc_client_t *self)
     uint64_t seq;
     if (!zc_delivery_take_start (self->delivery, &seq))
         return;
-    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-    if (!item)
-        return;
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
     zc_cl_log (self, "delivery starts after seq %" PRIu64, seq);
     item->ev.type = ZC_EV_START;
     item->ev.seq = seq;
@@ -186,11 +196,8 @@ zc_cl_drain_delivery (zc_client_t *self)
     while ((chat = zc_delivery_next (self->delivery))) {
         s_push_start (self);        //  the first one may set it
         zc_lamport_observe (&self->clock, chat->ts);
-        zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-        if (!item) {
-            zc_chat_destroy (&chat);
-            continue;
-        }
+        zc_cl_item_t item_v, *item = &item_v;
+        item->notice = NULL;
         zc_event_t *ev = &item->ev;
         ev->type = ZC_EV_MESSAGE;
         ev->seq = chat->seq;
@@ -199,6 +206,8 @@ zc_cl_drain_delivery (zc_client_t *self)
         ev->epoch = chat->epoch;
         ev->id = chat->id;
         ev->own = strcmp (chat->client, self->id) == 0;
+        ev->leader = 0;
+        ev->lead_epoch = 0;
         memcpy (ev->room, chat->room, sizeof (ev->room));
         memcpy (ev->from, chat->from, sizeof (ev->from));
         memcpy (ev->client, chat->client, sizeof (ev->client));
@@ -291,9 +300,9 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     self->delivery = zc_delivery_new (self->room, 0);
     if (self->delivery)
         zc_delivery_set_history (self->delivery, self->history);
-    self->events = zlist_new ();
+
     self->sub = zsock_new (ZMQ_SUB);
-    bool ok = self->pending && self->delivery && self->events && self->sub;
+    bool ok = self->pending && self->delivery && self->sub;
     if (ok) {
         zsock_set_linger (self->sub, 0);
         zsock_set_maxmsgsize (self->sub, ZC_MAX_FRAME);
@@ -343,12 +352,10 @@ zc_client_destroy (zc_client_t **self_p)
         zsock_destroy (&self->servers [i].dealer);
     zsock_destroy (&self->sub);
     s_release_shown (self);
-    if (self->events) {
-        zc_event_t ev;
-        while (s_pop (self, &ev))
-            s_release_shown (self);
-        zlist_destroy (&self->events);
-    }
+    zc_event_t ev;
+    while (s_pop (self, &ev))
+        s_release_shown (self);
+    free (self->events);
     zc_pending_destroy (&self->pending);
     zc_delivery_destroy (&self->delivery);
     free (self);

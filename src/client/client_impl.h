@@ -87,7 +87,8 @@ struct _zc_client_t {
     int64_t chat_at;                //  last message of our room on SUB
 
     zc_lamport_t clock;
-    zlist_t *events;                //  of zc_cl_item_t
+    zc_cl_item_t *events;           //  a ring of queued events: no
+    size_t ev_head, ev_count, ev_cap;   //  allocation per delivered message
     zc_chat_t *shown_chat;          //  storage of the last event given out
     char *shown_notice;
     uint64_t dropped;               //  invalid frames from servers
@@ -97,6 +98,7 @@ struct _zc_client_t {
 //  client.c
 void zc_cl_log (zc_client_t *self, const char *format, ...) CHECK_PRINTF (2);
 void zc_cl_notice (zc_client_t *self, const char *format, ...) CHECK_PRINTF (2);
+//  Queues a copy of *item, taking over its chat and notice.
 void zc_cl_push (zc_client_t *self, zc_cl_item_t *item);
 void zc_cl_drain_delivery (zc_client_t *self);
 int zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg);

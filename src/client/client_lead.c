@@ -61,13 +61,11 @@ s_follow_changed (zc_client_t *self, int64_t now)
     self->told_leader = self->follow.leader;
     self->told_epoch = self->follow.epoch;
     zc_cl_log (self, "leader is node %u (epoch %" PRIu64 ")", self->told_leader, self->told_epoch);
-    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-    if (item) {
-        item->ev.type = ZC_EV_LEADER;
-        item->ev.leader = self->told_leader;
-        item->ev.epoch = self->told_epoch;
-        zc_cl_push (self, item);
-    }
+    zc_cl_item_t item = { 0 };
+    item.ev.type = ZC_EV_LEADER;
+    item.ev.leader = self->told_leader;
+    item.ev.epoch = self->told_epoch;
+    zc_cl_push (self, &item);
 }
 
 void

@@ -85,9 +85,7 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     free (post);
     self->last_ack_at = now;
     zc_lamport_observe (&self->clock, msg->ts);
-    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-    if (!item)
-        return;
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
     item->ev.type = ZC_EV_ACK;
     item->ev.id = msg->id;
     item->ev.seq = msg->seq;
@@ -135,15 +133,12 @@ s_on_lost (zc_client_t *self, zc_cl_server_t *server, uint64_t id)
         return;
     free (post);
     self->last_ack_at = zclock_mono ();
-    zc_cl_item_t *item = (zc_cl_item_t *) calloc (1, sizeof (*item));
-    if (item)
-        item->notice = zsys_sprintf ("message %" PRIu64 " was stored, but node %u no longer"
-                                     " holds it (retention): dropped, unacknowledged",
-                                     id, server->node);
-    if (!item || !item->notice) {
-        free (item);
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
+    item->notice = zsys_sprintf ("message %" PRIu64 " was stored, but node %u no longer"
+                                 " holds it (retention): dropped, unacknowledged",
+                                 id, server->node);
+    if (!item->notice)
         return;
-    }
     zc_cl_log (self, "%s", item->notice);
     item->ev.type = ZC_EV_LOST;
     item->ev.id = id;
@@ -347,7 +342,6 @@ s_on_sub_msg (zc_client_t *self, bool beacon, const zc_msg_t *msg)
         return;
     }
     if (!beacon && msg->type == ZC_CHAT) {
-        self->chat_at = zclock_mono ();
         zc_dlv_result_t result = zc_delivery_offer (self->delivery, msg);
         if (result == ZC_DLV_INVALID || result == ZC_DLV_OTHER_ROOM)
             s_bad (self, "pub", "chat message does not match its topic");
@@ -370,6 +364,7 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
 
     const uint8_t *data = zmq_msg_data (body);
     size_t size = zmq_msg_size (body), offset = 0;
+    bool chat = false;
     do {
         zc_msg_t msg;
         const char *why = NULL;
@@ -377,10 +372,13 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
             s_bad (self, "pub", why);
             break;                  //  the rest of the frame is not trustworthy
         }
+        chat |= msg.type == ZC_CHAT;
         s_on_sub_msg (self, beacon, &msg);
     } while (offset < size);
-    if (room)
+    if (room && chat) {
+        self->chat_at = zclock_mono ();     //  once per frame, not per message
         zc_cl_drain_delivery (self);
+    }
 }
 
 void

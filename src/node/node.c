@@ -375,26 +375,11 @@ zc_node_run_actions (zc_node_t *self, uint64_t now)
     zc_actions_clear (&self->actions);
 }
 
-//  The replica's messages: persist first (the log reaches the disk before
-//  any acknowledgement, and the log epoch after the log), then send, with
-//  the named log entries as frames 2...
-void
-zc_node_run_ractions (zc_node_t *self, uint64_t now)
+//  Sends the replica's messages, with the named log entries as frames 2...
+static void
+s_send_ractions (zc_node_t *self)
 {
     zc_ractions_t *out = &self->ractions;
-    if (zc_segstore_sync (self->segstore) || zc_replica_failed (self->replica)) {
-        zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
-                    self->cfg.data_dir, strerror (errno));
-        zsys_interrupted = 1;       //  a restart re-reads what the disk holds
-        zc_ractions_clear (out);
-        return;
-    }
-    if (out->save) {
-        zc_election_state_t state = { self->stored.epoch, self->stored.leader };
-        s_persist (self, &state);
-        zc_node_log_changed (self);
-    }
-    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
     for (size_t i = 0; i < out->count; i++) {
         zc_rsend_t *send = &out->sends [i];
         zc_link_t *link = NULL;
@@ -413,6 +398,38 @@ zc_node_run_ractions (zc_node_t *self, uint64_t now)
                       ZMQ_DONTWAIT | (seq < send->last ? ZMQ_SNDMORE : 0));
         }
     }
+}
+
+//  The replica's messages.  A backup persists first: its APPEND_ACK says
+//  the entries are on its disk.  A leader sends its APPENDs first and
+//  syncs its own log while the backups sync theirs (the leader's disk
+//  write in parallel, Raft thesis §10.2.1): an ACK still needs a quorum
+//  of durable copies, because the leader reads the backups' answers only
+//  in a later wake-up, after its own sync returned — and a failed sync
+//  stops the node.  Saving a new log epoch keeps the strict order (the
+//  log epoch reaches the disk after the log, before anyone hears of it).
+void
+zc_node_run_ractions (zc_node_t *self, uint64_t now)
+{
+    zc_ractions_t *out = &self->ractions;
+    bool send_first = self->lead_epoch && !out->save && !out->stuck;
+    if (send_first)
+        s_send_ractions (self);
+    if (zc_segstore_sync (self->segstore) || zc_replica_failed (self->replica)) {
+        zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
+                    self->cfg.data_dir, strerror (errno));
+        zsys_interrupted = 1;       //  a restart re-reads what the disk holds
+        zc_ractions_clear (out);
+        return;
+    }
+    if (out->save) {
+        zc_election_state_t state = { self->stored.epoch, self->stored.leader };
+        s_persist (self, &state);
+        zc_node_log_changed (self);
+    }
+    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
+    if (!send_first)
+        s_send_ractions (self);
     if (out->stuck) {
         zc_election_step_down (self->election, now, &self->actions);
         zc_ractions_clear (out);
