@@ -223,8 +223,10 @@ s_sender_send (zb_sender_t *self, int tfd)
                 done = true;
                 break;
             }
+            //  Flat out: now, the loop's clock (a fresh reading would be a
+            //  microsecond later, "in the future", and nothing would be sent)
             int64_t at = interval > 0? first + (int64_t) (interval * (double) self->posted)
-                                     : s_now_us ();
+                                     : now;
             if (at >= end) {
                 done = true;
                 break;
@@ -237,6 +239,8 @@ s_sender_send (zb_sender_t *self, int tfd)
                 self->failed = true;
                 return;
             }
+            if (interval == 0)
+                now = s_now_us ();
         }
         if (done)
             break;

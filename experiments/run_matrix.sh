@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The performance suite's main run: headline figures against the baselines,
+# then the matrix, then tables, plots and experiments/RESULTS.md.
+#
+#   experiments/run_matrix.sh [--quick] [--reps N] [--secs S] [--out DIR]
+#                             [--no-baselines] [--no-matrix] [--wait-quiet SECS]
+#
+# 1. Headline (median of --reps, default 3), each on a fresh 3-node cluster
+#    (quorum 2, fsync batch: the default) and on 1 node (replication off):
+#      flat-1sub    4 senders flat out, 1 subscriber
+#      flat-10sub   4 senders flat out, 10 subscribers (delivered in total)
+#      rate10k-10sub  1 sender at 10,000 msgs/s, 10 subscribers: latency
+#                   from the intended send time, and its distribution (CDF)
+#      seed-1to1    1 sender flat out, 1 subscriber: the seed's measure
+#    The baselines (experiments/run_baselines.sh: raw libzmq, the bare
+#    DEALER→ROUTER→stamp→PUB pipeline, Redis, NATS) run the same scenarios,
+#    interleaved with zchat's repetitions so that a disturbance hits both.
+# 2. Matrix (one run each): subscribers 1/10/100 × senders 1/4 × rate
+#    1k/10k/flat out (in total, split over the senders) × 3 and 5 nodes ×
+#    replication on (majority) / off (--quorum 1) × 100 B / 1 KiB texts.
+# 3. matrix.md (tables), throughput-vs-subscribers.png and latency-cdf.png
+#    (gnuplot, installed when missing and possible, else skipped with a
+#    line), and the tables into experiments/RESULTS.md between its
+#    "BEGIN matrix" / "END matrix" markers (a full run only).
+#
+# --quick (CI's smoke test, a few minutes, no thresholds): 1 repetition of
+# 1 s phases, a small matrix (3 nodes, 100 B, 1 sender, 1 and 10
+# subscribers, 1k and flat out), files named matrix-quick-*; RESULTS.md is
+# left alone.  Binaries: $ZCHAT_BIN, default build-bench/ (Release, built
+# here).  The machine should be otherwise idle (--wait-quiet SECS helps).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+quick=0 reps=3 secs=5 out="" baselines=1 matrix=1 wait_quiet=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --reps) reps=$2; shift ;;
+    --secs) secs=$2; shift ;;
+    --out) out=$2; shift ;;
+    --no-baselines) baselines=0 ;;
+    --no-matrix) matrix=0 ;;
+    --wait-quiet) wait_quiet=$2; shift ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run_matrix.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "run_matrix.sh: --reps N, N >= 1" >&2; exit 2; }
+[[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "run_matrix.sh: --secs S, S >= 1" >&2; exit 2; }
+
+zx_init run_matrix
+trap zx_cleanup EXIT
+trap 'exit 130' INT TERM
+out=${out:-$root/experiments/results}
+mkdir -p "$out"
+if [ "$quick" = 1 ]; then
+  reps=1 secs=1 drain=8 prefix=matrix-quick
+else
+  drain=15 prefix=matrix
+fi
+raw=$out/$prefix-raw.csv
+cdf=$out/$prefix-cdf.csv
+base_raw=$out/$prefix-baselines-raw.csv
+base_cdf=$out/$prefix-baselines-cdf.csv
+md=$out/$prefix.md
+rm -f "$raw" "$cdf" "$base_raw" "$base_cdf"
+log=$zx_runs/bench.log
+started=$(date +%s)
+echo "run_matrix: runs in $zx_runs; binaries $bin ($build_type); $(zx_machine)"
+
+# One zchat-bench run against the current cluster: label, then its flags
+bench() {
+  local label=$1 rc=0
+  shift
+  "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain "$drain" \
+    --label "$label" --csv "$raw" --cdf "$cdf" --room "r$RANDOM$RANDOM" "$@" >>"$log" 2>&1 || rc=$?
+  echo "  $label: $(grep "^zchat-bench: [0-9]" "$log" | tail -n 1 | cut -c14-200)"
+  [ "$rc" = 0 ] || echo "  ($label: zchat-bench exit $rc, see $log)"
+}
+
+# The headline scenarios: name | senders | subscribers | total rate (0 = flat)
+scenarios=(
+  "flat-1sub|4|1|0"
+  "flat-10sub|4|10|0"
+  "rate10k-10sub|1|10|10000"
+  "seed-1to1|1|1|0"
+)
+scenario_flags() {
+  local snd=$1 subs=$2 rate=$3
+  echo "--senders $snd --subscribers $subs $( [ "$rate" = 0 ] || echo "--rate $((rate / snd))" )"
+}
+
+# --- 1. headline
+for ((rep = 1; rep <= reps; rep++)); do
+  echo "== headline, repetition $rep of $reps"
+  for cfg in "zchat-3n|3|" "zchat-1n|1|"; do
+    IFS='|' read -r name nodes flags <<<"$cfg"
+    zx_wait_quiet "$wait_quiet"
+    zx_cluster_up "$name-$rep" "$nodes" "$flags"
+    for sc in "${scenarios[@]}"; do
+      IFS='|' read -r sname snd subs rate <<<"$sc"
+      # shellcheck disable=SC2046
+      bench "head/$name/$sname" $(scenario_flags "$snd" "$subs" "$rate")
+    done
+    zx_cluster_down
+  done
+  if [ "$baselines" = 1 ] && [ -x "$root/experiments/run_baselines.sh" ]; then
+    zx_wait_quiet "$wait_quiet"
+    ZCHAT_BIN=$bin "$root/experiments/run_baselines.sh" --reps 1 --secs "$secs" \
+      --raw "$base_raw" --cdf "$base_cdf" $( [ "$quick" = 0 ] || echo --quick ) 2>&1 \
+      | sed 's/^/  /' || echo "  (run_baselines.sh failed: baselines missing from this run)"
+  fi
+done
+
+# --- 2. matrix
+if [ "$matrix" = 1 ]; then
+  if [ "$quick" = 1 ]; then
+    m_nodes="3" m_repl="on" m_sizes="100" m_subs="1 10" m_senders="1" m_rates="1000 0"
+  else
+    m_nodes="3 5" m_repl="on off" m_sizes="100 1024" m_subs="1 10 100" m_senders="1 4"
+    m_rates="1000 10000 0"
+  fi
+  for n in $m_nodes; do
+    for repl in $m_repl; do
+      flags=$([ "$repl" = on ] || echo "--quorum 1")
+      echo "== matrix: $n nodes, replication $repl"
+      zx_wait_quiet "$wait_quiet"
+      zx_cluster_up "m$n-$repl" "$n" "$flags"
+      for size in $m_sizes; do
+        for subs in $m_subs; do
+          for snd in $m_senders; do
+            for rate in $m_rates; do
+              # shellcheck disable=SC2046
+              bench "m/n$n/repl-$repl/${size}B/sub$subs/snd$snd/$([ "$rate" = 0 ] && echo flat || echo "r$rate")" \
+                $(scenario_flags "$snd" "$subs" "$rate") --size "$size"
+            done
+          done
+        done
+      done
+      zx_cluster_down
+    done
+  done
+fi
+
+# --- 3. tables
+# Medians per label of: ack rate, delivered in total, e2e p50, p99, p99.9;
+# sums of lost / twice / leader changes
+summarize() {
+  awk -F, '
+    function median(k,   n, i, j, t, v) {
+      n = cnt[k]
+      for (i = 1; i <= n; i++) v[i] = val[k, i]
+      for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      return n ? ((n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : 0
+    }
+    function add(k, x) { cnt[k]++; val[k, cnt[k]] = x }
+    $1 == "label" { next }
+    {
+      l = $1
+      if (!(l in seen)) { seen[l] = 1; order[++nl] = l }
+      runs[l]++
+      add(l SUBSEP 12, $12); add(l SUBSEP 14, $14); add(l SUBSEP 20, $20)
+      add(l SUBSEP 22, $22); add(l SUBSEP 23, $23)
+      lost[l] += $25; dups[l] += $26; lc[l] += $28
+    }
+    END {
+      for (i = 1; i <= nl; i++) {
+        l = order[i]
+        printf "%s,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d\n", l, runs[l], median(l SUBSEP 12),
+          median(l SUBSEP 14), median(l SUBSEP 20), median(l SUBSEP 22), median(l SUBSEP 23),
+          lost[l], dups[l], lc[l]
+      }
+    }' "$@"
+}
+summary=$zx_runs/summary.csv
+summarize "$raw" $( [ -f "$base_raw" ] && echo "$base_raw" ) >"$summary"
+get() {   # get LABEL FIELD(3 = acked/s, 4 = delivered total, 5 = p50, 6 = p99, 7 = p99.9)
+  awk -F, -v l="$1" -v f="$2" '$1 == l { print $f; found = 1 } END { if (!found) print "" }' "$summary"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "–"; else printf "%.2f×", a / b }'; }
+ms() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.2f", x / 1000 }'; }
+num() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.0f", x }'; }
+
+{
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(zx_machine); binaries: $build_type build of $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
+  echo "Command: \`experiments/run_matrix.sh$( [ "$quick" = 0 ] || echo ' --quick')\` ($reps repetition(s) of ${secs} s per run; medians)."
+  echo "zchat: fsync batch (the default), 100-byte texts unless said; \"3 nodes\" = quorum 2, \"1 node\" = no replication."
+  echo
+  echo "### Headline: zchat against the baselines"
+  echo
+  echo "| scenario | zchat, 3 nodes | zchat, 1 node | bare pipeline | raw PUB→SUB | Redis | NATS | zchat 3n / pipeline | zchat 3n / NATS |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for sc in flat-1sub flat-10sub seed-1to1; do
+    z=$(get "head/zchat-3n/$sc" 4); s=$(get "head/zchat-1n/$sc" 4)
+    p=$(get "pipeline/$sc" 4); r=$(get "pubsub/$sc" 4); d=$(get "redis/$sc" 4); n=$(get "nats/$sc" 4)
+    echo "| $sc: delivered msgs/s in total | $(num "$z") | $(num "$s") | $(num "$p") | $(num "$r") | $(num "$d") | $(num "$n") | $(ratio "$z" "$p") | $(ratio "$z" "$n") |"
+  done
+  for f in 5:p50 6:p99 7:p99.9; do
+    k=${f%%:*}; lbl=${f#*:}
+    z=$(get head/zchat-3n/rate10k-10sub "$k"); s=$(get head/zchat-1n/rate10k-10sub "$k")
+    p=$(get pipeline/rate10k-10sub "$k"); r=$(get pubsub/rate10k-10sub "$k")
+    d=$(get redis/rate10k-10sub "$k"); n=$(get nats/rate10k-10sub "$k")
+    echo "| rate10k-10sub: sender→receiver $lbl (ms) | $(ms "$z") | $(ms "$s") | $(ms "$p") | $(ms "$r") | $(ms "$d") | $(ms "$n") | $(ratio "$z" "$p") | $(ratio "$z" "$n") |"
+  done
+  echo
+  echo "Acknowledged msgs/s (zchat, 3 nodes): flat-1sub $(num "$(get head/zchat-3n/flat-1sub 3)"), flat-10sub $(num "$(get head/zchat-3n/flat-10sub 3)"), seed-1to1 $(num "$(get head/zchat-3n/seed-1to1 3)")."
+  echo "A blank (–) is a baseline that did not run (see the run's output)."
+  if [ "$matrix" = 1 ]; then
+    echo
+    echo "### Matrix (one run each)"
+    echo
+    echo "| nodes | replication | size | subscribers | senders | rate | acked msgs/s | delivered msgs/s in total | p50 / p99 / p99.9 (ms) | lost / twice | leader changes |"
+    echo "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    grep '^m/' "$summary" | while IFS=, read -r l runs ack del p50 p99 p999 lost dups lc; do
+      IFS=/ read -r _ n repl size subs snd rate <<<"$l"
+      echo "| ${n#n} | ${repl#repl-} | $size | ${subs#sub} | ${snd#snd} | $rate | $(num "$ack") | $(num "$del") | $(ms "$p50") / $(ms "$p99") / $(ms "$p999") | $lost / $dups | $lc |"
+    done
+  fi
+} >"$md"
+
+# --- plots
+plots=""
+if ! command -v gnuplot >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || true
+  elif sudo -n true 2>/dev/null; then
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || true
+  fi
+fi
+if command -v gnuplot >/dev/null 2>&1; then
+  dat=$zx_runs/tput.dat
+  # throughput vs subscribers: flat out, 4 senders (1 in --quick), 100 B
+  snd_plot=$([ "$quick" = 1 ] && echo 1 || echo 4)
+  : >"$dat"
+  for series in "n3/repl-on" "n3/repl-off" "n5/repl-on" "n5/repl-off"; do
+    rows=$(grep "^m/$series/100B/sub[0-9]*/snd$snd_plot/flat," "$summary" \
+             | awk -F, '{ split($1, p, "/"); sub("sub", "", p[5]); print p[5], $4 }' | sort -n || true)
+    [ -n "$rows" ] || continue
+    { echo "\"zchat ${series/\// nodes, replication }\""; echo "$rows"; echo; echo; } >>"$dat"
+  done
+  for sys in pipeline redis nats; do
+    rows=$(for s in 1 10; do v=$(get "$sys/flat-${s}sub" 4); [ -z "$v" ] || echo "$s $v"; done)
+    [ -n "$rows" ] || continue
+    { echo "\"$sys (4 senders)\""; echo "$rows"; echo; echo; } >>"$dat"
+  done
+  if [ -s "$dat" ]; then
+    gnuplot <<EOF && plots="$plots $prefix-throughput.png"
+set terminal pngcairo size 900,560 noenhanced
+set output "$out/$prefix-throughput.png"
+set title "Delivered msgs/s in total vs subscribers (flat out, 100 B; $(date -u +%F))"
+set logscale x
+set xlabel "subscribers"
+set ylabel "delivered msgs/s (all subscribers)"
+set key left top
+set grid
+set format y "%.0s%c"
+plot for [i=0:*] "$dat" index i using 1:2 with linespoints title columnheader(1)
+EOF
+  fi
+  # latency CDF at 10k msgs/s, 10 subscribers
+  cdat=$zx_runs/cdf.dat
+  : >"$cdat"
+  for l in head/zchat-3n/rate10k-10sub head/zchat-1n/rate10k-10sub pipeline/rate10k-10sub \
+           pubsub/rate10k-10sub redis/rate10k-10sub nats/rate10k-10sub; do
+    rows=$(cat "$cdf" "$base_cdf" 2>/dev/null | awk -F, -v l="$l" '$1 == l { print $3, $2 }' \
+             | sort -k2,2g -k1,1n | awk '{ last[$2] = $0 } END { for (q in last) print last[q] }' \
+             | sort -k2,2g || true)
+    [ -n "$rows" ] || continue
+    { echo "\"${l%/rate10k-10sub}\""; echo "$rows"; echo; echo; } >>"$cdat"
+  done
+  if [ -s "$cdat" ]; then
+    gnuplot <<EOF && plots="$plots $prefix-latency-cdf.png"
+set terminal pngcairo size 900,560 noenhanced
+set output "$out/$prefix-latency-cdf.png"
+set title "Sender→receiver latency at 10,000 msgs/s, 10 subscribers (last repetition; $(date -u +%F))"
+set logscale x
+set xlabel "latency (µs, from the intended send time)"
+set ylabel "fraction of messages"
+set key right bottom
+set grid
+set yrange [0:1]
+plot for [i=0:*] "$cdat" index i using 1:2 with lines lw 2 title columnheader(1)
+EOF
+  fi
+else
+  echo "run_matrix: plots skipped (gnuplot is not installed and cannot be installed here)"
+fi
+if [ -n "$plots" ]; then
+  { echo; echo "Plots:"; for p in $plots; do echo "- ![${p%.png}](results/$p)"; done; } >>"$md"
+fi
+
+# --- RESULTS.md, between the markers (full runs only)
+results=$root/experiments/RESULTS.md
+if [ "$quick" = 0 ] && [ "$out" = "$root/experiments/results" ] && grep -q '<!-- BEGIN matrix -->' "$results"; then
+  awk -v md="$md" '
+    /<!-- BEGIN matrix -->/ { print; while ((getline line < md) > 0) print line; skip = 1; next }
+    /<!-- END matrix -->/ { skip = 0 }
+    !skip' "$results" >"$results.tmp" && mv "$results.tmp" "$results"
+  echo "run_matrix: updated $results"
+fi
+cat "$md"
+echo
+echo "run_matrix: wrote $md, $raw, $cdf$( [ -z "$plots" ] || echo ",$plots") in $out ($(($(date +%s) - started)) s)"
