@@ -9,7 +9,7 @@
 #    (quorum 2, fsync batch: the default) and on 1 node (replication off):
 #      flat-1sub    4 senders flat out, 1 subscriber
 #      flat-10sub   4 senders flat out, 10 subscribers (delivered in total)
-#      rate10k-10sub  1 sender at 10,000 msgs/s, 10 subscribers: latency
+#      rate-10sub  1 sender at 10,000 msgs/s, 10 subscribers: latency
 #                   from the intended send time, and its distribution (CDF)
 #      seed-1to1    1 sender flat out, 1 subscriber: the seed's measure
 #    The baselines (experiments/run_baselines.sh: raw libzmq, the bare
@@ -83,7 +83,7 @@ bench() {
 scenarios=(
   "flat-1sub|4|1|0"
   "flat-10sub|4|10|0"
-  "rate10k-10sub|1|10|10000"
+  "rate-10sub|1|10|10000"
   "seed-1to1|1|1|0"
 )
 scenario_flags() {
@@ -105,11 +105,18 @@ for ((rep = 1; rep <= reps; rep++)); do
     done
     zx_cluster_down
   done
-  if [ "$baselines" = 1 ] && [ -x "$root/experiments/run_baselines.sh" ]; then
+  if [ "$baselines" = 1 ]; then
+    # The same scenarios: 4 senders flat out to 1 and 10 subscribers, and
+    # 1 sender at 10,000 msgs/s to 10 (labels SYSTEM/flat-1sub, ...)
     zx_wait_quiet "$wait_quiet"
-    ZCHAT_BIN=$bin "$root/experiments/run_baselines.sh" --reps 1 --secs "$secs" \
-      --raw "$base_raw" --cdf "$base_cdf" $( [ "$quick" = 0 ] || echo --quick ) 2>&1 \
-      | sed 's/^/  /' || echo "  (run_baselines.sh failed: baselines missing from this run)"
+    ZCHAT_BIN=$bin "$root/experiments/run_baselines.sh" --reps 1 --duration "$secs" \
+      --senders 4 --subscribers 1,10 --rate 10000 --rate-subscribers 10 \
+      --out "$zx_runs/baselines" --cdf "$base_cdf" 2>&1 | grep -v '^|' | sed 's/^/  /' \
+      || echo "  (run_baselines.sh failed: some baselines are missing from this run)"
+    if [ -f "$zx_runs/baselines/baselines-raw.csv" ]; then
+      cat "$zx_runs/baselines/baselines-raw.csv" >>"$base_raw"
+      rm -f "$zx_runs/baselines/baselines-raw.csv"
+    fi
   fi
 done
 
@@ -198,10 +205,10 @@ num() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.0f", x }
   done
   for f in 5:p50 6:p99 7:p99.9; do
     k=${f%%:*}; lbl=${f#*:}
-    z=$(get head/zchat-3n/rate10k-10sub "$k"); s=$(get head/zchat-1n/rate10k-10sub "$k")
-    p=$(get pipeline/rate10k-10sub "$k"); r=$(get pubsub/rate10k-10sub "$k")
-    d=$(get redis/rate10k-10sub "$k"); n=$(get nats/rate10k-10sub "$k")
-    echo "| rate10k-10sub: sender→receiver $lbl (ms) | $(ms "$z") | $(ms "$s") | $(ms "$p") | $(ms "$r") | $(ms "$d") | $(ms "$n") | $(ratio "$z" "$p") | $(ratio "$z" "$n") |"
+    z=$(get head/zchat-3n/rate-10sub "$k"); s=$(get head/zchat-1n/rate-10sub "$k")
+    p=$(get pipeline/rate-10sub "$k"); r=$(get pubsub/rate-10sub "$k")
+    d=$(get redis/rate-10sub "$k"); n=$(get nats/rate-10sub "$k")
+    echo "| rate-10sub: sender→receiver $lbl (ms) | $(ms "$z") | $(ms "$s") | $(ms "$p") | $(ms "$r") | $(ms "$d") | $(ms "$n") | $(ratio "$z" "$p") | $(ratio "$z" "$n") |"
   done
   echo
   echo "Acknowledged msgs/s (zchat, 3 nodes): flat-1sub $(num "$(get head/zchat-3n/flat-1sub 3)"), flat-10sub $(num "$(get head/zchat-3n/flat-10sub 3)"), seed-1to1 $(num "$(get head/zchat-3n/seed-1to1 3)")."
@@ -261,13 +268,13 @@ EOF
   # latency CDF at 10k msgs/s, 10 subscribers
   cdat=$zx_runs/cdf.dat
   : >"$cdat"
-  for l in head/zchat-3n/rate10k-10sub head/zchat-1n/rate10k-10sub pipeline/rate10k-10sub \
-           pubsub/rate10k-10sub redis/rate10k-10sub nats/rate10k-10sub; do
+  for l in head/zchat-3n/rate-10sub head/zchat-1n/rate-10sub pipeline/rate-10sub \
+           pubsub/rate-10sub redis/rate-10sub nats/rate-10sub; do
     rows=$(cat "$cdf" "$base_cdf" 2>/dev/null | awk -F, -v l="$l" '$1 == l { print $3, $2 }' \
              | sort -k2,2g -k1,1n | awk '{ last[$2] = $0 } END { for (q in last) print last[q] }' \
              | sort -k2,2g || true)
     [ -n "$rows" ] || continue
-    { echo "\"${l%/rate10k-10sub}\""; echo "$rows"; echo; echo; } >>"$cdat"
+    { echo "\"${l%/rate-10sub}\""; echo "$rows"; echo; echo; } >>"$cdat"
   done
   if [ -s "$cdat" ]; then
     gnuplot <<EOF && plots="$plots $prefix-latency-cdf.png"
