@@ -16,9 +16,18 @@ typedef struct {
     uint64_t (*recent) [2];     //  [id % S_RECENT] = { id, seq }
 } s_client_t;
 
+//  A room also indexes its held entries: seqs [head .. head + count) are
+//  their seqs, in order.  Compaction drops from the front by moving head
+//  (the dead front is reclaimed once it outgrows the rest), truncation
+//  from the back.  `breaks` counts held neighbours whose rseqs are not
+//  consecutive: 0 in any log our leaders stamped, and then an rseq maps
+//  to a position by arithmetic.
 typedef struct {
     uint64_t rseq;
     uint64_t retired;
+    uint64_t *seqs;
+    size_t head, count, cap;
+    size_t breaks;
 } s_room_t;
 
 struct _zc_chatlog_t {
@@ -49,6 +58,17 @@ s_free_client (void **item_p)
     }
 }
 
+static void
+s_free_room (void **item_p)
+{
+    s_room_t *room = *item_p;
+    if (room) {
+        free (room->seqs);
+        free (room);
+        *item_p = NULL;
+    }
+}
+
 static zhashx_t *
 s_table (void)
 {
@@ -63,6 +83,7 @@ zc_chatlog_new (void)
     zc_chatlog_t *self = calloc (1, sizeof *self);
     assert (self);
     self->rooms = s_table ();
+    zhashx_set_destructor (self->rooms, s_free_room);
     self->clients = s_table ();
     zhashx_set_destructor (self->clients, s_free_client);
     return self;
@@ -113,6 +134,90 @@ zc_chatlog_epoch_at (zc_chatlog_t *self, uint64_t seq)
     return entry ? entry->epoch : 0;
 }
 
+//  The room index.  Entries it names are held, so zc_chatlog_get finds
+//  them; callers change the log only after updating the index.
+
+static uint64_t
+s_room_rseq_at (zc_chatlog_t *self, s_room_t *room, size_t index)
+{
+    zc_entry_t *entry = zc_chatlog_get (self, room->seqs [room->head + index]);
+    assert (entry);
+    return entry->rseq;
+}
+
+//  Neighbours in a room whose rseqs do not follow each other (a wrap past
+//  2^64 - 1 counts, so that consecutive also means increasing).
+static bool
+s_rseq_break (uint64_t prev, uint64_t next)
+{
+    return next != prev + 1 || next == 0;
+}
+
+static s_room_t *
+s_room_require (zc_chatlog_t *self, const char *name)
+{
+    s_room_t *room = zhashx_lookup (self->rooms, name);
+    if (!room) {
+        room = calloc (1, sizeof *room);
+        assert (room);
+        zhashx_insert (self->rooms, name, room);
+    }
+    return room;
+}
+
+static void
+s_room_push (zc_chatlog_t *self, s_room_t *room, const zc_entry_t *entry)
+{
+    if (room->count && s_rseq_break (s_room_rseq_at (self, room, room->count - 1), entry->rseq))
+        room->breaks++;
+    if (room->head + room->count == room->cap) {
+        size_t cap = room->cap ? room->cap * 2 : 16;
+        uint64_t *grown = realloc (room->seqs, cap * sizeof *grown);
+        assert (grown);
+        room->seqs = grown;
+        room->cap = cap;
+    }
+    room->seqs [room->head + room->count++] = entry->seq;
+}
+
+//  Truncation: entry is the room's newest.
+static void
+s_room_pop_back (zc_chatlog_t *self, s_room_t *room, const zc_entry_t *entry)
+{
+    assert (room && room->count);
+    assert (room->seqs [room->head + room->count - 1] == entry->seq);
+    if (room->count > 1 && s_rseq_break (s_room_rseq_at (self, room, room->count - 2), entry->rseq))
+        room->breaks--;
+    if (--room->count == 0)
+        room->head = 0;
+}
+
+//  Compaction: entry is the room's oldest.  Once the dead front is as
+//  long as the rest, the rest moves to the front: amortised O(1) per
+//  entry dropped, never a pass over the log.  A room that shrank gives
+//  memory back.
+static void
+s_room_pop_front (zc_chatlog_t *self, s_room_t *room, const zc_entry_t *entry)
+{
+    assert (room && room->count);
+    assert (room->seqs [room->head] == entry->seq);
+    if (room->count > 1 && s_rseq_break (entry->rseq, s_room_rseq_at (self, room, 1)))
+        room->breaks--;
+    room->head++;
+    room->count--;
+    if (room->head < room->count)
+        return;
+    memmove (room->seqs, room->seqs + room->head, room->count * sizeof *room->seqs);
+    room->head = 0;
+    if (room->cap > 16 && room->count < room->cap / 4) {
+        size_t cap = room->cap / 2;
+        uint64_t *shrunk = realloc (room->seqs, cap * sizeof *shrunk);
+        assert (shrunk);
+        room->seqs = shrunk;
+        room->cap = cap;
+    }
+}
+
 void
 zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
 {
@@ -123,6 +228,7 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
         drop = self->count;
     for (size_t i = 0; i < drop; i++) {
         zc_entry_t *entry = &self->entries [i];
+        s_room_pop_front (self, zhashx_lookup (self->rooms, entry->room), entry);
         zc_chatlog_set_retired (self, 'r', entry->room, entry->rseq);
         zc_chatlog_set_retired (self, 'c', entry->client, entry->id);
         self->base_epoch = entry->epoch;
@@ -152,15 +258,13 @@ zc_chatlog_get (zc_chatlog_t *self, uint64_t seq)
          ? &self->entries [seq - self->base - 1] : NULL;
 }
 
-//  Derived state: rseq per room, last id per client, max ts.
-static void
+//  Derived tables: rseq per room, last id per client, max ts.  Returns
+//  the entry's room.  (The room index is kept apart: truncation rebuilds
+//  these tables but only trims the index.)
+static s_room_t *
 s_index (zc_chatlog_t *self, const zc_entry_t *entry)
 {
-    s_room_t *room = zhashx_lookup (self->rooms, entry->room);
-    if (!room) {
-        room = calloc (1, sizeof *room);
-        zhashx_insert (self->rooms, entry->room, room);
-    }
+    s_room_t *room = s_room_require (self, entry->room);
     room->rseq = entry->rseq;
     s_client_t *client = zhashx_lookup (self->clients, entry->client);
     if (!client) {
@@ -175,6 +279,7 @@ s_index (zc_chatlog_t *self, const zc_entry_t *entry)
     client->recent [entry->id % S_RECENT][1] = entry->seq;
     if (entry->ts > self->max_ts)
         self->max_ts = entry->ts;
+    return room;
 }
 
 zc_entry_t *
@@ -204,7 +309,7 @@ zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
     memcpy (entry->data, data, size);
     entry->size = size;
     self->count++;
-    s_index (self, entry);
+    s_room_push (self, s_index (self, entry), entry);
     return entry;
 }
 
@@ -214,6 +319,11 @@ zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq, void (*release) (vo
     if (after_seq >= self->base + self->count)
         return;
     size_t keep = after_seq > self->base ? after_seq - self->base : 0;
+    //  Newest first, so that each is the last of its room's index.
+    for (size_t i = self->count; i > keep; i--) {
+        zc_entry_t *entry = &self->entries [i - 1];
+        s_room_pop_back (self, zhashx_lookup (self->rooms, entry->room), entry);
+    }
     for (size_t i = keep; i < self->count; i++) {
         if (self->entries [i].waiter && release)
             release (self->entries [i].waiter);
@@ -237,6 +347,63 @@ zc_chatlog_room_rseq (zc_chatlog_t *self, const char *room)
 {
     s_room_t *entry = zhashx_lookup (self->rooms, room);
     return entry ? entry->rseq : 0;
+}
+
+size_t
+zc_chatlog_room_count (zc_chatlog_t *self, const char *room)
+{
+    s_room_t *entry = zhashx_lookup (self->rooms, room);
+    return entry ? entry->count : 0;
+}
+
+uint64_t
+zc_chatlog_room_seq_at (zc_chatlog_t *self, const char *room, size_t index)
+{
+    s_room_t *entry = zhashx_lookup (self->rooms, room);
+    return entry && index < entry->count ? entry->seqs [entry->head + index] : 0;
+}
+
+static size_t
+s_room_after_seq (s_room_t *room, uint64_t seq)
+{
+    size_t low = 0, high = room->count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (room->seqs [room->head + mid] <= seq)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+size_t
+zc_chatlog_room_after_seq (zc_chatlog_t *self, const char *room, uint64_t seq)
+{
+    s_room_t *entry = zhashx_lookup (self->rooms, room);
+    return entry ? s_room_after_seq (entry, seq) : 0;
+}
+
+size_t
+zc_chatlog_room_after_rseq (zc_chatlog_t *self, const char *name,
+                            uint64_t rseq, uint64_t upto_seq)
+{
+    s_room_t *room = zhashx_lookup (self->rooms, name);
+    if (!room || !room->count)
+        return 0;
+    size_t end = s_room_after_seq (room, upto_seq);
+    if (room->breaks == 0) {
+        //  Position i holds rseq first + i.
+        uint64_t first = s_room_rseq_at (self, room, 0);
+        size_t above = rseq < first ? 0
+                     : rseq - first >= room->count ? room->count
+                     : (size_t) (rseq - first) + 1;
+        return above < end ? above : end;
+    }
+    //  Not stamped consecutively: walk back, but through this room only.
+    while (end > 0 && s_room_rseq_at (self, room, end - 1) > rseq)
+        end--;
+    return end;
 }
 
 uint64_t
@@ -267,11 +434,7 @@ void
 zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value)
 {
     if (kind == 'r') {
-        s_room_t *room = zhashx_lookup (self->rooms, key);
-        if (!room) {
-            room = calloc (1, sizeof *room);
-            zhashx_insert (self->rooms, key, room);
-        }
+        s_room_t *room = s_room_require (self, key);
         if (value > room->retired)
             room->retired = value;
         if (value > room->rseq)

@@ -5,7 +5,9 @@
     one encoding of its chat map that is also replicated and published
     (DESIGN §4: encode once).  The log also derives the per-room rseq
     counters and the per-client dedup table; both are rebuilt when a
-    suffix is truncated, so they are always a function of the log.
+    suffix is truncated, so they are always a function of the log.  And
+    it keeps a per-room index of the seqs it holds, updated in step with
+    every append, truncate and compact.
 */
 #ifndef ZC_CHATLOG_H
 #define ZC_CHATLOG_H
@@ -61,6 +63,33 @@ void zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq,
 
 //  Last rseq assigned in room (0 if none).
 uint64_t zc_chatlog_room_rseq (zc_chatlog_t *self, const char *room);
+
+//  The room index: each room's held entries, in seq order, at positions
+//  0 (its oldest held entry) to room_count - 1.  It follows append,
+//  truncate and compact, so that a request for one room costs what its
+//  answer holds, not the length of the log.  Positions shift when
+//  entries are compacted or truncated: do not keep them across changes.
+
+//  How many entries of room the log holds (0 for an unknown room).
+size_t zc_chatlog_room_count (zc_chatlog_t *self, const char *room);
+
+//  The seq of room's entry at position index; 0 if index >= room_count.
+uint64_t zc_chatlog_room_seq_at (zc_chatlog_t *self, const char *room, size_t index);
+
+//  The position of room's first held entry with seq > seq, room_count if
+//  none (a binary search).  A reader that saw the log up to seq goes on
+//  from there.
+size_t zc_chatlog_room_after_seq (zc_chatlog_t *self, const char *room, uint64_t seq);
+
+//  Where a reader that saw room up to rseq goes on, among the entries up
+//  to upto_seq: one past room's newest held entry with seq <= upto_seq
+//  and rseq <= rseq (0 if none).  A leader stamps a room's rseqs
+//  consecutively, so this is also min (the position of the first held
+//  entry with rseq > rseq, room_after_seq (upto_seq)), found in O(log n).
+//  A log whose held rseqs are not consecutive (never stamped by a leader
+//  of ours) is walked back through the room's entries instead.
+size_t zc_chatlog_room_after_rseq (zc_chatlog_t *self, const char *room,
+                                   uint64_t rseq, uint64_t upto_seq);
 
 //  Dedup: the last message id of client in the log (0 if none).
 uint64_t zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client);

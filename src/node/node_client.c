@@ -298,19 +298,66 @@ s_on_status (zc_node_t *self, const zc_ident_t *identity)
     s_reply (self, identity, &msg);
 }
 
-//  The first seq after which room's entries have rseq > `rseq`: found by
-//  walking back from `bound` (history requests are for recent messages).
+//  An ENTRIES reply carries at most this much of entry frames.
+#define S_FETCH_BYTES (4 * 1024 * 1024)
+
+//  FETCH of every room: the seqs from..bound, in order.  Returns where the
+//  scan stopped (the reply's `last`).
 static uint64_t
-s_room_seq_after (zc_node_t *self, const char *room, uint64_t rseq, uint64_t bound)
+s_fetch_all (zc_node_t *self, zmsg_t *reply, uint64_t from, uint64_t bound, uint64_t count)
+{
+    size_t total = 0;
+    uint64_t sent = 0, seq;
+    for (seq = from; seq <= bound && sent < count; seq++) {
+        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+        if (total + entry->size > S_FETCH_BYTES)
+            break;
+        zmsg_addmem (reply, entry->data, entry->size);
+        total += entry->size;
+        sent++;
+    }
+    return seq - 1;
+}
+
+//  FETCH of one room, through the room's index: the cost is the entries
+//  sent, however many of other rooms lie between (a quiet room resumed
+//  after a failover used to cost a walk through the whole log).  The
+//  reply is the one a scan of the log from `from` would give: same
+//  entries, same `last`.  Returns `last`.
+static uint64_t
+s_fetch_room (zc_node_t *self, zmsg_t *reply, const char *room, const zc_msg_t *fetch,
+              uint64_t bound, uint64_t count)
 {
     uint64_t first = zc_chatlog_first_seq (self->log);
-    uint64_t seq = bound;
-    for (; seq >= first && seq > 0; seq--) {
-        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        if (streq (entry->room, room) && entry->rseq <= rseq)
-            return seq + 1;
+    uint64_t from;          //  the seq that scan would start at
+    size_t pos;             //  the room's first entry at or after it
+    if (zc_msg_has (fetch, ZF_RSEQ)) {
+        //  Just after the room's newest entry up to the bound with an
+        //  rseq <= the one asked (`last` is not used).
+        pos = zc_chatlog_room_after_rseq (self->log, room, fetch->rseq, bound);
+        from = pos ? zc_chatlog_room_seq_at (self->log, room, pos - 1) + 1 : first;
     }
-    return first;
+    else {
+        from = fetch->last + 1 > first ? fetch->last + 1 : first;
+        pos = zc_chatlog_room_after_seq (self->log, room, from - 1);
+    }
+    size_t total = 0, held = zc_chatlog_room_count (self->log, room);
+    uint64_t sent = 0;
+    for (; pos < held; pos++) {
+        uint64_t seq = zc_chatlog_room_seq_at (self->log, room, pos);
+        if (seq > bound)
+            break;
+        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+        if (total + entry->size > S_FETCH_BYTES)
+            return seq - 1;         //  it starts the next reply
+        zmsg_addmem (reply, entry->data, entry->size);
+        total += entry->size;
+        if (++sent == count)
+            return seq;
+    }
+    //  Nothing more of the room up to the bound: the scan went through
+    //  every seq up to it (or asked from beyond it, and read nothing).
+    return from - 1 > bound ? from - 1 : bound;
 }
 
 //  FETCH: committed entries after `last`, of one room if asked, in order.
@@ -332,26 +379,18 @@ s_on_fetch (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *fetch)
     zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
     zmsg_t *reply = zmsg_new ();
     zmsg_addmem (reply, NULL, 0);   //  placeholder for the header frame
-    uint64_t from = fetch->last + 1;
-    if (*room && zc_msg_has (fetch, ZF_RSEQ))
-        from = s_room_seq_after (self, room, fetch->rseq, bound);
-    if (from < zc_chatlog_first_seq (self->log))
-        from = zc_chatlog_first_seq (self->log);    //  older ones are retired
-    size_t total = 0;
-    uint64_t sent = 0, seq;
-    for (seq = from; seq <= bound && sent < count; seq++) {
-        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        if (*room && !streq (entry->room, room))
-            continue;
-        if (total + entry->size > 4 * 1024 * 1024)
-            break;
-        zmsg_addmem (reply, entry->data, entry->size);
-        total += entry->size;
-        sent++;
+    uint64_t last;
+    if (*room)
+        last = s_fetch_room (self, reply, room, fetch, bound, count);
+    else {
+        uint64_t from = fetch->last + 1;
+        if (from < zc_chatlog_first_seq (self->log))
+            from = zc_chatlog_first_seq (self->log);    //  older ones are retired
+        last = s_fetch_all (self, reply, from, bound, count);
     }
     //  Where the scan stopped and where the log begins: a client continues
     //  from `last`, and learns how much history is still held.
-    zc_msg_set_u64 (&msg, ZF_LAST, seq - 1);
+    zc_msg_set_u64 (&msg, ZF_LAST, last);
     zc_msg_set_u64 (&msg, ZF_START_SEQ, zc_chatlog_first_seq (self->log));
     size_t size = zc_msg_encode (&msg, self->buf, sizeof self->buf);
     zframe_t *header = zmsg_first (reply);
