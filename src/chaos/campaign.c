@@ -128,6 +128,8 @@ s_cleanup (zc_chaos_t *ch)
 {
     if (ch->crew)
         zc_workers_join (ch->crew);
+    //  Before the nodes stop: their goodbyes are no election of the run
+    zc_nodelog_stop (ch->nodelog);
     zc_proxy_stats (ch->proxy, &ch->proxy_conns, &ch->proxy_bytes);
     zc_proxy_stop (&ch->proxy);
     zc_nodes_stop_all (ch);
@@ -142,7 +144,9 @@ s_fault_ms (const zc_fault_t *f)
 {
     if (f->kind == ZC_F_FLAP)
         return (int64_t) f->param * (f->hold_ms + f->param2 + 100);
-    return f->hold_ms + (f->kind == ZC_F_FULL_RESTART ? 1000 : 200);
+    //  return-higher: a stop and a settle before the hold
+    return f->hold_ms + (f->kind == ZC_F_FULL_RESTART || f->kind == ZC_F_RETURN_HIGHER
+                         ? 1000 : 200);
 }
 
 static void
@@ -155,6 +159,14 @@ s_run_schedule (zc_chaos_t *ch)
     size_t count = zc_schedule_make (ch->seed, ch->active, plan, ZC_CHAOS_MAX_FAULTS);
     int64_t end = zc_chaos_t_ms (ch) + (int64_t) ch->duration_s * 1000;
     for (size_t i = 0; i < count && !zc_chaos_stop; i++) {
+        if (ch->max_faults && ch->nruns >= ch->max_faults)
+            break;
+        //  Fixed numbers replace the drawn ones after the draw, so that
+        //  the seed's kinds and picks stay the same
+        if (ch->hold_ms >= 0)
+            plan [i].hold_ms = (uint32_t) ch->hold_ms;
+        if (ch->gap_ms >= 0)
+            plan [i].gap_ms = (uint32_t) ch->gap_ms;
         if (zc_chaos_t_ms (ch) + s_fault_ms (&plan [i]) > end)
             break;
         //  A node that died by itself (a crash, reported) comes back
@@ -187,6 +199,11 @@ zc_campaign (zc_chaos_t *ch)
                   (unsigned long long) ch->seed, ch->nodes,
                   ch->netns ? "one network namespace each" : "127.0.0.1", ch->workers,
                   ch->run_dir);
+    ch->nodelog = zc_nodelog_start (ch, err, sizeof (err));
+    if (!ch->nodelog) {
+        fprintf (stderr, "chat-chaos: %s\n", err);
+        goto done;
+    }
     for (unsigned i = 0; i < ch->nodes; i++)
         zc_node_start (ch, i);
     if (!zc_settle (ch, 30000, why, sizeof (why))) {
@@ -240,6 +257,7 @@ done:
     if (ch->interrupted)
         rc = 130;
     zc_workers_free (&ch->crew);
+    zc_nodelog_free (&ch->nodelog);
     free (ch->runs);
     ch->runs = NULL;
     return rc;

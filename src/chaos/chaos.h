@@ -11,7 +11,9 @@
     Modules: schedule.c (splitmix64, the fault schedule), nodes.c (node
     processes), netns.c (namespaces, nftables), proxy.c (delaying TCP
     proxy), workers.c (client threads), faults.c (inject, heal, settle),
-    report.c (verdict, text and JSON), main.c (options, campaign).
+    nodelog.c (a thread that timestamps the nodes' election log lines),
+    timing.c (detection and election times of a fault, from those lines),
+    report.c (verdict, text, JSON and CSV), main.c (options, campaign).
 */
 #ifndef ZC_CHAOS_H
 #define ZC_CHAOS_H
@@ -45,10 +47,16 @@ typedef enum {
     ZC_F_SPLIT,             //  minority | majority (root)
     ZC_F_LOSS,              //  drop param % of packets everywhere (root)
     ZC_F_DELAY,             //  delay one peer link by param ms (proxy)
+    //  Failover kinds, asked for by name only (not in "all"): a seed's
+    //  schedule of "all" stays what it was before they existed
+    ZC_F_TERM_LEADER,       //  SIGTERM the leader (a planned stop), restart after hold
+    ZC_F_RETURN_HIGHER,     //  SIGTERM the highest node, restart it after hold: it
+                            //  takes over by hand-over (the fault is the restart)
     ZC_F_KINDS
 } zc_fault_kind_t;
 
-#define ZC_F_ALL        ((1u << ZC_F_KINDS) - 1)
+#define ZC_F_ALL        ((1u << ZC_F_TERM_LEADER) - 1)
+#define ZC_F_EVERY      ((1u << ZC_F_KINDS) - 1)
 #define ZC_F_NEED_ROOT  ((1u << ZC_F_ISOLATE) | (1u << ZC_F_SPLIT) | (1u << ZC_F_LOSS))
 
 typedef struct {
@@ -67,7 +75,8 @@ typedef struct { uint64_t state; } zc_rng_t;
 uint64_t zc_rng_next (zc_rng_t *rng);
 uint32_t zc_rng_range (zc_rng_t *rng, uint32_t lo, uint32_t hi);   //  inclusive
 const char *zc_fault_name (zc_fault_kind_t kind);
-//  Parses "kill-leader,split,..." (or "all") into a mask; -1 on an unknown name
+//  Parses "kill-leader,split,..." ("all": every kind but the failover
+//  kinds) into a mask; -1 on an unknown name
 int zc_fault_mask (const char *list, uint32_t *mask);
 //  Writes the mask as a list of names
 void zc_fault_list (uint32_t mask, char *out, size_t cap);
@@ -96,6 +105,7 @@ typedef struct {
     zc_fault_t f;
     unsigned index;
     int64_t t_inject, t_heal, t_settled;    //  ms since the campaign started
+    int64_t t_begin;        //  the fault's first action (return-higher: its stop)
     bool settled;
     uint32_t old_leader;    //  leading when the fault struck (0: none found)
     uint64_t old_epoch;
@@ -105,6 +115,7 @@ typedef struct {
 
 typedef struct zc_proxy zc_proxy_t;
 typedef struct zc_workers zc_workers_t;
+typedef struct zc_nodelog zc_nodelog_t;
 
 typedef struct {
     //  Options
@@ -112,7 +123,10 @@ typedef struct {
     unsigned duration_s, nodes, workers, rooms, settle_s, drain_s;
     double rate;
     uint32_t mask;                  //  fault kinds asked for
-    const char *node_bin, *node_flags, *json_path;
+    unsigned max_faults;            //  --count (0: as many as fit the duration)
+    int64_t hold_ms, gap_ms;        //  --hold, --gap (-1: drawn)
+    unsigned heartbeat_ms;          //  the nodes' (from --node-flags), for the CSV
+    const char *node_bin, *node_flags, *json_path, *csv_path, *label;
     unsigned base_port;
     bool no_netns, keep, quiet;
     int verbose;
@@ -132,6 +146,7 @@ typedef struct {
     zc_proxy_t *proxy;
     uint64_t proxy_conns, proxy_bytes;  //  taken when it stops
     zc_workers_t *crew;             //  the worker threads
+    zc_nodelog_t *nodelog;          //  the nodes' election lines, timestamped
     int64_t t0;                     //  monotonic ms at the campaign's start
     zc_fault_run_t *runs;
     size_t nruns;
@@ -212,6 +227,38 @@ typedef struct {
 //  Every ack, sorted by time; owned by w
 const zc_ack_time_t *zc_workers_ack_times (zc_workers_t *w, size_t *count);
 const char *zc_workers_record (zc_workers_t *w, unsigned i);
+
+//  nodelog.c: a thread reads the nodes' log files as they grow (inotify)
+//  and timestamps each [ELECTION] and [NODE] line on the campaign's clock:
+//  the nodes' own timestamps have whole seconds only
+typedef struct {
+    int64_t t;              //  ms since t0, when the harness read it
+    uint32_t node;          //  whose log
+    char text [160];        //  from "[ELECTION]" or "[NODE]" on
+} zc_logline_t;
+zc_nodelog_t *zc_nodelog_start (zc_chaos_t *ch, char *err, size_t errlen);
+//  Stops the thread after a last read; the lines stay until free
+void zc_nodelog_stop (zc_nodelog_t *log);
+//  The lines in the order read (t never goes down); after stop only
+const zc_logline_t *zc_nodelog_lines (zc_nodelog_t *log, size_t *count);
+void zc_nodelog_free (zc_nodelog_t **log_p);
+
+//  timing.c: what the nodes' lines say about one fault (pure)
+typedef struct {
+    int64_t detect_ms;      //  fault -> first node logs the leader lost (or, for
+                            //  return-higher, the leader starts the hand-over)
+    int64_t elect_ms;       //  fault -> a new leader logs "I am the leader"
+    int64_t outage_from;    //  when the client-visible outage starts (ms since
+                            //  t0): the fault, or the hand-over's start; -1: unknown
+    uint32_t new_leader;    //  who said "I am the leader" first (0: nobody)
+    unsigned elections;     //  "I am the leader" lines in [t_begin, t_settled]
+} zc_fault_timing_t;
+void zc_fault_timing (const zc_logline_t *lines, size_t count, const zc_fault_run_t *run,
+                      zc_fault_timing_t *out);
+//  "I am the leader" lines after the first fault began that fall in no
+//  fault's window [t_begin, t_settled]: elections that no fault explains
+size_t zc_elections_outside (const zc_logline_t *lines, size_t count,
+                             const zc_fault_run_t *runs, size_t nruns);
 
 //  faults.c
 //  The leader's node index (0-based) and epoch, or -1

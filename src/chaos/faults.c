@@ -145,6 +145,43 @@ s_leader (zc_chaos_t *ch, int found, const char **role)
     return found;
 }
 
+//  A cluster that does not settle is a violation, with what each node said
+static bool
+s_settle_or_flag (zc_chaos_t *ch, zc_fault_run_t *run, const char *when)
+{
+    char why [1024];
+    bool settled = zc_settle (ch, (int64_t) ch->settle_s * 1000, why, sizeof (why));
+    if (!settled && !zc_chaos_stop)
+        zc_chaos_violation (ch, "CONVERGE: %s fault #%u (%s: %s), the cluster did not "
+                            "settle within %u s: %s", when, run->index,
+                            zc_fault_name (run->f.kind), run->what, ch->settle_s, why);
+    return settled;
+}
+
+//  A planned fail-back: the highest node stops (SIGTERM), the others elect
+//  a leader among themselves; after hold the node returns while the load
+//  runs and, after the hold-down, the leader hands over to it.  The fault
+//  is the return: that is what the clients live through.
+static void
+s_return_higher (zc_chaos_t *ch, zc_fault_run_t *run)
+{
+    unsigned top = ch->nodes - 1;
+    uint32_t id = ch->node [top].id;
+    run->t_begin = zc_chaos_t_ms (ch);
+    zc_node_kill (ch, top, SIGTERM);
+    snprintf (run->what, sizeof (run->what), "node %u (highest) stopped (SIGTERM)", id);
+    s_settle_or_flag (ch, run, "after the stop of");     //  goes on: a verdict, not a halt
+    zc_chaos_sleep (ch, run->f.hold_ms);
+    int found = zc_leader_now (ch, &run->old_epoch);
+    run->old_leader = found >= 0 ? ch->node [found].id : 0;
+    run->struck_leader = found >= 0;
+    snprintf (run->what, sizeof (run->what), "node %u (highest) stopped (SIGTERM), back "
+              "after %.2f s to take over from node %u", id, run->f.hold_ms / 1000.0,
+              run->old_leader);
+    run->t_inject = zc_chaos_t_ms (ch);
+    s_restart (ch, top);
+}
+
 void
 zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
 {
@@ -153,15 +190,21 @@ zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
     const char *role = "";
     double hold = f->hold_ms / 1000.0;
     int target = -1;
+    run->t_begin = -1;
     int found = zc_leader_now (ch, &run->old_epoch);
+    if (found < 0)      //  a STATUS reply late on a busy machine: ask again
+        found = zc_leader_now (ch, &run->old_epoch);
     run->old_leader = found >= 0 ? ch->node [found].id : 0;
     switch (f->kind) {
         case ZC_F_KILL_LEADER:
         case ZC_F_KILL_BACKUP:
         case ZC_F_PAUSE_LEADER:
-        case ZC_F_PAUSE_BACKUP: {
-            bool of_leader = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_PAUSE_LEADER;
-            bool kill = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_KILL_BACKUP;
+        case ZC_F_PAUSE_BACKUP:
+        case ZC_F_TERM_LEADER: {
+            bool of_leader = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_PAUSE_LEADER
+                          || f->kind == ZC_F_TERM_LEADER;
+            bool kill = f->kind != ZC_F_PAUSE_LEADER && f->kind != ZC_F_PAUSE_BACKUP;
+            int sig = f->kind == ZC_F_TERM_LEADER ? SIGTERM : SIGKILL;
             target = s_leader (ch, found, &role);
             if (!of_leader) {
                 target = s_pick_live (ch, f->pick, target);
@@ -173,11 +216,12 @@ zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
                 break;
             }
             snprintf (run->what, sizeof (run->what), "node %u (%s) %s for %.2f s",
-                      ch->node [target].id, role, kill ? "killed -9, restarted" : "stopped (SIGSTOP)",
-                      hold);
+                      ch->node [target].id, role,
+                      !kill ? "stopped (SIGSTOP)" : sig == SIGKILL ? "killed -9, restarted"
+                      : "stopped (SIGTERM), restarted", hold);
             run->t_inject = zc_chaos_t_ms (ch);
             if (kill)
-                zc_node_kill (ch, (unsigned) target, SIGKILL);
+                zc_node_kill (ch, (unsigned) target, sig);
             else
                 zc_node_pause (ch, (unsigned) target, true);
             zc_chaos_sleep (ch, f->hold_ms);
@@ -271,18 +315,19 @@ zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
             zc_chaos_sleep (ch, f->hold_ms);
             zc_proxy_set_delay (ch->proxy, 0);
             break;
+        case ZC_F_RETURN_HIGHER:
+            s_return_higher (ch, run);
+            break;
         case ZC_F_KINDS:
             break;
     }
-    run->struck_leader = found >= 0
-        && (target == found || f->kind == ZC_F_FULL_RESTART
-            || (f->kind == ZC_F_SPLIT && f->param));
+    if (f->kind != ZC_F_RETURN_HIGHER)
+        run->struck_leader = found >= 0
+            && (target == found || f->kind == ZC_F_FULL_RESTART
+                || (f->kind == ZC_F_SPLIT && f->param));
+    if (run->t_begin < 0)
+        run->t_begin = run->t_inject;
     run->t_heal = zc_chaos_t_ms (ch);
-    char why [1024];
-    run->settled = zc_settle (ch, (int64_t) ch->settle_s * 1000, why, sizeof (why));
+    run->settled = s_settle_or_flag (ch, run, "after");
     run->t_settled = zc_chaos_t_ms (ch);
-    if (!run->settled && !zc_chaos_stop)
-        zc_chaos_violation (ch, "CONVERGE: after fault #%u (%s: %s), the cluster did not "
-                            "settle within %u s: %s", run->index, zc_fault_name (f->kind),
-                            run->what, ch->settle_s, why);
 }

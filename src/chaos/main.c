@@ -41,7 +41,14 @@ static const char *s_usage =
 "  --rate R            messages per second per worker (default 20)\n"
 "  --faults LIST       kinds to draw from (default all): kill-leader, kill-backup,\n"
 "                      pause-leader, pause-backup, flap, full-restart, isolate,\n"
-"                      split, loss, delay\n"
+"                      split, loss, delay; by name only (not in all):\n"
+"                      term-leader (SIGTERM the leader, restart it after the hold),\n"
+"                      return-higher (SIGTERM the highest node, restart it after\n"
+"                      the hold: it takes over by hand-over; timed from the restart)\n"
+"  --count N           at most N faults (the campaign ends sooner)\n"
+"  --hold S            every fault lasts S seconds (default: drawn from the seed)\n"
+"  --gap S             S seconds of quiet after each fault settled (default: drawn,\n"
+"                      0.5..2); the seed still decides the kinds and the targets\n"
 "  --node-bin PATH     the node binary (default: chat-node beside chat-chaos)\n"
 "  --node-flags FLAGS  extra flags for every node, e.g. \"--heartbeat-ms 50\"\n"
 "  --base-port P       node i listens on P+i-1 (+1000, +2000, +3000); default 15051\n"
@@ -53,6 +60,10 @@ static const char *s_usage =
 "  --run-dir DIR       logs, records, data (default /tmp/zchat-chaos.XXXXXX)\n"
 "  --keep              keep the run folder (it is kept anyway when the run fails)\n"
 "  --json FILE         write the JSON summary to FILE\n"
+"  --csv FILE          one line per fault: label, kind, time, detection, election\n"
+"                      and outage (ms), the nodes' heartbeat; appended, with a\n"
+"                      header when FILE is new or empty\n"
+"  --label NAME        the run's name in the CSV (default: seed-N)\n"
 "  -q, --quiet         no progress lines, only the report\n"
 "  -v, --verbose       client library logging (twice: more)\n"
 "  -h, --help          this text\n";
@@ -137,6 +148,12 @@ zc_chaos_command (zc_chaos_t *ch, char *out, size_t cap)
                       "--rooms %u --rate %g --faults %s --settle %u --drain %u%s", ch->self_bin,
                       ch->seed, ch->duration_s, ch->nodes, ch->workers, ch->rooms, ch->rate,
                       kinds, ch->settle_s, ch->drain_s, ch->no_netns ? " --no-netns" : "");
+    if (n > 0 && (size_t) n < cap && ch->max_faults)
+        n += snprintf (out + n, cap - (size_t) n, " --count %u", ch->max_faults);
+    if (n > 0 && (size_t) n < cap && ch->hold_ms >= 0)
+        n += snprintf (out + n, cap - (size_t) n, " --hold %g", (double) ch->hold_ms / 1000);
+    if (n > 0 && (size_t) n < cap && ch->gap_ms >= 0)
+        n += snprintf (out + n, cap - (size_t) n, " --gap %g", (double) ch->gap_ms / 1000);
     if (n > 0 && (size_t) n < cap)
         n += snprintf (out + n, cap - (size_t) n, " --node-bin %s", ch->node_bin);
     if (n > 0 && (size_t) n < cap && ch->node_flags && *ch->node_flags)
@@ -169,6 +186,21 @@ s_bad (const char *what, const char *value)
     return 2;
 }
 
+//  The nodes' heartbeat, for the CSV: --heartbeat-ms in --node-flags, else
+//  chat-node's default
+static unsigned
+s_heartbeat (const char *flags)
+{
+    unsigned ms = 100;
+    const char *at = flags;
+    while (at && (at = strstr (at, "--heartbeat-ms")) != NULL) {
+        at += strlen ("--heartbeat-ms");
+        if (*at == ' ' || *at == '=')
+            ms = (unsigned) strtoul (at + 1, NULL, 10);
+    }
+    return ms;
+}
+
 static int
 s_parse (zc_chaos_t *ch, int argc, char **argv)
 {
@@ -184,6 +216,9 @@ s_parse (zc_chaos_t *ch, int argc, char **argv)
         { "run-dir", required_argument, NULL, 'D' }, { "keep", no_argument, NULL, 'k' },
         { "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+        { "count", required_argument, NULL, 'c' }, { "hold", required_argument, NULL, 'H' },
+        { "gap", required_argument, NULL, 'g' }, { "csv", required_argument, NULL, 'C' },
+        { "label", required_argument, NULL, 'L' },
         { NULL, 0, NULL, 0 } };
     bool seeded = false;
     double v;
@@ -224,6 +259,14 @@ s_parse (zc_chaos_t *ch, int argc, char **argv)
             case 'D': snprintf (ch->run_dir, sizeof (ch->run_dir), "%s", optarg); break;
             case 'k': ch->keep = true; break;
             case 'j': ch->json_path = optarg; break;
+            case 'c': if (!s_number (optarg, 1, ZC_CHAOS_MAX_FAULTS, &v)) return s_bad ("--count", optarg);
+                      ch->max_faults = (unsigned) v; break;
+            case 'H': if (!s_number (optarg, 0, 3600, &v)) return s_bad ("--hold", optarg);
+                      ch->hold_ms = (int64_t) (v * 1000 + 0.5); break;
+            case 'g': if (!s_number (optarg, 0, 3600, &v)) return s_bad ("--gap", optarg);
+                      ch->gap_ms = (int64_t) (v * 1000 + 0.5); break;
+            case 'C': ch->csv_path = optarg; break;
+            case 'L': ch->label = optarg; break;
             case 'q': ch->quiet = true; break;
             case 'v': ch->verbose++; break;
             case 'h': fputs (s_usage, stdout); return 0;
@@ -236,6 +279,7 @@ s_parse (zc_chaos_t *ch, int argc, char **argv)
         ch->rooms = ch->workers;
     if (!seeded)
         ch->seed = (uint64_t) time (NULL) * 1000003u ^ (uint64_t) getpid ();
+    ch->heartbeat_ms = s_heartbeat (ch->node_flags);
     return -1;
 }
 
@@ -254,6 +298,7 @@ main (int argc, char **argv)
     zc_chaos_t *ch = &chaos;
     *ch = (zc_chaos_t) { .duration_s = 60, .nodes = 5, .workers = 8, .rooms = 3,
                          .rate = 20, .mask = ZC_F_ALL, .settle_s = 20, .drain_s = 60,
+                         .hold_ms = -1, .gap_ms = -1,
                          .client_nsfd = -1, .root_nsfd = -1 };
     int rc = s_parse (ch, argc, argv);
     if (rc >= 0)

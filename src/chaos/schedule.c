@@ -26,7 +26,7 @@ zc_rng_range (zc_rng_t *rng, uint32_t lo, uint32_t hi)
 
 static const char *s_names [ZC_F_KINDS] = {
     "kill-leader", "kill-backup", "pause-leader", "pause-backup", "flap",
-    "full-restart", "isolate", "split", "loss", "delay"
+    "full-restart", "isolate", "split", "loss", "delay", "term-leader", "return-higher"
 };
 
 const char *
@@ -88,7 +88,12 @@ s_draw (zc_rng_t *rng, zc_fault_kind_t k, zc_fault_t *f)
     switch (k) {
         case ZC_F_KILL_LEADER:
         case ZC_F_KILL_BACKUP:
+        case ZC_F_TERM_LEADER:
             f->hold_ms = zc_rng_range (rng, 300, 3000);
+            break;
+        case ZC_F_RETURN_HIGHER:
+            //  How long the highest node stays down before it returns
+            f->hold_ms = zc_rng_range (rng, 500, 3000);
             break;
         case ZC_F_PAUSE_LEADER:
         case ZC_F_PAUSE_BACKUP:
