@@ -36,6 +36,7 @@ trap 'exit 130' INT TERM
 out=${out:-$root/experiments/results}
 mkdir -p "$out"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
 zx_cluster_up soak 3 ""
 sleep 1
 marks=()
@@ -56,7 +57,7 @@ IFS=, read -r _ _ _ _ _ _ _ _ _ posted acked _ _ _ a50 _ a99 a999 amax e50 _ e99
 {
   echo "### Soak: $secs s of steady load at default timing"
   echo
-  echo "Started $started on $(zx_machine); $build_type build of $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
+  echo "Started $started on $(zx_machine); $build_type build, source at $commit."
   echo "Command: \`experiments/run_soak.sh --secs $secs --rate $rate --subscribers $subs\`."
   echo
   echo "| posted | acked | lost / twice | leader changes seen by clients | election or role lines in the node logs after start-up | ack p50 / p99 / p99.9 / max (ms) | sender→receiver p50 / p99 / p99.9 / max (ms) | client notices | bench exit |"
@@ -69,7 +70,8 @@ IFS=, read -r _ _ _ _ _ _ _ _ _ posted acked _ _ _ a50 _ a99 a999 amax e50 _ e99
     echo
     echo '```'
     for i in 1 2 3; do
-      tail -n +"$((marks[i] + 1))" "$current_run/node-$i.log" | grep -E '\[ELECTION\]|\[NODE\]' | head -n 20
+      tail -n +"$((marks[i] + 1))" "$current_run/node-$i.log" \
+        | awk '/\[ELECTION\]|\[NODE\]/ && n++ < 20'    # no early close: pipefail
     done
     echo '```'
   fi

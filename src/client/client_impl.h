@@ -16,7 +16,8 @@
 #include "pending.h"
 #include "servers.h"
 
-#define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps)
+#define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps),
+#define ZC_PROBE_MAX_MS 8000        //  backing off to this while the room is quiet
 #define ZC_BUSY_MS      50          //  wait after "busy" before resending
 #define ZC_FETCH_COUNT  256         //  entries asked per FETCH
 #define ZC_FETCH_BYTES  (4 * 1024 * 1024 - ZC_MAX_FRAME)
@@ -84,6 +85,7 @@ struct _zc_client_t {
 
     int64_t hello_all_at;           //  last time every server was asked
     int64_t probe_at;               //  last HELLO to the leader
+    int64_t probe_ms;               //  quiet-room probe interval (backs off)
     int64_t chat_at;                //  last message of our room on SUB
 
     zc_lamport_t clock;

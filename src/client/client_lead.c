@@ -196,13 +196,18 @@ zc_cl_timers (zc_client_t *self, int64_t now)
     if (!leader)
         zc_cl_hello_all (self, now, false);
     else
-    if (now - self->probe_at >= ZC_PROBE_MS && now - self->chat_at >= ZC_PROBE_MS) {
+    if (now - self->probe_at >= self->probe_ms && now - self->chat_at >= ZC_PROBE_MS) {
         //  The room is quiet: a lost last message would show no gap, the
         //  room's last rseq in the leader's WELCOME does.  Not while
         //  messages flow: a gap in the stream shows itself, and a WELCOME
-        //  overtaking the PUB stream would look like one
+        //  overtaking the PUB stream would look like one.  The longer the
+        //  room stays quiet, the rarer the probe (1 s doubling to 8 s; a
+        //  message resets it): thousands of idle clients each probing
+        //  every second were a leader's main load (RESULTS.md, scale run)
         leader->hello_due = true;
         self->probe_at = now;
+        if (self->probe_ms < ZC_PROBE_MAX_MS)
+            self->probe_ms *= 2;
     }
     if (!zc_delivery_started (self->delivery) && zc_delivery_held (self->delivery)) {
         if (!self->held_since)
@@ -243,7 +248,8 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     if (self->catchup == ZC_CATCHUP_WAIT)
         S_AT (self->probe_at + self->retry_ms);
     else
-        S_AT ((self->probe_at > self->chat_at? self->probe_at: self->chat_at) + ZC_PROBE_MS);
+        S_AT (self->probe_at + self->probe_ms > self->chat_at + ZC_PROBE_MS
+              ? self->probe_at + self->probe_ms: self->chat_at + ZC_PROBE_MS);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
     //  A gap with no leader to ask waits for the HELLO round above

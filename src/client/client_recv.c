@@ -377,6 +377,7 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
     } while (offset < size);
     if (room && chat) {
         self->chat_at = zclock_mono ();     //  once per frame, not per message
+        self->probe_ms = ZC_PROBE_MS;       //  the room is not quiet
         zc_cl_drain_delivery (self);
     }
 }

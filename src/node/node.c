@@ -59,6 +59,10 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
         zsock_set_sndhwm (sock, 100000);
         zsock_set_rcvhwm (sock, 100000);
     }
+    //  Thousands of clients redial a restarted node at once: libzmq's
+    //  listen backlog of 100 dropped their SYNs (the kernel caps this at
+    //  net.core.somaxconn).
+    zsock_set_backlog (sock, 4096);
     if (zsock_bind (sock, "tcp://%s:%u", self->cfg.bind_host, port) < 0) {
         snprintf (err, errlen, "cannot bind tcp://%s:%u: %s", self->cfg.bind_host, port,
                   zmq_strerror (zmq_errno ()));
@@ -346,7 +350,8 @@ s_on_role (zc_node_t *self, uint64_t now)
                zc_role_name (role), zc_election_leader (self->election),
                (unsigned long long) epoch,
                role == ZC_ROLE_LEADER ? (serving ? ", serving" : ", not serving") : "");
-    self->next_beacon = now;    //  tell clients at once
+    self->next_beacon = now;    //  tell clients at once,
+    self->beacon_burst = ZC_BEACON_BURST;   //  and again quickly a few times
 }
 
 void
@@ -515,8 +520,19 @@ zc_node_run (zc_node_t *self)
             self->next_retain = now + 10000;
         }
         if (now >= self->next_beacon) {
+            //  Every heartbeat for a burst after a change (a subscriber
+            //  that joined late or dropped one hears the news), then at
+            //  an idle pace: each beacon goes to every subscriber, and at
+            //  10 a second they were most of an idle leader's work with
+            //  thousands of clients (experiments/RESULTS.md, scale run)
             zc_node_beacon (self, now);
-            self->next_beacon = now + self->cfg.heartbeat_ms;
+            uint64_t every = self->cfg.heartbeat_ms;
+            if (self->beacon_burst)
+                self->beacon_burst--;
+            else
+            if (every < ZC_BEACON_IDLE_MS)
+                every = ZC_BEACON_IDLE_MS;
+            self->next_beacon = now + every;
         }
     }
     zsys_info ("node %u: stopping", self->cfg.id);

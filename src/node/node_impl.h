@@ -28,6 +28,9 @@ typedef struct {
     uint8_t data [255];
 } zc_ident_t;
 
+#define ZC_BEACON_BURST    10       //  beacons at heartbeat pace after a change
+#define ZC_BEACON_IDLE_MS  1000     //  then at most this far apart
+
 typedef struct {
     uint32_t id;
     char endpoint [300];            //  tcp://host:P+2000
@@ -63,6 +66,7 @@ struct _zc_node_t {
     uint64_t retired_base;          //  from retired.state: last retired seq
     uint64_t retired_base_epoch;    //  and its epoch
     uint64_t next_beacon;
+    uint32_t beacon_burst;          //  fast beacons left after a change
     uint64_t dropped;               //  invalid frames
     uint64_t handled;               //  chat messages stamped here
 
