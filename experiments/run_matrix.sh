@@ -244,7 +244,8 @@ if command -v gnuplot >/dev/null 2>&1; then
     rows=$(grep "^m/$series/100B/sub[0-9]*/snd$snd_plot/flat," "$summary" \
              | awk -F, '{ split($1, p, "/"); sub("sub", "", p[5]); print p[5], $4 }' | sort -n || true)
     [ -n "$rows" ] || continue
-    { echo "\"zchat ${series/\// nodes, replication }\""; echo "$rows"; echo; echo; } >>"$dat"
+    sn=${series%%/*} sr=${series#*/}
+    { echo "\"zchat, ${sn#n} nodes, replication ${sr#repl-}\""; echo "$rows"; echo; echo; } >>"$dat"
   done
   for sys in pipeline redis nats; do
     rows=$(for s in 1 10; do v=$(get "$sys/flat-${s}sub" 4); [ -z "$v" ] || echo "$s $v"; done)
