@@ -100,14 +100,20 @@ static int
 s_store_append (void *arg, const zc_entry_t *entry)
 {
     zc_node_t *self = arg;
-    return zc_segstore_append (self->segstore, entry->seq, entry->data, entry->size);
+    int rc = zc_segstore_append (self->segstore, entry->seq, entry->data, entry->size);
+    if (rc)
+        self->store_errno = errno;  //  reported when the loop stops, errno long gone
+    return rc;
 }
 
 static int
 s_store_truncate (void *arg, uint64_t after_seq)
 {
     zc_node_t *self = arg;
-    return zc_segstore_truncate (self->segstore, after_seq);
+    int rc = zc_segstore_truncate (self->segstore, after_seq);
+    if (rc)
+        self->store_errno = errno;
+    return rc;
 }
 
 static int
@@ -421,8 +427,10 @@ zc_node_run_ractions (zc_node_t *self, uint64_t now)
     if (send_first)
         s_send_ractions (self);
     if (zc_segstore_sync (self->segstore) || zc_replica_failed (self->replica)) {
+        int error = zc_replica_failed (self->replica) && self->store_errno
+                  ? self->store_errno : errno;
         zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
-                    self->cfg.data_dir, strerror (errno));
+                    self->cfg.data_dir, strerror (error));
         zsys_interrupted = 1;       //  a restart re-reads what the disk holds
         zc_ractions_clear (out);
         return;

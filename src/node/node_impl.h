@@ -69,6 +69,7 @@ struct _zc_node_t {
     uint32_t beacon_burst;          //  fast beacons left after a change
     uint64_t dropped;               //  invalid frames
     uint64_t handled;               //  chat messages stamped here
+    int store_errno;                //  why the last log append/truncate failed
 
     zc_actions_t actions;
     zc_ractions_t ractions;
