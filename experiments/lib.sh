@@ -2,8 +2,9 @@
 # the Release binaries, free ports, a cluster up and down by PID, the
 # machine's description, waiting for a quiet machine.
 #
-#   zx_init NAME            set $root, $bin (Release build, made here unless
+#   zx_bin NAME BINARY...   set $bin (Release build, made here unless
 #                           $ZCHAT_BIN is given), $build_type; refuses ASan
+#   zx_init NAME            zx_bin for the cluster binaries, $root, a runs folder
 #   zx_free_base N          a base port B with B..B+N-1 (+1000, +2000, +3000)
 #                           unused, below 32768
 #   zx_cluster_up TAG N FLAGS   start N nodes with FLAGS in $zx_runs/TAG; sets
@@ -15,14 +16,19 @@
 #   zx_cleanup              stop what we started (call from an EXIT trap)
 # shellcheck shell=bash
 
-zx_init() {
+zx_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# zx_bin NAME BINARY...: set $bin (a Release build, made here unless
+# $ZCHAT_BIN is given) and $build_type; every BINARY must be there
+zx_bin() {
   zx_name=$1
-  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  bin=${ZCHAT_BIN:-$root/build-bench}
+  shift
+  bin=${ZCHAT_BIN:-$zx_root/build-bench}
   if [ -z "${ZCHAT_BIN:-}" ]; then
-    "$root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF >&2
+    "$zx_root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF >&2
   fi
-  for b in chat-node chat-client zchat-bench; do
+  local b
+  for b in "$@"; do
     [ -x "$bin/$b" ] || { echo "$zx_name: no $b in $bin" >&2; exit 1; }
   done
   build_type=unknown
@@ -33,6 +39,11 @@ zx_init() {
     fi
     build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bin/CMakeCache.txt")
   fi
+}
+
+zx_init() {
+  root=$zx_root
+  zx_bin "$1" chat-node chat-client zchat-bench
   zx_runs=$(mktemp -d "/tmp/zchat-$zx_name.XXXXXX")
   current_run=""
   zx_pids=""

@@ -36,6 +36,7 @@
 # refused).  Exit 0 when every run that was not skipped produced its line
 # (lost messages are results, not failures); 1 otherwise; 2 on bad flags.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/experiments/results
 quick=0
@@ -78,18 +79,7 @@ if [ "$quick" = 1 ]; then reps=1; secs=1; fi
 drain=3
 
 # --- binaries: a Release build, never the sanitized one
-bin=${ZCHAT_BIN:-$root/build-bench}
-if [ -z "${ZCHAT_BIN:-}" ]; then
-  "$root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF
-fi
-[ -x "$bin/zchat-baseline" ] || { echo "run_baselines.sh: no zchat-baseline in $bin" >&2; exit 1; }
-if [ -f "$bin/CMakeCache.txt" ]; then
-  grep -q '^ZC_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" \
-    && { echo "run_baselines.sh: $bin is a sanitizer build; benchmark a Release build" >&2; exit 1; }
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bin/CMakeCache.txt")
-else
-  build_type=unknown
-fi
+zx_bin run_baselines.sh zchat-baseline
 
 mkdir -p "$out"
 raw=$out/baselines-raw.csv

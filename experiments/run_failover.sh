@@ -37,6 +37,7 @@
 # Binaries: $ZCHAT_BIN, default build-bench/ (a Release build, made or
 # brought up to date here; an ASan build is refused).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=""
 quick=0
@@ -65,19 +66,7 @@ hold=1
 settle=15
 
 # --- binaries: a Release build, never the sanitized one
-bin=${ZCHAT_BIN:-$root/build-bench}
-if [ -z "${ZCHAT_BIN:-}" ]; then
-  "$root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF
-fi
-for b in chat-node chat-chaos; do
-  [ -x "$bin/$b" ] || { echo "run_failover.sh: no $b in $bin" >&2; exit 1; }
-done
-build_type=unknown
-if [ -f "$bin/CMakeCache.txt" ]; then
-  grep -q '^ZC_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" \
-    && { echo "run_failover.sh: $bin is a sanitizer build; measure a Release build" >&2; exit 1; }
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bin/CMakeCache.txt")
-fi
+zx_bin run_failover.sh chat-node chat-chaos
 
 mkdir -p "$out"
 csv=$out/failover.csv

@@ -27,6 +27,7 @@
 # Binaries: $ZCHAT_BIN, default build-bench/ (a Release build, made or
 # brought up to date here; an ASan build is refused).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/experiments/results
 quick=0
@@ -54,20 +55,7 @@ rate=2000
 flat_senders=4
 
 # --- binaries: a Release build, never the sanitized one
-bin=${ZCHAT_BIN:-$root/build-bench}
-if [ -z "${ZCHAT_BIN:-}" ]; then
-  "$root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF
-fi
-for b in chat-node chat-client zchat-bench; do
-  [ -x "$bin/$b" ] || { echo "run_replication.sh: no $b in $bin" >&2; exit 1; }
-done
-if [ -f "$bin/CMakeCache.txt" ]; then
-  grep -q '^ZC_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" \
-    && { echo "run_replication.sh: $bin is a sanitizer build; benchmark a Release build" >&2; exit 1; }
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bin/CMakeCache.txt")
-else
-  build_type=unknown
-fi
+zx_bin run_replication.sh chat-node chat-client zchat-bench
 
 mkdir -p "$out"
 raw=$out/$prefix-raw.csv
@@ -92,29 +80,7 @@ trap 'exit 130' INT TERM
 
 # --- ports: a base B with B..B+n-1, +1000, +2000, +3000 unused (any TCP
 # state, TIME_WAIT included), below 32768
-next_base=22051
-free_base() {
-  local n=$1 used base ok i off
-  # mawk has no strtonum: convert the hex ports in bash
-  used=" $(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null \
-           | while read -r h; do [ -z "$h" ] || echo $((16#$h)); done | tr '\n' ' ') "
-  for ((base = next_base; base + n + 3000 < 32768; base += 10)); do
-    ok=1
-    for ((i = 0; i < n && ok; i++)); do
-      for off in 0 1000 2000 3000; do
-        [[ "$used" == *" $((base + i + off)) "* ]] && { ok=0; break; }
-      done
-    done
-    if [ "$ok" = 1 ]; then
-      next_base=$((base + 10))
-      [ "$next_base" -lt 28000 ] || next_base=22051
-      echo "$base"
-      return
-    fi
-  done
-  echo "run_replication.sh: no free ports below 32768" >&2
-  exit 1
-}
+zx_next_base=22051
 
 # CPU ticks (user + system) of every node of the current run
 node_ticks() {
@@ -133,20 +99,6 @@ leader_ticks() {
   [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat" || echo 0
 }
 
-# Waits until one node says it leads; prints its id
-wait_leader() {
-  local servers=$1 t json
-  for ((t = 0; t < 100; t++)); do
-    json=$("$bin/chat-client" status --servers "$servers" --json --timeout-ms 300 2>/dev/null || true)
-    if [[ "$json" =~ \"id\":([0-9]+),\"reachable\":true,\"role\":\"leader\",\"leader\":([0-9]+) ]] \
-       && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
-      echo "${BASH_REMATCH[1]}"
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
 
 bench() {
   local rc=0
@@ -171,8 +123,6 @@ tick=$(getconf CLK_TCK)
 cpu_file=$runs/cpu.csv
 echo "config,rep,acked,leader_ticks,all_ticks,other_ticks,secs,bench_ticks" >"$cpu_file"
 
-# Busy CPU ticks of the whole machine, and of this shell's finished children
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }   # user, nice, system
 children_ticks() {
   # the builtin in this very shell (a pipe or $(...) would fork a subshell,
   # which has no children of its own)
@@ -183,34 +133,20 @@ children_ticks() {
     printf "%d\n", t * tick }'
 }
 
-# Waits until the machine is idle (no cluster of ours is running then)
-wait_for_quiet() {
-  local until b0 b1
-  [ "$wait_quiet" != 0 ] || return 0
-  until=$(($(date +%s) + wait_quiet))
-  while :; do
-    b0=$(busy_ticks); sleep 1; b1=$(busy_ticks)
-    [ $((b1 - b0)) -gt $((tick / 10)) ] || return 0
-    if [ "$(date +%s)" -ge "$until" ]; then
-      echo "    (the machine is still busy: $((100 * (b1 - b0) / tick)) % of a CPU; going on)"
-      return 0
-    fi
-  done
-}
 : >"$runs/dropped.csv"
 
 # Starts a cluster for configuration $name; sets current_run, servers,
 # leader, and remembers how long each node's log is (events come after)
 cluster_up() {
   local tag=$1 base i
-  wait_for_quiet
-  base=$(free_base "$nodes")
+  zx_wait_quiet "$wait_quiet"
+  base=$(zx_free_base "$nodes")
   current_run=$runs/$tag
   echo "== $name ($what), $tag, ports from $base"
   ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$flags" \
     "$root/tools/cluster.sh" start "$nodes" "$base" >/dev/null
   servers=$(ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" servers)
-  if ! leader=$(wait_leader "$servers"); then
+  if ! leader=$(zx_wait_leader "$servers"); then
     echo "    no leader after 10 s (logs in $current_run)" >&2
     exit 1
   fi
@@ -244,12 +180,12 @@ measure() {
         --duration "$secs" --room "rate$rep" --label "$name/rate"
   all0=$(node_ticks "$nodes"); lead0=$(leader_ticks "$leader")
   children_ticks >"$runs/kids.txt"; kids0=$(cat "$runs/kids.txt")
-  busy0=$(busy_ticks); t0=$(date +%s.%N)
+  busy0=$(zx_busy_ticks); t0=$(date +%s.%N)
   raw_lines=$(wc -l <"$raw")
   bench --servers "$servers" --senders "$flat_senders" --subscribers 1 \
         --duration "$secs" --room "flat$rep" --label "$name/flat"
   all1=$(node_ticks "$nodes"); lead1=$(leader_ticks "$leader")
-  busy1=$(busy_ticks); t1=$(date +%s.%N)
+  busy1=$(zx_busy_ticks); t1=$(date +%s.%N)
   children_ticks >"$runs/kids.txt"; kids1=$(cat "$runs/kids.txt")
   if [ "$(wc -l <"$raw")" -gt "$raw_lines" ]; then
     acked=$(tail -n 1 "$raw" | cut -d, -f11)

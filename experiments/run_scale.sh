@@ -45,6 +45,7 @@
 # Binaries: $ZCHAT_BIN, default build-bench/ (a Release build, made or
 # brought up to date here; an ASan build is refused).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/experiments/results
 quick=0
@@ -138,19 +139,7 @@ if [ -n "$summarize_dir" ]; then
 fi
 
 # --- binaries: a Release build, never the sanitized one
-bin=${ZCHAT_BIN:-$root/build-bench}
-if [ -z "${ZCHAT_BIN:-}" ]; then
-  "$root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF
-fi
-for b in chat-node chat-client zchat-bench zchat-idle; do
-  [ -x "$bin/$b" ] || { echo "run_scale.sh: no $b in $bin" >&2; exit 1; }
-done
-build_type=unknown
-if [ -f "$bin/CMakeCache.txt" ]; then
-  grep -q '^ZC_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" \
-    && { echo "run_scale.sh: $bin is a sanitizer build; benchmark a Release build" >&2; exit 1; }
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bin/CMakeCache.txt")
-fi
+zx_bin run_scale.sh chat-node chat-client zchat-bench zchat-idle
 
 # --- file descriptors: 2 per client at each node they reach, 4 (or 3
 # per node + 1 with --all-nodes) per client in zchat-idle
@@ -210,42 +199,7 @@ trap 'exit 130' INT TERM
 
 # --- ports: a base B with B..B+n-1, +1000, +2000, +3000 unused (any TCP
 # state, TIME_WAIT included), below 32768
-next_base=16051
-free_base() {
-  local n=$1 used base ok i off
-  used=" $(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null \
-           | while read -r h; do [ -z "$h" ] || echo $((16#$h)); done | tr '\n' ' ') "
-  for ((base = next_base; base + n + 3000 < 32768; base += 10)); do
-    ok=1
-    for ((i = 0; i < n && ok; i++)); do
-      for off in 0 1000 2000 3000; do
-        [[ "$used" == *" $((base + i + off)) "* ]] && { ok=0; break; }
-      done
-    done
-    if [ "$ok" = 1 ]; then
-      next_base=$((base + 10))
-      echo "$base"
-      return
-    fi
-  done
-  echo "run_scale.sh: no free ports below 32768" >&2
-  exit 1
-}
-
-# Waits until one node says it leads; prints its id
-wait_leader() {
-  local servers=$1 t json
-  for ((t = 0; t < 100; t++)); do
-    json=$("$bin/chat-client" status --servers "$servers" --json --timeout-ms 300 2>/dev/null || true)
-    if [[ "$json" =~ \"id\":([0-9]+),\"reachable\":true,\"role\":\"leader\",\"leader\":([0-9]+) ]] \
-       && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
-      echo "${BASH_REMATCH[1]}"
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
+zx_next_base=16051
 
 # --- what /proc says about a process
 rss_kib() { local r=""; [ -z "$1" ] || r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null); echo "${r:-0}"; }
@@ -266,7 +220,6 @@ io_ticks() {        # the libzmq I/O thread(s) of a process
   done
   echo "$sum"
 }
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
 children_ticks() {  # finished children of this very shell (the builtin, no subshell)
   times >"$runs/times.txt"
   tail -n 1 "$runs/times.txt" | awk -v tick="$tick" '{
@@ -285,30 +238,16 @@ backups_rss() {     # the largest backup RSS
   echo "$max"
 }
 
-# Waits until the machine is idle (no cluster of ours is running then)
-wait_for_quiet() {
-  local until b0 b1
-  [ "$wait_quiet" != 0 ] || return 0
-  until=$(($(date +%s) + wait_quiet))
-  while :; do
-    b0=$(busy_ticks); sleep 1; b1=$(busy_ticks)
-    [ $((b1 - b0)) -gt $((tick / 10)) ] || return 0
-    if [ "$(date +%s)" -ge "$until" ]; then
-      echo "    (the machine is still busy: $((100 * (b1 - b0) / tick)) % of a CPU; going on)"
-      return 0
-    fi
-  done
-}
 
 cluster_up() {
   local tag=$1 base i
-  wait_for_quiet
-  base=$(free_base "$nodes")
+  zx_wait_quiet "$wait_quiet"
+  base=$(zx_free_base "$nodes")
   current_run=$runs/$tag
   ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$node_flags" \
     "$root/tools/cluster.sh" start "$nodes" "$base" >/dev/null
   servers=$(ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" servers)
-  if ! leader=$(wait_leader "$servers"); then
+  if ! leader=$(zx_wait_leader "$servers"); then
     echo "run_scale.sh: no leader after 10 s (logs in $current_run)" >&2
     exit 1
   fi
@@ -448,13 +387,13 @@ measure() {
   all_pids=$(for ((i = 1; i <= nodes; i++)); do node_pid "$i"; done)
   local r ft0 ft1 other_ticks=0 other_secs=0
   for ((r = 1; r <= reps; r++)); do
-    nodes0=$(ticks $all_pids "${idle_pids[@]:-}"); busy0=$(busy_ticks)
+    nodes0=$(ticks $all_pids "${idle_pids[@]:-}"); busy0=$(zx_busy_ticks)
     children_ticks >"$runs/kids.txt"; kids0=$(cat "$runs/kids.txt")
     ft0=$(date +%s.%N)
     bench --servers "$servers" --senders 1 --subscribers 1 --duration "$secs" --room "bench$r" \
           --label "$requested/flat"
     ft1=$(date +%s.%N)
-    nodes1=$(ticks $all_pids "${idle_pids[@]:-}"); busy1=$(busy_ticks)
+    nodes1=$(ticks $all_pids "${idle_pids[@]:-}"); busy1=$(zx_busy_ticks)
     children_ticks >"$runs/kids.txt"; kids1=$(cat "$runs/kids.txt")
     other_ticks=$((other_ticks + busy1 - busy0 - (nodes1 - nodes0) - (kids1 - kids0)))
     other_secs=$(awk -v a="$other_secs" -v t0="$ft0" -v t1="$ft1" 'BEGIN { print a + t1 - t0 }')
