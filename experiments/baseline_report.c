@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-static const double s_pcts [5] = { 0.5, 0.9, 0.99, 0.999, 1.0 };
 
 static void
 s_collect_senders (const zb_opts_t *opts, zb_sender_t *senders, zb_result_t *r,
@@ -60,21 +59,11 @@ zb_collect (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs, zb_resu
     zb_samples_sort (&e2e);
     if (opts->cdf)
         zb_samples_write_cdf (&e2e, opts->cdf, opts->label);
-    for (int i = 0; i < 5; i++) {
-        r->ack [i] = zb_samples_pct (&ack, s_pcts [i]);
-        r->e2e [i] = zb_samples_pct (&e2e, s_pcts [i]);
-    }
+    zb_samples_summary (&ack, r->ack);
+    zb_samples_summary (&e2e, r->e2e);
     zb_samples_free (&ack);
     zb_samples_free (&e2e);
 }
-
-//  Must stay zchat-bench's header (experiments/zchat_bench.c)
-static const char *s_csv_header =
-    "label,date,servers,senders,subscribers,rate,window,size,send_secs,posted,acked,"
-    "ack_rate,deliv_rate_sub,deliv_rate_total,"
-    "ack_p50_us,ack_p90_us,ack_p99_us,ack_p999_us,ack_max_us,"
-    "e2e_p50_us,e2e_p90_us,e2e_p99_us,e2e_p999_us,e2e_max_us,"
-    "lost,dups,reordered,leader_changes,notices,dropped,stalled\n";
 
 static void
 s_csv_line (FILE *file, const zb_opts_t *opts, const zb_result_t *r)
@@ -128,7 +117,7 @@ void
 zb_report (const zb_opts_t *opts, const zb_result_t *r)
 {
     s_human_line (opts, r);
-    fputs (s_csv_header, stdout);
+    fputs (ZB_CSV_HEADER, stdout);
     s_csv_line (stdout, opts, r);
     fflush (stdout);
     if (opts->csv) {
@@ -138,7 +127,7 @@ zb_report (const zb_opts_t *opts, const zb_result_t *r)
             return;
         }
         if (ftell (file) == 0)
-            fputs (s_csv_header, file);
+            fputs (ZB_CSV_HEADER, file);
         s_csv_line (file, opts, r);
         fclose (file);
     }

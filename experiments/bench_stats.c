@@ -136,3 +136,11 @@ zb_samples_write_cdf (const zb_samples_t *self, const char *path, const char *la
         fprintf (file, "%s,%.4f,%u\n", label, tail [i], zb_samples_pct (self, tail [i]));
     return fclose (file) ? -1 : 0;
 }
+
+void
+zb_samples_summary (const zb_samples_t *self, uint32_t out [5])
+{
+    static const double pcts [5] = { 0.5, 0.9, 0.99, 0.999, 1.0 };
+    for (int i = 0; i < 5; i++)
+        out [i] = zb_samples_pct (self, pcts [i]);
+}

@@ -36,6 +36,18 @@ uint32_t zb_samples_pct (const zb_samples_t *self, double p);
 //  99.9 %, 99.95 %, 99.99 %, max).  0, or -1 if the file cannot be written.
 int zb_samples_write_cdf (const zb_samples_t *self, const char *path, const char *label);
 
+//  The five latency columns of sorted samples: p50, p90, p99, p99.9, max.
+void zb_samples_summary (const zb_samples_t *self, uint32_t out [5]);
+
+//  The CSV columns that zchat-bench and zchat-baseline both write, so that
+//  one table holds zchat and the baselines.
+#define ZB_CSV_HEADER \
+    "label,date,servers,senders,subscribers,rate,window,size,send_secs,posted,acked," \
+    "ack_rate,deliv_rate_sub,deliv_rate_total," \
+    "ack_p50_us,ack_p90_us,ack_p99_us,ack_p999_us,ack_max_us," \
+    "e2e_p50_us,e2e_p90_us,e2e_p99_us,e2e_p999_us,e2e_max_us," \
+    "lost,dups,reordered,leader_changes,notices,dropped,stalled\n"
+
 void zb_samples_free (zb_samples_t *self);
 
 //  A set of message numbers 1, 2, 3, ... (bitmap)

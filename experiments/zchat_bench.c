@@ -567,7 +567,6 @@ typedef struct {
     uint32_t ack [5], e2e [5];
 } zb_result_t;
 
-static const double s_pcts [5] = { 0.5, 0.9, 0.99, 0.999, 1.0 };
 
 static void
 s_collect (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs, zb_result_t *r)
@@ -623,10 +622,8 @@ s_collect (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs, zb_resul
     zb_samples_sort (&e2e);
     if (opts->cdf)
         zb_samples_write_cdf (&e2e, opts->cdf, opts->label);
-    for (int i = 0; i < 5; i++) {
-        r->ack [i] = zb_samples_pct (&ack, s_pcts [i]);
-        r->e2e [i] = zb_samples_pct (&e2e, s_pcts [i]);
-    }
+    zb_samples_summary (&ack, r->ack);
+    zb_samples_summary (&e2e, r->e2e);
     zb_samples_free (&ack);
     zb_samples_free (&e2e);
 }
@@ -650,13 +647,6 @@ s_csv_line (FILE *file, const zb_opts_t *opts, const zb_result_t *r, int servers
              r->dropped, r->stalled);
 }
 
-static const char *s_csv_header =
-    "label,date,servers,senders,subscribers,rate,window,size,send_secs,posted,acked,"
-    "ack_rate,deliv_rate_sub,deliv_rate_total,"
-    "ack_p50_us,ack_p90_us,ack_p99_us,ack_p999_us,ack_max_us,"
-    "e2e_p50_us,e2e_p90_us,e2e_p99_us,e2e_p999_us,e2e_max_us,"
-    "lost,dups,reordered,leader_changes,notices,dropped,stalled\n";
-
 static void
 s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
 {
@@ -677,7 +667,7 @@ s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
             r->e2e [0], r->e2e [1], r->e2e [2], r->e2e [3], r->e2e [4],
             r->lost, r->dups, r->reordered, r->leader_changes, r->notices,
             r->stalled? ", A SENDER GOT STUCK": "");
-    fputs (s_csv_header, stdout);
+    fputs (ZB_CSV_HEADER, stdout);
     s_csv_line (stdout, opts, r, servers);
     fflush (stdout);
     if (opts->csv) {
@@ -687,7 +677,7 @@ s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
             return;
         }
         if (ftell (file) == 0)
-            fputs (s_csv_header, file);
+            fputs (ZB_CSV_HEADER, file);
         s_csv_line (file, opts, r, servers);
         fclose (file);
     }
