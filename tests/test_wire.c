@@ -19,7 +19,7 @@
 typedef enum { UINT, STR, BOOL } kind_t;
 typedef struct {
     const char *key;
-    uint32_t bit;
+    uint64_t bit;
     kind_t kind;
     size_t offset;
 } field_t;
@@ -49,7 +49,7 @@ static const field_t s_fields [] = {
 static const struct {
     zc_type_t type;
     const char *name;
-    uint32_t required;
+    uint64_t required;
 } s_types [] = {
     { ZC_CHAT, "chat", ZF_EPOCH | ZF_SEQ | ZF_RSEQ | ZF_TS | ZF_ROOM | ZF_FROM
                      | ZF_CLIENT | ZF_ID | ZF_TEXT },
@@ -95,7 +95,7 @@ s_sample_u64 (int i)
 }
 
 static const char *
-s_sample_str (uint32_t bit)
+s_sample_str (uint64_t bit)
 {
     switch (bit) {
         case ZF_ROOM:   return "general";
@@ -111,7 +111,7 @@ s_sample_str (uint32_t bit)
 
 //  Fills every field in mask with its sample value, through the setters
 static void
-s_fill (zc_msg_t *msg, zc_type_t type, uint32_t mask)
+s_fill (zc_msg_t *msg, zc_type_t type, uint64_t mask)
 {
     zc_msg_init (msg, type);
     for (int i = 0; i < NFIELDS; i++) {
@@ -158,7 +158,7 @@ s_diff (const zc_msg_t *a, const zc_msg_t *b)
 }
 
 static const field_t *
-s_field (uint32_t bit)
+s_field (uint64_t bit)
 {
     for (int i = 0; i < NFIELDS; i++)
         if (s_fields [i].bit == bit)
@@ -182,11 +182,11 @@ typedef enum {
 
 typedef struct {
     const char *type_name;      //  NULL: no "type" key
-    uint32_t fields;            //  fields to write, sample values
-    uint32_t bad_bit;           //  this field gets a value of the wrong kind
+    uint64_t fields;            //  fields to write, sample values
+    uint64_t bad_bit;           //  this field gets a value of the wrong kind
     bad_t bad;
-    uint32_t dup_bit;           //  this field is written twice
-    uint32_t str_bit;           //  this string field gets str_val instead
+    uint64_t dup_bit;           //  this field is written twice
+    uint64_t str_bit;           //  this string field gets str_val instead
     const char *str_val;
     size_t str_len;
     bool signed_ints;           //  write integers as int64 where they fit

@@ -125,7 +125,7 @@ zc_dlv_result_t
 zc_delivery_offer (zc_delivery_t *self, const zc_msg_t *msg)
 {
     assert (self);
-    uint32_t need = ZF_SEQ | ZF_RSEQ | ZF_TS | ZF_ROOM | ZF_CLIENT | ZF_ID | ZF_TEXT;
+    uint64_t need = ZF_SEQ | ZF_RSEQ | ZF_TS | ZF_ROOM | ZF_CLIENT | ZF_ID | ZF_TEXT;
     if (!msg || msg->type != ZC_CHAT || !zc_msg_has (msg, need)
     ||  msg->seq == 0 || msg->rseq == 0)
         return ZC_DLV_INVALID;

@@ -37,7 +37,7 @@ typedef struct {
     uint8_t kind;               //  s_kind_t
     uint8_t check;              //  s_check_t
     uint16_t offset;            //  into zc_msg_t
-    uint32_t bit;
+    uint64_t bit;
     const char *e_missing;      //  static error strings, one set per key
     const char *e_type;
     const char *e_value;
@@ -82,6 +82,11 @@ static const s_field_t s_fields [] = {
     F (count,      ZF_COUNT,      K_UINT, V_NONE),
     F (dropped,    ZF_DROPPED,    K_UINT, V_NONE),
     F (start_seq,  ZF_START_SEQ,  K_UINT, V_NONE),
+    F (retry_ms,   ZF_RETRY_MS,   K_UINT, V_NONE),
+    F (refused,    ZF_REFUSED,    K_UINT, V_NONE),
+    F (slowed,     ZF_SLOWED,     K_UINT, V_NONE),
+    F (denied,     ZF_DENIED,     K_UINT, V_NONE),
+    F (forged,     ZF_FORGED,     K_UINT, V_NONE),
 };
 #undef F
 #define S_FIELD_COUNT (sizeof (s_fields) / sizeof (s_fields [0]))
@@ -90,7 +95,7 @@ static const s_field_t s_fields [] = {
 
 static const struct {
     const char *name;
-    uint32_t required;
+    uint64_t required;
 } s_types [ZC_TYPE_COUNT] = {
     [ZC_UNKNOWN]       = { NULL, 0 },
     [ZC_CHAT]          = { "chat", ZF_EPOCH | ZF_SEQ | ZF_RSEQ | ZF_TS | ZF_ROOM
@@ -131,7 +136,7 @@ static const struct {
 //  mismatch is our bug: assert, and with NDEBUG write nothing rather than
 //  a value of the wrong size
 static const s_field_t *
-s_field_for (uint32_t bit, s_kind_t kind)
+s_field_for (uint64_t bit, s_kind_t kind)
 {
     unsigned index = 0;
     while (index < S_FIELD_COUNT && s_fields [index].bit != bit)
@@ -190,7 +195,7 @@ zc_msg_set_bool (zc_msg_t *msg, zc_field_t field, bool value)
 }
 
 bool
-zc_msg_has (const zc_msg_t *msg, uint32_t fields)
+zc_msg_has (const zc_msg_t *msg, uint64_t fields)
 {
     return (msg->has & fields) == fields;
 }
@@ -287,7 +292,7 @@ zc_msg_encode (const zc_msg_t *msg, uint8_t *buf, size_t cap)
 {
     if (msg->type <= ZC_UNKNOWN || msg->type >= ZC_TYPE_COUNT)
         return 0;
-    uint32_t required = s_types [msg->type].required;
+    uint64_t required = s_types [msg->type].required;
     if ((msg->has & required) != required)
         return 0;
 
@@ -592,7 +597,7 @@ s_decode (zc_msg_t *msg, s_in_t *in_p, const char **error)
     if (type == ZC_UNKNOWN)
         return s_fail (msg, error, "unknown type");
 
-    uint32_t missing = s_types [type].required & ~msg->has;
+    uint64_t missing = s_types [type].required & ~msg->has;
     if (missing) {
         size_t i = 0;
         while (!(missing & s_fields [i].bit))

@@ -63,40 +63,45 @@ typedef enum {
     ZC_TYPE_COUNT
 } zc_type_t;
 
-//  Presence bits, one per field.
-typedef enum {
-    ZF_NODE      = 1u << 0,
-    ZF_EPOCH     = 1u << 1,
-    ZF_SEQ       = 1u << 2,
-    ZF_RSEQ      = 1u << 3,
-    ZF_TS        = 1u << 4,
-    ZF_ROOM      = 1u << 5,
-    ZF_FROM      = 1u << 6,
-    ZF_CLIENT    = 1u << 7,
-    ZF_ID        = 1u << 8,
-    ZF_TEXT      = 1u << 9,
-    ZF_LEADER    = 1u << 10,
-    ZF_COMMIT    = 1u << 11,
-    ZF_LAST_SEQ  = 1u << 12,
-    ZF_LOG_EPOCH = 1u << 13,
-    ZF_PREV_SEQ  = 1u << 14,
-    ZF_PREV_EPOCH= 1u << 15,
-    ZF_MH        = 1u << 16,
-    ZF_LT        = 1u << 17,
-    ZF_GRANTED   = 1u << 18,
-    ZF_CODE      = 1u << 19,
-    ZF_REASON    = 1u << 20,
-    ZF_EXPECTED  = 1u << 21,
-    ZF_PORT      = 1u << 22,
-    ZF_PUB_PORT  = 1u << 23,
-    ZF_ROLE      = 1u << 24,
-    ZF_LAMPORT   = 1u << 25,
-    ZF_MESSAGES  = 1u << 26,
-    ZF_LAST      = 1u << 27,
-    ZF_COUNT     = 1u << 28,
-    ZF_DROPPED   = 1u << 29,
-    ZF_START_SEQ = 1u << 30,
-} zc_field_t;
+//  Presence bits, one per field (64 of them at most).
+typedef uint64_t zc_field_t;
+#define ZF_NODE       (1ull << 0)
+#define ZF_EPOCH      (1ull << 1)
+#define ZF_SEQ        (1ull << 2)
+#define ZF_RSEQ       (1ull << 3)
+#define ZF_TS         (1ull << 4)
+#define ZF_ROOM       (1ull << 5)
+#define ZF_FROM       (1ull << 6)
+#define ZF_CLIENT     (1ull << 7)
+#define ZF_ID         (1ull << 8)
+#define ZF_TEXT       (1ull << 9)
+#define ZF_LEADER     (1ull << 10)
+#define ZF_COMMIT     (1ull << 11)
+#define ZF_LAST_SEQ   (1ull << 12)
+#define ZF_LOG_EPOCH  (1ull << 13)
+#define ZF_PREV_SEQ   (1ull << 14)
+#define ZF_PREV_EPOCH (1ull << 15)
+#define ZF_MH         (1ull << 16)
+#define ZF_LT         (1ull << 17)
+#define ZF_GRANTED    (1ull << 18)
+#define ZF_CODE       (1ull << 19)
+#define ZF_REASON     (1ull << 20)
+#define ZF_EXPECTED   (1ull << 21)
+#define ZF_PORT       (1ull << 22)
+#define ZF_PUB_PORT   (1ull << 23)
+#define ZF_ROLE       (1ull << 24)
+#define ZF_LAMPORT    (1ull << 25)
+#define ZF_MESSAGES   (1ull << 26)
+#define ZF_LAST       (1ull << 27)
+#define ZF_COUNT      (1ull << 28)
+#define ZF_DROPPED    (1ull << 29)
+#define ZF_START_SEQ  (1ull << 30)
+#define ZF_RETRY_MS   (1ull << 31)    //  ERROR slow_down: resend after this many ms
+#define ZF_REFUSED    (1ull << 32)    //  STATUS: requests refused by a limit
+#define ZF_SLOWED     (1ull << 33)    //  STATUS: POSTs refused by the rate limit
+#define ZF_DENIED     (1ull << 34)    //  STATUS: handshakes the node refused (ZAP)
+#define ZF_FORGED     (1ull << 35)    //  STATUS: peer messages refused (wrong key, not a member, epoch jump)
+
 
 typedef struct {
     const char *ptr;
@@ -105,7 +110,7 @@ typedef struct {
 
 typedef struct {
     zc_type_t type;
-    uint32_t has;           //  zc_field_t bits of the present fields
+    uint64_t has;           //  zc_field_t bits of the present fields
 
     uint64_t node;          //  "node": sender's node id (peer and status traffic)
     uint64_t epoch;         //  "epoch": leader epoch
@@ -138,6 +143,11 @@ typedef struct {
     uint64_t count;         //  "count": how many entries (FETCH)
     uint64_t dropped;       //  "dropped": frames dropped as invalid (status)
     uint64_t start_seq;     //  "start_seq": the leader's log end when its epoch began
+    uint64_t retry_ms;      //  "retry_ms": ERROR slow_down: resend after this long
+    uint64_t refused;       //  "refused": STATUS: requests refused by a limit
+    uint64_t slowed;        //  "slowed": STATUS: POSTs refused by the rate limit
+    uint64_t denied;        //  "denied": STATUS: handshakes refused by the node
+    uint64_t forged;        //  "forged": STATUS: peer messages refused as forged
 } zc_msg_t;
 
 //  Error codes carried in ZC_ERROR "code".
@@ -146,6 +156,8 @@ typedef struct {
 #define ZC_ERR_EXPECTED    "expected"     //  "expected" holds the next id wanted
 #define ZC_ERR_BAD_REQUEST "bad_request"
 #define ZC_ERR_BUSY        "busy"         //  handing over; retry shortly
+#define ZC_ERR_SLOW_DOWN   "slow_down"    //  rate limit: "retry_ms" says when to resend
+#define ZC_ERR_LIMIT       "limit"        //  a configured limit refused this for good
 
 //  Reset a message to the given type with no fields present.
 void zc_msg_init (zc_msg_t *msg, zc_type_t type);
@@ -157,7 +169,7 @@ void zc_msg_set_cstr (zc_msg_t *msg, zc_field_t field, const char *str);
 void zc_msg_set_bool (zc_msg_t *msg, zc_field_t field, bool value);
 
 //  True if every bit of fields is present.
-bool zc_msg_has (const zc_msg_t *msg, uint32_t fields);
+bool zc_msg_has (const zc_msg_t *msg, uint64_t fields);
 
 //  Encode into buf (capacity cap).  Returns the encoded size, or 0 if the
 //  message lacks a required field or does not fit.

@@ -55,7 +55,35 @@ typedef struct {
     uint32_t retain_hours;          //  --retain-hours (0: keep all)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
     int verbose;                    //  -v / --verbose, repeatable
+
+    //  Security (docs/PROTOCOL.md §8).  Without --keys a node binds
+    //  127.0.0.1 unless --bind is given, and then warns once that its ports
+    //  are open to anyone who can reach them.
+    char keys_dir[1024];            //  --keys DIR: CURVE on every socket ("": off)
+    int clients;                    //  --clients keys|any (ZC_CLIENTS_*; needs --keys)
+    int bind_given;                 //  --bind was on the command line
+
+    //  Limits: each a flag, each refusal or drop counted in STATUS.
+    uint32_t max_text;              //  --max-text BYTES, 1..16384 (default 16384)
+    uint32_t max_frame;             //  --max-frame BYTES: largest frame a client
+                                    //  may send, 1024..65536 (default 20480)
+    uint32_t max_rooms;             //  --max-rooms N: rooms one client id may
+                                    //  post to (default 64)
+    uint32_t max_clients;           //  --max-clients N: client connections
+                                    //  served at once (default 10000)
+    uint32_t rate;                  //  --rate N: POSTs per second per client,
+                                    //  burst 2*N; 0 = unlimited (default 500)
+    uint32_t pub_hwm;               //  --pub-hwm N: frames queued per subscriber
+                                    //  (default 1000; a frame is <= 64 KiB)
+    uint32_t reply_hwm;             //  --reply-hwm N: replies queued per client
+                                    //  (default 256; a reply is <= 256 KiB)
+    uint64_t max_epoch_jump;        //  --max-epoch-jump N: an epoch further above
+                                    //  ours than this is refused unless a quorum
+                                    //  of members reports it (default 1000)
 } zc_config_t;
+
+#define ZC_CLIENTS_KEYS 0           //  only certificates in KEYS/clients/
+#define ZC_CLIENTS_ANY  1           //  any client key, encrypted
 
 //  Parse argv into cfg, defaults first.  Returns 0 on success, 1 when
 //  --help was given (print zc_config_usage () and exit 0), or -1 with a
