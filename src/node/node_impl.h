@@ -71,6 +71,14 @@ struct _zc_node_t {
     uint64_t handled;               //  chat messages stamped here
     int store_errno;                //  why the last log append/truncate failed
 
+    //  Security and limits (docs/PROTOCOL.md §8); each counter is in STATUS
+    struct _zc_security_t *security; //  CURVE keys and the ZAP handler (NULL: off)
+    struct _zc_limits_t *limits;    //  per-client rate, rooms, connections
+    uint64_t refused;               //  requests refused by a limit
+    uint64_t slowed;                //  POSTs refused by the rate limit
+    uint64_t denied;                //  handshakes refused by the ZAP handler
+    uint64_t forged;                //  peer messages refused as forged
+
     zc_actions_t actions;
     zc_ractions_t ractions;
     uint8_t buf [ZC_MAX_FRAME];
