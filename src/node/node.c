@@ -432,6 +432,7 @@ zc_node_run_ractions (zc_node_t *self, uint64_t now)
         zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
                     self->cfg.data_dir, strerror (error));
         zsys_interrupted = 1;       //  a restart re-reads what the disk holds
+        self->store_failed = true;  //  and this wake-up acknowledges nothing
         zc_ractions_clear (out);
         return;
     }
@@ -521,7 +522,9 @@ zc_node_run (zc_node_t *self)
         zc_replica_tick (self->replica, now, &self->ractions);
 #endif
         zc_node_run_ractions (self, now);
-        if (self->lead_epoch)
+        //  A failed write acknowledges nothing: with --quorum 1 the commit
+        //  point is our own log end, which the disk just refused.
+        if (self->lead_epoch && !self->store_failed)
             zc_node_advance_commit (self, now);
         if (now >= self->next_retain) {
             s_retain (self, now);

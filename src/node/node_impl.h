@@ -70,6 +70,7 @@ struct _zc_node_t {
     uint64_t dropped;               //  invalid frames
     uint64_t handled;               //  chat messages stamped here
     int store_errno;                //  why the last log append/truncate failed
+    bool store_failed;              //  a log write or sync failed: stop, ack nothing
 
     //  Security and limits (docs/PROTOCOL.md §8); each counter is in STATUS
     struct _zc_security_t *security; //  CURVE keys and the ZAP handler (NULL: off)
