@@ -6,7 +6,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 //  A NULL-terminated argv with the program name in front
 #define ARGS(...) ((char *[]) { "chat-node", __VA_ARGS__, NULL })
@@ -90,7 +93,11 @@ test_defaults (void)
 {
     zc_config_t c;
     CHECK (s_parse (&c, ARGS ("--id", "7")) == 0);
-    CHECK (c.id == 7 && c.port == 50051 && strcmp (c.bind_host, "*") == 0);
+    CHECK (c.id == 7 && c.port == 50051 && strcmp (c.bind_host, "127.0.0.1") == 0);
+    CHECK (c.bind_given == 0 && c.keys_dir [0] == '\0' && c.clients == ZC_CLIENTS_KEYS);
+    CHECK (c.max_text == 16384 && c.max_frame == 20480 && c.max_rooms == 64);
+    CHECK (c.max_clients == 10000 && c.rate == 500 && c.pub_hwm == 1000);
+    CHECK (c.reply_hwm == 256 && c.max_epoch_jump == 1000);
     CHECK (c.peer_count == 0 && zc_config_members (&c) == 1);
     CHECK (c.heartbeat_ms == 100 && c.misses == 3);
     CHECK (c.election_ms == 200 && c.lease_ms == 300 && c.holddown_ms == 2000);
@@ -111,6 +118,7 @@ test_defaults (void)
                               "--lease-ms", "100", "--quorum", "1",
                               "--peers", "2:localhost:20001")) == 0);
     CHECK (strcmp (c.bind_host, "127.0.0.1") == 0 && strcmp (c.data_dir, "/tmp/x") == 0);
+    CHECK (c.bind_given == 1);
     CHECK (c.election_ms == 10 && c.holddown_ms == 0 && c.lease_ms == 100 && c.quorum == 1);
     CHECK (s_parse (&c, ARGS ("--id", "1", "--peers", "")) == 0 && c.peer_count == 0);
     CHECK (s_parse (&c, ARGS ("--id", "1000000", "--port", "62535")) == 0);
@@ -213,6 +221,141 @@ test_errors (void)
     CHECK (s_parse (&c, ARGS ("--lease-ms", "600", "--id", "1", "--misses", "6")) == 0);
 }
 
+//  Makes DIR/name as a file with this mode, or as a folder if mode is 0
+static void
+s_make (const char *dir, const char *name, mode_t mode)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    if (mode == 0)
+        CHECK (mkdir (path, 0700) == 0);
+    else {
+        FILE *file = fopen (path, "w");
+        CHECK (file != NULL);
+        if (file)
+            fclose (file);
+        CHECK (chmod (path, mode) == 0);
+    }
+}
+
+static void
+s_remove (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    CHECK (remove (path) == 0);
+}
+
+static void
+test_keys (void)
+{
+    char dir [] = "/tmp/zc-test-config-XXXXXX";
+    CHECK (mkdtemp (dir) != NULL);
+    char missing [600];
+    zc_config_t c;
+
+    //  Each missing piece of a chat-keygen node folder is named
+    snprintf (missing, sizeof missing, "--keys: no file %s/node.cert_secret", dir);
+    REFUSED (missing, "--id", "1", "--keys", dir);
+    s_make (dir, "node.cert_secret", 0600);
+    snprintf (missing, sizeof missing, "--keys: no file %s/server.cert_secret", dir);
+    REFUSED (missing, "--id", "1", "--keys", dir);
+    s_make (dir, "server.cert_secret", 0600);
+    snprintf (missing, sizeof missing, "--keys: no folder %s/nodes", dir);
+    REFUSED (missing, "--id", "1", "--keys", dir);
+    s_make (dir, "nodes", 0);
+
+    //  A complete folder: CURVE on, and all interfaces by default
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--keys", dir)) == 0);
+    CHECK (strcmp (c.keys_dir, dir) == 0 && strcmp (c.bind_host, "*") == 0);
+    CHECK (c.clients == ZC_CLIENTS_KEYS && c.bind_given == 0);
+    CHECK (s_parse (&c, ARGS ("--keys", dir, "--bind", "10.0.0.1", "--id", "1",
+                              "--clients", "any")) == 0);
+    CHECK (strcmp (c.bind_host, "10.0.0.1") == 0 && c.clients == ZC_CLIENTS_ANY);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--keys", dir, "--clients", "keys")) == 0);
+    CHECK (c.clients == ZC_CLIENTS_KEYS);
+
+    //  Every peer needs its public certificate in nodes/
+    snprintf (missing, sizeof missing, "--keys: no file %s/nodes/3.cert", dir);
+    s_make (dir, "nodes/2.cert", 0644);
+    REFUSED (missing, "--id", "1", "--keys", dir,
+             "--peers", "2:localhost:50052,3:localhost:50053");
+    s_make (dir, "nodes/3.cert", 0644);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--keys", dir,
+                              "--peers", "2:localhost:50052,3:localhost:50053")) == 0);
+
+    //  A secret others can read is refused, as ssh refuses one
+    char path [512];
+    snprintf (path, sizeof path, "%s/node.cert_secret", dir);
+    CHECK (chmod (path, 0640) == 0);
+    REFUSED ("node.cert_secret is open to others (mode 640): chmod 600 it",
+             "--id", "1", "--keys", dir);
+    CHECK (chmod (path, 0600) == 0);
+    snprintf (path, sizeof path, "%s/server.cert_secret", dir);
+    CHECK (chmod (path, 0604) == 0);
+    REFUSED ("server.cert_secret is open to others (mode 604)", "--id", "1", "--keys", dir);
+    CHECK (chmod (path, 0400) == 0);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--keys", dir)) == 0);
+
+    //  --clients needs --keys, and only knows two words
+    REFUSED ("--clients: needs --keys", "--id", "1", "--clients", "any");
+    REFUSED ("--clients: needs --keys", "--id", "1", "--clients", "keys");
+    REFUSED ("--clients: 'all' is not keys or any", "--id", "1", "--keys", dir,
+             "--clients", "all");
+    REFUSED ("--keys: empty", "--id", "1", "--keys", "");
+    REFUSED ("--keys: /nonexistent/zc is not a folder", "--id", "1",
+             "--keys", "/nonexistent/zc");
+    snprintf (path, sizeof path, "%s/node.cert_secret", dir);
+    snprintf (missing, sizeof missing, "--keys: %s is not a folder", path);
+    REFUSED (missing, "--id", "1", "--keys", path);
+
+    s_remove (dir, "nodes/2.cert");
+    s_remove (dir, "nodes/3.cert");
+    s_remove (dir, "nodes");
+    s_remove (dir, "node.cert_secret");
+    s_remove (dir, "server.cert_secret");
+    CHECK (rmdir (dir) == 0);
+}
+
+static void
+test_limits (void)
+{
+    zc_config_t c;
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--max-text", "1", "--max-frame", "1024",
+                              "--max-rooms", "1", "--max-clients", "1", "--rate", "0",
+                              "--pub-hwm", "1", "--reply-hwm", "1",
+                              "--max-epoch-jump", "1")) == 0);
+    CHECK (c.max_text == 1 && c.max_frame == 1024 && c.max_rooms == 1);
+    CHECK (c.max_clients == 1 && c.rate == 0 && c.pub_hwm == 1);
+    CHECK (c.reply_hwm == 1 && c.max_epoch_jump == 1);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--max-text", "16384", "--max-frame", "65536",
+                              "--max-rooms", "1000000", "--max-clients", "1000000",
+                              "--rate", "1000000", "--pub-hwm", "1000000",
+                              "--reply-hwm", "100000",
+                              "--max-epoch-jump", "1000000000")) == 0);
+    CHECK (c.max_text == 16384 && c.max_frame == 65536 && c.max_rooms == 1000000);
+    CHECK (c.max_clients == 1000000 && c.rate == 1000000 && c.pub_hwm == 1000000);
+    CHECK (c.reply_hwm == 100000 && c.max_epoch_jump == 1000000000);
+
+    REFUSED ("--max-text: 0 out of range (1..16384)", "--id", "1", "--max-text", "0");
+    REFUSED ("--max-text: 16385 out of range", "--id", "1", "--max-text", "16385");
+    REFUSED ("--max-frame: 1023 out of range (1024..65536)", "--id", "1",
+             "--max-frame", "1023");
+    REFUSED ("--max-frame: 65537 out of range", "--id", "1", "--max-frame", "65537");
+    REFUSED ("--max-rooms: 0 out of range", "--id", "1", "--max-rooms", "0");
+    REFUSED ("--max-rooms: 1000001 out of range", "--id", "1", "--max-rooms", "1000001");
+    REFUSED ("--max-clients: 0 out of range", "--id", "1", "--max-clients", "0");
+    REFUSED ("--rate: 1000001 out of range", "--id", "1", "--rate", "1000001");
+    REFUSED ("--rate: '-1' is not a number", "--id", "1", "--rate", "-1");
+    REFUSED ("--pub-hwm: 0 out of range", "--id", "1", "--pub-hwm", "0");
+    REFUSED ("--reply-hwm: 0 out of range", "--id", "1", "--reply-hwm", "0");
+    REFUSED ("--reply-hwm: 100001 out of range", "--id", "1", "--reply-hwm", "100001");
+    REFUSED ("--max-epoch-jump: 0 out of range", "--id", "1", "--max-epoch-jump", "0");
+    REFUSED ("--max-epoch-jump: 18446744073709551615 out of range", "--id", "1",
+             "--max-epoch-jump", "18446744073709551615");
+    REFUSED ("--max-text: missing value", "--id", "1", "--max-text");
+}
+
 static void
 test_help_and_usage (void)
 {
@@ -225,7 +368,9 @@ test_help_and_usage (void)
     const char *flags [] = {
         "--id", "--port", "--bind", "--peers", "--heartbeat-ms", "--misses",
         "--election-timeout-ms", "--lease-ms", "--holddown-ms", "--quorum",
-        "--data-dir", "--verbose", "--help", "50051", "2000", NULL
+        "--data-dir", "--verbose", "--help", "50051", "2000", "--keys",
+        "--clients", "--max-text", "--max-frame", "--max-rooms", "--max-clients",
+        "--rate", "--pub-hwm", "--reply-hwm", "--max-epoch-jump", "127.0.0.1", NULL
     };
     for (int i = 0; flags [i]; i++)
         CHECK (strstr (usage, flags [i]) != NULL);
@@ -243,6 +388,8 @@ main (void)
     test_seed_lines ();
     test_defaults ();
     test_errors ();
+    test_keys ();
+    test_limits ();
     test_help_and_usage ();
     return check_report ("test_config");
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define S_OVERLAP_WHY "each node uses P, P+1000, P+2000, P+3000"
 #define S_PORT_RANGE  "1..62535, P+3000 must be <= 65535"
@@ -23,7 +24,9 @@
 enum {
     OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
-    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS
+    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
+    OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
+    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP
 };
 
 static const struct option s_options [] = {
@@ -41,6 +44,16 @@ static const struct option s_options [] = {
     { "fsync",               required_argument, NULL, OPT_FSYNC },
     { "retain-mb",           required_argument, NULL, OPT_RETAIN_MB },
     { "retain-hours",        required_argument, NULL, OPT_RETAIN_HOURS },
+    { "keys",                required_argument, NULL, OPT_KEYS },
+    { "clients",             required_argument, NULL, OPT_CLIENTS },
+    { "max-text",            required_argument, NULL, OPT_MAX_TEXT },
+    { "max-frame",           required_argument, NULL, OPT_MAX_FRAME },
+    { "max-rooms",           required_argument, NULL, OPT_MAX_ROOMS },
+    { "max-clients",         required_argument, NULL, OPT_MAX_CLIENTS },
+    { "rate",                required_argument, NULL, OPT_RATE },
+    { "pub-hwm",             required_argument, NULL, OPT_PUB_HWM },
+    { "reply-hwm",           required_argument, NULL, OPT_REPLY_HWM },
+    { "max-epoch-jump",      required_argument, NULL, OPT_MAX_EPOCH_JUMP },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -54,7 +67,10 @@ static const char s_usage [] =
 "  --port P                 base port, 1..62535 (default 50051): client ROUTER\n"
 "                           at P, PUB at P+1000, peer ROUTER at P+2000,\n"
 "                           heartbeat REP at P+3000\n"
-"  --bind ADDR              interface to bind (default \"*\", all)\n"
+"  --bind ADDR              interface to bind (default 127.0.0.1 without --keys,\n"
+"                           \"*\" (all) with --keys); without --keys, any other\n"
+"                           address opens every port, unauthenticated, to\n"
+"                           whoever can reach it\n"
 "  --peers LIST             the other members, \"ID:HOST:PORT,...\" with each\n"
 "                           peer's base port (default: none, a cluster of one);\n"
 "                           every node must list the same members\n"
@@ -81,6 +97,30 @@ static const char s_usage [] =
 "                           a machine crash can lose acknowledged messages)\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"\n"
+"Security (docs/PROTOCOL.md; keys made by chat-keygen):\n"
+"  --keys DIR               CURVE on every socket, with the keys of chat-keygen's\n"
+"                           node-<id> folder: node.cert_secret, server.cert_secret,\n"
+"                           nodes/<id>.cert of every member, clients/<name>.cert\n"
+"                           (default: none, plaintext, loopback unless --bind)\n"
+"  --clients keys|any       keys (default): only clients whose certificate is in\n"
+"                           DIR/clients/; any: any client key, still encrypted\n"
+"                           (needs --keys)\n"
+"\n"
+"Limits (each refusal or drop is counted in status):\n"
+"  --max-text BYTES         largest chat text, 1..16384 (default 16384)\n"
+"  --max-frame BYTES        largest frame a client may send, 1024..65536\n"
+"                           (default 20480)\n"
+"  --max-rooms N            rooms one client may post to, 1..1000000 (default 64)\n"
+"  --max-clients N          client connections served at once, 1..1000000\n"
+"                           (default 10000)\n"
+"  --rate N                 POSTs per second per client, burst 2*N, then \"slow\n"
+"                           down\"; 0..1000000, 0 = unlimited (default 500)\n"
+"  --pub-hwm N              frames queued per subscriber before it misses some\n"
+"                           (it repairs them by FETCH), 1..1000000 (default 1000)\n"
+"  --reply-hwm N            replies queued per client, 1..100000 (default 256)\n"
+"  --max-epoch-jump N       refuse an epoch more than N above ours unless a\n"
+"                           quorum reports it, 1..1000000000 (default 1000)\n"
 "  -v, --verbose            more logging; repeat for more\n"
 "  -h, --help               print this and exit\n";
 
@@ -295,10 +335,19 @@ s_defaults (zc_config_t *cfg)
 {
     memset (cfg, 0, sizeof *cfg);
     cfg->port = 50051;              //  the seed's first node
-    strcpy (cfg->bind_host, "*");
+    //  bind_host stays "" until s_finish: its default depends on --keys
     cfg->heartbeat_ms = 100;
     cfg->misses = 3;
     cfg->holddown_ms = 2000;
+    cfg->clients = ZC_CLIENTS_KEYS;
+    cfg->max_text = 16384;
+    cfg->max_frame = 20480;         //  the largest text plus room for the rest
+    cfg->max_rooms = 64;
+    cfg->max_clients = 10000;
+    cfg->rate = 500;
+    cfg->pub_hwm = 1000;
+    cfg->reply_hwm = 256;
+    cfg->max_epoch_jump = 1000;
     //  election_ms, lease_ms, quorum and data_dir: see s_finish
 }
 
@@ -334,11 +383,17 @@ s_getopt_error (int code, char **argv, char *err, size_t errlen)
                    matches > 1 ? "ambiguous" : "unknown", len, arg);
 }
 
+//  What s_finish needs to know about the line beyond cfg itself.
+typedef struct {
+    const char *peers;              //  --peers, parsed once --id, --port, --bind are known
+    bool clients_given;             //  --clients, which needs --keys
+} s_line_t;
+
 //  Applies one flag.  Returns 0, 1 for --help, or -1 with err set.
 //  election_ms, lease_ms and quorum stay 0 unless given: none of them
 //  accepts 0, and their defaults depend on flags that may come later.
 static int
-s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
+s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
           char *err, size_t errlen)
 {
     switch (code) {
@@ -355,10 +410,11 @@ s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
             return 0;
         }
         case OPT_BIND:
+            cfg->bind_given = 1;
             return s_string ("--bind", optarg, cfg->bind_host,
                              sizeof cfg->bind_host, err, errlen);
         case OPT_PEERS:
-            *peers = optarg;        //  parsed once --id, --port, --bind are known
+            line->peers = optarg;
             return 0;
         case OPT_HEARTBEAT:
             return s_number ("--heartbeat-ms", optarg, 10, 60000,
@@ -396,6 +452,46 @@ s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
             return s_number ("--retain-mb", optarg, 0, 100000000, &cfg->retain_mb, err, errlen);
         case OPT_RETAIN_HOURS:
             return s_number ("--retain-hours", optarg, 0, 1000000, &cfg->retain_hours, err, errlen);
+        case OPT_KEYS:
+            return s_string ("--keys", optarg, cfg->keys_dir,
+                             sizeof cfg->keys_dir, err, errlen);
+        case OPT_CLIENTS:
+            line->clients_given = true;
+            if (streq_s (optarg, "keys"))
+                cfg->clients = ZC_CLIENTS_KEYS;
+            else
+            if (streq_s (optarg, "any"))
+                cfg->clients = ZC_CLIENTS_ANY;
+            else
+                return s_fail (err, errlen, "--clients: '%s' is not keys or any", optarg);
+            return 0;
+        //  Why these bounds: 16384 is the wire's largest text and 65536
+        //  its largest frame (docs/PROTOCOL.md §2), so a limit can only
+        //  narrow them; below 1 KiB a frame could not carry one POST with
+        //  a full-length room, name and id.  An HWM of 0 means "unlimited"
+        //  to ZeroMQ, the one value these flags exist to forbid.
+        case OPT_MAX_TEXT:
+            return s_number ("--max-text", optarg, 1, 16384, &cfg->max_text, err, errlen);
+        case OPT_MAX_FRAME:
+            return s_number ("--max-frame", optarg, 1024, 65536, &cfg->max_frame, err, errlen);
+        case OPT_MAX_ROOMS:
+            return s_number ("--max-rooms", optarg, 1, 1000000, &cfg->max_rooms, err, errlen);
+        case OPT_MAX_CLIENTS:
+            return s_number ("--max-clients", optarg, 1, 1000000,
+                             &cfg->max_clients, err, errlen);
+        case OPT_RATE:
+            return s_number ("--rate", optarg, 0, 1000000, &cfg->rate, err, errlen);
+        case OPT_PUB_HWM:
+            return s_number ("--pub-hwm", optarg, 1, 1000000, &cfg->pub_hwm, err, errlen);
+        case OPT_REPLY_HWM:
+            return s_number ("--reply-hwm", optarg, 1, 100000, &cfg->reply_hwm, err, errlen);
+        case OPT_MAX_EPOCH_JUMP: {
+            uint32_t jump;
+            if (s_number ("--max-epoch-jump", optarg, 1, 1000000000, &jump, err, errlen))
+                return -1;
+            cfg->max_epoch_jump = jump;
+            return 0;
+        }
         case 'v':
             cfg->verbose++;
             return 0;
@@ -406,13 +502,67 @@ s_option (zc_config_t *cfg, int code, const char **peers, char **argv,
     }
 }
 
+//  Is DIR/name there, as a folder (want_dir) or as a file?  On a secret
+//  (secret), refuses any access for group or others, as ssh does: a node
+//  key others can read is a key others can use to vote.
+static int
+s_key_path (const char *dir, const char *name, bool want_dir, bool secret,
+            char *err, size_t errlen)
+{
+    char path [sizeof ((zc_config_t *) 0)->keys_dir + 64];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    if (stat (path, &st) || (want_dir ? !S_ISDIR (st.st_mode) : !S_ISREG (st.st_mode)))
+        return s_fail (err, errlen, "--keys: no %s %s (make the folder with "
+                       "chat-keygen)", want_dir ? "folder" : "file", path);
+    if (secret && (st.st_mode & 077))
+        return s_fail (err, errlen, "--keys: %s is open to others (mode %03o): "
+                       "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
+    return 0;
+}
+
+//  --keys must name a folder chat-keygen made for a node: its own secret,
+//  the cluster's server secret, and the public certificate of every peer
+//  (without which it could neither reach that peer nor let it in).  Only
+//  presence and modes are checked here; the node loads the certificates.
+static int
+s_check_keys (const zc_config_t *cfg, char *err, size_t errlen)
+{
+    struct stat st;
+    const char *dir = cfg->keys_dir;
+    if (stat (dir, &st) || !S_ISDIR (st.st_mode))
+        return s_fail (err, errlen, "--keys: %s is not a folder", dir);
+    if (s_key_path (dir, "node.cert_secret", false, true, err, errlen)
+    ||  s_key_path (dir, "server.cert_secret", false, true, err, errlen)
+    ||  s_key_path (dir, "nodes", true, false, err, errlen))
+        return -1;
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        char name [32];
+        snprintf (name, sizeof name, "nodes/%u.cert", (unsigned) cfg->peers [i].id);
+        if (s_key_path (dir, name, false, false, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
 //  Checks what spans several flags and fills the derived defaults.
 static int
-s_finish (zc_config_t *cfg, const char *peers, char *err, size_t errlen)
+s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
 {
     if (cfg->id == 0)
         return s_fail (err, errlen, "--id: required");
-    if (s_peers (cfg, peers, err, errlen) || s_check_ports (cfg, err, errlen))
+    if (line->clients_given && !cfg->keys_dir [0])
+        return s_fail (err, errlen, "--clients: needs --keys (without keys no "
+                       "client is authenticated)");
+    //  Protected by default (docs/PROTOCOL.md §8): without keys nothing is
+    //  authenticated, so only this machine may reach the node unless the
+    //  operator asks for more with --bind.  With keys every port checks
+    //  who connects, and all interfaces is the useful default.
+    if (!cfg->bind_given)
+        strcpy (cfg->bind_host, cfg->keys_dir [0] ? "*" : "127.0.0.1");
+    if (s_peers (cfg, line->peers, err, errlen) || s_check_ports (cfg, err, errlen))
+        return -1;
+    if (cfg->keys_dir [0] && s_check_keys (cfg, err, errlen))
         return -1;
 
     uint32_t members = (uint32_t) zc_config_members (cfg);
@@ -457,9 +607,9 @@ zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errl
     s_defaults (cfg);
     if (err && errlen)
         err [0] = '\0';
-    const char *peers = "";
+    s_line_t line = { "", false };
     if (argc < 1)                   //  not even a program name
-        return s_finish (cfg, peers, err, errlen);
+        return s_finish (cfg, &line, err, errlen);
 
     //  optind = 0 makes glibc forget any previous scan; '+' stops at the
     //  first operand instead of permuting the caller's argv; ':' reports a
@@ -468,13 +618,13 @@ zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errl
     opterr = 0;
     int code;
     while ((code = getopt_long (argc, argv, "+:vh", s_options, NULL)) != -1) {
-        int rc = s_option (cfg, code, &peers, argv, err, errlen);
+        int rc = s_option (cfg, code, &line, argv, err, errlen);
         if (rc)
             return rc;
     }
     if (optind < argc)
         return s_fail (err, errlen, "unexpected argument '%s'", argv [optind]);
-    return s_finish (cfg, peers, err, errlen);
+    return s_finish (cfg, &line, err, errlen);
 }
 
 size_t
