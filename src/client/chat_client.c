@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "client_keys.h"
 #include "servers.h"
 
 #define ZC_WINDOW     1000          //  stop reading stdin with this many unacked
@@ -38,16 +39,20 @@ static const char *s_usage =
     "usage:\n"
     "  chat-client --servers HOST:PORT,... [options]   chat: post stdin lines, print the room\n"
     "  chat-client --servers HOST:PORT,... --listen    only print the room\n"
-    "  chat-client status --servers HOST:PORT,... [--json] [--timeout-ms N]\n"
+    "  chat-client status --servers HOST:PORT,... [--keys DIR] [--json] [--timeout-ms N]\n"
     "\n"
     "options:\n"
     "  --servers LIST     every node's client port, e.g. localhost:50051,localhost:50052\n"
     "  --room NAME        room to join (default general; A-Z a-z 0-9 _ . -)\n"
     "  --name NAME        name shown to others (default $USER, or anon)\n"
+    "  --keys DIR         speak CURVE: DIR holds server.cert (the cluster's key) and\n"
+    "                     client.cert + client.cert_secret (ours, from chat-keygen);\n"
+    "                     with server.cert alone, an ephemeral key (--clients any)\n"
     "  --listen           subscribe and print only, until SIGINT/SIGTERM\n"
     "  --count-exit N     with --listen: exit 0 after N messages\n"
     "  --history N        first show the room's last N messages, then the live ones\n"
-    "  --record FILE      append room/start/sent/ack/recv/leader/lost/end lines to FILE\n"
+    "  --record FILE      append room/start/sent/ack/recv/leader/lost/refused/end lines\n"
+    "                     to FILE\n"
     "  --retry-ms N       resend unacknowledged messages after N ms (default 300)\n"
     "  --timeout-ms N     give up after N ms without progress (default 30000;\n"
     "                     for status: how long to wait for replies, default 1000)\n"
@@ -60,7 +65,7 @@ static const char *s_usage =
     "        [info] ...                    leader changes and notices\n";
 
 typedef struct {
-    const char *servers, *room, *name, *record;
+    const char *servers, *room, *name, *record, *keys;
     uint32_t retry_ms, timeout_ms;
     bool timeout_set, listen, json;
     uint64_t count_exit, history;
@@ -91,6 +96,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
 {
     static const struct option longopts [] = {
         { "servers", required_argument, NULL, 's' },
+        { "keys", required_argument, NULL, 'k' },
         { "room", required_argument, NULL, 'r' },
         { "name", required_argument, NULL, 'n' },
         { "listen", no_argument, NULL, 'l' },
@@ -111,6 +117,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
     while ((c = getopt_long (argc, argv, ":vh", longopts, NULL)) != -1) {
         switch (c) {
             case 's': opts->servers = optarg; break;
+            case 'k': opts->keys = optarg; break;
             case 'r': opts->room = optarg; break;
             case 'n': opts->name = optarg; break;
             case 'l': opts->listen = true; break;
@@ -151,10 +158,18 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
     char err [512];
     if (zc_servers_parse (opts->servers, addrs, ZC_MAX_SERVERS, err, sizeof (err)) < 0)
         return s_bad ("%s", err);
+    if (opts->keys) {
+        //  A key file that is missing or unreadable is a usage error (2),
+        //  said before any socket exists
+        zc_client_keys_t *keys = zc_client_keys_load (opts->keys, err, sizeof (err));
+        if (!keys)
+            return s_bad ("%s", err);
+        zc_client_keys_destroy (&keys);
+    }
     if (status) {
         if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit
         ||  opts->history)
-            return s_bad ("status takes only --servers, --json and --timeout-ms%s", "");
+            return s_bad ("status takes only --servers, --keys, --json and --timeout-ms%s", "");
         return -1;
     }
     if (opts->json)
@@ -180,10 +195,14 @@ s_status_main (int argc, char **argv)
         return rc;
     zc_status_row_t rows [ZC_MAX_SERVERS];
     char err [512];
-    int count = zc_client_status (opts.servers, (int) opts.timeout_ms, rows,
-                                  ZC_MAX_SERVERS, err, sizeof (err));
+    int count = zc_client_status_keys (opts.servers, opts.keys, (int) opts.timeout_ms, rows,
+                                       ZC_MAX_SERVERS, err, sizeof (err));
     if (count < 0)
         return s_bad ("%s", err);
+    //  A handshake that failed is said plainly, not only as "unreachable"
+    for (int i = 0; i < count; i++)
+        if (rows [i].handshake [0])
+            fprintf (stderr, "chat-client: node at %s: %s\n", rows [i].server, rows [i].handshake);
     if (opts.json)
         zc_status_print_json (stdout, rows, (size_t) count);
     else
@@ -339,7 +358,8 @@ s_chat_main (s_opts_t *opts)
 {
     zc_client_config_t cfg = {
         .servers = opts->servers, .room = opts->room, .name = opts->name,
-        .retry_ms = opts->retry_ms, .history = opts->history, .verbose = opts->verbose
+        .retry_ms = opts->retry_ms, .history = opts->history, .verbose = opts->verbose,
+        .keys_dir = opts->keys
     };
     s_chat_t chat = { .opts = opts, .interactive = isatty (STDIN_FILENO) };
     if (opts->record && !(chat.record = fopen (opts->record, "a")))

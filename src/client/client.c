@@ -17,7 +17,7 @@
 //  Sockets
 
 static zsock_t *
-s_dealer_new (zc_cl_server_t *server)
+s_dealer_new (zc_client_t *self, zc_cl_server_t *server)
 {
     char endpoint [ZC_MAX_HOST + 32];
     if (zc_servers_endpoint (&server->addr, server->addr.port, endpoint, sizeof (endpoint)))
@@ -36,6 +36,8 @@ s_dealer_new (zc_cl_server_t *server)
     zsock_set_rcvhwm (sock, 100000);
     if (server->addr.host [0] == '[')
         zsock_set_ipv6 (sock, 1);
+    if (self->keys)
+        zc_client_keys_apply (self->keys, sock);
     if (zsock_connect (sock, "%s", endpoint)) {
         zsock_destroy (&sock);
         return NULL;
@@ -48,7 +50,7 @@ zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server)
 {
     zc_cl_log (self, "reopening the DEALER to %s:%u", server->addr.host, server->addr.port);
     zsock_destroy (&server->dealer);
-    server->dealer = s_dealer_new (server);
+    server->dealer = s_dealer_new (self, server);
     //  No HELLO at once: the timers ask again within retry_ms, so that a
     //  link that keeps failing is not reopened in a tight loop
     server->hello_due = false;
@@ -65,6 +67,10 @@ zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port)
     &&  zc_servers_endpoint (&server->addr, server->pub_port, endpoint, sizeof (endpoint)) == 0)
         zsock_disconnect (self->sub, "%s", endpoint);
     server->pub_port = 0;
+    //  libzmq copies the CURVE options into each connection at connect
+    //  time (client_keys.h): set them before every connect of the SUB
+    if (self->keys)
+        zc_client_keys_apply (self->keys, self->sub);
     if (zc_servers_endpoint (&server->addr, pub_port, endpoint, sizeof (endpoint)) == 0
     &&  zsock_connect (self->sub, "%s", endpoint) == 0)
         server->pub_port = pub_port;
@@ -296,6 +302,10 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     if (self->verbose)
         zsys_set_logstream (stderr);
 
+    if (cfg->keys_dir && !(self->keys = zc_client_keys_load (cfg->keys_dir, err, errlen))) {
+        free (self);
+        return NULL;
+    }
     self->pending = zc_pending_new ();
     self->delivery = zc_delivery_new (self->room, 0);
     if (self->delivery)
@@ -321,7 +331,7 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         //  Subscribe first, then HELLO: what is published meanwhile is
         //  buffered by delivery, not missed (zguide's Clone pattern)
         zc_cl_sub_point (self, server, (uint16_t) (server->addr.port + ZC_PUB_OFFSET));
-        server->dealer = s_dealer_new (server);
+        server->dealer = s_dealer_new (self, server);
         server->hello_due = true;
         ok = server->dealer != NULL;
     }
@@ -336,8 +346,10 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     self->probe_at = now;
     self->probe_ms = ZC_PROBE_MS;
     self->last_ack_at = now;
-    zc_cl_log (self, "client %s, room %s, name %s, %zu server(s)",
-           self->id, self->room, self->name, self->nservers);
+    zc_cl_log (self, "client %s, room %s, name %s, %zu server(s), %s",
+           self->id, self->room, self->name, self->nservers,
+           !self->keys? "plaintext"
+           : zc_client_keys_ephemeral (self->keys)? "CURVE, ephemeral key": "CURVE");
     zc_cl_pump (self, now);
     return self;
 }
@@ -359,6 +371,7 @@ zc_client_destroy (zc_client_t **self_p)
     free (self->events);
     zc_pending_destroy (&self->pending);
     zc_delivery_destroy (&self->delivery);
+    zc_client_keys_destroy (&self->keys);
     free (self);
     *self_p = NULL;
 }

@@ -46,6 +46,8 @@ typedef struct {
     uint32_t retry_ms;              //  resend after this without progress; default 300
     uint64_t history;               //  first deliver the room's last N messages; 0 = none
     int verbose;                    //  log to stderr with zsys_*
+    const char *keys_dir;           //  CURVE: client.cert (or none: an ephemeral
+                                    //  key) and server.cert (client_keys.h); NULL = off
 } zc_client_config_t;
 
 typedef enum {
@@ -81,7 +83,7 @@ typedef struct _zc_client_t zc_client_t;
 
 //  Create a client and start talking to every server at once (HELLO, SUB).
 //  Returns NULL with a one-line message in err on a bad configuration
-//  (servers list, room, name) or if sockets cannot be created.
+//  (servers list, room, name, keys) or if sockets cannot be created.
 zc_client_t *zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen);
 
 //  Destroy the client; pending messages are abandoned.  Safe on NULL.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "client_keys.h"
 #include "delivery.h"
 #include "follow.h"
 #include "lamport.h"
@@ -61,6 +62,7 @@ struct _zc_client_t {
     zc_cl_server_t servers[ZC_MAX_SERVERS];
     size_t nservers;
     zsock_t *sub;                   //  connected to every server's PUB
+    zc_client_keys_t *keys;         //  CURVE on every socket; NULL = plaintext
 
     zc_follow_t follow;
     uint32_t told_leader;           //  last ZC_EV_LEADER given out

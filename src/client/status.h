@@ -20,6 +20,8 @@ typedef struct {
     uint32_t leader;                //  0 = unknown
     uint64_t epoch, lamport, messages;
     uint64_t last_seq, commit, log_epoch, dropped;   //  0 when not sent
+    uint64_t refused, slowed, denied, forged;       //  0 when not sent
+    char handshake[200];            //  why the handshake failed ("" = it did not)
 } zc_status_row_t;
 
 //  Fill one row per server of the list, in list order, waiting at most
@@ -27,6 +29,11 @@ typedef struct {
 //  with a one-line message in err if the list is malformed.
 int zc_client_status (const char *servers, int timeout_ms,
                       zc_status_row_t *rows, size_t cap, char *err, size_t errlen);
+
+//  The same over CURVE with the keys of a --keys folder (client_keys.h);
+//  keys_dir NULL is plaintext.  -1 with err also when the keys do not load.
+int zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms,
+                           zc_status_row_t *rows, size_t cap, char *err, size_t errlen);
 
 //  Write the rows as one line of JSON: {"nodes":[{...},...]} plus '\n'.
 //  Returns 0, or -1 on a write error.
