@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,17 @@ typedef struct {
     uint64_t size;              //  bytes, header included
 } s_seg_t;
 
+//  A durability mark: every record up to seq, in segments up to and
+//  including the one named first (its first len bytes), was on disk.
+typedef struct {
+    uint64_t seq;               //  0: nothing is known to be durable
+    uint64_t first, len;
+} s_mark_t;
+
+#define MARK_NAME   "log.mark"
+#define MARK_SIZE   40          //  magic (8), seq, first, len (8 each), crc, reserved (4 each)
+static const char s_mark_magic [8] = "ZCMARK1";
+
 struct _zc_segstore_t {
     char *dir;
     int dirfd;
@@ -39,6 +51,11 @@ struct _zc_segstore_t {
     uint8_t *wbuf;
     size_t wlen, wcap;
     uint64_t wbase;             //  file offset of wbuf [0]
+    //  The durability mark (log.mark, docs/STORAGE.md "The durability
+    //  mark"): how far the log is known to be on disk.
+    int markfd;
+    s_mark_t mark;              //  what the file holds now
+    s_mark_t found;             //  what open found there
     char note [1400];
 };
 
@@ -128,6 +145,96 @@ s_cmp_seg (const void *a, const void *b)
 {
     uint64_t x = ((const s_seg_t *) a)->first, y = ((const s_seg_t *) b)->first;
     return x < y ? -1 : x > y;
+}
+
+//  Add a line to what open repaired or noticed.
+static void
+s_note (zc_segstore_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+static void
+s_note (zc_segstore_t *self, const char *format, ...)
+{
+    size_t used = strlen (self->note);
+    if (used && used + 2 < sizeof self->note) {
+        memcpy (self->note + used, "; ", 3);
+        used += 2;
+    }
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->note + used, sizeof self->note - used, format, args);
+    va_end (args);
+}
+
+//  --------------------------------------------------------------------------
+//  The durability mark (docs/STORAGE.md "The durability mark")
+
+//  Record that everything up to seq is on disk (the last of it in segment
+//  first, whose first len bytes are durable).  Called only once the
+//  fdatasync (and directory fsync) that made it so has returned, and with
+//  no sync of its own: a mark lost or left stale by a power cut is merely
+//  lower, which weakens the check at open but never raises a false alarm.
+//  A failed write leaves a lower or unreadable mark: the same.  durable:
+//  fdatasync the mark too, which lowering it before a truncation needs
+//  (then a failure is an error).
+static int
+s_mark (zc_segstore_t *self, uint64_t seq, uint64_t first, uint64_t len, bool durable)
+{
+    if (self->markfd < 0 || (!durable && self->mark.seq == seq
+                             && self->mark.first == first && self->mark.len == len))
+        return 0;
+    uint8_t buf [MARK_SIZE] = { 0 };
+    memcpy (buf, s_mark_magic, 8);
+    s_put64 (buf + 8, seq);
+    s_put64 (buf + 16, first);
+    s_put64 (buf + 24, len);
+    s_put32 (buf + 32, zc_segstore_crc32 (0, buf, 32));
+    if (pwrite (self->markfd, buf, MARK_SIZE, 0) != MARK_SIZE
+    ||  (durable && fdatasync (self->markfd)))
+        return durable ? -1 : 0;
+    self->mark = (s_mark_t) { seq, first, len };
+    return 0;
+}
+
+//  Read the mark open checks against; an unreadable one counts as none.
+static void
+s_mark_load (zc_segstore_t *self)
+{
+    uint8_t buf [MARK_SIZE];
+    ssize_t got = pread (self->markfd, buf, MARK_SIZE, 0);
+    //  Empty: a new store, or one older than the mark.  All zeros: its first
+    //  write was cut by a power loss (the size reached the disk, the data
+    //  not); nothing was marked yet either way.
+    static const uint8_t zeros [MARK_SIZE];
+    if (got == 0 || (got == MARK_SIZE && memcmp (buf, zeros, MARK_SIZE) == 0))
+        return;
+    if (got != MARK_SIZE || memcmp (buf, s_mark_magic, 8) || s_get32 (buf + 36)
+    ||  s_get32 (buf + 32) != zc_segstore_crc32 (0, buf, 32)) {
+        s_note (self, "ignored an unreadable %s/" MARK_NAME " (this once, open could "
+                "not check that no synced record is missing)", self->dir);
+        return;
+    }
+    self->found = (s_mark_t) { s_get64 (buf + 8), s_get64 (buf + 16), s_get64 (buf + 24) };
+    self->mark = self->found;
+}
+
+//  Open found less on disk than the mark says was synced: damage, not a
+//  torn tail.  The node must not start with a silently shorter log (issue
+//  9 item 6): say what happened and what to do.  errlen is often 512.
+static void
+s_lost (zc_segstore_t *self, uint64_t ends_at, const char *where, char *err, size_t errlen)
+{
+    char name [32], synced [80] = "";
+    s_name (self->found.first, name);
+    if (self->found.first)      //  0 after a truncation: no segment named
+        snprintf (synced, sizeof synced, ": %llu bytes of %s",
+                  (unsigned long long) self->found.len, name);
+    snprintf (err, errlen, "%s: synced log entries are missing: the log ends at seq %llu%s "
+              "but seq %llu was synced (" MARK_NAME "%s); damage, not a torn tail: "
+              "refusing to start. To recover, move log-*.seg, " MARK_NAME " and "
+              "retired.state aside (keep election.state) and restart: the node then "
+              "fetches the log from its peers",
+              self->dir, (unsigned long long) ends_at, where,
+              (unsigned long long) self->found.seq, synced);
 }
 
 //  --------------------------------------------------------------------------
@@ -344,6 +451,15 @@ s_unlink (zc_segstore_t *self, const char *name)
 static int
 s_load (zc_segstore_t *self, char *err, size_t errlen)
 {
+    self->markfd = openat (self->dirfd, MARK_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    struct stat st;
+    if (self->markfd < 0 || fstat (self->markfd, &st)) {
+        snprintf (err, errlen, "%s/" MARK_NAME ": cannot open: %s", self->dir, strerror (errno));
+        return -1;
+    }
+    if (st.st_size == 0)
+        self->dir_dirty = true;     //  perhaps just created: the next sync makes its name durable
+    s_mark_load (self);
     DIR *dir = opendir (self->dir);
     if (!dir) {
         snprintf (err, errlen, "%s: cannot list: %s", self->dir, strerror (errno));
@@ -377,7 +493,6 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             return -1;
         }
         int fd = openat (self->dirfd, name, O_RDONLY | O_CLOEXEC);
-        struct stat st;
         if (fd < 0 || fstat (fd, &st)) {
             snprintf (err, errlen, "%s/%s: cannot read: %s", self->dir, name, strerror (errno));
             if (fd >= 0)
@@ -395,19 +510,30 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             snprintf (err, errlen, "%s/%s: a segment that is not the last holds no records", self->dir, name);
             return -1;
         }
+        //  Only what was never synced can be a torn tail: a log that ends
+        //  below the mark lost records that were durable (and perhaps
+        //  acknowledged), whether cut inside a record or at its end.
+        if (last && seg->last < self->found.seq) {
+            char where [160];
+            snprintf (where, sizeof where, " (%s, %llu bytes%s%s%s)", name,
+                      (unsigned long long) st.st_size, rc ? ": " : "", rc ? res.why : "",
+                      rc ? " after the last whole record" : "");
+            s_lost (self, seg->last, where, err, errlen);
+            return -1;
+        }
         if (res.records == 0) {
             //  Created just before a crash: nothing in it was ever acknowledged.
-            snprintf (self->note, sizeof self->note, "removed %s segment %s/%s (%llu bytes%s%s)",
-                      rc ? "torn" : "empty", self->dir, name, (unsigned long long) st.st_size,
-                      rc ? ": " : "", rc ? res.why : "");
+            s_note (self, "removed %s segment %s/%s (%llu bytes%s%s)",
+                    rc ? "torn" : "empty", self->dir, name, (unsigned long long) st.st_size,
+                    rc ? ": " : "", rc ? res.why : "");
             if (s_unlink (self, name))
                 goto repair_failed;
             self->count--;
         }
         else
         if (rc == 1) {
-            snprintf (self->note, sizeof self->note, "truncated %llu torn bytes (%s) at the end of %s/%s",
-                      (unsigned long long) st.st_size - res.good_end, res.why, self->dir, name);
+            s_note (self, "truncated %llu torn bytes (%s) at the end of %s/%s",
+                    (unsigned long long) st.st_size - res.good_end, res.why, self->dir, name);
             fd = openat (self->dirfd, name, O_WRONLY | O_CLOEXEC);
             int failed = fd < 0 || ftruncate (fd, (off_t) res.good_end) || fsync (fd);
             if (fd >= 0)
@@ -415,6 +541,10 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             if (failed)
                 goto repair_failed;
         }
+    }
+    if (self->count == 0 && self->found.seq) {
+        s_lost (self, 0, " (no segment file left)", err, errlen);
+        return -1;
     }
     if (s_open_active (self) == 0)
         return 0;
@@ -432,7 +562,7 @@ zc_segstore_open (const char *dir, const zc_segstore_config_t *cfg, char *err, s
         snprintf (err, errlen, "out of memory");
         return NULL;
     }
-    self->fd = self->dirfd = -1;
+    self->fd = self->dirfd = self->markfd = -1;
     if (cfg)
         self->cfg = *cfg;
     if (!self->cfg.segment_bytes)
@@ -466,6 +596,8 @@ zc_segstore_destroy (zc_segstore_t **self_p)
         close (self->fd);
     if (self->dirfd >= 0)
         close (self->dirfd);
+    if (self->markfd >= 0)
+        close (self->markfd);
     free (self->segs);
     free (self->buf);
     free (self->wbuf);
@@ -551,23 +683,36 @@ s_synced (zc_segstore_t *self)
     return 0;
 }
 
+//  Make everything written durable, whatever the policy, then mark it so.
+static int
+s_durable (zc_segstore_t *self)
+{
+    if (s_flush (self))
+        return -1;
+    //  After a failed fsync the kernel may have dropped the dirty pages, so
+    //  retrying could falsely succeed: refuse all further writes instead.
+    if (self->dirty && self->fd >= 0 && fdatasync (self->fd)) {
+        self->broken = true;
+        return -1;
+    }
+    if (s_synced (self))
+        return -1;
+    //  One pwrite per sync, and none when nothing was new.
+    if (self->count) {
+        s_seg_t *seg = &self->segs [self->count - 1];
+        s_mark (self, seg->last, seg->first, seg->size, false);
+    }
+    return 0;
+}
+
 int
 zc_segstore_sync (zc_segstore_t *self)
 {
     if (self->broken)
         return s_fail (EIO);
-    if (s_flush (self))
-        return -1;
     if (self->cfg.fsync == ZC_FSYNC_NEVER)
-        return 0;               //  the OS writes it back when it likes
-    //  After a failed fsync the kernel may have dropped the dirty pages, so
-    //  retrying could falsely succeed: refuse all further writes instead.
-    if (self->dirty && self->fd >= 0 && fdatasync (self->fd))
-        goto failed;
-    return s_synced (self);
-failed:
-    self->broken = true;
-    return -1;
+        return s_flush (self);  //  the OS writes it back when it likes
+    return s_durable (self);
 }
 
 //  Start the segment for seq.  The old one is synced first whatever the
@@ -582,6 +727,14 @@ s_roll (zc_segstore_t *self, uint64_t seq)
         return -1;
     }
     self->dirty = false;
+    if (self->count) {
+        //  The old segment is durable now (its name too, after the folder
+        //  fsync; under NEVER no sync has done that yet): mark it.
+        s_seg_t *old = &self->segs [self->count - 1];
+        if (s_synced (self))
+            return -1;
+        s_mark (self, old->last, old->first, old->size, false);
+    }
     char name [32];
     s_name (seq, name);
     uint8_t header [HDR_SIZE];
@@ -689,6 +842,12 @@ zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
         return 0;
     if (s_flush (self))         //  the files must hold what we cut
         return -1;
+    //  The mark must never claim more than the disk holds: lower it, durably,
+    //  before anything is cut.  What it keeps (up to after_seq, below the
+    //  old mark) was durable already.
+    uint64_t keep = after_seq >= zc_segstore_first_seq (self) ? after_seq : 0;
+    if (keep < self->mark.seq && s_mark (self, keep, 0, 0, true))
+        goto failed;
     //  Newest first, so that a crash half-way leaves a gap-free prefix.
     char name [32];
     while (self->count && self->segs [self->count - 1].first > after_seq) {
@@ -725,7 +884,11 @@ zc_segstore_truncate (zc_segstore_t *self, uint64_t after_seq)
     }
     //  Every remaining segment is synced: the cut one just now, older ones
     //  when the store rolled past them.
-    return s_synced (self);
+    if (s_synced (self))
+        return -1;
+    if (seg && seg->last == after_seq)
+        s_mark (self, seg->last, seg->first, seg->size, false);
+    return 0;
 failed:
     self->broken = true;
     return -1;
@@ -753,6 +916,13 @@ zc_segstore_retain (zc_segstore_t *self, uint64_t now_secs, uint64_t keep_after_
         }
         if (!too_big && !too_old)
             break;
+        //  Removing the segment that holds the marked seq could leave only
+        //  the active one, perhaps not yet durable: after a power cut the
+        //  log would end below the mark.  Make it durable first (at most
+        //  once per segment; the next sync would do it anyway).
+        if (self->count == 2 && self->mark.seq && self->mark.seq <= self->segs [0].last
+        &&  (self->broken || s_durable (self)))
+            return -1;
         if (s_unlink (self, name))
             return -1;
         total -= self->segs [0].size;
