@@ -6,14 +6,18 @@
 
 //  Per client and per room: the current value, and the value carried by
 //  entries already retired (kept so that rseq and dedup survive retention).
-//  Recent (id, seq) pairs per client, so that a repeat finds its original
-//  entry at once; older repeats fall back to a scan.
-#define S_RECENT 4096
-
+//
+//  A client costs one small block and one hash item on every node, for as
+//  long as it is remembered (forever: retired.state keeps its last id), so
+//  it stays small: no table of recent ids (that was 64 KiB per client id,
+//  ~47 KiB resident: 10k one-line POSTs cost 465 MiB per node), the key
+//  lives in the block itself.  A repeat finds its entry through the
+//  client's chain of entries instead (zc_entry_t client_prev/_jump).
 typedef struct {
     uint64_t last_id;
     uint64_t retired;
-    uint64_t (*recent) [2];     //  [id % S_RECENT] = { id, seq }
+    uint64_t last_seq;          //  the client's newest held entry (0: none)
+    char key [ZC_CLIENT_ID_LEN + 1];
 } s_client_t;
 
 //  A room also indexes its held entries: seqs [head .. head + count) are
@@ -47,15 +51,18 @@ s_free_item (void **item_p)
     *item_p = NULL;
 }
 
-static void
-s_free_client (void **item_p)
+//  The client table's keys are the blocks' own: not duplicated, not freed.
+static s_client_t *
+s_client_require (zc_chatlog_t *self, const char *key)
 {
-    s_client_t *client = *item_p;
-    if (client) {
-        free (client->recent);
-        free (client);
-        *item_p = NULL;
+    s_client_t *client = zhashx_lookup (self->clients, key);
+    if (!client) {
+        client = calloc (1, sizeof *client);
+        assert (client);
+        snprintf (client->key, sizeof client->key, "%s", key);
+        zhashx_insert (self->clients, client->key, client);
     }
+    return client;
 }
 
 static void
@@ -85,7 +92,8 @@ zc_chatlog_new (void)
     self->rooms = s_table ();
     zhashx_set_destructor (self->rooms, s_free_room);
     self->clients = s_table ();
-    zhashx_set_destructor (self->clients, s_free_client);
+    zhashx_set_key_duplicator (self->clients, NULL);
+    zhashx_set_key_destructor (self->clients, NULL);
     return self;
 }
 
@@ -258,25 +266,50 @@ zc_chatlog_get (zc_chatlog_t *self, uint64_t seq)
          ? &self->entries [seq - self->base - 1] : NULL;
 }
 
+//  The client's chain: each entry names the client's previous one and an
+//  older one to jump to, chosen as in a skew-binary random-access list
+//  (Myers, "An applicative random-access stack", 1983): from any entry a
+//  walk reaches any older depth in O(log n) steps.  Links only point back,
+//  so truncation leaves the held ones right, and one into a retired stretch
+//  simply ends the walk.
+static zc_entry_t *
+s_client_entry (zc_chatlog_t *self, uint64_t seq, const char *client)
+{
+    zc_entry_t *entry = seq ? zc_chatlog_get (self, seq) : NULL;
+    return entry && streq (entry->client, client) ? entry : NULL;
+}
+
+static void
+s_chain (zc_chatlog_t *self, s_client_t *client, zc_entry_t *entry)
+{
+    zc_entry_t *prev = client->last_seq < entry->seq
+                     ? s_client_entry (self, client->last_seq, entry->client) : NULL;
+    entry->client_prev = entry->client_jump = entry->client_depth = 0;
+    if (prev) {
+        entry->client_prev = prev->seq;
+        entry->client_jump = prev->seq;
+        entry->client_depth = prev->client_depth + 1;
+        zc_entry_t *jump = s_client_entry (self, prev->client_jump, entry->client);
+        zc_entry_t *jump2 = jump ? s_client_entry (self, jump->client_jump, entry->client) : NULL;
+        if (jump2 && prev->client_depth - jump->client_depth
+                  == jump->client_depth - jump2->client_depth)
+            entry->client_jump = jump2->seq;
+    }
+    client->last_seq = entry->seq;
+}
+
 //  Derived tables: rseq per room, last id per client, max ts.  Returns
 //  the entry's room.  (The room index is kept apart: truncation rebuilds
 //  these tables but only trims the index.)
 static s_room_t *
-s_index (zc_chatlog_t *self, const zc_entry_t *entry)
+s_index (zc_chatlog_t *self, zc_entry_t *entry)
 {
     s_room_t *room = s_room_require (self, entry->room);
     room->rseq = entry->rseq;
-    s_client_t *client = zhashx_lookup (self->clients, entry->client);
-    if (!client) {
-        client = calloc (1, sizeof *client);
-        zhashx_insert (self->clients, entry->client, client);
-    }
+    s_client_t *client = s_client_require (self, entry->client);
     if (entry->id > client->last_id)
         client->last_id = entry->id;
-    if (!client->recent)
-        client->recent = calloc (S_RECENT, sizeof *client->recent);
-    client->recent [entry->id % S_RECENT][0] = entry->id;
-    client->recent [entry->id % S_RECENT][1] = entry->seq;
+    s_chain (self, client, entry);
     if (entry->ts > self->max_ts)
         self->max_ts = entry->ts;
     return room;
@@ -335,8 +368,10 @@ zc_chatlog_truncate (zc_chatlog_t *self, uint64_t after_seq, void (*release) (vo
     for (s_room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
         room->rseq = room->retired;
     for (s_client_t *client = zhashx_first (self->clients); client;
-         client = zhashx_next (self->clients))
+         client = zhashx_next (self->clients)) {
         client->last_id = client->retired;
+        client->last_seq = 0;
+    }
     self->max_ts = 0;
     for (size_t i = 0; i < self->count; i++)
         s_index (self, &self->entries [i]);
@@ -413,19 +448,27 @@ zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client)
     return entry ? entry->last_id : 0;
 }
 
+//  Our leaders give a client's messages consecutive ids (PROTOCOL §4), so
+//  ids rise along its chain and the walk is a search by id.  A log that
+//  breaks that (never stamped by a leader of ours) may miss, but the walk
+//  still ends: every step goes to a lower seq, and there are at most
+//  S_FIND_STEPS of them (2 log2 (2^64) suffice for any real chain).
+#define S_FIND_STEPS 160
+
 zc_entry_t *
 zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
 {
     s_client_t *known = zhashx_lookup (self->clients, client);
-    if (known && known->recent && known->recent [id % S_RECENT][0] == id) {
-        zc_entry_t *entry = zc_chatlog_get (self, known->recent [id % S_RECENT][1]);
-        if (entry && entry->id == id && streq (entry->client, client))
+    zc_entry_t *entry = known ? s_client_entry (self, known->last_seq, client) : NULL;
+    for (int steps = 0; entry && entry->id >= id && steps < S_FIND_STEPS; steps++) {
+        if (entry->id == id)
             return entry;
-    }
-    for (size_t i = self->count; i > 0; i--) {
-        zc_entry_t *entry = &self->entries [i - 1];
-        if (entry->id == id && streq (entry->client, client))
-            return entry;
+        zc_entry_t *jump = s_client_entry (self, entry->client_jump, client);
+        zc_entry_t *next = jump && jump->id >= id
+                         ? jump : s_client_entry (self, entry->client_prev, client);
+        if (next && next->seq >= entry->seq)
+            break;          //  links point back; anything else is not ours
+        entry = next;
     }
     return NULL;
 }
@@ -441,11 +484,7 @@ zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t
             room->rseq = value;
     }
     else {
-        s_client_t *client = zhashx_lookup (self->clients, key);
-        if (!client) {
-            client = calloc (1, sizeof *client);
-            zhashx_insert (self->clients, key, client);
-        }
+        s_client_t *client = s_client_require (self, key);
         if (value > client->retired)
             client->retired = value;
         if (value > client->last_id)

@@ -24,6 +24,10 @@ typedef struct {
     uint8_t *data;          //  the encoded chat map
     size_t size;
     void *waiter;           //  node's use: who waits for the ACK (owned by node)
+    //  The sender's chain, for dedup (chatlog.c): the seq of the client's
+    //  previous entry, and of an older one to skip to (0: none held).
+    uint64_t client_prev, client_jump;
+    uint64_t client_depth;  //  entries of the client before this one
 } zc_entry_t;
 
 typedef struct _zc_chatlog_t zc_chatlog_t;
@@ -94,8 +98,10 @@ size_t zc_chatlog_room_after_rseq (zc_chatlog_t *self, const char *room,
 //  Dedup: the last message id of client in the log (0 if none).
 uint64_t zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client);
 
-//  Dedup: the entry holding (client, id), or NULL.  Searches back from the
-//  end; repeats are of recent, unacknowledged messages.
+//  Dedup: the entry holding (client, id), or NULL.  Walks the client's own
+//  entries back from its newest by jump pointers: O(log n) steps in the
+//  client's entries, never a scan of the log (6000 repeats of an old id
+//  used to starve the heartbeats).
 zc_entry_t *zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id);
 
 //  Retention keeps what retired entries leave behind: each room's last
