@@ -1,7 +1,9 @@
 /*  test_lamport.c — the Lamport rules of DESIGN §7: tick, stamp, observe;
     ts rises strictly with seq, across a failover too; the clock never runs
-    backwards.
+    backwards; a client's ts moves the clock by at most ZC_LAMPORT_MAX_AHEAD
+    (one POST with ts = 2^53 - 1 used to lock every honest client out).
 */
+#include "wire.h"
 #include "lamport.h"
 #include "testutil.h"
 
@@ -129,9 +131,36 @@ test_random (void)
     CHECKF (bad == 0, "%d rule violations in random interleavings", bad);
 }
 
+//  A poisoned ts advances the clock by the bound only; honest clients
+//  then post as before, far below 2^53
+static void
+test_poison (void)
+{
+    zc_lamport_t leader = { 100 }, honest = { 90 };
+    uint64_t stamp = zc_lamport_stamp (&leader, ZC_MAX_TS - 1);
+    CHECKF (stamp == 100 + ZC_LAMPORT_MAX_AHEAD + 1, "poisoned stamp %llu",
+            (unsigned long long) stamp);
+    //  Just inside the bound still counts in full
+    uint64_t near = leader.time + ZC_LAMPORT_MAX_AHEAD;
+    CHECKF (zc_lamport_stamp (&leader, near) == near + 1, "a ts at the bound is followed");
+    //  Many poisoned posts: the clock moves by the bound each, no more
+    uint64_t before = leader.time;
+    for (int i = 0; i < 1000; i++)
+        zc_lamport_stamp (&leader, UINT64_MAX);
+    CHECKF (leader.time == before + 1000 * (ZC_LAMPORT_MAX_AHEAD + 1), "1000 poisoned stamps");
+    CHECKF (leader.time < ZC_MAX_TS / 1000, "the clock stays far from 2^53");
+    uint64_t ts = zc_lamport_tick (&honest);
+    uint64_t next = zc_lamport_stamp (&leader, ts);
+    CHECKF (next > ts && next < ZC_MAX_TS, "an honest client is stamped in range");
+    //  And a clock at the very top never wraps
+    zc_lamport_t top = { UINT64_MAX - 5 };
+    CHECKF (zc_lamport_stamp (&top, 3) == UINT64_MAX - 4, "no wrap near the top");
+}
+
 int
 main (void)
 {
+    test_poison ();
     test_basic ();
     test_causality ();
     test_failover ();

@@ -10,6 +10,8 @@ zc_lamport_tick (zc_lamport_t *clock)
 uint64_t
 zc_lamport_stamp (zc_lamport_t *clock, uint64_t ts)
 {
+    if (ts > clock->time && ts - clock->time > ZC_LAMPORT_MAX_AHEAD)
+        ts = clock->time + ZC_LAMPORT_MAX_AHEAD;    //  a client's clock cannot be that far
     if (ts > clock->time)
         clock->time = ts;
     return ++clock->time;
