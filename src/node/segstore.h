@@ -12,6 +12,10 @@
     with a message naming the file and offset: the node must refuse to
     start rather than serve a damaged history (DESIGN §6).
 
+    Only what was never synced can be torn: after each fdatasync the store
+    notes in log.mark how far the log is durable, and open refuses a log
+    that ends below that mark (docs/STORAGE.md "The durability mark").
+
     Only the last file is ever written; every older file was fsynced when
     the store moved past it, whatever the policy, so only the last file can
     be torn.  Single-threaded, like the node loop.
