@@ -45,12 +45,30 @@ s_dealer_new (zc_client_t *self, zc_cl_server_t *server)
     return sock;
 }
 
+//  The DEALER and its monitor, so that a failed handshake is said, not
+//  retried in silence (client_monitor.h)
+static int
+s_dealer_open (zc_client_t *self, zc_cl_server_t *server)
+{
+    server->dealer = s_dealer_new (self, server);
+    if (server->dealer)
+        server->monitor = zc_monitor_new (server->dealer);
+    return server->dealer? 0: -1;
+}
+
+static void
+s_dealer_close (zc_cl_server_t *server)
+{
+    zsock_destroy (&server->dealer);
+    zsock_destroy (&server->monitor);
+}
+
 int
 zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server)
 {
     zc_cl_log (self, "reopening the DEALER to %s:%u", server->addr.host, server->addr.port);
-    zsock_destroy (&server->dealer);
-    server->dealer = s_dealer_new (self, server);
+    s_dealer_close (server);
+    s_dealer_open (self, server);
     //  No HELLO at once: the timers ask again within retry_ms, so that a
     //  link that keeps failing is not reopened in a tight loop
     server->hello_due = false;
@@ -319,6 +337,7 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         zsock_set_rcvhwm (self->sub, ZC_SUB_HWM);
         zsock_set_subscribe (self->sub, self->room);
         zsock_set_subscribe (self->sub, ZC_BEACON_TOPIC);
+        self->sub_monitor = zc_monitor_new (self->sub);
     }
     for (size_t i = 0; ok && i < self->nservers; i++) {
         zc_cl_server_t *server = &self->servers [i];
@@ -331,9 +350,8 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         //  Subscribe first, then HELLO: what is published meanwhile is
         //  buffered by delivery, not missed (zguide's Clone pattern)
         zc_cl_sub_point (self, server, (uint16_t) (server->addr.port + ZC_PUB_OFFSET));
-        server->dealer = s_dealer_new (self, server);
+        ok = s_dealer_open (self, server) == 0;
         server->hello_due = true;
-        ok = server->dealer != NULL;
     }
     if (!ok) {
         s_fail (err, errlen, "cannot create sockets: %s", zmq_strerror (errno));
@@ -362,8 +380,9 @@ zc_client_destroy (zc_client_t **self_p)
     if (!self)
         return;
     for (size_t i = 0; i < self->nservers; i++)
-        zsock_destroy (&self->servers [i].dealer);
+        s_dealer_close (&self->servers [i]);
     zsock_destroy (&self->sub);
+    zsock_destroy (&self->sub_monitor);
     s_release_shown (self);
     zc_event_t ev;
     while (s_pop (self, &ev))
@@ -426,7 +445,7 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
             if (left < wait)
                 wait = left > 0? (long) left: 0;
         }
-        zmq_pollitem_t items [ZC_MAX_SERVERS + 2];
+        zmq_pollitem_t items [2 * ZC_MAX_SERVERS + 3];
         zc_cl_server_t *leader = zc_cl_leader_server (self);
         size_t n = 0;
         for (size_t i = 0; i < self->nservers; i++) {
@@ -440,6 +459,16 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
                 : (zmq_pollitem_t) { NULL, -1, 0, 0 };
         }
         items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sub), -1, ZMQ_POLLIN, 0 };
+        //  The monitors: a handshake that fails is said at once
+        size_t monitors = n;
+        for (size_t i = 0; i < self->nservers; i++) {
+            zsock_t *monitor = self->servers [i].monitor;
+            items [n++] = (zmq_pollitem_t) { monitor? zsock_resolve (monitor): NULL, -1,
+                                             (short) (monitor? ZMQ_POLLIN: 0), 0 };
+        }
+        items [n++] = (zmq_pollitem_t) { self->sub_monitor? zsock_resolve (self->sub_monitor)
+                                                          : NULL, -1,
+                                         (short) (self->sub_monitor? ZMQ_POLLIN: 0), 0 };
         if (extra_fd >= 0)
             items [n++] = (zmq_pollitem_t) { NULL, extra_fd, ZMQ_POLLIN, 0 };
         if (zmq_poll (items, (int) n, wait) < 0)
@@ -449,6 +478,11 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
                 zc_cl_recv_dealer (self, &self->servers [i]);
         if (items [self->nservers].revents & ZMQ_POLLIN)
             zc_cl_recv_sub (self);
+        for (size_t i = 0; i < self->nservers; i++)
+            if ((items [monitors + i].revents & ZMQ_POLLIN) && self->servers [i].monitor)
+                zc_cl_recv_monitor (self, self->servers [i].monitor, &self->servers [i]);
+        if (items [monitors + self->nservers].revents & ZMQ_POLLIN)
+            zc_cl_recv_monitor (self, self->sub_monitor, NULL);
         if (extra_fd >= 0 && (items [n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             return s_pop (self, ev)? 1: 2;
         if (timeout_ms >= 0 && zclock_mono () - start >= timeout_ms)

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "client_keys.h"
+#include "client_monitor.h"
 #include "delivery.h"
 #include "follow.h"
 #include "lamport.h"
@@ -38,6 +39,8 @@
 typedef struct {
     zc_server_addr_t addr;
     zsock_t *dealer;                //  NULL only if reopening failed
+    zsock_t *monitor;               //  its handshake failures (client_monitor.h)
+    int told_handshake;             //  ZC_HS_* kinds already shown for this node
     uint32_t node;                  //  node id from its WELCOME, 0 = unknown
     uint16_t pub_port;              //  port the SUB is connected to, 0 = none
     bool hello_due;                 //  a HELLO waits to go out
@@ -63,6 +66,7 @@ struct _zc_client_t {
     size_t nservers;
     zsock_t *sub;                   //  connected to every server's PUB
     zc_client_keys_t *keys;         //  CURVE on every socket; NULL = plaintext
+    zsock_t *sub_monitor;           //  the SUB's handshake failures
 
     zc_follow_t follow;
     uint32_t told_leader;           //  last ZC_EV_LEADER given out
@@ -123,5 +127,6 @@ long zc_cl_next_wake (zc_client_t *self, int64_t now);
 //  client_recv.c
 void zc_cl_recv_dealer (zc_client_t *self, zc_cl_server_t *server);
 void zc_cl_recv_sub (zc_client_t *self);
+void zc_cl_recv_monitor (zc_client_t *self, zsock_t *monitor, zc_cl_server_t *server);
 
 #endif

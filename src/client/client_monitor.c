@@ -94,20 +94,26 @@ zc_handshake_explain (uint32_t event, uint32_t value, bool curve, bool ephemeral
                     " the cluster's allowed clients (its clients/ folder)", value);
     }
     else
-    if ((event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && curve)
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && !curve) {
+        //  A plaintext node never drops a NULL handshake; a CURVE one
+        //  does, and our write may fail (EPIPE) before its greeting,
+        //  which would say "mismatch", is read
+        kind = ZC_HS_MISMATCH;
+        snprintf (why, cap, "it closed the connection in the handshake (%s): it probably"
+                  " speaks CURVE (the cluster runs with --keys): run with --keys DIR",
+                  zmq_strerror ((int) value));
+    }
+    else
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
     ||  (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
          && (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
          ||  value == ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE))) {
         //  A CURVE server that cannot open our HELLO (it was sealed for
-        //  another server key) just closes the connection: no detail here
+        //  another server key) just closes the connection: no detail here.
+        //  A plaintext node closes too (a "mismatch" may follow)
         kind = ZC_HS_KEY;
         snprintf (why, cap, "the CURVE handshake failed: most likely server.cert"
-                  " is not this cluster's server key");
-    }
-    else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-        kind = ZC_HS_OTHER;
-        snprintf (why, cap, "the handshake failed (%s)", zmq_strerror ((int) value));
+                  " is not this cluster's server key (or the node runs without --keys)");
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {

@@ -411,3 +411,48 @@ zc_cl_recv_sub (zc_client_t *self)
         zmq_msg_close (&topic);
     }
 }
+
+//  --------------------------------------------------------------------------
+//  Monitors: handshake failures, once per server and kind
+
+//  The server a SUB endpoint ("tcp://host:port") names: by port, since
+//  libzmq may report the address it resolved rather than the host we gave
+static zc_cl_server_t *
+s_sub_server (zc_client_t *self, const char *endpoint)
+{
+    const char *colon = strrchr (endpoint, ':');
+    long port = colon? strtol (colon + 1, NULL, 10): 0;
+    for (size_t i = 0; i < self->nservers; i++)
+        if (self->servers [i].pub_port && self->servers [i].pub_port == port)
+            return &self->servers [i];
+    return NULL;
+}
+
+void
+zc_cl_recv_monitor (zc_client_t *self, zsock_t *monitor, zc_cl_server_t *server)
+{
+    uint32_t event, value;
+    char endpoint [ZC_MAX_HOST + 32];
+    for (int count = 0; count < ZC_BATCH
+                     && zc_monitor_read (monitor, &event, &value, endpoint, sizeof (endpoint)) == 0;
+         count++) {
+        char why [256];
+        int kind = zc_handshake_explain (event, value, self->keys != NULL,
+                                         self->keys && zc_client_keys_ephemeral (self->keys),
+                                         why, sizeof (why));
+        if (!kind)
+            continue;
+        zc_cl_server_t *named = server? server: s_sub_server (self, endpoint);
+        if (!named) {
+            zc_cl_log (self, "handshake with %s failed: %s", endpoint, why);
+            continue;
+        }
+        //  Each kind once per node: libzmq retries every reconnect interval
+        if (named->told_handshake & kind)
+            continue;
+        named->told_handshake |= kind;
+        zc_cl_notice (self, "cannot talk to the node at %s:%u (%s port): %s",
+                      named->addr.host, server? named->addr.port: named->pub_port,
+                      server? "client": "PUB", why);
+    }
+}

@@ -82,24 +82,29 @@ zc_client_status (const char *servers, int timeout_ms,
     return zc_client_status_keys (servers, NULL, timeout_ms, rows, cap, err, errlen);
 }
 
-//  A handshake failure ends the wait for that node: it will not answer,
-//  and the row says why (client_monitor.h)
+//  Notes why the handshake failed (client_monitor.h).  True when the
+//  cause is certain (plaintext against CURVE, a key refused): the wait for
+//  that node ends.  A connection dropped without detail may be followed by
+//  the precise event, which then replaces it
 static bool
-s_read_monitor (zsock_t *monitor, const zc_client_keys_t *keys, zc_status_row_t *row)
+s_read_monitor (zsock_t *monitor, const zc_client_keys_t *keys, zc_status_row_t *row,
+                int *kind_p)
 {
     uint32_t event, value;
     char endpoint [300];
-    bool failed = false;
     while (zc_monitor_read (monitor, &event, &value, endpoint, sizeof (endpoint)) == 0) {
         char why [sizeof (row->handshake)];
-        if (zc_handshake_explain (event, value, keys != NULL,
-                                  keys && zc_client_keys_ephemeral (keys), why, sizeof (why))
-        &&  !failed) {
+        int kind = zc_handshake_explain (event, value, keys != NULL,
+                                         keys && zc_client_keys_ephemeral (keys),
+                                         why, sizeof (why));
+        bool certain = kind == ZC_HS_MISMATCH || kind == ZC_HS_AUTH;
+        bool known = *kind_p == ZC_HS_MISMATCH || *kind_p == ZC_HS_AUTH;
+        if (kind && (!*kind_p || (certain && !known))) {
             snprintf (row->handshake, sizeof (row->handshake), "%s", why);
-            failed = true;
+            *kind_p = kind;
         }
     }
-    return failed;
+    return *kind_p == ZC_HS_MISMATCH || *kind_p == ZC_HS_AUTH;
 }
 
 int
@@ -118,6 +123,7 @@ zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms
 
     zsock_t *socks [ZC_MAX_SERVERS] = { NULL };
     zsock_t *monitors [ZC_MAX_SERVERS] = { NULL };
+    int kinds [ZC_MAX_SERVERS] = { 0 };
     zmq_pollitem_t items [ZC_MAX_SERVERS];
     uint8_t request [64];
     zc_msg_t msg;
@@ -168,7 +174,7 @@ zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms
             }
             else
             if ((live [n + k].revents & ZMQ_POLLIN)
-            &&  s_read_monitor (monitors [i], keys, &rows [i])) {
+            &&  s_read_monitor (monitors [i], keys, &rows [i], &kinds [i])) {
                 items [i].events = 0;
                 waiting--;
             }
