@@ -20,6 +20,36 @@ s_raise_fd_limit (void)
     }
 }
 
+static bool
+s_loopback (const char *host)
+{
+    return streq (host, "localhost") || streq (host, "::1") || streq (host, "[::1]")
+        || strncmp (host, "127.", 4) == 0;
+}
+
+//  Say once, at start, what protects the ports (docs/PROTOCOL.md §8):
+//  an operator must not learn from an intruder that nothing did.
+static void
+s_log_security (const zc_config_t *cfg)
+{
+    if (cfg->keys_dir [0])
+        zsys_info ("node %u: CURVE on every port (keys in %s); peers: the member keys in "
+                   "nodes/ only; clients: %s", cfg->id, cfg->keys_dir,
+                   cfg->clients == ZC_CLIENTS_ANY
+                   ? "any key (--clients any: encrypted, not authenticated)"
+                   : "only the certificates in clients/");
+    else
+    if (cfg->bind_given && !s_loopback (cfg->bind_host))
+        zsys_warning ("node %u: no --keys: ports %u, %u, %u and %u on %s are OPEN TO ANYONE "
+                      "who can reach them (anyone can post, read every room, and run the "
+                      "election); start with --keys DIR (chat-keygen) to close them",
+                      cfg->id, cfg->port, cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
+                      cfg->port + ZC_PORT_HEARTBEAT, cfg->bind_host);
+    else
+        zsys_info ("node %u: no --keys: plaintext, listening on %s only", cfg->id,
+                   cfg->bind_host);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -40,6 +70,7 @@ main (int argc, char **argv)
     s_raise_fd_limit ();
     zsys_init ();
     zsys_set_logident ("chat-node");
+    s_log_security (&cfg);
     zc_node_t *node = zc_node_new (&cfg, err, sizeof err);
     if (!node) {
         fprintf (stderr, "chat-node: %s\n", err);

@@ -48,17 +48,30 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
         snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (zmq_errno ()));
         return NULL;
     }
-    zsock_set_maxmsgsize (sock, ZC_MAX_FRAME);
+    bool client_port = port == self->cfg.port;
+    bool peer_side = port == self->cfg.port + ZC_PORT_PEER
+                  || port == self->cfg.port + ZC_PORT_HEARTBEAT;
+    //  A client's frames are bounded by --max-frame (libzmq closes the
+    //  connection of a client that sends more); peers by the protocol's.
+    zsock_set_maxmsgsize (sock, client_port ? (int64_t) self->cfg.max_frame : ZC_MAX_FRAME);
     zsock_set_linger (sock, 0);
     //  High-water marks count only if set before bind.  Subscribers and
     //  clients that fall behind lose frames beyond them and repair gaps by
-    //  FETCH / resend, so a large bound is a memory cap, not a guarantee;
-    //  at libzmq's default of 1000 a busy leader dropped most of its
-    //  publications and ACKs (experiments/RESULTS.md).
+    //  FETCH / resend, so the bound is a memory cap, not a guarantee.  Per
+    //  connection, so it is what one slow or hostile reader can make us
+    //  hold: --reply-hwm replies (each <= 256 KiB) on the client port,
+    //  --pub-hwm frames on PUB (a DEALER that never read its FETCH replies
+    //  once grew a leader by 600 MB at 100000).  Peers keep a large bound:
+    //  a backup catching up reads a window of APPENDs at once.
     if (type == ZMQ_PUB || type == ZMQ_ROUTER) {
-        zsock_set_sndhwm (sock, 100000);
+        zsock_set_sndhwm (sock, client_port ? (int) self->cfg.reply_hwm
+                              : type == ZMQ_PUB ? (int) self->cfg.pub_hwm : 100000);
         zsock_set_rcvhwm (sock, 100000);
     }
+    //  CURVE before bind (docs/PROTOCOL.md §8): the ZAP handler is
+    //  already running, so no connection is ever let in unchecked.
+    if (self->security)
+        zc_security_server (self->security, sock, peer_side);
     //  Thousands of clients redial a restarted node at once: libzmq's
     //  listen backlog of 100 dropped their SYNs (the kernel caps this at
     //  net.core.somaxconn).
@@ -67,6 +80,15 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
         snprintf (err, errlen, "cannot bind tcp://%s:%u: %s", self->cfg.bind_host, port,
                   zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
+    }
+    else
+    if (self->security) {
+        static const char *names [] = { "client port", "pub port", "peer port",
+                                        "heartbeat port" };
+        char label [320];
+        snprintf (label, sizeof label, "node %u: %s %u", self->cfg.id,
+                  names [(port - self->cfg.port) / 1000], port);
+        zc_security_watch (self->security, sock, label, NULL);
     }
     return sock;
 }
@@ -232,6 +254,17 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         free (self);
         return NULL;
     }
+    if (cfg->keys_dir [0]) {
+        uint32_t members [ZC_MAX_PEERS + 1] = { cfg->id };
+        for (size_t i = 0; i < cfg->peer_count; i++)
+            members [i + 1] = cfg->peers [i].id;
+        self->security = zc_security_load (cfg->keys_dir, cfg->id, members,
+                                           cfg->peer_count + 1, cfg->clients, err, errlen);
+        if (!self->security || zc_security_start (self->security, err, errlen)) {
+            zc_node_destroy (&self);
+            return NULL;
+        }
+    }
     self->client_router = s_bind (self, ZMQ_ROUTER, cfg->port, err, errlen);
     if (self->client_router)
         self->pub = s_bind (self, ZMQ_PUB, cfg->port + ZC_PORT_PUB, err, errlen);
@@ -314,6 +347,7 @@ zc_node_destroy (zc_node_t **self_p)
     zc_outbox_destroy (&self->ack_box);
     zc_chatlog_destroy (&self->log);
     zc_segstore_destroy (&self->segstore);
+    zc_security_destroy (&self->security);
     free (self);
     *self_p = NULL;
 }
@@ -452,6 +486,18 @@ zc_node_run_ractions (zc_node_t *self, uint64_t now)
     zc_ractions_clear (out);
 }
 
+//  The security counters STATUS reports: ZAP refusals (counted in the
+//  ZAP thread) and peer messages refused as forged.
+static void
+s_count_security (zc_node_t *self)
+{
+    if (self->security)
+        self->denied = zc_security_denied (self->security);
+    //  TODO(coordinator): add zc_replica_refused (self->replica) (H2) and
+    //  zc_election_refused (self->election) (H1) once both are committed.
+    self->forged = self->forged_uid;
+}
+
 static uint64_t
 s_deadline (zc_node_t *self)
 {
@@ -495,6 +541,7 @@ zc_node_run (zc_node_t *self)
         //  Peer traffic first: a node that was frozen learns the present
         //  before it answers any client.
         zc_node_peer_recv (self);
+        s_count_security (self);
         zc_node_hb_rep_recv (self);
         if (self->hb_req)
             zc_node_hb_req_recv (self);

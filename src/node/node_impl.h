@@ -20,6 +20,7 @@
 #include "wire.h"
 #include "lamport.h"
 #include "outbox.h"
+#include "security.h"
 
 
 //  A client's ROUTER identity (libzmq's limit: 255 bytes).
@@ -79,6 +80,7 @@ struct _zc_node_t {
     uint64_t slowed;                //  POSTs refused by the rate limit
     uint64_t denied;                //  handshakes refused by the ZAP handler
     uint64_t forged;                //  peer messages refused as forged
+    uint64_t forged_uid;            //  of them: wrong User-Id (node_peers.c)
 
     zc_actions_t actions;
     zc_ractions_t ractions;

@@ -21,11 +21,22 @@ s_endpoint (char *out, size_t cap, const char *host, unsigned port)
 }
 
 static int
-s_link_open (zc_link_t *link)
+s_link_open (zc_node_t *self, zc_link_t *link)
 {
     link->dealer = zsock_new (ZMQ_DEALER);
     if (!link->dealer)
         return -1;
+    //  CURVE client of the peer's node key (docs/PROTOCOL.md §8); a
+    //  failed handshake is logged by the watcher, never a silent hang.
+    if (self->security) {
+        if (zc_security_client (self->security, link->dealer, link->id))
+            return -1;
+        char label [400], key [64];
+        snprintf (label, sizeof label, "node %u: peer %u (%s)", self->cfg.id, link->id,
+                  link->endpoint);
+        snprintf (key, sizeof key, "nodes/%u.cert", link->id);
+        zc_security_watch (self->security, link->dealer, label, key);
+    }
     //  No queueing towards a dead peer: stale ELECTIONs must not arrive
     //  seconds later.  EAGAIN then means "not connected yet"; the protocol
     //  repeats what matters.
@@ -50,7 +61,7 @@ zc_node_peers_open (zc_node_t *self, char *err, size_t errlen)
         link->id = peer->id;
         s_endpoint (link->endpoint, sizeof link->endpoint, peer->host,
                     peer->port + ZC_PORT_PEER);
-        if (s_link_open (link)) {
+        if (s_link_open (self, link)) {
             snprintf (err, errlen, "--peers: cannot connect to %s (peer %u)",
                       link->endpoint, peer->id);
             return -1;
@@ -101,7 +112,7 @@ zc_node_link_recv (zc_node_t *self, zc_link_t *link)
     zsys_warning ("node %u: link to peer %u (%s) is connected to itself; reopening",
                   self->cfg.id, link->id, link->endpoint);
     zsock_destroy (&link->dealer);
-    s_link_open (link);
+    s_link_open (self, link);
 }
 
 //  Log traffic goes to the replica, with the entry frames that came along.
@@ -120,6 +131,27 @@ s_to_replica (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames, uint64_t now
         zc_election_peer_progress (self->election, (uint32_t) msg->node,
                                    zc_replica_match (self->replica, (uint32_t) msg->node));
     zc_node_log_changed (self);
+}
+
+//  With security on, a message speaks for msg->node only if it came with
+//  that node's key (User-Id "node:ID", set by our ZAP handler): a valid
+//  member key cannot vote, claim or append in another member's name.
+static bool
+s_forged (zc_node_t *self, zframe_t *body, const zc_msg_t *msg, const char *port)
+{
+    if (!self->security)
+        return false;
+    const char *user_id = zframe_meta (body, "User-Id");
+    if (zc_security_speaks_for (user_id, msg->node))
+        return false;
+    self->forged_uid++;
+    char key [96];
+    snprintf (key, sizeof key, "forged %s", user_id ? user_id : "-");
+    zc_security_note (self->security, key, "node %u: dropped a %s on the %s port in node "
+                      "%llu's name, sent with the key of %s: a key speaks only for its own "
+                      "node", self->cfg.id, zc_type_name (msg->type), port,
+                      (unsigned long long) msg->node, user_id ? user_id : "no one");
+    return true;
 }
 
 void
@@ -141,6 +173,9 @@ zc_node_peer_recv (zc_node_t *self)
             zsys_debug ("node %u: dropped a peer frame: %s", self->cfg.id,
                         error ? error : "empty");
         }
+        else
+        if (s_forged (self, body, &msg, "peer"))
+            ;                       //  counted and logged
         else
         if (msg.node == self->cfg.id) {
             //  Our own words: a self-connected link of ours.  Which one
@@ -177,6 +212,10 @@ zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
         char endpoint [300];
         s_endpoint (endpoint, sizeof endpoint, peer->host, peer->port + ZC_PORT_HEARTBEAT);
         self->hb_req = zsock_new (ZMQ_REQ);
+        if (self->security && zc_security_client (self->security, self->hb_req, leader)) {
+            s_hb_close (self);
+            return;
+        }
         zsock_set_req_relaxed (self->hb_req, 1);
         zsock_set_req_correlate (self->hb_req, 1);
         zsock_set_immediate (self->hb_req, 1);
@@ -187,7 +226,9 @@ zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
         if (strchr (endpoint, '['))
             zsock_set_ipv6 (self->hb_req, 1);
         self->hb_monitor = zactor_new (zmonitor, self->hb_req);
-        zstr_sendx (self->hb_monitor, "LISTEN", "DISCONNECTED", NULL);
+        //  One monitor per socket (libzmq): the handshake failures come
+        //  here too, and zc_node_hb_monitor_recv explains them.
+        zstr_sendx (self->hb_monitor, "LISTEN", "DISCONNECTED", ZC_HANDSHAKE_EVENTS, NULL);
         zstr_send (self->hb_monitor, "START");
         zsock_wait (self->hb_monitor);
         zsock_connect (self->hb_req, "%s", endpoint);
@@ -227,6 +268,22 @@ zc_node_hb_monitor_recv (zc_node_t *self)
         zc_election_leader_down (self->election, now, &self->actions);
         zc_node_run_actions (self, now);
     }
+    else
+    if (name && self->security) {
+        char *value = zmsg_popstr (event);
+        char *address = zmsg_popstr (event);
+        char label [400], key [64], line [600];
+        snprintf (label, sizeof label, "node %u: heartbeat to leader %u (%s)", self->cfg.id,
+                  self->hb_leader, address ? address : "?");
+        snprintf (key, sizeof key, "nodes/%u.cert", self->hb_leader);
+        if (zc_security_explain (label, key, name, value ? atoi (value) : 0, line, sizeof line)) {
+            char ratekey [96];
+            snprintf (ratekey, sizeof ratekey, "hb %u %s", self->hb_leader, name);
+            zc_security_note (self->security, ratekey, "%s", line);
+        }
+        zstr_free (&value);
+        zstr_free (&address);
+    }
     zstr_free (&name);
     zmsg_destroy (&event);
 }
@@ -242,11 +299,13 @@ zc_node_hb_rep_recv (zc_node_t *self)
         zframe_t *body = zmsg_first (request);
         zc_msg_t ping, pong;
         uint64_t now = zc_node_now ();
-        if (body && zc_msg_decode (&ping, zframe_data (body), zframe_size (body), NULL) == 0
-        &&  ping.type == ZC_PING)
+        bool valid = body && zc_msg_decode (&ping, zframe_data (body), zframe_size (body),
+                                            NULL) == 0 && ping.type == ZC_PING;
+        if (valid && !s_forged (self, body, &ping, "heartbeat"))
             zc_election_ping (self->election, &ping, now, &pong);
         else {
-            self->dropped++;
+            if (!valid)
+                self->dropped++;    //  a forged PING is counted as forged
             zc_msg_init (&pong, ZC_ERROR);
             zc_msg_set_cstr (&pong, ZF_CODE, ZC_ERR_BAD_REQUEST);
         }
