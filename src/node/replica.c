@@ -28,7 +28,32 @@ struct _zc_replica_t {
     uint64_t sync_step;         //  how far back the next guess goes
     uint64_t sync_started;      //  when the transfer began or last made progress
     uint64_t sync_sent;
+    //  Leader: the highest seq sent to each peer (cfg.peers order) in
+    //  this leadership; a granted APPEND_ACK can confirm no more.
+    uint64_t sent [ZC_ELECTION_MAX_MEMBERS];
+    //  Messages refused as absurd or forged (issue 9), and why the last was.
+    uint64_t refused;
+    const char *refusal;
 };
+
+//  A message that no correct peer can send: count it, act on nothing.
+static void
+s_refuse (zc_replica_t *self, const char *why)
+{
+    self->refused++;
+    self->refusal = why;
+}
+
+//  Entries up to here are committed: our commit point, or the retired
+//  ones (retention retires only committed entries, node.c s_retain).  No
+//  message may truncate or change them, whatever it claims: a forged
+//  APPEND or view change used to (issue 9, items 5 and 7).
+static uint64_t
+s_floor (zc_replica_t *self)
+{
+    uint64_t retired = zc_chatlog_first_seq (self->log) - 1;
+    return self->commit > retired ? self->commit : retired;
+}
 
 static zc_rsend_t *
 s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
@@ -77,17 +102,22 @@ zc_replica_destroy (zc_replica_t **self_p)
     }
 }
 
-static void
+//  False (and nothing cut) if that would drop a committed entry: the
+//  callers check first, this is the last line of defence.
+static bool
 s_truncate (zc_replica_t *self, uint64_t after_seq)
 {
     if (after_seq >= zc_chatlog_last_seq (self->log))
-        return;
+        return true;
+    if (after_seq < s_floor (self)) {
+        s_refuse (self, "it would truncate committed entries");
+        return false;
+    }
     if (self->cfg.store.truncate
     &&  self->cfg.store.truncate (self->cfg.store.arg, after_seq))
         self->failed = true;
     zc_chatlog_truncate (self->log, after_seq, NULL);
-    if (self->commit > after_seq)
-        self->commit = after_seq;   //  cannot happen for a committed entry
+    return true;
 }
 
 static zc_entry_t *
@@ -103,6 +133,77 @@ s_append (zc_replica_t *self, const zc_msg_t *chat, const uint8_t *data, size_t 
         return NULL;
     }
     return entry;
+}
+
+//  What any correct sender of an APPEND (leader) or LOG_ENTRIES (a voter
+//  in our view change) says is consistent, and agrees with what we know
+//  is committed.  Returns why not, or NULL.  PROTOCOL.md §5.4, §5.5:
+//  - the header: entries end at or before `last_seq`; `commit` and
+//    `start_seq` do not lie past it; `prev_epoch` is 0 for seq 0 and not
+//    newer than the sender's epoch;
+//  - the entries are chat maps of seq prev_seq+1, prev_seq+2, ... whose
+//    epochs never go down (from `prev_epoch` if known) and are not newer
+//    than the sender's epoch.  A leader's entries after `start_seq` are of
+//    its epoch, those up to it of older ones (it began its epoch with a
+//    log of older leaders); a voter's log holds nothing of our epoch yet;
+//  - nothing at or below our commit floor differs from what we hold:
+//    neither the previous entry nor an entry; a committed entry of an
+//    older epoch is not past `start_seq`; and an APPEND that installs the
+//    epoch would drop none of them (s_install).
+static const char *
+s_check (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries, size_t count)
+{
+    bool append = msg->type == ZC_APPEND;
+    if (!zc_msg_has (msg, ZF_LAST_SEQ)
+    ||  (append && !zc_msg_has (msg, ZF_COMMIT | ZF_START_SEQ)))
+        return "a header without last_seq, commit or start_seq";
+    if (msg->prev_seq > msg->last_seq || count > msg->last_seq - msg->prev_seq)
+        return "entries past its last_seq";
+    if (append && (msg->commit > msg->last_seq || msg->start_seq > msg->last_seq))
+        return "commit or start_seq past its last_seq";
+    uint64_t newest = append ? msg->epoch : msg->epoch ? msg->epoch - 1 : 0;
+    if (msg->prev_epoch > newest || (msg->prev_seq == 0 && msg->prev_epoch))
+        return "an impossible prev_epoch";
+    uint64_t floor = s_floor (self);
+    if (msg->prev_seq && msg->prev_seq <= floor && msg->prev_epoch) {
+        zc_entry_t *prev = zc_chatlog_get (self->log, msg->prev_seq);
+        if (prev && prev->epoch != msg->prev_epoch)
+            return "a previous entry that contradicts a committed one";
+    }
+    uint64_t epoch = msg->prev_epoch;
+    for (size_t i = 0; i < count; i++) {
+        zc_msg_t chat;
+        uint64_t seq = msg->prev_seq + 1 + i;
+        if (zc_msg_decode (&chat, entries [i].data, entries [i].size, NULL)
+        ||  chat.type != ZC_CHAT)
+            return "an entry that is not a chat map";
+        if (chat.seq != seq)
+            return "an entry out of place";
+        if (chat.epoch == 0 || chat.epoch < epoch || chat.epoch > newest
+        ||  (append && (seq > msg->start_seq) != (chat.epoch == msg->epoch)))
+            return "an entry of an impossible epoch";
+        epoch = chat.epoch;
+        zc_entry_t *have = seq <= floor ? zc_chatlog_get (self->log, seq) : NULL;
+        if (have && have->epoch != chat.epoch)
+            return "an entry that contradicts a committed one";
+    }
+    //  The leader began its epoch with every committed entry, so one of
+    //  an older epoch lies at or before its start_seq.
+    uint64_t floor_epoch = zc_chatlog_epoch_at (self->log, floor);
+    if (append && floor && floor_epoch && floor_epoch < msg->epoch && msg->start_seq < floor)
+        return "a start_seq below our committed entries";
+    if (append && msg->start_seq <= msg->prev_seq + count) {
+        //  It installs: the entries past the verified point that are not
+        //  of this epoch go (s_install); none of them may be committed.
+        uint64_t last = zc_chatlog_last_seq (self->log);
+        uint64_t seq = msg->prev_seq + count + 1;
+        if (seq < zc_chatlog_first_seq (self->log))
+            seq = zc_chatlog_first_seq (self->log);
+        for (; seq <= last && seq <= floor; seq++)
+            if (zc_chatlog_get (self->log, seq)->epoch != msg->epoch)
+                return "an install that would drop committed entries";
+    }
+    return NULL;
 }
 
 //  Apply entries that follow (prev_seq, prev_epoch) in the sender's log.
@@ -126,8 +227,9 @@ s_apply (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
         return false;
     }
     if (msg->prev_seq && !retired && (!prev || prev->epoch != msg->prev_epoch)) {
-        s_truncate (self, msg->prev_seq - 1);
         *matched = msg->prev_seq - 1;
+        if (!s_truncate (self, msg->prev_seq - 1))
+            *matched = msg->prev_seq - 1 < last ? msg->prev_seq - 1 : last;
         return false;
     }
     *matched = msg->prev_seq;
@@ -142,7 +244,8 @@ s_apply (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
         }
         zc_entry_t *have = zc_chatlog_get (self->log, chat.seq);
         if (have && have->epoch != chat.epoch) {
-            s_truncate (self, chat.seq - 1);
+            if (!s_truncate (self, chat.seq - 1))
+                break;
             have = NULL;
         }
         if (!have && !s_append (self, &chat, entries [i].data, entries [i].size))
@@ -169,6 +272,7 @@ s_become_ready (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
     self->start_seq = zc_chatlog_last_seq (self->log);
     s_set_log_epoch (self, out);
     zc_replication_reset (self->repl, self->start_seq, now);
+    memset (self->sent, 0, sizeof self->sent);
 }
 
 static void
@@ -213,6 +317,20 @@ zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
             best_epoch = votes [i].log_epoch;
             best_last = votes [i].last_seq;
         }
+    //  No voter of this epoch can hold a log of it yet, and the best log
+    //  holds every committed entry (ELECTION.md): a vote that says
+    //  otherwise is forged, and the best log is not known.  Step down.
+    for (size_t i = 0; i < count; i++)
+        if (votes [i].log_epoch >= epoch) {
+            s_refuse (self, "a vote with a log of this epoch or newer");
+            out->stuck = true;
+            return;
+        }
+    if (best != self->cfg.self && best_last < s_floor (self)) {
+        s_refuse (self, "a best log without our committed entries");
+        out->stuck = true;
+        return;
+    }
     if (best == self->cfg.self) {
         s_become_ready (self, now, out);
         return;
@@ -253,13 +371,19 @@ zc_replica_append (zc_replica_t *self, const zc_msg_t *chat, const uint8_t *data
 //  past `matched` stamped in this epoch are the leader's (arrived early);
 //  any older one is a dead leader's tail: drop it.  Then our log is this
 //  epoch's log (VR's "last normal view"), and the log epoch says so.
+//  Retired entries (the APPEND's verified point may lie below our oldest
+//  held seq) are committed, so the walk starts at the oldest held one.
 static void
 s_install (zc_replica_t *self, uint64_t matched, zc_ractions_t *out)
 {
     uint64_t last = zc_chatlog_last_seq (self->log);
-    for (uint64_t seq = matched + 1; seq <= last; seq++)
+    uint64_t seq = matched + 1;
+    if (seq < zc_chatlog_first_seq (self->log))
+        seq = zc_chatlog_first_seq (self->log);
+    for (; seq <= last; seq++)
         if (zc_chatlog_get (self->log, seq)->epoch != self->epoch) {
-            s_truncate (self, seq - 1);
+            if (!s_truncate (self, seq - 1))
+                return;             //  not this epoch's log: no install
             break;
         }
     s_set_log_epoch (self, out);
@@ -273,6 +397,11 @@ s_on_append (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
     uint64_t matched = zc_chatlog_last_seq (self->log);
     bool granted = false;
     if (!self->leading && msg->epoch == self->epoch && msg->node == self->leader) {
+        const char *absurd = s_check (self, msg, entries, count);
+        if (absurd) {
+            s_refuse (self, absurd);
+            return;                 //  no answer either: the real leader resends
+        }
         granted = s_apply (self, msg, entries, count, &matched);
         if (granted) {
             uint64_t commit = msg->commit < matched ? msg->commit : matched;
@@ -315,10 +444,18 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
     if (!self->leading || self->ready || msg->node != self->sync_from
     ||  msg->epoch != self->epoch)
         return;
+    const char *absurd = s_check (self, msg, entries, count);
+    if (!absurd && msg->last_seq < s_floor (self))
+        absurd = "a best log without our committed entries";
+    if (absurd) {
+        s_refuse (self, absurd);
+        return;
+    }
     uint64_t matched;
     bool ok = s_apply (self, msg, entries, count, &matched);
     if (ok && matched >= msg->last_seq) {
-        s_truncate (self, msg->last_seq);   //  our tail is not in the best log
+        if (!s_truncate (self, msg->last_seq))  //  our tail is not in the best log
+            return;
         s_become_ready (self, now, out);
     }
     else {
@@ -337,6 +474,30 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
     }
 }
 
+//  Leader: a backup confirms (granted) or refuses.  A backup verifies only
+//  what we sent it, so a granted ACK can confirm at most the highest seq
+//  sent to it in this leadership; a higher claim is forged (a fake ACK
+//  with last_seq 2^64-1 once made a match that counted for every commit,
+//  and wrapped the next seq to send to 0: issue 9, item 7).
+static void
+s_on_append_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now)
+{
+    size_t index = 0;
+    while (index < self->cfg.peer_count && self->cfg.peers [index] != msg->node)
+        index++;
+    if (index == self->cfg.peer_count)
+        return;
+    if (msg->granted && msg->last_seq > self->sent [index]) {
+        s_refuse (self, "an APPEND_ACK past what we sent");
+        return;
+    }
+    zc_replication_ack (self->repl, (uint32_t) msg->node, msg->granted, msg->last_seq, now);
+    uint64_t commit = zc_replication_commit (self->repl, zc_chatlog_last_seq (self->log),
+                                             self->start_seq);
+    if (commit > self->commit)
+        self->commit = commit;
+}
+
 void
 zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
                  size_t count, uint64_t now, zc_ractions_t *out)
@@ -346,15 +507,8 @@ zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entri
             s_on_append (self, msg, entries, count, out);
             break;
         case ZC_APPEND_ACK:
-            if (zc_replica_ready (self) && msg->epoch == self->epoch) {
-                zc_replication_ack (self->repl, (uint32_t) msg->node, msg->granted,
-                                    msg->last_seq, now);
-                uint64_t commit = zc_replication_commit (self->repl,
-                                                         zc_chatlog_last_seq (self->log),
-                                                         self->start_seq);
-                if (commit > self->commit)
-                    self->commit = commit;
-            }
+            if (zc_replica_ready (self) && msg->epoch == self->epoch)
+                s_on_append_ack (self, msg, now);
             break;
         case ZC_LOG_FETCH:
             s_on_log_fetch (self, msg, out);
@@ -402,7 +556,10 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
         zc_msg_set_u64 (&send->msg, ZF_LT, now);
         send->first = from;
         send->last = to;
-        zc_replication_sent (self->repl, peer, from <= to ? to : from - 1, now);
+        uint64_t sent = from <= to ? to : from - 1;
+        if (sent > self->sent [i])
+            self->sent [i] = sent;
+        zc_replication_sent (self->repl, peer, sent, now);
     }
 }
 
@@ -434,6 +591,18 @@ bool
 zc_replica_failed (zc_replica_t *self)
 {
     return self->failed;
+}
+
+uint64_t
+zc_replica_refused (zc_replica_t *self)
+{
+    return self->refused;
+}
+
+const char *
+zc_replica_refusal (zc_replica_t *self)
+{
+    return self->refusal;
 }
 
 void

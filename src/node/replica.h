@@ -109,6 +109,14 @@ uint64_t zc_replica_start_seq (zc_replica_t *self);
 uint64_t zc_replica_match (zc_replica_t *self, uint32_t peer);
 //  Storage refused a write: the node must stop (a restart re-reads disk).
 bool zc_replica_failed (zc_replica_t *self);
+//  Peer messages refused as absurd or forged (issue 9): an APPEND or
+//  LOG_ENTRIES that no correct sender could send or that would change a
+//  committed entry, an APPEND_ACK confirming more than we sent, a vote
+//  that cannot be true.  The node counts them in STATUS `forged`; it may
+//  compare the count before and after zc_replica_recv to log the message.
+uint64_t zc_replica_refused (zc_replica_t *self);
+//  Why the last refusal (a static string; NULL if none yet).
+const char *zc_replica_refusal (zc_replica_t *self);
 
 void zc_ractions_clear (zc_ractions_t *actions);
 
