@@ -25,8 +25,15 @@ typedef struct {
     uint64_t lease_lt;       //  leader: newest token it echoed in our epoch
     uint64_t healthy_since;  //  leader: start of its current run of pings
     uint64_t last_ping;      //  leader: when it last pinged us
-    uint64_t last_seq;       //  its log, as last reported
+    uint64_t link_since;     //  leader: start of its run of granted replies on
+    uint64_t link_heard;     //  the peer link in our epoch, and the last one
+    uint64_t last_seq;       //  its log as the replica confirmed it (peer_progress)
     uint64_t holddown_ms;    //  hand-over hold-down (doubles on failure)
+    uint64_t report_epoch;   //  highest epoch it said it holds, recently
+    uint64_t report_at;      //  (reported: at least once)
+    bool reported;
+    uint64_t refuse_log_at;  //  last "refusing node N" line (refuse_logged: any)
+    bool refuse_logged;
     bool answered;           //  current ELECTION round
     bool voted;              //  granted our pre-vote / accepted our claim
     bool mh_warned;
@@ -53,6 +60,12 @@ struct _zc_election_t {
     bool handover_sent;
     uint64_t handover_deadline;
     uint64_t last_seq, log_epoch;
+    uint64_t jump;               //  max_epoch_jump, default applied
+    uint64_t claimed_at;         //  when we claimed st.epoch: older tokens are not ours
+    uint64_t next_probe;         //  earliest next corroboration probe
+    uint64_t next_step;          //  earliest next uncorroborated step (s_step)
+    uint64_t refused;            //  messages refused as absurd or forged
+    bool exhausted_logged;
     uint64_t rng;
     s_peer_t peers[ZC_ELECTION_MAX_MEMBERS];
     size_t peer_count;
@@ -141,6 +154,184 @@ s_persist (zc_election_t *self, zc_actions_t *out, uint64_t epoch, uint32_t lead
     action->state = self->st;
 }
 
+//  --------------------------------------------------------------------------
+//  Hostile input (docs/ELECTION.md "Hostile input")
+
+//  How long a member's word on its epoch counts as "recent".  Honest
+//  epochs never decrease, so an old report is still a true lower bound; the
+//  window only keeps us from leaning on what nobody has said for a while.
+static uint64_t
+s_report_window_ms (zc_election_t *self)
+{
+    return 10 * s_suspect_ms (self);
+}
+
+//  Refuse one message: count it, and say so at most once per peer per
+//  second, so that a flood of forgeries cannot flood the log too.
+static void
+s_refuse (zc_election_t *self, s_peer_t *peer, uint64_t now, zc_actions_t *out,
+          const char *fmt, ...)
+{
+    self->refused++;
+    if (peer->refuse_logged && now < peer->refuse_log_at + 1000)
+        return;
+    peer->refuse_logged = true;
+    peer->refuse_log_at = now;
+    char text [120];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (text, sizeof text, fmt, args);
+    va_end (args);
+    s_log (self, out, "refusing node %u: %s", peer->id, text);
+}
+
+//  Remember which epoch a member says it holds: the evidence for
+//  corroboration.  A PREVOTE asks for E, so its sender holds E-1; a granted
+//  PREVOTE_REPLY carries the candidate's epoch, not the voter's.
+static void
+s_note_report (zc_election_t *self, s_peer_t *peer, const zc_msg_t *msg, uint64_t now)
+{
+    uint64_t epoch = msg->epoch;
+    if (msg->type == ZC_PREVOTE)
+        epoch = epoch ? epoch - 1 : 0;
+    else
+    if (msg->type == ZC_PREVOTE_REPLY && msg->granted)
+        return;
+    if (!peer->reported || epoch >= peer->report_epoch
+    ||  now > peer->report_at + s_report_window_ms (self)) {
+        peer->reported = true;
+        peer->report_epoch = epoch;
+        peer->report_at = now;
+    }
+}
+
+//  The highest epoch that a quorum of *other* members reported recently (0
+//  if fewer than a quorum spoke).  Self is never counted: ours is the epoch
+//  that may lag.  A quorum, not quorum - 1: in a 3-node cluster quorum - 1
+//  others is one member, who could then vouch for itself.  An epoch the
+//  cluster really moved to was accepted by a quorum, and if we were not in
+//  it, that quorum is made of others, so an honest lag can always be
+//  corroborated once they speak.
+static uint64_t
+s_corroborated (zc_election_t *self, uint64_t now)
+{
+    uint64_t top [ZC_ELECTION_MAX_MEMBERS];
+    size_t count = 0;
+    for (size_t i = 0; i < self->peer_count; i++) {
+        s_peer_t *peer = &self->peers [i];
+        if (!peer->reported || now > peer->report_at + s_report_window_ms (self))
+            continue;
+        size_t at = count++;
+        while (at > 0 && top [at - 1] < peer->report_epoch) {
+            top [at] = top [at - 1];
+            at--;
+        }
+        top [at] = peer->report_epoch;
+    }
+    return count >= self->cfg.quorum ? top [self->cfg.quorum - 1] : 0;
+}
+
+//  The highest epoch a message may raise us to now: max_epoch_jump above
+//  what we hold, or above what a quorum of others vouches for, and always
+//  below the ceiling.
+static uint64_t
+s_epoch_limit (zc_election_t *self, uint64_t now)
+{
+    uint64_t base = self->st.epoch;
+    uint64_t vouched = s_corroborated (self, now);
+    if (vouched > base)
+        base = vouched;
+    if (base >= ZC_EPOCH_MAX - 1 || self->jump >= ZC_EPOCH_MAX - 1 - base)
+        return ZC_EPOCH_MAX - 1;
+    return base + self->jump;
+}
+
+//  Ask every member where it stands: a PREVOTE for our next epoch changes
+//  nobody's state, and a voter that holds a higher epoch refuses it with
+//  that epoch, which is the report corroboration needs.  A lagging node
+//  hears only its leader in steady state, so without asking it could not
+//  rejoin a cluster that moved on by more than the jump.
+static void
+s_probe (zc_election_t *self, uint64_t now, zc_actions_t *out)
+{
+    if (now < self->next_probe || self->st.epoch >= ZC_EPOCH_MAX - 1)
+        return;
+    self->next_probe = now + self->cfg.heartbeat_ms;
+    for (size_t i = 0; i < self->peer_count; i++) {
+        zc_msg_t *msg = s_send (self, out, self->peers [i].id, ZC_PREVOTE);
+        msg->epoch = self->st.epoch + 1;
+        zc_msg_set_u64 (msg, ZF_LAST_SEQ, self->last_seq);
+        zc_msg_set_u64 (msg, ZF_LOG_EPOCH, self->log_epoch);
+    }
+}
+
+static void s_become_backup (zc_election_t *self, uint32_t leader, uint64_t now);
+
+//  A refused far epoch still moves us up by the jump, once a second at
+//  most: where no quorum of others can speak (3 nodes, one down, we lag and
+//  the leader needs us), this is how the lag heals.  It gives a single
+//  member nothing it does not have already (a claim at exactly our epoch +
+//  jump is within the bound), and its rate bounds what it has: jump
+//  epochs a second, 2^53 / 1000 of them take ~285,000 years.  Never on a
+//  PREVOTE: asking must change nobody's state (rule 3).
+#define ZC_EPOCH_STEP_MS 1000
+
+static void
+s_step (zc_election_t *self, uint64_t limit, uint64_t now, zc_actions_t *out)
+{
+    if (now < self->next_step || limit <= self->st.epoch)
+        return;
+    self->next_step = now + ZC_EPOCH_STEP_MS;
+    s_persist (self, out, limit, 0);
+    s_log (self, out, "moving to epoch %llu, one step toward it", (unsigned long long) limit);
+    s_become_backup (self, 0, now);
+}
+
+//  May `msg` from `peer` raise (or, for a PREVOTE, ask to raise) our epoch
+//  to `epoch`?  If not: refuse, log, and probe for corroboration.
+static bool
+s_epoch_allowed (zc_election_t *self, s_peer_t *peer, const zc_msg_t *msg, uint64_t epoch,
+                 uint64_t now, zc_actions_t *out)
+{
+    uint64_t limit = s_epoch_limit (self, now);
+    if (epoch <= limit)
+        return true;
+    s_refuse (self, peer, now, out, "%s at epoch %llu, above %llu (mine %llu + jump %llu) "
+              "and no quorum reports it", zc_type_name (msg->type),
+              (unsigned long long) epoch, (unsigned long long) limit,
+              (unsigned long long) self->st.epoch, (unsigned long long) self->jump);
+    s_probe (self, now, out);
+    if (msg->type != ZC_PREVOTE)
+        s_step (self, limit, now, out);
+    return false;
+}
+
+//  A lease token echoed to us must be one we issued in this epoch: our own
+//  clock reading, taken at or after our claim and not in the future.
+static bool
+s_token_ok (zc_election_t *self, s_peer_t *peer, const zc_msg_t *msg, uint64_t now,
+            zc_actions_t *out)
+{
+    if (!zc_msg_has (msg, ZF_LT) || (msg->lt >= self->claimed_at && msg->lt <= now))
+        return true;
+    s_refuse (self, peer, now, out, "%s echoes lease token %llu, never issued "
+              "(claimed at %llu, now %llu)", zc_type_name (msg->type),
+              (unsigned long long) msg->lt, (unsigned long long) self->claimed_at,
+              (unsigned long long) now);
+    return false;
+}
+
+//  Leader: a granted reply on the peer link in our epoch.  The hand-over
+//  needs a run of these as well as of PINGs: a PING can come from anyone
+//  who reaches the heartbeat port, a granted ACCEPT is the node following us.
+static void
+s_note_link (zc_election_t *self, s_peer_t *peer, uint64_t now)
+{
+    if (!peer->link_since || now > peer->link_heard + s_suspect_ms (self))
+        peer->link_since = now;
+    peer->link_heard = now;
+}
+
 static size_t
 s_count_voted (zc_election_t *self)
 {
@@ -209,10 +400,10 @@ s_become_backup (zc_election_t *self, uint32_t leader, uint64_t now)
 //  A reply told us of a higher epoch: we are stale, so step down and wait
 //  for that epoch's leader to announce itself.
 static void
-s_learn_epoch (zc_election_t *self, uint64_t epoch, uint32_t hint, uint64_t now,
-               zc_actions_t *out)
+s_learn_epoch (zc_election_t *self, s_peer_t *peer, const zc_msg_t *msg, uint64_t epoch,
+               uint32_t hint, uint64_t now, zc_actions_t *out)
 {
-    if (epoch <= self->st.epoch)
+    if (epoch <= self->st.epoch || !s_epoch_allowed (self, peer, msg, epoch, now, out))
         return;
     s_persist (self, out, epoch, 0);
     if (self->role != ZC_ROLE_BACKUP)
@@ -277,10 +468,23 @@ s_send_prevotes (zc_election_t *self, zc_actions_t *out)
 
 static void s_start_claim (zc_election_t *self, uint64_t now, zc_actions_t *out);
 
+static void s_fail_round (zc_election_t *self, uint64_t now);
+
 static void
 s_start_prevote (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     self->role = ZC_ROLE_CANDIDATE;
+    if (self->st.epoch >= ZC_EPOCH_MAX - 1) {
+        //  Never claim at or past the ceiling: epoch + 1 must not wrap.
+        //  Only a state file written before the ceiling existed gets here.
+        if (!self->exhausted_logged)
+            s_log (self, out, "epoch %llu is at the ceiling: I can never lead; "
+                   "see docs/ELECTION.md \"Hostile input\"",
+                   (unsigned long long) self->st.epoch);
+        self->exhausted_logged = true;
+        s_fail_round (self, now);
+        return;
+    }
     self->phase = PHASE_PREVOTE;
     self->prevote_epoch = self->st.epoch + 1;
     s_reset_votes (self);
@@ -320,6 +524,8 @@ s_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
     for (size_t i = 0; i < self->peer_count; i++) {
         self->peers [i].healthy_since = 0;
         self->peers [i].last_ping = 0;
+        self->peers [i].link_since = 0;
+        self->peers [i].link_heard = 0;
     }
     s_log (self, out, "I am the leader (epoch %llu)", (unsigned long long) self->st.epoch);
 }
@@ -330,6 +536,7 @@ s_start_claim (zc_election_t *self, uint64_t now, zc_actions_t *out)
     //  Persist before the first COORDINATOR leaves: after a crash we must
     //  never claim or accept this epoch for anyone else.
     s_persist (self, out, self->prevote_epoch, self->cfg.self);
+    self->claimed_at = now;
     for (size_t i = 0; i < self->peer_count; i++) {
         self->peers [i].voted = false;
         self->peers [i].lease_lt = 0;
@@ -381,6 +588,7 @@ zc_election_new (const zc_election_config_t *cfg, const zc_election_state_t *per
         return NULL;
     self->cfg = *cfg;
     self->st = *persisted;
+    self->jump = cfg->max_epoch_jump ? cfg->max_epoch_jump : ZC_EPOCH_JUMP_DEFAULT;
     self->rng = (cfg->seed ^ (0x9E3779B97F4A7C15ull * (cfg->self + 1))) | 1;
     for (size_t i = 0; i < cfg->member_count; i++) {
         if (cfg->members [i] == cfg->self)
@@ -500,18 +708,27 @@ s_tick_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
     //  hold-down ends sooner (each step would pause the clients again),
     //  unless a hand-over to it already failed (its hold-down grew): it may
     //  not reach a majority, so a lower one that is ready goes first.
+    //  Healthy means both runs, pings on the heartbeat port and granted
+    //  replies on the peer link, unbroken for the hold-down: PINGs alone can
+    //  be forged by anyone who reaches the heartbeat port.
     s_peer_t *best = NULL;
+    uint64_t best_since = 0;
     for (size_t i = 0; i < self->peer_count; i++) {
         s_peer_t *peer = &self->peers [i];
-        bool ready = now >= peer->healthy_since + peer->holddown_ms;
+        uint64_t since = peer->healthy_since > peer->link_since
+                       ? peer->healthy_since : peer->link_since;
+        bool ready = now >= since + peer->holddown_ms;
         bool worth_waiting = peer->holddown_ms == self->cfg.holddown_ms;
-        if (peer->id > self->cfg.self && peer->healthy_since
+        if (peer->id > self->cfg.self && peer->healthy_since && peer->link_since
         &&  now <= peer->last_ping + s_suspect_ms (self)
+        &&  now <= peer->link_heard + s_suspect_ms (self)
         &&  (ready || worth_waiting)
-        &&  (!best || peer->id > best->id))
+        &&  (!best || peer->id > best->id)) {
             best = peer;
+            best_since = since;
+        }
     }
-    if (best && now >= best->healthy_since + best->holddown_ms) {
+    if (best && now >= best_since + best->holddown_ms) {
         s_log (self, out, "node %u is back and higher, handing over", best->id);
         self->handover_to = best->id;
         self->handover_sent = false;
@@ -550,6 +767,9 @@ static void
 s_on_coordinator (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_actions_t *out)
 {
     uint32_t from = (uint32_t) msg->node;
+    if (msg->epoch > self->st.epoch
+    &&  !s_epoch_allowed (self, s_peer (self, from), msg, msg->epoch, now, out))
+        return;                 //  no reply: a refusal would tell it nothing
     bool accept;
     if (msg->epoch < self->st.epoch)
         accept = false;
@@ -589,7 +809,10 @@ static void
 s_on_prevote (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_actions_t *out)
 {
     uint32_t from = (uint32_t) msg->node;
-    bool granted = msg->epoch > self->st.epoch && !s_hears_higher_leader (self, from, now);
+    //  A grant for an epoch we would refuse to accept would be a lie, and
+    //  it would let a candidate run far ahead of us by failing claims.
+    bool granted = msg->epoch > self->st.epoch && !s_hears_higher_leader (self, from, now)
+                && s_epoch_allowed (self, s_peer (self, from), msg, msg->epoch, now, out);
     zc_msg_t *reply = s_send (self, out, from, ZC_PREVOTE_REPLY);
     zc_msg_set_bool (reply, ZF_GRANTED, granted);
     if (granted)
@@ -618,10 +841,11 @@ s_on_election (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_action
 }
 
 static void
-s_on_reply_epoch (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_actions_t *out)
+s_on_reply_epoch (zc_election_t *self, s_peer_t *peer, const zc_msg_t *msg, uint64_t now,
+                  zc_actions_t *out)
 {
     if (msg->epoch > self->st.epoch && !(zc_msg_has (msg, ZF_GRANTED) && msg->granted))
-        s_learn_epoch (self, msg->epoch,
+        s_learn_epoch (self, peer, msg, msg->epoch,
                        zc_msg_has (msg, ZF_LEADER) ? (uint32_t) msg->leader : 0, now, out);
 }
 
@@ -640,6 +864,19 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
         peer->mh_warned = true;
         return;
     }
+    //  No honest peer sends a counter at or above the ceiling (election.h):
+    //  refuse the whole message rather than act on any part of it.
+    if (msg->epoch >= ZC_EPOCH_MAX || msg->last_seq >= ZC_EPOCH_MAX
+    ||  msg->log_epoch >= ZC_EPOCH_MAX || msg->lt >= ZC_EPOCH_MAX) {
+        s_refuse (self, peer, now, out, "%s with a value at or above the ceiling "
+                  "(epoch %llu, last_seq %llu, log_epoch %llu, lt %llu)",
+                  zc_type_name (msg->type), (unsigned long long) msg->epoch,
+                  (unsigned long long) msg->last_seq, (unsigned long long) msg->log_epoch,
+                  (unsigned long long) msg->lt);
+        s_report (self, now, out);
+        return;
+    }
+    s_note_report (self, peer, msg, now);
     peer->heard_at = now;
     switch (msg->type) {
         case ZC_ELECTION:
@@ -665,7 +902,7 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                     s_start_claim (self, now, out);
             }
             else
-                s_on_reply_epoch (self, msg, now, out);
+                s_on_reply_epoch (self, peer, msg, now, out);
             break;
         case ZC_COORDINATOR:
             s_on_coordinator (self, msg, now, out);
@@ -673,9 +910,12 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
         case ZC_ACCEPT:
             if (msg->granted && msg->epoch == self->st.epoch
             &&  self->st.leader == self->cfg.self) {
+                if (!s_token_ok (self, peer, msg, now, out))
+                    break;      //  forged: it counts as no vote either
                 if (zc_msg_has (msg, ZF_LT) && msg->lt > peer->lease_lt)
                     peer->lease_lt = msg->lt;
-                peer->last_seq = msg->last_seq;
+                if (self->role == ZC_ROLE_LEADER)
+                    s_note_link (self, peer, now);
                 if (self->role == ZC_ROLE_CANDIDATE) {
                     peer->vote_log_epoch = msg->log_epoch;
                     peer->vote_last_seq = msg->last_seq;
@@ -695,7 +935,7 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                 s_start_prevote (self, now, out);
             }
             else
-                s_on_reply_epoch (self, msg, now, out);
+                s_on_reply_epoch (self, peer, msg, now, out);
             break;
         case ZC_HANDOVER:
             if (self->role == ZC_ROLE_BACKUP && peer->id == self->leader
@@ -723,16 +963,20 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                 self->leader_heard = now;
             else
             if (msg->epoch > self->st.epoch)
-                s_learn_epoch (self, msg->epoch, peer->id, now, out);
+                s_learn_epoch (self, peer, msg, msg->epoch, peer->id, now, out);
             break;
         case ZC_APPEND_ACK:
             if (self->role == ZC_ROLE_LEADER && msg->epoch == self->st.epoch && msg->granted) {
+                if (!s_token_ok (self, peer, msg, now, out))
+                    break;
                 if (zc_msg_has (msg, ZF_LT) && msg->lt > peer->lease_lt)
                     peer->lease_lt = msg->lt;
-                peer->last_seq = msg->last_seq;
+                s_note_link (self, peer, now);
+                //  Its progress comes from the replica (peer_progress), which
+                //  checked the ACK against what it sent.
             }
             else
-                s_on_reply_epoch (self, msg, now, out);
+                s_on_reply_epoch (self, peer, msg, now, out);
             break;
         default:
             break;
@@ -751,15 +995,22 @@ zc_election_ping (zc_election_t *self, const zc_msg_t *ping, uint64_t now, zc_ms
     bool leading = self->role == ZC_ROLE_LEADER && s_lease_valid (self, now);
     zc_msg_set_bool (pong, ZF_GRANTED, leading);
     s_peer_t *peer = s_peer (self, ping->node);
-    if (!peer || ping->mh != self->cfg.mh || !leading || ping->epoch != self->st.epoch)
+    if (!peer || ping->mh != self->cfg.mh)
         return;
-    //  A run of pings without a gap is what the hand-over hold-down counts.
+    if (ping->epoch >= ZC_EPOCH_MAX || ping->last_seq >= ZC_EPOCH_MAX) {
+        self->refused++;        //  absurd: no PING of ours says that
+        return;
+    }
+    if (!leading || ping->epoch != self->st.epoch)
+        return;
+    //  A run of pings without a gap is half of what the hand-over hold-down
+    //  counts (the other half is the peer link, s_note_link).  The PING's
+    //  last_seq is the backup's own word: hand-over readiness waits for the
+    //  replica's confirmed match instead.
     if (!peer->healthy_since || now > peer->last_ping + s_suspect_ms (self))
         peer->healthy_since = now;
     peer->last_ping = now;
     peer->heard_at = now;
-    if (zc_msg_has (ping, ZF_LAST_SEQ) && ping->last_seq > peer->last_seq)
-        peer->last_seq = ping->last_seq;
 }
 
 void
@@ -786,7 +1037,7 @@ zc_election_peer_progress (zc_election_t *self, uint32_t peer_id, uint64_t last_
 {
     s_peer_t *peer = s_peer (self, peer_id);
     if (peer)
-        peer->last_seq = last_seq;
+        peer->last_seq = last_seq < self->last_seq ? last_seq : self->last_seq;
 }
 
 uint64_t
@@ -867,6 +1118,12 @@ zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out)
         s_become_backup (self, 0, now);
     }
     s_report (self, now, out);
+}
+
+uint64_t
+zc_election_refused (zc_election_t *self)
+{
+    return self->refused;
 }
 
 bool

@@ -23,6 +23,12 @@
     - A returning higher node joins as a backup; after hold-down the leader
       hands over (stops serving, waits until the node has its log, sends
       HANDOVER; the node claims the next epoch).
+    - Hostile input (docs/ELECTION.md "Hostile input"): epochs, sequence
+      numbers and lease tokens at or above ZC_EPOCH_MAX are refused; no
+      message raises our epoch more than max_epoch_jump above what we hold
+      unless a quorum of other members reported that epoch recently; a lease
+      token the leader cannot have issued renews nothing; a hand-over needs
+      the target's granted replies on the peer link, not only its PINGs.
 */
 #ifndef ZC_ELECTION_H
 #define ZC_ELECTION_H
@@ -34,6 +40,14 @@
 
 #define ZC_ELECTION_MAX_MEMBERS 33
 #define ZC_ACTIONS_MAX 96
+
+//  The ceiling for every counter a peer sends into the election (epoch,
+//  last_seq, log_epoch, lease token): a value at or above it is refused, so
+//  epoch + 1 can never wrap and every value stays exact in a JSON double.
+//  2^53-1 epochs are ~285,000 years of one claim per millisecond.
+#define ZC_EPOCH_MAX ((1ull << 53) - 1)
+//  max_epoch_jump when the config says 0.
+#define ZC_EPOCH_JUMP_DEFAULT 1000
 
 typedef enum { ZC_ROLE_BACKUP, ZC_ROLE_CANDIDATE, ZC_ROLE_LEADER } zc_role_t;
 
@@ -49,6 +63,8 @@ typedef struct {
     uint32_t lease_ms;
     uint32_t holddown_ms;
     uint64_t seed;                              //  for back-off jitter (deterministic)
+    uint64_t max_epoch_jump;                    //  most a message may raise our epoch
+                                                //  uncorroborated (0: ZC_EPOCH_JUMP_DEFAULT)
 } zc_election_config_t;
 
 //  What the node persists (fsync) before acting on a change.
@@ -105,7 +121,9 @@ void zc_election_leader_down (zc_election_t *self, uint64_t now, zc_actions_t *o
 //  The node's log: reported so that votes and hand-over can compare.
 void zc_election_set_log (zc_election_t *self, uint64_t last_seq, uint64_t log_epoch);
 
-//  A backup's replication progress, as the node learns it from APPEND_ACK.
+//  A backup's replication progress, as the node learns it from APPEND_ACK:
+//  the replica's confirmed match, the only thing hand-over readiness trusts
+//  (clamped to our own log: a backup cannot hold more of it than we do).
 void zc_election_peer_progress (zc_election_t *self, uint32_t peer, uint64_t last_seq);
 
 //  Earliest time at which tick has something to do.
@@ -130,6 +148,10 @@ size_t zc_election_votes (zc_election_t *self, zc_vote_t *votes, size_t cap);
 
 //  Leader: give up the lead (the view change failed); a new election follows.
 void zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
+//  Messages refused as absurd or forged: values at or above ZC_EPOCH_MAX,
+//  uncorroborated epoch jumps, impossible lease tokens.  (STATUS "forged".)
+uint64_t zc_election_refused (zc_election_t *self);
 
 //  True while a leader pauses to hand over to a higher node.
 bool zc_election_handing_over (zc_election_t *self);
