@@ -284,7 +284,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         .self = cfg->id, .quorum = cfg->quorum, .mh = zc_config_membership_hash (cfg),
         .heartbeat_ms = cfg->heartbeat_ms, .misses = cfg->misses,
         .election_ms = cfg->election_ms, .lease_ms = cfg->lease_ms,
-        .holddown_ms = cfg->holddown_ms, .seed = (uint64_t) getpid () ^ zclock_usecs ()
+        .holddown_ms = cfg->holddown_ms, .seed = (uint64_t) getpid () ^ zclock_usecs (),
+        .max_epoch_jump = cfg->max_epoch_jump,
     };
     ecfg.members [ecfg.member_count++] = cfg->id;
     uint32_t peer_ids [ZC_MAX_PEERS];
