@@ -28,6 +28,9 @@
 #define ZC_MAX_TS        (1ull << 53) //  Lamport times above this are refused:
                                         //  no client can push a clock to wrap
 #define ZC_BEACON_TOPIC  "$beacon"  //  reserved PUB topic; rooms cannot start with '$'
+#define ZC_FETCH_MAX_BYTES (256 * 1024) //  entry frames in one ENTRIES reply: with
+                                        //  --reply-hwm replies queued per client,
+                                        //  what one client can make a node hold
 
 typedef enum {
     ZC_UNKNOWN = 0,

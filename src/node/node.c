@@ -315,6 +315,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
     self->pub_box = zc_outbox_new (8, ZC_MAX_FRAME, zc_node_send_pub, self);
     self->ack_box = zc_outbox_new (16, 16384, zc_node_send_acks, self);
+    self->limits = zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms);
     self->room_rseq = zhashx_new ();
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
@@ -346,6 +347,7 @@ zc_node_destroy (zc_node_t **self_p)
     zhashx_destroy (&self->room_rseq);
     zc_outbox_destroy (&self->pub_box);
     zc_outbox_destroy (&self->ack_box);
+    zc_limits_destroy (&self->limits);
     zc_chatlog_destroy (&self->log);
     zc_segstore_destroy (&self->segstore);
     zc_security_destroy (&self->security);

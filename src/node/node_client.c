@@ -5,8 +5,14 @@
     the entry it publishes it and acknowledges the sender.  Nothing is
     acknowledged or published while the election says we do not serve
     (no lease, handing over, not the leader).
+
+    What one client may cost is bounded (docs/PROTOCOL.md §4, §7; issue
+    9): connections, a token bucket per client for POST and FETCH, text
+    size and rooms per client id (client_limits.h); an ACK only ever for
+    the sender's own message; a FETCH reply of at most ZC_FETCH_MAX_BYTES.
 */
 #include "node_impl.h"
+#include "client_limits.h"
 
 //  A waiter is a copy of the sender's identity, kept on its log entry.
 void
@@ -131,6 +137,64 @@ s_refuse_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post
     s_reply (self, identity, &msg);
 }
 
+//  A request refused by a limit (code ZC_ERR_LIMIT, for good) or by the
+//  rate (ZC_ERR_SLOW_DOWN with retry_ms: resend then).  Names the POST, if
+//  it is one, so that the client knows which message.
+static void
+s_refuse_limit (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post,
+                const char *code, const char *reason, uint64_t retry_ms)
+{
+    zc_msg_t msg;
+    zc_msg_init (&msg, ZC_ERROR);
+    zc_msg_set_cstr (&msg, ZF_CODE, code);
+    zc_msg_set_cstr (&msg, ZF_REASON, reason);
+    if (post && post->type == ZC_POST) {
+        zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
+        zc_msg_set_u64 (&msg, ZF_ID, post->id);
+    }
+    if (retry_ms)
+        zc_msg_set_u64 (&msg, ZF_RETRY_MS, retry_ms);
+    zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
+    zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
+    s_reply (self, identity, &msg);
+    if (retry_ms)
+        self->slowed++;
+    else
+        self->refused++;
+}
+
+//  The User-Id says who sent it: "client:NAME" is a certificate made for
+//  NAME, and then NAME is the sender's name whatever the POST says.
+static zc_str_t
+s_sender_name (const zc_msg_t *post, const char *user)
+{
+    if (user && strncmp (user, "client:", 7) == 0 && user [7]) {
+        zc_str_t name = { user + 7, (uint32_t) strlen (user + 7) };
+        return name;
+    }
+    return post->from;
+}
+
+static bool
+s_str_same (zc_str_t a, zc_str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp (a.ptr, b.ptr, a.len) == 0);
+}
+
+//  A repeat is acknowledged only if it is the stored message: same room,
+//  sender name and text.  Anyone can read a client id off the PUB; a POST
+//  with a victim's id and its next number used to make the victim's real
+//  message come back acknowledged, and never stored.
+static bool
+s_same_message (const zc_entry_t *entry, const zc_msg_t *post, zc_str_t from)
+{
+    zc_msg_t stored;
+    if (zc_msg_decode (&stored, entry->data, entry->size, NULL))
+        return false;
+    return s_str_same (stored.room, post->room) && s_str_same (stored.from, from)
+        && s_str_same (stored.text, post->text);
+}
+
 //  Why we do not take a POST right now, in the client's terms.
 static bool
 s_refuse_if_not_serving (zc_node_t *self, const zc_ident_t *identity, uint64_t now)
@@ -152,7 +216,8 @@ s_refuse_if_not_serving (zc_node_t *self, const zc_ident_t *identity, uint64_t n
 }
 
 static void
-s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, uint64_t now)
+s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post,
+           const char *user, uint64_t now)
 {
     if (s_refuse_if_not_serving (self, identity, now))
         return;
@@ -160,10 +225,35 @@ s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, ui
         s_refuse_post (self, identity, post, "ts out of range");
         return;
     }
+    if (post->text.len > self->cfg.max_text) {
+        char reason [80];
+        snprintf (reason, sizeof reason, "text longer than %u bytes", self->cfg.max_text);
+        s_refuse_limit (self, identity, post, ZC_ERR_LIMIT, reason, 0);
+        return;
+    }
+    zc_str_t from = s_sender_name (post, user);
     char client [ZC_CLIENT_ID_LEN + 1], room [ZC_MAX_ROOM + 1];
     zc_str_copy (client, sizeof client, post->client);
     zc_str_copy (room, sizeof room, post->room);
     uint64_t last_id = zc_chatlog_client_last_id (self->log, client);
+    //  With security, a client id belongs to the first key that used it
+    //  (leader memory); rooms count only for new messages.
+    switch (zc_limits_post (self->limits, client, user,
+                            post->id == last_id + 1 ? room : NULL)) {
+        case ZC_LIMIT_OWNER:
+            s_refuse_limit (self, identity, post, ZC_ERR_BAD_REQUEST,
+                            "client id belongs to another key", 0);
+            return;
+        case ZC_LIMIT_ROOMS: {
+            char reason [80];
+            snprintf (reason, sizeof reason, "more than %u rooms for one client",
+                      self->cfg.max_rooms);
+            s_refuse_limit (self, identity, post, ZC_ERR_LIMIT, reason, 0);
+            return;
+        }
+        default:
+            break;
+    }
     if (post->id <= last_id) {
         //  A repeat (the ACK was lost, or the client moved from an old
         //  leader): answer with the original seq once it is committed.
@@ -171,6 +261,11 @@ s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, ui
         if (!entry) {
             //  Stored long ago and retired from the log since.
             s_refuse_post (self, identity, post, "message id is no longer held");
+            return;
+        }
+        if (!s_same_message (entry, post, from)) {
+            s_refuse_limit (self, identity, post, ZC_ERR_BAD_REQUEST,
+                            "message id already used for another message", 0);
             return;
         }
         if (entry->seq <= self->published)
@@ -200,7 +295,7 @@ s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post, ui
     zc_msg_set_u64 (&chat, ZF_RSEQ, zc_chatlog_room_rseq (self->log, room) + 1);
     zc_msg_set_u64 (&chat, ZF_TS, zc_lamport_stamp (&self->clock, post->ts));
     zc_msg_set_str (&chat, ZF_ROOM, post->room.ptr, post->room.len);
-    zc_msg_set_str (&chat, ZF_FROM, post->from.ptr, post->from.len);
+    zc_msg_set_str (&chat, ZF_FROM, from.ptr, from.len);
     zc_msg_set_str (&chat, ZF_CLIENT, post->client.ptr, post->client.len);
     zc_msg_set_u64 (&chat, ZF_ID, post->id);
     zc_msg_set_str (&chat, ZF_TEXT, post->text.ptr, post->text.len);
@@ -294,12 +389,19 @@ s_on_status (zc_node_t *self, const zc_ident_t *identity)
     zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, zc_replica_log_epoch (self->replica));
     zc_msg_set_u64 (&msg, ZF_DROPPED, self->dropped);
+    zc_msg_set_u64 (&msg, ZF_REFUSED, self->refused);
+    zc_msg_set_u64 (&msg, ZF_SLOWED, self->slowed);
+    zc_msg_set_u64 (&msg, ZF_DENIED, self->denied);
+    zc_msg_set_u64 (&msg, ZF_FORGED, self->forged);
     zc_msg_set_bool (&msg, ZF_GRANTED, zc_node_serving (self, zc_node_now ()));
     s_reply (self, identity, &msg);
 }
 
-//  An ENTRIES reply carries at most this much of entry frames.
-#define S_FETCH_BYTES (4 * 1024 * 1024)
+//  An ENTRIES reply carries at most ZC_FETCH_MAX_BYTES of entry frames
+//  (256 KiB; it was 4 MiB): with --reply-hwm replies queued per connection
+//  that is what one client that never reads can make us hold, 64 MiB at
+//  the default of 256 (150 unread FETCHes once grew a leader to 629 MB).
+#define S_FETCH_BYTES ZC_FETCH_MAX_BYTES
 
 //  FETCH of every room: the seqs from..bound, in order.  Returns where the
 //  scan stopped (the reply's `last`).
@@ -310,7 +412,7 @@ s_fetch_all (zc_node_t *self, zmsg_t *reply, uint64_t from, uint64_t bound, uint
     uint64_t sent = 0, seq;
     for (seq = from; seq <= bound && sent < count; seq++) {
         zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        if (total + entry->size > S_FETCH_BYTES)
+        if (!entry || total + entry->size > S_FETCH_BYTES)
             break;
         zmsg_addmem (reply, entry->data, entry->size);
         total += entry->size;
@@ -348,7 +450,7 @@ s_fetch_room (zc_node_t *self, zmsg_t *reply, const char *room, const zc_msg_t *
         if (seq > bound)
             break;
         zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        if (total + entry->size > S_FETCH_BYTES)
+        if (!entry || total + entry->size > S_FETCH_BYTES)
             return seq - 1;         //  it starts the next reply
         zmsg_addmem (reply, entry->data, entry->size);
         total += entry->size;
@@ -365,6 +467,10 @@ static void
 s_on_fetch (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *fetch)
 {
     uint64_t bound = self->lead_epoch ? self->published : zc_replica_commit (self->replica);
+    //  Never beyond the log: a commit or published mark above what we hold
+    //  (a forged truncation once did it) made the scan read past the end.
+    if (bound > zc_chatlog_last_seq (self->log))
+        bound = zc_chatlog_last_seq (self->log);
     uint64_t count = zc_msg_has (fetch, ZF_COUNT) && fetch->count ? fetch->count : 256;
     if (count > 4096)
         count = 4096;
@@ -401,17 +507,47 @@ s_on_fetch (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *fetch)
     zmsg_destroy (&reply);
 }
 
-//  Drops what is left of a multi-frame message.
+//  Frames of a multi-frame request read per call: a request of 4000
+//  frames costs 63 wake-up turns of this, not one long stall (libzmq
+//  holds the whole message already; ZMQ_MAXMSGSIZE bounds each frame).
+#define S_SKIP_FRAMES 64
+
+//  Drops what is left of a multi-frame message, at most S_SKIP_FRAMES
+//  frames of it; the next call goes on where this one stopped.
 static void
 s_skip_rest (void *router)
 {
-    while (zsock_rcvmore (router)) {
+    for (int frames = 0; frames < S_SKIP_FRAMES && zsock_rcvmore (router); frames++) {
         zmq_msg_t part;
         zmq_msg_init (&part);
         int rc = zmq_msg_recv (&part, router, ZMQ_DONTWAIT);
         zmq_msg_close (&part);
         if (rc < 0)
             break;
+    }
+}
+
+//  The limits on who may ask what: a new connection beyond --max-clients,
+//  and a POST or FETCH beyond the client's rate.  True if refused (and
+//  answered).  STATUS is never limited: operators must see a full node.
+static bool
+s_limited (zc_node_t *self, const zc_ident_t *who, const zc_msg_t *msg, const char *user,
+           uint64_t now)
+{
+    if (msg->type == ZC_STATUS)
+        return false;
+    bool costs = msg->type == ZC_POST || msg->type == ZC_FETCH;
+    uint64_t retry_ms = 0;
+    switch (zc_limits_request (self->limits, who->data, who->len, user, costs, now,
+                               &retry_ms)) {
+        case ZC_LIMIT_CLIENTS:
+            s_refuse_limit (self, who, msg, ZC_ERR_LIMIT, "too many clients", 0);
+            return true;
+        case ZC_LIMIT_RATE:
+            s_refuse_limit (self, who, msg, ZC_ERR_SLOW_DOWN, "slow down", retry_ms);
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -424,6 +560,11 @@ s_recv_one (zc_node_t *self, void *router)
     if (zmq_msg_recv (&head, router, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&head);
         return -1;
+    }
+    if (zsock_rcvmore (router)) {
+        //  Still in a multi-frame request that an earlier call cut short
+        s_skip_rest (router);
+        return 0;
     }
     zc_ident_t who;
     who.len = zmq_msg_size (&head) <= sizeof who.data ? zmq_msg_size (&head) : 0;
@@ -442,6 +583,9 @@ s_recv_one (zc_node_t *self, void *router)
     zc_msg_t msg;
     const char *error = "expected one frame";
     uint64_t now = zc_node_now ();
+    //  Who the handshake says sent it (docs/PROTOCOL.md §8); NULL without
+    //  security.
+    const char *user = zmq_msg_gets (&body, "User-Id");
     if (zmq_msg_more (&body)) {
         s_skip_rest (router);
         self->dropped++;
@@ -453,8 +597,11 @@ s_recv_one (zc_node_t *self, void *router)
         s_reply_error (self, &who, ZC_ERR_BAD_REQUEST, error);
     }
     else
+    if (s_limited (self, &who, &msg, user, now))
+        ;
+    else
     switch (msg.type) {
-        case ZC_POST:   s_on_post (self, &who, &msg, now); break;
+        case ZC_POST:   s_on_post (self, &who, &msg, user, now); break;
         case ZC_HELLO:  s_on_hello (self, &who, &msg, now); break;
         case ZC_STATUS: s_on_status (self, &who); break;
         case ZC_FETCH:  s_on_fetch (self, &who, &msg); break;

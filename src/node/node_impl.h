@@ -21,6 +21,7 @@
 #include "lamport.h"
 #include "outbox.h"
 #include "security.h"
+#include "client_limits.h"
 
 
 //  A client's ROUTER identity (libzmq's limit: 255 bytes).
