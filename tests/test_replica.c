@@ -2661,6 +2661,13 @@ test_hostile_truncate (void)
     bench_recv (b, &msg);
     CHECK_REFUSED (b, name, "prev (3, epoch 2) against committed (3, epoch 1)", refused, 5);
 
+    //  An entry of epoch 2 where seq 3 of epoch 1 is committed
+    refused = zc_replica_refused (b->rep);
+    msg = bench_append (3, 2, 2, 1, 5, 5, 2);
+    bench_entry (b, 3, 2);
+    bench_recv (b, &msg);
+    CHECK_REFUSED (b, name, "entry (3, epoch 2) against committed (3, epoch 1)", refused, 5);
+
     //  An install that would drop seq 1..5 (epoch 1): start_seq 0, prev 0
     refused = zc_replica_refused (b->rep);
     msg = bench_append (3, 2, 0, 0, 0, 0, 0);
@@ -2694,6 +2701,16 @@ test_hostile_truncate (void)
     bench_recv (b, &msg);
     CHECK_REFUSED (b, name, "an install that drops older epochs' committed entries",
                    refused, 6);
+
+    //  Epoch 3, no install: an entry of epoch 2 where seq 3 of epoch 1 is
+    //  committed (older than the leader's epoch, so possible by itself)
+    zc_replica_follow (b->rep, 3, 3);
+    refused = zc_replica_refused (b->rep);
+    msg = bench_append (3, 3, 2, 1, 0, 6, 6);
+    bench_entry (b, 3, 2);
+    bench_recv (b, &msg);
+    CHECK_REFUSED (b, name, "entry (3, epoch 2) against committed (3, epoch 1), epoch 3",
+                   refused, 6);
     bench_destroy (&b);
 }
 
@@ -2724,7 +2741,8 @@ test_hostile_entries (void)
         { "prev_epoch newer than the leader's", 5, 7, 5, 5, 5, { 0 }, { 0 }, 0, false, false },
         { "prev_epoch for seq 0", 0, 1, 5, 5, 5, { 0 }, { 0 }, 0, false, false },
         { "no last_seq", 5, 1, 5, 6, 5, { 6 }, { 2 }, 1, true, false },
-        { "a frame that is not a chat map", 5, 1, 5, 6, 5, { 6 }, { 2 }, 1, false, true },
+        { "a frame that does not decode", 5, 1, 5, 6, 5, { 6 }, { 2 }, 1, false, true },
+        { "a frame that is not a chat map", 5, 1, 5, 6, 5, { 6 }, { 2 }, 1, false, false },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         uint64_t refused = zc_replica_refused (b->rep);
@@ -2737,6 +2755,13 @@ test_hostile_entries (void)
             bench_entry (b, cases [i].seqs [j], cases [i].epochs [j]);
         if (cases [i].garbage)
             b->blobs [0].size = 3;
+        if (strstr (cases [i].what, "not a chat map")) {
+            zc_msg_t other = bench_msg (ZC_APPEND_ACK, 3, 2);
+            zc_msg_set_u64 (&other, ZF_SEQ, 6);
+            zc_msg_set_u64 (&other, ZF_LAST_SEQ, 6);
+            zc_msg_set_bool (&other, ZF_GRANTED, true);
+            b->blobs [0].size = zc_msg_encode (&other, b->frames [0], SIM_FRAME);
+        }
         bench_recv (b, &msg);
         CHECK_REFUSED (b, name, cases [i].what, refused, 5);
     }
