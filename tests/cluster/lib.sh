@@ -124,3 +124,39 @@ wait_exit() {   # wait_exit PID SECONDS
 }
 
 check_history() { "$BIN/zchat-check" "$@" || fail "history check failed"; }
+
+# --- hostile-input helpers (zchat-hostile, tests/tools/zchat_hostile.c) ---
+HOSTILE="$BIN/zchat-hostile"
+node_port() { echo $((BASE + $1 - 1)); }           # node_port ID: its client port P
+node_pid() { cat "$RUN/node-$1.pid" 2>/dev/null || true; }
+
+# node_status ID: one STATUS_REPLY as "key=value" words ("" if no answer).
+# With SECURE_CLIENT set (a client key folder), it speaks CURVE.
+node_status() {
+  local curve=()
+  [ -n "${SECURE_CLIENT:-}" ] && curve=(--cert "$SECURE_CLIENT/client.cert" --server-key "$SECURE_CLIENT/server.cert")
+  "$HOSTILE" "${curve[@]}" --wait-ms 500 status "$(node_port "$1")" 2>/dev/null | head -n 1 || true
+}
+# node_field ID FIELD: one field of that STATUS_REPLY ("" if absent).
+node_field() { node_status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# node_rss_kb ID: the node's resident memory in KiB.
+node_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(node_pid "$1")/status" 2>/dev/null || echo 0; }
+
+# membership_hash ID: the mh node ID sends (every member computes the same).
+membership_hash() {
+  local id=$1 n=${2:-3} peers="" j
+  for ((j = 1; j <= n; j++)); do
+    [ "$j" = "$id" ] || peers+="${peers:+,}$j:127.0.0.1:$(node_port "$j")"
+  done
+  "$HOSTILE" mh --id "$id" --port "$(node_port "$id")" --peers "$peers"
+}
+
+# Every node answering STATUS reports this leader and epoch.
+cluster_is() {   # cluster_is LEADER EPOCH [IDS...]
+  local leader=$1 epoch=$2 i ids; shift 2
+  ids=("$@"); [ ${#ids[@]} -gt 0 ] || ids=(1 2 3)
+  for i in "${ids[@]}"; do
+    [ "$(node_field "$i" leader)" = "$leader" ] && [ "$(node_field "$i" epoch)" = "$epoch" ] || return 1
+  done
+}
