@@ -2,6 +2,16 @@
 # Run a local zchat cluster on 127.0.0.1, for people and for tests.
 #
 #   tools/cluster.sh start [N] [BASE_PORT]   start N nodes (default 3, base 15051)
+#   tools/cluster.sh start --secure [N] [BASE_PORT]
+#                                            the same with CURVE: keys made by
+#                                            chat-keygen in RUN/keys (clients
+#                                            $USER, alice, bob, carol and any in
+#                                            $ZCHAT_CLIENTS="dave,erin")
+#   tools/cluster.sh client [ARGS...]        build/chat-client against the cluster:
+#                                            --servers, and if secure --keys
+#                                            RUN/keys/client-NAME (NAME from
+#                                            --name, else $USER); "client status
+#                                            [--json]" too
 #   tools/cluster.sh stop                    stop every node (SIGTERM, then SIGKILL)
 #   tools/cluster.sh kill ID                 SIGKILL node ID (a crash)
 #   tools/cluster.sh pause ID | resume ID    SIGSTOP / SIGCONT node ID (a freeze)
@@ -9,7 +19,7 @@
 #   tools/cluster.sh status                  pids, and each node's view (chat-client status)
 #   tools/cluster.sh logs ID                 the last lines of node ID's log
 #   tools/cluster.sh servers                 the --servers list for chat-client
-#   tools/cluster.sh demo                    a scripted walk-through of a failover
+#   tools/cluster.sh demo [--secure] [BASE]  a scripted walk-through of a failover
 #
 # Node i listens on BASE+i-1 (clients), +1000 (PUB), +2000 (peers), +3000
 # (heartbeats).  The default base keeps every port below 32768, outside
@@ -30,6 +40,15 @@ ensure_built() {
     "$root/tools/setup.sh" "$bin"
   fi
   [ -x "$bin/chat-node" ] || die "no chat-node in $bin"
+}
+
+# The name chat-client uses by default ($USER), as chat-keygen takes names:
+# A-Z a-z 0-9 _ . - only, at most 64.
+user_name() {
+  local name=${USER:-anon}
+  name=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-64)
+  [[ "$name" == .* || -z "$name" ]] && name=anon
+  echo "$name"
 }
 
 load() {
@@ -66,9 +85,11 @@ start_node() {
       [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
     done
     # shellcheck disable=SC2086
+    keys=()
+    [ "${SECURE:-0}" = 1 ] && keys=(--keys "$run/keys/node-$i")
     exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
-        --peers "$peers" --data-dir "$run/data/node-$i" ${ZCHAT_NODE_FLAGS:-} \
-        >>"$run/node-$i.log" 2>&1 </dev/null
+        --peers "$peers" --data-dir "$run/data/node-$i" ${keys[@]+"${keys[@]}"} \
+        ${ZCHAT_NODE_FLAGS:-} >>"$run/node-$i.log" 2>&1 </dev/null
   ) &
   echo $! >"$run/node-$i.pid"
 }
@@ -84,7 +105,31 @@ stop_node() {
   rm -f "$run/node-$i.pid"
 }
 
+# The keys of a secure cluster of $1 nodes in RUN/keys: kept from an earlier
+# start of the same size (clients keep their keys), else made anew.
+make_keys() {
+  local n=$1 keys="$run/keys" clients name
+  [ -x "$bin/chat-keygen" ] || die "no chat-keygen in $bin"
+  clients="$(user_name),alice,bob,carol${ZCHAT_CLIENTS:+,$ZCHAT_CLIENTS}"
+  clients=$(echo "$clients" | tr ',' '\n' | awk 'NF && !seen[$0]++' | paste -sd, -)
+  if [ -f "$keys/node-$n/node.cert_secret" ] && [ ! -e "$keys/node-$((n + 1))" ]; then
+    for name in ${clients//,/ }; do
+      [ -f "$keys/client-$name/client.cert_secret" ] \
+        || "$bin/chat-keygen" client "$keys" "$name" >/dev/null || die "chat-keygen client $name failed"
+    done
+    return
+  fi
+  rm -rf "$keys"
+  "$bin/chat-keygen" cluster "$keys" --nodes "$(seq -s, 1 "$n")" --clients "$clients" \
+    >"$run/keygen.out" || die "chat-keygen failed: $(cat "$run/keygen.out")"
+}
+
 cmd_start() {
+  local secure=0 args=() a
+  for a in "$@"; do
+    if [ "$a" = --secure ]; then secure=1; else args+=("$a"); fi
+  done
+  set -- ${args[@]+"${args[@]}"}
   local n=${1:-3} base=${2:-15051}
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 32 ] || die "N must be 1..32"
   [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ $((base + n - 1 + 3000)) -le 65535 ] \
@@ -95,8 +140,10 @@ cmd_start() {
   fi
   ensure_built
   mkdir -p "$run/data"
-  echo "N=$n BASE=$base" >"$run/cluster.env"
-  N=$n BASE=$base
+  [ $secure = 1 ] && make_keys "$n"
+  # The run folder remembers secure mode: restart and client read it
+  echo "N=$n BASE=$base SECURE=$secure" >"$run/cluster.env"
+  N=$n BASE=$base SECURE=$secure
   for ((i = 1; i <= N; i++)); do start_node "$i"; done
   # A node that cannot start (a port in use, a bad data folder) exits at
   # once with one line in its log: say so rather than pretend.
@@ -112,8 +159,50 @@ cmd_start() {
     for ((i = 1; i <= N; i++)); do stop_node "$i"; done
     exit 1
   fi
-  echo "cluster of $N started in $run"
-  echo "connect:  $bin/chat-client --servers \"$(servers)\""
+  if [ $secure = 1 ]; then
+    echo "secure cluster of $N started in $run (CURVE; keys in $run/keys)"
+    echo "connect:  $root/tools/cluster.sh client [--name NAME]   (names: $(known_clients))"
+    echo "      or  $bin/chat-client --servers \"$(servers)\" --keys $run/keys/client-$(user_name)"
+  else
+    echo "cluster of $N started in $run"
+    echo "connect:  $bin/chat-client --servers \"$(servers)\""
+  fi
+}
+
+known_clients() { (cd "$run/keys" 2>/dev/null && ls -d client-* 2>/dev/null | sed 's/^client-//' | paste -sd' ' -) || true; }
+
+# The chat-client flags for this cluster: --servers (unless ARGS has one)
+# and, when secure, the key folder of the --name in ARGS, else $USER's.
+client_flags() {
+  local name="" prev="" a has_servers=0
+  for a in "$@"; do
+    [ "$prev" = --name ] && name=$a
+    case "$a" in --name=*) name=${a#--name=} ;; --servers|--servers=*) has_servers=1 ;; esac
+    prev=$a
+  done
+  CLIENT_FLAGS=()
+  [ $has_servers = 1 ] || CLIENT_FLAGS+=(--servers "$(servers)")
+  if [ "${SECURE:-0}" = 1 ]; then
+    name=${name:-$(user_name)}
+    [ -f "$run/keys/client-$name/client.cert_secret" ] \
+      || die "no key for client '$name' (keys: $(known_clients)); make one with" \
+             "'$bin/chat-keygen client $run/keys $name' and restart each node, or start" \
+             "with ZCHAT_CLIENTS=$name"
+    CLIENT_FLAGS+=(--keys "$run/keys/client-$name")
+  fi
+}
+
+# tools/cluster.sh client [status] [ARGS...]
+cmd_client() {
+  load
+  [ -x "$bin/chat-client" ] || die "no chat-client in $bin"
+  if [ "${1:-}" = status ]; then
+    shift
+    client_flags "$@"
+    exec "$bin/chat-client" status "${CLIENT_FLAGS[@]}" "$@"
+  fi
+  client_flags "$@"
+  exec "$bin/chat-client" "${CLIENT_FLAGS[@]}" "$@"
 }
 
 cmd_stop() {
@@ -133,7 +222,8 @@ cmd_status() {
       echo "node $i: down (port $(port_of "$i"))"
     fi
   done
-  "$bin/chat-client" status --servers "$(servers)" --timeout-ms 500 || true
+  client_flags
+  "$bin/chat-client" status "${CLIENT_FLAGS[@]}" --timeout-ms 500 || true
 }
 
 cmd_demo() {
@@ -141,24 +231,26 @@ cmd_demo() {
   export ZCHAT_RUN_DIR=${ZCHAT_RUN_DIR:-$(mktemp -d /tmp/zchat-demo.XXXXXX)}
   run=$ZCHAT_RUN_DIR
   self="$root/tools/cluster.sh"
-  "$self" start 3 "${1:-15051}"
+  local secure=()
+  [ "${1:-}" = --secure ] && { secure=(--secure); shift; }
+  "$self" start ${secure[@]+"${secure[@]}"} 3 "${1:-15051}"
   load
   listener_pid=""
   trap '"$self" stop >/dev/null 2>&1 || true; [ -z "$listener_pid" ] || kill "$listener_pid" 2>/dev/null || true' EXIT
   sleep 1.5
-  "$bin/chat-client" --servers "$(servers)" --listen --name bob >"$run/listener.out" 2>&1 &
+  "$self" client --listen --name bob >"$run/listener.out" 2>&1 &
   listener_pid=$!
   sleep 1
   echo "--- alice says hello (node 3 leads)"
-  printf 'hello from alice\nis anyone there?\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  printf 'hello from alice\nis anyone there?\n' | "$self" client --name alice
   echo "--- kill -9 node 3 (the leader)"
   "$self" kill 3
   sleep 1
-  printf 'node 3 is gone, still chatting\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  printf 'node 3 is gone, still chatting\n' | "$self" client --name alice
   echo "--- restart node 3: it rejoins and takes the lead back"
   "$self" restart 3
   sleep 4
-  printf 'and node 3 is back\n' | "$bin/chat-client" --servers "$(servers)" --name alice
+  printf 'and node 3 is back\n' | "$self" client --name alice
   sleep 0.5
   "$self" status
   echo "--- what bob saw:"
@@ -180,5 +272,6 @@ case "$cmd" in
   logs)    load; check_id "${1:-}"; tail -n "${LINES_SHOWN:-60}" "$run/node-$1.log" ;;
   servers) load; servers ;;
   demo)    cmd_demo "$@" ;;
-  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+  client)  cmd_client "$@" ;;
+  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
 esac
