@@ -84,9 +84,9 @@ start_node() {
       fd=${fd##*/}
       [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
     done
-    # shellcheck disable=SC2086
     keys=()
     [ "${SECURE:-0}" = 1 ] && keys=(--keys "$run/keys/node-$i")
+    # shellcheck disable=SC2086
     exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
         --peers "$peers" --data-dir "$run/data/node-$i" ${keys[@]+"${keys[@]}"} \
         ${ZCHAT_NODE_FLAGS:-} >>"$run/node-$i.log" 2>&1 </dev/null
@@ -108,19 +108,19 @@ stop_node() {
 # The keys of a secure cluster of $1 nodes in RUN/keys: kept from an earlier
 # start of the same size (clients keep their keys), else made anew.
 make_keys() {
-  local n=$1 keys="$run/keys" clients name
+  local n=$1 kdir="$run/keys" clients name
   [ -x "$bin/chat-keygen" ] || die "no chat-keygen in $bin"
   clients="$(user_name),alice,bob,carol${ZCHAT_CLIENTS:+,$ZCHAT_CLIENTS}"
   clients=$(echo "$clients" | tr ',' '\n' | awk 'NF && !seen[$0]++' | paste -sd, -)
-  if [ -f "$keys/node-$n/node.cert_secret" ] && [ ! -e "$keys/node-$((n + 1))" ]; then
+  if [ -f "$kdir/node-$n/node.cert_secret" ] && [ ! -e "$kdir/node-$((n + 1))" ]; then
     for name in ${clients//,/ }; do
-      [ -f "$keys/client-$name/client.cert_secret" ] \
-        || "$bin/chat-keygen" client "$keys" "$name" >/dev/null || die "chat-keygen client $name failed"
+      [ -f "$kdir/client-$name/client.cert_secret" ] \
+        || "$bin/chat-keygen" client "$kdir" "$name" >/dev/null || die "chat-keygen client $name failed"
     done
     return
   fi
-  rm -rf "$keys"
-  "$bin/chat-keygen" cluster "$keys" --nodes "$(seq -s, 1 "$n")" --clients "$clients" \
+  rm -rf "$kdir"
+  "$bin/chat-keygen" cluster "$kdir" --nodes "$(seq -s, 1 "$n")" --clients "$clients" \
     >"$run/keygen.out" || die "chat-keygen failed: $(cat "$run/keygen.out")"
 }
 

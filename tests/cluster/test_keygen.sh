@@ -43,10 +43,13 @@ check_node() {   # check_node ID MEMBERS... -- CLIENTS...
     if [ "$m" = -- ]; then side=clients; continue; fi
     if [ $side = nodes ]; then want_nodes+=("$m.cert"); else want_clients+=("$m.cert"); fi
   done
-  [ "$(ls "$dir/nodes" | sort | xargs)" = "$(printf '%s\n' "${want_nodes[@]}" | sort | xargs)" ] \
-    || fail "node-$id/nodes holds $(ls "$dir/nodes" | xargs), want ${want_nodes[*]}"
-  [ "$(ls "$dir/clients" | sort | xargs)" = "$(printf '%s\n' "${want_clients[@]:-}" | sort | xargs)" ] \
-    || fail "node-$id/clients holds $(ls "$dir/clients" | xargs), want ${want_clients[*]:-nothing}"
+  local have_nodes have_clients
+  have_nodes=$(ls "$dir/nodes" | sort | tr '\n' ' ')
+  have_clients=$(ls "$dir/clients" | sort | tr '\n' ' ')
+  [ "$have_nodes" = "$(printf '%s\n' "${want_nodes[@]}" | sort | tr '\n' ' ')" ] \
+    || fail "node-$id/nodes holds $have_nodes, want ${want_nodes[*]}"
+  [ "$have_clients" = "$(printf '%s\n' "${want_clients[@]:-}" | sort | grep . | tr '\n' ' ')" ] \
+    || fail "node-$id/clients holds $have_clients, want ${want_clients[*]:-nothing}"
   for f in "${want_nodes[@]}"; do
     m=${f%.cert}
     expect_mode "$dir/nodes/$f" 644
