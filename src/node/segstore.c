@@ -510,15 +510,18 @@ s_load (zc_segstore_t *self, char *err, size_t errlen)
             snprintf (err, errlen, "%s/%s: a segment that is not the last holds no records", self->dir, name);
             return -1;
         }
-        //  Only what was never synced can be a torn tail: a log that ends
-        //  below the mark lost records that were durable (and perhaps
-        //  acknowledged), whether cut inside a record or at its end.
-        if (last && seg->last < self->found.seq) {
+        //  Only what was never synced can be a torn tail: a log that would
+        //  end below the mark lost records that were durable (and perhaps
+        //  acknowledged), whether cut inside a record or at its end, or
+        //  in a segment that would go as holding none (checked before
+        //  anything is cut, so a refusal changes nothing).
+        uint64_t kept = res.records ? seg->last : i ? self->segs [i - 1].last : 0;
+        if (last && kept < self->found.seq) {
             char where [160];
             snprintf (where, sizeof where, " (%s, %llu bytes%s%s%s)", name,
                       (unsigned long long) st.st_size, rc ? ": " : "", rc ? res.why : "",
                       rc ? " after the last whole record" : "");
-            s_lost (self, seg->last, where, err, errlen);
+            s_lost (self, kept, where, err, errlen);
             return -1;
         }
         if (res.records == 0) {
