@@ -105,6 +105,9 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
         case ZC_EV_START:
             fprintf (rec, "start %" PRIu64 " @%.3f\n", ev->seq, at);
             break;
+        case ZC_EV_REFUSED:
+            fprintf (rec, "refused %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);
+            break;
         case ZC_EV_LOST:
             fprintf (rec, "lost %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);
             atomic_fetch_add (&wk->lost, 1);

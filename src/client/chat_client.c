@@ -6,7 +6,9 @@
 
     With a terminal on stdin it is interactive; otherwise it posts every
     line, waits until each is acknowledged and exits 0, or exits 1 when no
-    progress was made for --timeout-ms.  Bad flags exit 2.  --record FILE
+    progress was made for --timeout-ms or when the cluster refused lines
+    for good (ERROR limit; slow_down only delays them).  Bad flags and key
+    files that cannot be read exit 2.  --record FILE
     appends one machine-readable line per event for the test checkers.
 */
 #include <czmq.h>
@@ -226,6 +228,7 @@ typedef struct {
     uint64_t last_seq;              //  seq of the last message delivered
     uint64_t last_posted;           //  id of our last message
     uint64_t own_shown;             //  highest id of ours delivered back
+    uint64_t refused;               //  lines the cluster refused for good
     int64_t acked_at;               //  when the last message was acknowledged
     int64_t progress_at;            //  last ACK, or first post after none pending
     char line [ZC_MAX_TEXT + 2];
@@ -291,6 +294,19 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             break;
         case ZC_EV_START:
             s_record (chat, "start %" PRIu64, ev->seq);
+            break;
+        case ZC_EV_REFUSED:
+            //  Refused for good: recorded (the history checker ignores
+            //  the line: no ACK is expected for it), counted for the exit
+            //  code, then shown like a notice
+            chat->refused++;
+            if (ev->id == chat->last_posted)
+                chat->own_shown = ev->id;   //  nothing of it will come back
+            chat->progress_at = zclock_mono ();
+            s_record (chat, "refused %s %" PRIu64, ev->client, ev->id);
+            fputs ("[info] ", stdout);
+            s_print_clean (ev->text, ev->text_len);
+            putchar ('\n');
             break;
         case ZC_EV_LOST:
             //  Recorded, then shown like a notice (its text says why)
@@ -440,6 +456,12 @@ s_chat_main (s_opts_t *opts)
                      unacked);
             rc = 1;
         }
+    }
+    //  Every line acknowledged but some refused: not a success for a script
+    if (rc == 0 && chat.refused && !opts->listen) {
+        fprintf (stderr, "chat-client: %" PRIu64 " line(s) refused by the cluster\n",
+                 chat.refused);
+        rc = 1;
     }
     //  A clean exit: what is published after this was not expected here
     s_record (&chat, "end %" PRIu64, chat.last_seq);

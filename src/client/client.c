@@ -359,6 +359,7 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     zc_follow_init (&self->follow);
+    zc_throttle_init (&self->throttle);
     int64_t now = zclock_mono ();
     self->hello_all_at = now;
     self->probe_at = now;
@@ -530,4 +531,18 @@ zc_client_dropped (zc_client_t *self)
 {
     assert (self);
     return self->dropped;
+}
+
+uint64_t
+zc_client_refused (zc_client_t *self)
+{
+    assert (self);
+    return self->refused;
+}
+
+uint64_t
+zc_client_slowed (zc_client_t *self)
+{
+    assert (self);
+    return self->throttle.refusals;
 }

@@ -23,6 +23,12 @@
       (retention) is skipped with a notice.
     - Lamport (DESIGN §7): a POST carries tick(); delivered messages and
       ACKs are observed.
+    - Limits (PROTOCOL.md §7): "slow_down" holds the stream for retry_ms
+      (bounded, throttle.h) and resends in order, one notice per burst;
+      "limit" drops that one message (ZC_EV_REFUSED) and goes on.
+    - Security: with cfg.keys_dir every socket speaks CURVE
+      (client_keys.h), and a handshake that fails is a notice naming the
+      node and the likely cause (client_monitor.h), never a silent hang.
 
     The client never blocks on a server: sends that cannot go out now
     (no connection yet, ZMQ_IMMEDIATE) stay pending and go when they can.
@@ -58,9 +64,13 @@ typedef enum {
     ZC_EV_START,                    //  delivery starts after log position seq:
                                     //  messages at or below it are not expected here.
                                     //  Once, before the first MESSAGE
-    ZC_EV_LOST                      //  our message id is dropped unacknowledged: the
+    ZC_EV_LOST,                     //  our message id is dropped unacknowledged: the
                                     //  cluster stored it once but no longer holds it
                                     //  (retention), so no ACK can come; text says so
+    ZC_EV_REFUSED                   //  our message id is dropped unacknowledged: the
+                                    //  leader refused it for good (ERROR "limit": text
+                                    //  too long, too many rooms or clients); text says
+                                    //  why.  Later messages go on
 } zc_event_type_t;
 
 typedef struct {
@@ -114,5 +124,10 @@ uint64_t zc_client_lamport (zc_client_t *self);
 
 //  Frames from servers dropped as invalid (undecodable, wrong type or shape).
 uint64_t zc_client_dropped (zc_client_t *self);
+
+//  Our messages refused for good (ZC_EV_REFUSED), and the "slow_down"
+//  refusals heard (each held the stream, then it was resent).
+uint64_t zc_client_refused (zc_client_t *self);
+uint64_t zc_client_slowed (zc_client_t *self);
 
 #endif

@@ -17,6 +17,7 @@
 #include "lamport.h"
 #include "pending.h"
 #include "servers.h"
+#include "throttle.h"
 
 #define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps),
 #define ZC_PROBE_MAX_MS 8000        //  backing off to this while the room is quiet
@@ -78,7 +79,11 @@ struct _zc_client_t {
                                     //  for again after its ACK)
     int64_t last_ack_at;            //  progress: last new ACK (or first post)
     int64_t rewound_at;             //  last resend round started
-    int64_t busy_at;                //  resend at, after "busy"; 0 = none
+    int64_t busy_at;                //  resend at, after "busy" or "slow_down"; 0 = none
+    zc_throttle_t throttle;         //  slow_down refusals (throttle.h)
+    uint64_t refused;               //  our messages refused for good ("limit")
+    uint64_t refused_id;            //  the last of them
+    char limit_told[ZC_MAX_REASON + 1];     //  last "limit" without an id shown
 
     zc_delivery_t *delivery;
     int64_t held_since;             //  messages waiting for a baseline since

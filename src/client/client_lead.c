@@ -181,8 +181,10 @@ zc_cl_timers (zc_client_t *self, int64_t now)
     }
     //  No progress for retry_ms: the leader may be gone or may have lost
     //  what we sent; resend everything and ask every server who leads
+    //  Not while the stream is held (busy, slow_down): the leader answered,
+    //  and the hold, not this timer, says when to resend
     int64_t oldest = zc_pending_oldest (self->pending);
-    if (oldest >= 0 && now - oldest >= self->retry_ms
+    if (oldest >= 0 && !self->busy_at && now - oldest >= self->retry_ms
     &&  now - self->last_ack_at >= self->retry_ms) {
         zc_cl_log (self, "no ACK for %u ms: resending %zu message(s), leader %u",
                self->retry_ms, zc_pending_size (self->pending), self->follow.leader);
@@ -240,7 +242,7 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     if (self->busy_at)
         S_AT (self->busy_at);
     int64_t oldest = zc_pending_oldest (self->pending);
-    if (oldest >= 0)
+    if (oldest >= 0 && !self->busy_at)
         S_AT ((oldest > self->last_ack_at? oldest: self->last_ack_at) + self->retry_ms);
     if (!zc_cl_leader_server (self))
         S_AT (self->hello_all_at + self->retry_ms);

@@ -113,6 +113,11 @@ s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
         //  forgot us (retention).  Resending cannot give it that one: say
         //  so once, and leave the pace to the retry timer, not to a
         //  request/refusal loop at network speed
+        if (msg->expected != self->rejected_id && msg->expected == self->refused_id)
+            zc_cl_notice (self, "leader asks again for message %" PRIu64 ", which it"
+                          " refused: it does not skip refused ids, later messages"
+                          " cannot be stored", msg->expected);
+        else
         if (msg->expected != self->rejected_id)
             zc_cl_notice (self, "leader asks again for message %" PRIu64
                           ", which it had acknowledged", msg->expected);
@@ -147,6 +152,62 @@ s_on_lost (zc_client_t *self, zc_cl_server_t *server, uint64_t id)
     zc_cl_push (self, item);
 }
 
+//  The leader's rate limit refused a POST: hold the whole stream for the
+//  time it asks (bounded), then resend in order, as after "busy"; the
+//  user hears of it once per burst (throttle.h)
+static void
+s_on_slow_down (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+{
+    bool notice;
+    int64_t hold = zc_throttle_slow_down (&self->throttle, msg->has & ZF_RETRY_MS,
+                                          msg->retry_ms, now, &notice);
+    if (notice)
+        zc_cl_notice (self, "the cluster asks us to slow down (node %u): holding our messages"
+                      " for %" PRId64 " ms, then resending them in order", server->node, hold);
+    //  A refusal of a send of an earlier round holds nothing: that round
+    //  has been replaced already
+    if ((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id))
+        return;
+    if (!self->busy_at || now + hold > self->busy_at)
+        self->busy_at = now + hold;
+}
+
+//  Refused for good by a limit of the node: resending cannot help.  One of
+//  our pending messages leaves the queue unacknowledged (ZC_EV_REFUSED)
+//  and the later ones go on; anything else (a HELLO or FETCH refused) is
+//  said once per reason
+static void
+s_on_limit (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, bool from_leader)
+{
+    char reason [ZC_MAX_REASON + 1] = "a limit of the cluster";
+    if ((msg->has & ZF_REASON) && msg->reason.len)
+        zc_str_copy (reason, sizeof (reason), msg->reason);
+    //  Only the leader's word: it is the one that takes our POSTs
+    if (from_leader && (msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)) {
+        zc_post_t *post = zc_pending_ack (self->pending, msg->id);
+        free (post);
+        self->last_ack_at = zclock_mono ();
+        self->refused++;
+        self->refused_id = msg->id;
+        zc_cl_item_t item_v = { 0 }, *item = &item_v;
+        item->notice = zsys_sprintf ("message %" PRIu64 " refused by node %u: %s"
+                                     " (dropped, not stored)", msg->id, server->node, reason);
+        if (!item->notice)
+            return;
+        zc_cl_log (self, "%s", item->notice);
+        item->ev.type = ZC_EV_REFUSED;
+        item->ev.id = msg->id;
+        strcpy (item->ev.room, self->room);
+        strcpy (item->ev.client, self->id);
+        zc_cl_push (self, item);
+        return;
+    }
+    if (!(msg->has & ZF_ID) && strcmp (reason, self->limit_told) != 0) {
+        zc_cl_notice (self, "node %u refused a request: %s", server->node, reason);
+        snprintf (self->limit_told, sizeof (self->limit_told), "%s", reason);
+    }
+}
+
 static void
 s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
 {
@@ -179,6 +240,14 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
         &&  !((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id)))
             self->busy_at = now + ZC_BUSY_MS;
     }
+    else
+    if (zc_str_eq (msg->code, ZC_ERR_SLOW_DOWN)) {
+        if (from_leader)
+            s_on_slow_down (self, server, msg, now);
+    }
+    else
+    if (zc_str_eq (msg->code, ZC_ERR_LIMIT))
+        s_on_limit (self, server, msg, from_leader);
     else {
         char code [40], reason [ZC_MAX_REASON + 1] = "";
         zc_str_copy (code, sizeof (code), msg->code);
