@@ -5,6 +5,8 @@
 */
 #include "security.h"
 #include "config.h"
+#include "node_impl.h"
+#include "wire.h"
 #include "testutil.h"
 
 #include <czmq.h>
@@ -217,8 +219,10 @@ test_decide (void)
         && streq (uid, "client:alice"));
     CHECK (zc_security_decide (keys, "client", zcert_public_key (s_bob), uid, sizeof uid) == 0
         && streq (uid, "client:bob"));
-    CHECK (zc_security_decide (keys, "client", zcert_public_key (s_stranger), uid, sizeof uid) == -1);
-    CHECK (zc_security_decide (keys, "client", zcert_public_key (s_node [2]), uid, sizeof uid) == -1);
+    CHECK (zc_security_decide (keys, "client", zcert_public_key (s_stranger), uid,
+                               sizeof uid) == -1);
+    CHECK (zc_security_decide (keys, "client", zcert_public_key (s_node [2]), uid,
+                               sizeof uid) == -1);
     CHECK (zc_security_decide (any, "client", zcert_public_key (s_alice), uid, sizeof uid) == 0
         && streq (uid, "client:alice"));
     char want [80];
@@ -386,6 +390,119 @@ test_sockets (void)
     zc_security_destroy (&sec);
 }
 
+//  A real node 1 (members 1, 2, 3; 2 and 3 absent) with --keys, run in
+//  an actor; its counters are copied out when it stops.
+typedef struct {
+    zc_config_t cfg;
+    bool started;
+    uint64_t forged, denied, dropped;
+} s_node_run_t;
+
+static void
+s_node_actor (zsock_t *pipe, void *arg)
+{
+    s_node_run_t *run = arg;
+    zc_node_t *node = zc_node_new (&run->cfg, s_err, sizeof s_err);
+    run->started = node != NULL;
+    zsock_signal (pipe, 0);
+    if (!node)
+        return;
+    zc_node_run (node);
+    run->forged = node->forged;
+    run->denied = node->denied;
+    run->dropped = node->dropped;
+    zc_node_destroy (&node);
+    char *command = zstr_recv (pipe);       //  $TERM
+    zstr_free (&command);
+}
+
+//  Send one peer message (type, in name's name) with cert to endpoint on
+//  a socket of type; on a REQ, the reply's type (ZC_UNKNOWN if none).
+static zc_type_t
+s_send_peer (int type, const char *endpoint, zcert_t *cert, const char *server_key,
+             zc_type_t what, uint64_t name, uint64_t mh)
+{
+    zsock_t *sock = zsock_new (type);
+    zsock_set_linger (sock, 0);
+    zcert_apply (cert, sock);
+    zsock_set_curve_serverkey (sock, server_key);
+    zsock_connect (sock, "%s", endpoint);
+    zc_msg_t msg;
+    zc_msg_init (&msg, what);
+    zc_msg_set_u64 (&msg, ZF_NODE, name);
+    zc_msg_set_u64 (&msg, ZF_EPOCH, 0);
+    zc_msg_set_u64 (&msg, ZF_MH, mh);
+    uint8_t buf [256];
+    size_t size = zc_msg_encode (&msg, buf, sizeof buf);
+    assert (size);
+    zmq_send (zsock_resolve (sock), buf, size, 0);
+    zc_type_t reply_type = ZC_UNKNOWN;
+    if (type == ZMQ_REQ) {
+        zmsg_t *reply = s_recv_within (sock, 2000);
+        zframe_t *body = reply ? zmsg_last (reply) : NULL;
+        zc_msg_t decoded;
+        if (body && zc_msg_decode (&decoded, zframe_data (body), zframe_size (body), NULL) == 0)
+            reply_type = decoded.type;
+        zmsg_destroy (&reply);
+    }
+    else
+        zclock_sleep (400);     //  the handshake and the node's wake-up
+    zsock_destroy (&sock);
+    return reply_type;
+}
+
+static void
+test_node_forged (void)
+{
+    zclock_sleep (200);         //  test_sockets' ZAP endpoint is reaped
+    s_node_run_t *run = calloc (1, sizeof *run);
+    //  Base ports below the kernel's ephemeral range (P+3000 < 32768); a
+    //  few tries, as other tests may hold a port.
+    zactor_t *actor = NULL;
+    int base = 0;
+    uint64_t prng = (uint64_t) getpid () * 2654435761u + (uint64_t) zclock_usecs ();
+    for (int attempt = 0; attempt < 5 && !run->started; attempt++) {
+        zactor_destroy (&actor);
+        base = 20000 + (int) (xorshift64 (&prng) % 9000);
+        char port [8], peers [80], dir [400], data [400];
+        snprintf (port, sizeof port, "%d", base);
+        snprintf (peers, sizeof peers, "2:127.0.0.1:%d,3:127.0.0.1:%d", base + 1, base + 2);
+        snprintf (dir, sizeof dir, "%s/node-1", s_root);
+        snprintf (data, sizeof data, "%s/data-1", s_root);
+        char *argv [] = { "chat-node", "--id", "1", "--port", port, "--peers", peers,
+                          "--keys", dir, "--data-dir", data, "--bind", "127.0.0.1", NULL };
+        int rc = zc_config_parse (&run->cfg, 13, argv, s_err, sizeof s_err);
+        CHECKF (rc == 0, "%s", s_err);
+        if (rc)
+            break;
+        actor = zactor_new (s_node_actor, run);
+    }
+    CHECKF (run->started, "%s", s_err);
+    if (run->started) {
+        uint64_t mh = zc_config_membership_hash (&run->cfg);
+        const char *key = zcert_public_txt (s_node [1]);
+        char peer_ep [64], hb_ep [64];
+        snprintf (peer_ep, sizeof peer_ep, "tcp://127.0.0.1:%d", base + ZC_PORT_PEER);
+        snprintf (hb_ep, sizeof hb_ep, "tcp://127.0.0.1:%d", base + ZC_PORT_HEARTBEAT);
+        //  Node 2's key speaking for node 3: dropped, counted as forged.
+        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 3, mh);
+        //  Node 2's key speaking for itself: fine.
+        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 2, mh);
+        //  The heartbeat port: a PING in node 3's name with node 2's key
+        //  gets an ERROR (REP must answer); in its own name, a PONG.
+        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 3, mh) == ZC_ERROR);
+        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 2, mh) == ZC_PONG);
+        //  A client key on the peer port: refused by the ZAP handler.
+        s_send_peer (ZMQ_DEALER, peer_ep, s_alice, key, ZC_ELECTION, 2, mh);
+    }
+    zsys_interrupted = 1;
+    zactor_destroy (&actor);
+    zsys_interrupted = 0;
+    CHECKF (run->forged == 2, "forged %llu", (unsigned long long) run->forged);
+    CHECKF (run->denied == 1, "denied %llu", (unsigned long long) run->denied);
+    free (run);
+}
+
 int
 main (void)
 {
@@ -413,6 +530,7 @@ main (void)
     test_ratelog ();
     test_explain ();
     test_sockets ();
+    test_node_forged ();
 
     for (uint32_t i = 1; i <= 3; i++)
         zcert_destroy (&s_node [i]);

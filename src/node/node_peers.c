@@ -147,9 +147,9 @@ s_forged (zc_node_t *self, zframe_t *body, const zc_msg_t *msg, const char *port
     self->forged_uid++;
     char key [96];
     snprintf (key, sizeof key, "forged %s", user_id ? user_id : "-");
-    zc_security_note (self->security, key, "node %u: dropped a %s on the %s port in node "
-                      "%llu's name, sent with the key of %s: a key speaks only for its own "
-                      "node", self->cfg.id, zc_type_name (msg->type), port,
+    zc_security_note (self->security, key, "node %u: dropped a peer message (%s) on the "
+                      "%s port in node %llu's name, sent with the key of %s: a key speaks "
+                      "only for its own node", self->cfg.id, zc_type_name (msg->type), port,
                       (unsigned long long) msg->node, user_id ? user_id : "no one");
     return true;
 }
