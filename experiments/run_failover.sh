@@ -97,10 +97,11 @@ for n in ${node_counts//,/ }; do
     label=$name-${n}n-hb$hb
     echo "== $label: $faults, $n nodes, heartbeat $hb ms, seed $seed"
     rc=0
-    # chat-chaos cleans up its nodes itself, on a signal too
+    # chat-chaos cleans up its nodes itself, on a signal too; the nodes get
+    # $ZX_NODE_LIMITS (lib.sh) like every benchmark's
     "$bin/chat-chaos" --seed "$seed" --duration 3600 --count "$count" --hold "$hold" \
         --gap "$gap" --nodes "$n" --workers "$workers" --rooms 2 --rate "$rate" \
-        --faults "$faults" --node-bin "$bin/chat-node" ${flags:+--node-flags "$flags"} \
+        --faults "$faults" --node-bin "$bin/chat-node" --node-flags "$ZX_NODE_LIMITS $flags" \
         --no-netns --settle "$settle" --drain "$drain" --run-dir "$runs/$label" \
         --json "$runs/$label.json" --csv "$csv" --label "$label" -q \
         >"$runs/$label.txt" 2>&1 || rc=$?

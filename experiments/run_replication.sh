@@ -143,7 +143,8 @@ cluster_up() {
   base=$(zx_free_base "$nodes")
   current_run=$runs/$tag
   echo "== $name ($what), $tag, ports from $base"
-  ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$flags" \
+  # $ZX_NODE_LIMITS (lib.sh): no rate limit or small HWMs in the way
+  ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$ZX_NODE_LIMITS $flags" \
     "$root/tools/cluster.sh" start "$nodes" "$base" >/dev/null
   servers=$(ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" servers)
   if ! leader=$(zx_wait_leader "$servers"); then

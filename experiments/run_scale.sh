@@ -244,7 +244,9 @@ cluster_up() {
   zx_wait_quiet "$wait_quiet"
   base=$(zx_free_base "$nodes")
   current_run=$runs/$tag
-  ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$node_flags" \
+  # $ZX_NODE_LIMITS (lib.sh): no client cap (--max-clients 10000 would
+  # stop the largest rows), no rate limit, the old HWMs
+  ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$ZX_NODE_LIMITS $node_flags" \
     "$root/tools/cluster.sh" start "$nodes" "$base" >/dev/null
   servers=$(ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" servers)
   if ! leader=$(zx_wait_leader "$servers"); then
