@@ -420,7 +420,7 @@ s_node_actor (zsock_t *pipe, void *arg)
 //  a socket of type; on a REQ, the reply's type (ZC_UNKNOWN if none).
 static zc_type_t
 s_send_peer (int type, const char *endpoint, zcert_t *cert, const char *server_key,
-             zc_type_t what, uint64_t name, uint64_t mh)
+             zc_type_t what, uint64_t name, uint64_t epoch, uint64_t mh)
 {
     zsock_t *sock = zsock_new (type);
     zsock_set_linger (sock, 0);
@@ -430,7 +430,7 @@ s_send_peer (int type, const char *endpoint, zcert_t *cert, const char *server_k
     zc_msg_t msg;
     zc_msg_init (&msg, what);
     zc_msg_set_u64 (&msg, ZF_NODE, name);
-    zc_msg_set_u64 (&msg, ZF_EPOCH, 0);
+    zc_msg_set_u64 (&msg, ZF_EPOCH, epoch);
     zc_msg_set_u64 (&msg, ZF_MH, mh);
     uint8_t buf [256];
     size_t size = zc_msg_encode (&msg, buf, sizeof buf);
@@ -485,20 +485,23 @@ test_node_forged (void)
         snprintf (peer_ep, sizeof peer_ep, "tcp://127.0.0.1:%d", base + ZC_PORT_PEER);
         snprintf (hb_ep, sizeof hb_ep, "tcp://127.0.0.1:%d", base + ZC_PORT_HEARTBEAT);
         //  Node 2's key speaking for node 3: dropped, counted as forged.
-        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 3, mh);
+        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 3, 0, mh);
         //  Node 2's key speaking for itself: fine.
-        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 2, mh);
+        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 2, 0, mh);
         //  The heartbeat port: a PING in node 3's name with node 2's key
         //  gets an ERROR (REP must answer); in its own name, a PONG.
-        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 3, mh) == ZC_ERROR);
-        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 2, mh) == ZC_PONG);
+        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 3, 0, mh) == ZC_ERROR);
+        CHECK (s_send_peer (ZMQ_REQ, hb_ep, s_node [2], key, ZC_PING, 2, 0, mh) == ZC_PONG);
+        //  Node 2 in its own name, but an epoch no correct node sends:
+        //  the election refuses it, and the node counts it as forged.
+        s_send_peer (ZMQ_DEALER, peer_ep, s_node [2], key, ZC_ELECTION, 2, ZC_EPOCH_MAX, mh);
         //  A client key on the peer port: refused by the ZAP handler.
-        s_send_peer (ZMQ_DEALER, peer_ep, s_alice, key, ZC_ELECTION, 2, mh);
+        s_send_peer (ZMQ_DEALER, peer_ep, s_alice, key, ZC_ELECTION, 2, 0, mh);
     }
     zsys_interrupted = 1;
     zactor_destroy (&actor);
     zsys_interrupted = 0;
-    CHECKF (run->forged == 2, "forged %llu", (unsigned long long) run->forged);
+    CHECKF (run->forged == 3, "forged %llu", (unsigned long long) run->forged);
     CHECKF (run->denied == 1, "denied %llu", (unsigned long long) run->denied);
     free (run);
 }

@@ -496,9 +496,10 @@ s_count_security (zc_node_t *self)
 {
     if (self->security)
         self->denied = zc_security_denied (self->security);
-    //  TODO(coordinator): add zc_replica_refused (self->replica) (H2) and
-    //  zc_election_refused (self->election) (H1) once both are committed.
-    self->forged = self->forged_uid;
+    //  A key speaking for another node (node_peers.c), and what the pure
+    //  machines refused as absurd or forged (values no correct peer sends).
+    self->forged = self->forged_uid + zc_election_refused (self->election)
+                 + zc_replica_refused (self->replica);
 }
 
 static uint64_t
