@@ -30,6 +30,13 @@
       ZC_SIM_RUNS=N   random schedules with 3 nodes (default 2000); 5 nodes
                       get N/2, 1 node N/20
       ZC_SIM_SEED=S   first seed of the random schedules (default 1)
+      ZC_SIM_EPOCH_JUMP=J  max_epoch_jump of every node (default 0: 1000,
+                      plus a 3- and 5-node batch with 2); set it to replay
+                      a seed of the jump-2 batches
+
+    The hostile-input schedules (11-16) inject forged and absurd messages
+    straight into the machines: one per attack of issue 9 on the election,
+    each failing with its guard removed.
 */
 #include "election.h"
 #include "wire.h"
@@ -124,6 +131,11 @@ typedef struct _sim_t {
     trace_t trace;
 } sim_t;
 
+//  max_epoch_jump for every simulated node (0: the default, 1000).  main
+//  runs the random schedules again with a small one, so that lagging nodes
+//  must rejoin by corroboration (docs/ELECTION.md "Hostile input").
+static uint64_t s_epoch_jump = 0;
+
 static void
 sim_fail (sim_t *sim, const char *fmt, ...)
 {
@@ -188,6 +200,7 @@ sim_new (size_t n, uint32_t quorum, uint64_t seed)
         node_t *node = &sim->nodes [id];
         node->id = id;
         sim_election_config (&node->cfg, id, n, quorum);
+        node->cfg.max_epoch_jump = s_epoch_jump;
     }
     return sim;
 }
@@ -1380,12 +1393,378 @@ test_highest_reaches_leader_only (void)
     s_fixed_end (&sim, name, failed_before);
 }
 
+
+//  ==========================================================================
+//  Hostile input (docs/ELECTION.md "Hostile input"): forged and absurd
+//  messages injected straight into the pure machine, one test per attack.
+
+//  A message in `node`'s name with the cluster's membership hash: what an
+//  outsider can compute from public ids and ports, or a member can send.
+static zc_msg_t
+s_forge (sim_t *sim, zc_type_t type, uint32_t node, uint64_t epoch)
+{
+    zc_msg_t msg;
+    zc_msg_init (&msg, type);
+    zc_msg_set_u64 (&msg, ZF_NODE, node);
+    zc_msg_set_u64 (&msg, ZF_EPOCH, epoch);
+    zc_msg_set_u64 (&msg, ZF_MH, sim_default_mh (sim->n, sim->quorum));
+    return msg;
+}
+
+//  Deliver a forged message to `to`; returns a copy of the first message
+//  of `type` it sent in reply (type 0: none wanted), found in `reply`.
+static bool
+s_inject (sim_t *sim, uint32_t to, const zc_msg_t *msg, zc_type_t type, zc_msg_t *reply)
+{
+    node_t *node = &sim->nodes [to];
+    bool found = false;
+    if (!node->el || node->frozen)
+        return false;
+    sim_trace (sim, "SIM forged %s in node %llu's name to node %u, epoch %llu",
+               zc_type_name (msg->type), (unsigned long long) msg->node, to,
+               (unsigned long long) msg->epoch);
+    zc_election_recv (node->el, msg, sim->now, &sim->actions);
+    for (size_t i = 0; i < sim->actions.count && type && !found; i++)
+        if (sim->actions.items [i].kind == ZC_ACT_SEND
+        &&  sim->actions.items [i].msg.type == type) {
+            *reply = sim->actions.items [i].msg;
+            found = true;
+        }
+    s_execute (sim, node);
+    return found;
+}
+
+static uint64_t
+s_refused (sim_t *sim, uint32_t id)
+{
+    return zc_election_refused (s_el (sim, id));
+}
+
+//  Boot 3 nodes, node 3 leads; returns its epoch
+static uint64_t
+s_boot3 (sim_t *sim, const char *name)
+{
+    uint32_t three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    sim_run_for (sim, 500);
+    return zc_election_epoch (s_el (sim, 3));
+}
+
+//  11. Epoch exhaustion (issue 9 item 1): a COORDINATOR at 2^64-1 (or at
+//  the ceiling) in the leader's own name with the right mh changes nothing;
+//  one far above the jump moves nobody more than one jump a second.
+static void
+test_hostile_epoch_ceiling (void)
+{
+    const char *name = "hostile: epoch at the ceiling";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 1101);
+    uint64_t epoch = s_boot3 (sim, name);
+    sim->watch = 3;
+    uint64_t absurd [] = { UINT64_MAX, ZC_EPOCH_MAX, ZC_EPOCH_MAX + 1 };
+    for (size_t i = 0; i < sizeof absurd / sizeof absurd [0]; i++)
+        for (uint32_t to = 1; to <= 2; to++) {
+            uint64_t before = s_refused (sim, to);
+            zc_msg_t coord = s_forge (sim, ZC_COORDINATOR, 3, absurd [i]);
+            zc_msg_set_u64 (&coord, ZF_LEADER, 3);
+            zc_msg_set_u64 (&coord, ZF_LT, sim->now);
+            zc_msg_t reply;
+            CHECKF (!s_inject (sim, to, &coord, ZC_ACCEPT, &reply),
+                    "%s: node %u answered a COORDINATOR at %llu", name, to,
+                    (unsigned long long) absurd [i]);
+            CHECKF (s_refused (sim, to) == before + 1, "%s: node %u counted it", name, to);
+            sim_run_for (sim, 50);
+        }
+    sim_run_for (sim, 2000);
+    for (uint32_t id = 1; id <= 3; id++)
+        CHECKF (zc_election_epoch (s_el (sim, id)) == epoch && sim->nodes [id].disk.epoch == epoch,
+                "%s: node %u still at epoch %llu (has %llu, disk %llu)", name, id,
+                (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, id)),
+                (unsigned long long) sim->nodes [id].disk.epoch);
+    CHECKF (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
+            (unsigned long long) sim->watch_lost_at);
+    s_fixed_end (&sim, name, failed_before);
+
+    //  Far above the jump but under the ceiling, 50 a second for 3 s:
+    //  refused every time, at most one step of `jump` a second.
+    name = "hostile: epoch far above the jump";
+    failed_before = s_failed;
+    s_epoch_jump = 10;
+    sim = s_fixed_new (3, 2, 1102);
+    epoch = s_boot3 (sim, name);
+    uint64_t start = sim->now;
+    for (int round = 0; round < 150; round++) {
+        for (uint32_t to = 1; to <= 2; to++) {
+            zc_msg_t coord = s_forge (sim, ZC_COORDINATOR, 3, epoch + 1000000);
+            zc_msg_set_u64 (&coord, ZF_LEADER, 3);
+            zc_msg_set_u64 (&coord, ZF_LT, sim->now);
+            s_inject (sim, to, &coord, 0, NULL);
+        }
+        sim_run_for (sim, 20);
+    }
+    uint64_t seconds = (sim->now - start) / 1000 + 1;
+    for (uint32_t id = 1; id <= 2; id++) {
+        CHECKF (s_refused (sim, id) >= 150, "%s: node %u refused every claim (%llu)", name, id,
+                (unsigned long long) s_refused (sim, id));
+        CHECKF (sim->nodes [id].disk.epoch <= epoch + 10 * seconds + 3,
+                "%s: node %u moved from epoch %llu to %llu in %llu s (jump 10)", name, id,
+                (unsigned long long) epoch, (unsigned long long) sim->nodes [id].disk.epoch,
+                (unsigned long long) seconds);
+    }
+    uint32_t three = 3;
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 5000),
+            "%s: node 3 leads again once the claims stop", name);
+    s_epoch_jump = 0;
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  12. A lagging node rejoins a cluster that moved on by far more than the
+//  jump, by corroboration (a quorum of others reports the epoch), within
+//  an election or two: steps of `jump` a second alone would take 50 s.
+static void
+test_hostile_rejoin_corroborated (void)
+{
+    const char *name = "hostile: lagging node rejoins by corroboration";
+    int failed_before = s_failed;
+    s_epoch_jump = 10;
+    sim_t *sim = s_fixed_new (3, 2, 1201);
+    sim->nodes [1].disk = (zc_election_state_t) { 5, 3 };
+    sim->nodes [2].disk = (zc_election_state_t) { 500, 3 };
+    sim->nodes [3].disk = (zc_election_state_t) { 500, 3 };
+    for (uint32_t id = 1; id <= 3; id++)
+        sim->nodes [id].has_disk = true;
+    sim_start (sim, 2);
+    sim_start (sim, 3);
+    uint32_t three = 3;
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led, &three, 3000),
+            "%s: nodes 2 and 3 run the cluster", name);
+    sim_start (sim, 1);
+    uint64_t started = sim->now;
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 2000),
+            "%s: node 1 follows node 3 within 2 s", name);
+    CHECKF (zc_election_epoch (s_el (sim, 1)) >= 500, "%s: at epoch %llu", name,
+            (unsigned long long) zc_election_epoch (s_el (sim, 1)));
+    printf ("  %s: rejoined %llu ms after starting, 495 epochs behind with jump 10\n", name,
+            (unsigned long long) (sim->now - started));
+    s_epoch_jump = 0;
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  13. A single member (even with a valid key, so in its own name) cannot
+//  vouch for itself: node 3 claims epoch 500 to nodes 1 and 2, answers
+//  their probes with 500, 3 s long.  They stay within a step a second.
+static void
+test_hostile_single_member (void)
+{
+    const char *name = "hostile: one member cannot vouch for itself";
+    int failed_before = s_failed;
+    s_epoch_jump = 10;
+    sim_t *sim = s_fixed_new (3, 2, 1301);
+    sim_start (sim, 1);
+    sim_start (sim, 2);
+    uint32_t two = 2;
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_pair, &two, 3000), "%s: node 2 leads", name);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 2));
+    uint64_t start = sim->now;
+    for (int round = 0; round < 150; round++) {
+        for (uint32_t to = 1; to <= 2; to++) {
+            zc_msg_t coord = s_forge (sim, ZC_COORDINATOR, 3, 500);
+            zc_msg_set_u64 (&coord, ZF_LEADER, 3);
+            zc_msg_set_u64 (&coord, ZF_LT, sim->now);
+            s_inject (sim, to, &coord, 0, NULL);
+            zc_msg_t refusal = s_forge (sim, ZC_PREVOTE_REPLY, 3, 500);
+            zc_msg_set_bool (&refusal, ZF_GRANTED, false);
+            s_inject (sim, to, &refusal, 0, NULL);
+        }
+        sim_run_for (sim, 20);
+    }
+    uint64_t seconds = (sim->now - start) / 1000 + 1;
+    for (uint32_t id = 1; id <= 2; id++)
+        CHECKF (sim->nodes [id].disk.epoch <= epoch + 10 * seconds + 3,
+                "%s: node %u moved from epoch %llu to %llu in %llu s (jump 10)", name, id,
+                (unsigned long long) epoch, (unsigned long long) sim->nodes [id].disk.epoch,
+                (unsigned long long) seconds);
+    s_epoch_jump = 0;
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  14. Forged lease (issue 9 item 5): with both backups dead, a granted
+//  ACCEPT or APPEND_ACK echoing a token from the future renews nothing.
+static void
+test_hostile_lease_token (void)
+{
+    const char *name = "hostile: forged lease token";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 1401);
+    uint64_t epoch = s_boot3 (sim, name);
+    sim->leader_down = false;
+    sim_crash (sim, 1);
+    sim_crash (sim, 2);
+    sim_run_for (sim, T_LEASE + 100);
+    CHECKF (!sim_node_serving (sim, 3), "%s: alone, node 3 stops serving", name);
+    zc_type_t types [] = { ZC_ACCEPT, ZC_APPEND_ACK };
+    for (size_t i = 0; i < 2; i++) {
+        uint64_t before = s_refused (sim, 3);
+        zc_msg_t ack = s_forge (sim, types [i], 2, epoch);
+        zc_msg_set_bool (&ack, ZF_GRANTED, true);
+        zc_msg_set_u64 (&ack, ZF_LT, sim->now + 10000000);
+        s_inject (sim, 3, &ack, 0, NULL);
+        CHECKF (!sim_node_serving (sim, 3), "%s: a %s with a future token renewed the lease",
+                name, zc_type_name (types [i]));
+        sim_run_for (sim, 1000);
+        CHECKF (!sim_node_serving (sim, 3), "%s: ... for good (%s)", name,
+                zc_type_name (types [i]));
+        CHECKF (s_refused (sim, 3) == before + 1, "%s: counted (%s)", name,
+                zc_type_name (types [i]));
+    }
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  15. Forged PINGs (issue 9 item 10): PINGs in node 3's name (node 3 is
+//  down) make the leader hand over to nobody, pausing clients ~1.1 s at
+//  each try.  PINGs alone must cost nothing; PINGs with forged peer-link
+//  replies too cost at most a hand-over per doubled hold-down.
+static void
+test_hostile_pings (void)
+{
+    const char *name = "hostile: forged PINGs";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 1501);
+    sim_start (sim, 1);
+    sim_start (sim, 2);
+    uint32_t two = 2;
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_pair, &two, 3000), "%s: node 2 leads", name);
+    uint64_t epoch = zc_election_epoch (s_el (sim, 2));
+    sim->watch = 2;
+    for (int round = 0; round < 100; round++) {
+        zc_msg_t ping = s_forge (sim, ZC_PING, 3, epoch), pong;
+        zc_election_ping (s_el (sim, 2), &ping, sim->now, &pong);
+        sim_run_for (sim, 50);
+    }
+    CHECKF (!sim->watch_lost, "%s: node 2 stopped serving at %llu (handed over to nobody)",
+            name, (unsigned long long) sim->watch_lost_at);
+    s_fixed_end (&sim, name, failed_before);
+
+    //  The heartbeat port and the peer link both forged: bounded damage.
+    //  Hand-overs at 1 s, then 2, 4, 8 s of hold-down: at most 4 in 20 s.
+    name = "hostile: forged PINGs and ACCEPTs";
+    failed_before = s_failed;
+    sim = s_fixed_new (3, 2, 1502);
+    sim_start (sim, 1);
+    sim_start (sim, 2);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_pair, &two, 3000), "%s: node 2 leads", name);
+    epoch = zc_election_epoch (s_el (sim, 2));
+    size_t pauses = 0;
+    bool serving = true;
+    for (int round = 0; round < 400; round++) {
+        zc_msg_t ping = s_forge (sim, ZC_PING, 3, epoch), pong;
+        zc_election_ping (s_el (sim, 2), &ping, sim->now, &pong);
+        zc_msg_t accept = s_forge (sim, ZC_ACCEPT, 3, epoch);
+        zc_msg_set_bool (&accept, ZF_GRANTED, true);
+        s_inject (sim, 2, &accept, 0, NULL);
+        for (int ms = 0; ms < 50; ms += 10) {
+            sim_run_for (sim, 10);
+            bool now_serving = sim_node_serving (sim, 2);
+            if (serving && !now_serving)
+                pauses++;
+            serving = now_serving;
+        }
+    }
+    CHECKF (zc_election_epoch (s_el (sim, 2)) == epoch, "%s: node 2 keeps epoch %llu", name,
+            (unsigned long long) epoch);
+    CHECKF (pauses >= 1 && pauses <= 4, "%s: %zu hand-over pauses in 20 s (hold-down must "
+            "double: 1, 2, 4, 8 s)", name, pauses);
+    printf ("  %s: %zu hand-over pauses in 20 s\n", name, pauses);
+    s_fixed_end (&sim, name, failed_before);
+}
+
+//  16. Other absurd values (issue 9 item 4): last_seq 2^64-1 in a PING or
+//  an ACCEPT, a huge lt in a COORDINATOR, a PREVOTE at 2^64-1, a replica
+//  match past our log: each refused or ignored, none changes anything.
+static void
+test_hostile_absurd_values (void)
+{
+    const char *name = "hostile: absurd values";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 1601);
+    uint64_t epoch = s_boot3 (sim, name);
+    sim->watch = 3;
+    zc_msg_t reply;
+
+    uint64_t before = s_refused (sim, 3);
+    zc_msg_t ping = s_forge (sim, ZC_PING, 2, epoch), pong;
+    zc_msg_set_u64 (&ping, ZF_LAST_SEQ, UINT64_MAX);
+    zc_election_ping (s_el (sim, 3), &ping, sim->now, &pong);
+    CHECKF (s_refused (sim, 3) == before + 1, "%s: PING last_seq 2^64-1 refused", name);
+
+    zc_msg_t accept = s_forge (sim, ZC_ACCEPT, 2, epoch);
+    zc_msg_set_bool (&accept, ZF_GRANTED, true);
+    zc_msg_set_u64 (&accept, ZF_LAST_SEQ, UINT64_MAX);
+    s_inject (sim, 3, &accept, 0, NULL);
+    CHECKF (s_refused (sim, 3) == before + 2, "%s: ACCEPT last_seq 2^64-1 refused", name);
+
+    zc_msg_t coord = s_forge (sim, ZC_COORDINATOR, 3, epoch);
+    zc_msg_set_u64 (&coord, ZF_LEADER, 3);
+    zc_msg_set_u64 (&coord, ZF_LT, UINT64_MAX);
+    bool echoed = s_inject (sim, 1, &coord, ZC_ACCEPT, &reply);
+    CHECKF (!echoed, "%s: node 1 echoed lt 2^64-1 (lt %llu)", name,
+            (unsigned long long) (echoed ? reply.lt : 0));
+
+    zc_msg_t prevote = s_forge (sim, ZC_PREVOTE, 1, UINT64_MAX);
+    bool granted = s_inject (sim, 2, &prevote, ZC_PREVOTE_REPLY, &reply) && reply.granted;
+    CHECKF (!granted, "%s: node 2 granted a PREVOTE at 2^64-1", name);
+
+    sim_run_for (sim, 1000);
+    for (uint32_t id = 1; id <= 3; id++)
+        CHECKF (zc_election_epoch (s_el (sim, id)) == epoch, "%s: node %u still at epoch %llu",
+                name, id, (unsigned long long) epoch);
+    CHECKF (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
+            (unsigned long long) sim->watch_lost_at);
+    s_fixed_end (&sim, name, failed_before);
+
+    //  Hand-over readiness trusts the replica's confirmed match only: node
+    //  3 returns and claims (in its PINGs) a log it does not have.  The
+    //  leader pauses, never sends HANDOVER, and serves again.
+    name = "hostile: hand-over readiness";
+    failed_before = s_failed;
+    sim = s_fixed_new (3, 2, 1602);
+    sim_start (sim, 1);
+    sim_start (sim, 2);
+    uint32_t two = 2;
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led_pair, &two, 3000), "%s: node 2 leads", name);
+    zc_election_set_log (s_el (sim, 2), 100, 1);
+    zc_election_peer_progress (s_el (sim, 2), 3, UINT64_MAX);      //  past our log: ignored
+    zc_election_peer_progress (s_el (sim, 2), 3, 1000000);
+    epoch = zc_election_epoch (s_el (sim, 2));
+    bool handed = false;
+    for (int round = 0; round < 100 && !handed; round++) {
+        zc_msg_t lie = s_forge (sim, ZC_PING, 3, epoch);
+        zc_msg_set_u64 (&lie, ZF_LAST_SEQ, 1000000);
+        zc_election_ping (s_el (sim, 2), &lie, sim->now, &pong);
+        zc_msg_t acc = s_forge (sim, ZC_ACCEPT, 3, epoch);
+        zc_msg_set_bool (&acc, ZF_GRANTED, true);
+        s_inject (sim, 2, &acc, 0, NULL);
+        //  Watch node 2's own sends for a HANDOVER
+        zc_election_tick (s_el (sim, 2), sim->now, &sim->actions);
+        for (size_t i = 0; i < sim->actions.count; i++)
+            if (sim->actions.items [i].kind == ZC_ACT_SEND
+            &&  sim->actions.items [i].msg.type == ZC_HANDOVER)
+                handed = true;
+        s_execute (sim, &sim->nodes [2]);
+        sim_run_for (sim, 50);
+    }
+    CHECKF (!handed, "%s: node 2 sent HANDOVER to a node that only said it had the log", name);
+    s_fixed_end (&sim, name, failed_before);
+}
+
 //  ==========================================================================
 //  main
 
 int
 main (int argc, char **argv)
 {
+    s_epoch_jump = sim_env_size ("ZC_SIM_EPOCH_JUMP", 0);
     if (argc > 1) {
         //  Replay one seed, with its full trace
         uint64_t seed = strtoull (argv [1], NULL, 10);
@@ -1412,21 +1791,40 @@ main (int argc, char **argv)
     test_failback_one_step ();
     test_split_claim ();
     test_highest_reaches_leader_only ();
+    test_hostile_epoch_ceiling ();
+    test_hostile_rejoin_corroborated ();
+    test_hostile_single_member ();
+    test_hostile_lease_token ();
+    test_hostile_pings ();
+    test_hostile_absurd_values ();
     double fixed = sim_seconds () - start;
 
     size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 2000);
     uint64_t first = sim_env_size ("ZC_SIM_SEED", 1);
-    struct { size_t n, runs; } batches [] = { { 3, runs3 }, { 5, runs3 / 2 }, { 1, runs3 / 20 } };
+    //  The last two batches again with max_epoch_jump 2 (unless one was
+    //  given): lagging nodes then rejoin by corroboration or by steps.
+    uint64_t jump = s_epoch_jump;
+    struct { size_t n, runs; uint64_t jump; } batches [] = {
+        { 3, runs3, jump }, { 5, runs3 / 2, jump }, { 1, runs3 / 20, jump },
+        { 3, jump ? 0 : runs3 / 4, 2 }, { 5, jump ? 0 : runs3 / 8, 2 }
+    };
     for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
+        if (!batches [b].runs)
+            continue;
+        s_epoch_jump = batches [b].jump;
         stats_t stats = { 0 };
         double t0 = sim_seconds ();
         sim_random_batch ("test_election", s_random_run, first, batches [b].runs,
                           batches [b].n, &stats, &s_passed, &s_failed);
         double took = sim_seconds () - t0;
-        printf ("  random, %zu node%s: %zu/%zu schedules of %u s in %.1f s; converged in "
+        char with [40] = "";
+        if (batches [b].jump)
+            snprintf (with, sizeof with, " (max_epoch_jump %llu)",
+                      (unsigned long long) batches [b].jump);
+        printf ("  random, %zu node%s%s: %zu/%zu schedules of %u s in %.1f s; converged in "
                 "%llu ms on average, %llu ms at most (seed %llu); highest epoch %llu; "
                 "%zu runs had two epochs served at once (old one at most %llu ms late)\n",
-                batches [b].n, batches [b].n > 1 ? "s" : "", stats.runs, batches [b].runs,
+                batches [b].n, batches [b].n > 1 ? "s" : "", with, stats.runs, batches [b].runs,
                 (CHAOS_MS + QUIET_MS) / 1000,
                 took, (unsigned long long) (stats.runs ? stats.converge_total / stats.runs : 0),
                 (unsigned long long) stats.converge_max,

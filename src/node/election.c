@@ -1036,8 +1036,8 @@ void
 zc_election_peer_progress (zc_election_t *self, uint32_t peer_id, uint64_t last_seq)
 {
     s_peer_t *peer = s_peer (self, peer_id);
-    if (peer)
-        peer->last_seq = last_seq < self->last_seq ? last_seq : self->last_seq;
+    if (peer && last_seq <= self->last_seq)
+        peer->last_seq = last_seq;      //  more than we hold: not a real match
 }
 
 uint64_t

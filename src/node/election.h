@@ -123,7 +123,7 @@ void zc_election_set_log (zc_election_t *self, uint64_t last_seq, uint64_t log_e
 
 //  A backup's replication progress, as the node learns it from APPEND_ACK:
 //  the replica's confirmed match, the only thing hand-over readiness trusts
-//  (clamped to our own log: a backup cannot hold more of it than we do).
+//  (ignored if past our own log: a backup cannot hold more of it than we do).
 void zc_election_peer_progress (zc_election_t *self, uint32_t peer, uint64_t last_seq);
 
 //  Earliest time at which tick has something to do.
