@@ -3,6 +3,8 @@
 # builds with CMake.  Used by tools/cluster.sh and tools/test.sh; safe to run
 # again: it installs nothing that is already there.
 #   tools/setup.sh [BUILD_DIR] [extra cmake args...]
+# ZCHAT_SETUP_FUZZ=1 (set by tools/test.sh when it runs the fuzz targets)
+# also installs clang and its libFuzzer runtime; nothing else needs them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -10,6 +12,12 @@ shift || true
 
 # iproute2 (ip) and nftables (nft): the chaos harness's network faults, as root
 packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables)
+if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
+  # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
+  # version: 14 on Debian bookworm), which clang does not pull in by itself.
+  major=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -n1)
+  packages+=(clang "libclang-rt-${major:-14}-dev")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
