@@ -284,18 +284,37 @@ static void
 test_explain (void)
 {
     char line [600];
-    CHECK (zc_security_explain ("client port", NULL, "HANDSHAKE_FAILED_AUTH", 400,
+    const int bound = ZC_WATCH_CURVE, link = ZC_WATCH_CURVE | ZC_WATCH_CONNECT;
+    const int mismatch = ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH;
+    //  The ZAP handler logs a refusal, with the address: no second line.
+    CHECK (zc_security_explain (bound, "client port", NULL, "HANDSHAKE_FAILED_AUTH", 400,
                                 line, sizeof line) == NULL);
-    CHECK (zc_security_explain ("client port", NULL, "HANDSHAKE_FAILED_PROTOCOL",
-                                ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, line, sizeof line)
+    CHECK (zc_security_explain (bound, "client port", NULL, "HANDSHAKE_FAILED_PROTOCOL",
+                                mismatch, line, sizeof line)
         && strstr (line, "client port: a plaintext peer tried a CURVE port"));
-    CHECK (zc_security_explain ("peer 3 (tcp://h:17053)", "nodes/3.cert",
+    CHECK (zc_security_explain (bound, "peer port", NULL, "HANDSHAKE_FAILED_PROTOCOL",
+                                ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, line, sizeof line)
+        && strstr (line, "wrong server key"));
+    CHECK (zc_security_explain (link, "peer 3 (tcp://h:17053)", "nodes/3.cert",
                                 "HANDSHAKE_FAILED_NO_DETAIL", 104, line, sizeof line)
         && strstr (line, "peer 3 (tcp://h:17053): CURVE handshake failed: the server's key "
                          "is not nodes/3.cert"));
-    CHECK (zc_security_explain ("peer 3", "nodes/3.cert", "HANDSHAKE_FAILED_AUTH", 400,
-                                line, sizeof line) && strstr (line, "refused"));
-    CHECK (zc_security_explain ("peer 3", "nodes/3.cert", "DISCONNECTED", 0,
+    CHECK (zc_security_explain (link, "peer 3", "nodes/3.cert", "HANDSHAKE_FAILED_AUTH", 400,
+                                line, sizeof line) && strstr (line, "does not trust our key"));
+    CHECK (zc_security_explain (link, "peer 3", "nodes/3.cert", "HANDSHAKE_FAILED_PROTOCOL",
+                                mismatch, line, sizeof line)
+        && strstr (line, "does not speak CURVE"));
+    CHECK (zc_security_explain (link, "peer 3", "nodes/3.cert", "DISCONNECTED", 0,
+                                line, sizeof line) == NULL);
+    //  A node without keys: a mismatch is news, a broken greeting is not.
+    CHECK (zc_security_explain (ZC_WATCH_CONNECT, "peer 3", "nodes/3.cert",
+                                "HANDSHAKE_FAILED_PROTOCOL", mismatch, line, sizeof line)
+        && strstr (line, "peer 3: handshake failed: it speaks CURVE, and this node has no "
+                         "--keys"));
+    CHECK (zc_security_explain (0, "peer port", NULL, "HANDSHAKE_FAILED_PROTOCOL",
+                                mismatch, line, sizeof line)
+        && strstr (line, "a CURVE peer tried this plaintext port"));
+    CHECK (zc_security_explain (0, "peer port", NULL, "HANDSHAKE_FAILED_NO_DETAIL", 104,
                                 line, sizeof line) == NULL);
 }
 
@@ -350,7 +369,8 @@ test_sockets (void)
     zsock_t *client = zsock_new (ZMQ_ROUTER);
     zc_security_server (sec, peer, true);
     zc_security_server (sec, client, false);
-    zc_security_watch (sec, peer, "test: peer port", NULL);
+    zactor_t *watcher = zc_watcher_new ();
+    zc_watcher_add (watcher, peer, ZC_WATCH_CURVE, "test: peer port", NULL);
     int peer_port = zsock_bind (peer, "tcp://127.0.0.1:*");
     int client_port = zsock_bind (client, "tcp://127.0.0.1:*");
     assert (peer_port > 0 && client_port > 0);
@@ -387,6 +407,7 @@ test_sockets (void)
 
     zsock_destroy (&peer);
     zsock_destroy (&client);
+    zactor_destroy (&watcher);
     zc_security_destroy (&sec);
 }
 

@@ -81,14 +81,13 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
                   zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
     }
-    else
-    if (self->security) {
+    else {
         static const char *names [] = { "client port", "pub port", "peer port",
                                         "heartbeat port" };
         char label [320];
         snprintf (label, sizeof label, "node %u: %s %u", self->cfg.id,
                   names [(port - self->cfg.port) / 1000], port);
-        zc_security_watch (self->security, sock, label, NULL);
+        zc_watcher_add (self->watcher, sock, self->security ? ZC_WATCH_CURVE : 0, label, NULL);
     }
     return sock;
 }
@@ -265,6 +264,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
             return NULL;
         }
     }
+    self->watcher = zc_watcher_new ();
     self->client_router = s_bind (self, ZMQ_ROUTER, cfg->port, err, errlen);
     if (self->client_router)
         self->pub = s_bind (self, ZMQ_PUB, cfg->port + ZC_PORT_PUB, err, errlen);
@@ -351,6 +351,7 @@ zc_node_destroy (zc_node_t **self_p)
     zc_chatlog_destroy (&self->log);
     zc_segstore_destroy (&self->segstore);
     zc_security_destroy (&self->security);
+    zactor_destroy (&self->watcher);
     free (self);
     *self_p = NULL;
 }

@@ -76,6 +76,8 @@ struct _zc_node_t {
 
     //  Security and limits (docs/PROTOCOL.md §8); each counter is in STATUS
     struct _zc_security_t *security; //  CURVE keys and the ZAP handler (NULL: off)
+    zactor_t *watcher;              //  logs failed handshakes (security.h)
+    zc_ratelog_t hb_log;            //  and this, the heartbeat REQ's
     struct _zc_limits_t *limits;    //  per-client rate, rooms, connections
     uint64_t refused;               //  requests refused by a limit
     uint64_t slowed;                //  POSTs refused by the rate limit

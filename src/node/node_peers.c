@@ -28,15 +28,14 @@ s_link_open (zc_node_t *self, zc_link_t *link)
         return -1;
     //  CURVE client of the peer's node key (docs/PROTOCOL.md §8); a
     //  failed handshake is logged by the watcher, never a silent hang.
-    if (self->security) {
-        if (zc_security_client (self->security, link->dealer, link->id))
-            return -1;
-        char label [400], key [64];
-        snprintf (label, sizeof label, "node %u: peer %u (%s)", self->cfg.id, link->id,
-                  link->endpoint);
-        snprintf (key, sizeof key, "nodes/%u.cert", link->id);
-        zc_security_watch (self->security, link->dealer, label, key);
-    }
+    if (self->security && zc_security_client (self->security, link->dealer, link->id))
+        return -1;
+    char label [400], key [64];
+    snprintf (label, sizeof label, "node %u: peer %u (%s)", self->cfg.id, link->id,
+              link->endpoint);
+    snprintf (key, sizeof key, "nodes/%u.cert", link->id);
+    zc_watcher_add (self->watcher, link->dealer,
+                    ZC_WATCH_CONNECT | (self->security ? ZC_WATCH_CURVE : 0), label, key);
     //  No queueing towards a dead peer: stale ELECTIONs must not arrive
     //  seconds later.  EAGAIN then means "not connected yet"; the protocol
     //  repeats what matters.
@@ -269,17 +268,19 @@ zc_node_hb_monitor_recv (zc_node_t *self)
         zc_node_run_actions (self, now);
     }
     else
-    if (name && self->security) {
+    if (name) {
         char *value = zmsg_popstr (event);
         char *address = zmsg_popstr (event);
         char label [400], key [64], line [600];
         snprintf (label, sizeof label, "node %u: heartbeat to leader %u (%s)", self->cfg.id,
                   self->hb_leader, address ? address : "?");
         snprintf (key, sizeof key, "nodes/%u.cert", self->hb_leader);
-        if (zc_security_explain (label, key, name, value ? atoi (value) : 0, line, sizeof line)) {
+        int flags = ZC_WATCH_CONNECT | (self->security ? ZC_WATCH_CURVE : 0);
+        int code = value ? atoi (value) : 0;
+        if (zc_security_explain (flags, label, key, name, code, line, sizeof line)) {
             char ratekey [96];
-            snprintf (ratekey, sizeof ratekey, "hb %u %s", self->hb_leader, name);
-            zc_security_note (self->security, ratekey, "%s", line);
+            snprintf (ratekey, sizeof ratekey, "hb %u %s %d", self->hb_leader, name, code);
+            zc_ratelog_warn (&self->hb_log, ratekey, "%s", line);
         }
         zstr_free (&value);
         zstr_free (&address);

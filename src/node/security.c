@@ -45,8 +45,6 @@ struct _zc_security_t {
     size_t member_count;
     zactor_t *zap;                  //  owns nodes and allowed once started
     zsock_t *zap_handler;           //  bound here, then the ZAP actor's
-    zactor_t *watcher;
-    unsigned watch_seq;
     atomic_uint_least64_t denied;
     zc_ratelog_t main_log;          //  main thread's lines (zc_security_note)
 };
@@ -101,22 +99,37 @@ zc_ratelog_allow (zc_ratelog_t *self, const char *key, uint64_t now, uint64_t *s
     return true;
 }
 
-void
-zc_security_note (zc_security_t *self, const char *key, const char *format, ...)
+static void
+s_warn (zc_ratelog_t *ratelog, const char *key, const char *format, va_list args)
 {
     uint64_t suppressed;
-    if (!zc_ratelog_allow (&self->main_log, key, s_now_ms (), &suppressed))
+    if (!zc_ratelog_allow (ratelog, key, s_now_ms (), &suppressed))
         return;
     char line [600];
-    va_list args;
-    va_start (args, format);
     vsnprintf (line, sizeof line, format, args);
-    va_end (args);
     if (suppressed)
         zsys_warning ("%s (and %llu more like it, not logged)", line,
                       (unsigned long long) suppressed);
     else
         zsys_warning ("%s", line);
+}
+
+void
+zc_ratelog_warn (zc_ratelog_t *self, const char *key, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    s_warn (self, key, format, args);
+    va_end (args);
+}
+
+void
+zc_security_note (zc_security_t *self, const char *key, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    s_warn (&self->main_log, key, format, args);
+    va_end (args);
 }
 
 //  --------------------------------------------------------------------
@@ -370,7 +383,6 @@ zc_security_destroy (zc_security_t **self_p)
     zc_security_t *self = *self_p;
     if (!self)
         return;
-    zactor_destroy (&self->watcher);
     zactor_destroy (&self->zap);
     zcertstore_destroy (&self->nodes);
     zcertstore_destroy (&self->allowed);
@@ -523,6 +535,7 @@ s_zap_actor (zsock_t *pipe, void *arg)
 
 typedef struct {
     zsock_t *pair;
+    int flags;
     char label [320];
     char server_key [64];
 } zc_watch_t;
@@ -539,11 +552,25 @@ s_event_name (uint16_t event)
 }
 
 const char *
-zc_security_explain (const char *label, const char *server_key, const char *event,
-                     int value, char *line, size_t cap)
+zc_security_explain (int flags, const char *label, const char *server_key,
+                     const char *event, int value, char *line, size_t cap)
 {
-    bool connecting = server_key && *server_key;
+    bool connecting = flags & ZC_WATCH_CONNECT;
     unsigned code = (unsigned) value;
+    if (!(flags & ZC_WATCH_CURVE)) {
+        //  A plaintext socket: only a mechanism mismatch says something
+        //  about keys; other failures are a network's ordinary trouble.
+        if (!streq (event, "HANDSHAKE_FAILED_PROTOCOL")
+        ||  code != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+            return NULL;
+        snprintf (line, cap, connecting
+                  ? "%s: handshake failed: it speaks CURVE, and this node has no --keys"
+                  : "%s: a CURVE peer tried this plaintext port (this node has no --keys)",
+                  label);
+        return line;
+    }
+    if (!server_key || !*server_key)
+        server_key = "the key we expect";
     if (streq (event, "HANDSHAKE_FAILED_AUTH")) {
         if (!connecting)
             return NULL;
@@ -597,8 +624,8 @@ s_watch_event (zc_watch_t *watch, zc_ratelog_t *ratelog, bool *stopped)
         if (event == ZMQ_EVENT_MONITOR_STOPPED)
             *stopped = true;
         else
-        if (name && zc_security_explain (watch->label, watch->server_key, name,
-                                         (int) value, line, sizeof line)) {
+        if (name && zc_security_explain (watch->flags, watch->label, watch->server_key,
+                                         name, (int) value, line, sizeof line)) {
             snprintf (key, sizeof key, "%s %u %u", watch->label, event,
                       event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? value : 0);
             if (zc_ratelog_allow (ratelog, key, s_now_ms (), &suppressed)) {
@@ -651,11 +678,13 @@ s_watcher_actor (zsock_t *pipe, void *arg)
             else
             if (streq (verb, "WATCH")) {
                 char *endpoint = zmsg_popstr (command);
+                char *flags = zmsg_popstr (command);
                 char *label = zmsg_popstr (command);
                 char *server_key = zmsg_popstr (command);
-                if (endpoint && label && server_key && count < ZC_WATCH_MAX) {
+                if (endpoint && flags && label && server_key && count < ZC_WATCH_MAX) {
                     zc_watch_t *watch = &watches [count];
                     watch->pair = zsock_new (ZMQ_PAIR);
+                    watch->flags = atoi (flags);
                     if (watch->pair && zsock_connect (watch->pair, "%s", endpoint) == 0) {
                         snprintf (watch->label, sizeof watch->label, "%s", label);
                         snprintf (watch->server_key, sizeof watch->server_key, "%s",
@@ -666,6 +695,7 @@ s_watcher_actor (zsock_t *pipe, void *arg)
                         zsock_destroy (&watch->pair);
                 }
                 zstr_free (&endpoint);
+                zstr_free (&flags);
                 zstr_free (&label);
                 zstr_free (&server_key);
                 zsock_signal (pipe, 0);
@@ -700,7 +730,6 @@ zc_security_start (zc_security_t *self, char *err, size_t errlen)
         snprintf (err, errlen, "cannot start the ZAP handler's thread");
         return -1;
     }
-    self->watcher = zactor_new (s_watcher_actor, NULL);
     return 0;
 }
 
@@ -710,21 +739,31 @@ zc_security_denied (zc_security_t *self)
     return atomic_load (&self->denied);
 }
 
-void
-zc_security_watch (zc_security_t *self, zsock_t *sock, const char *label,
-                   const char *server_key)
+zactor_t *
+zc_watcher_new (void)
 {
-    if (!self->watcher)
+    return zactor_new (s_watcher_actor, NULL);
+}
+
+void
+zc_watcher_add (zactor_t *watcher, zsock_t *sock, int flags, const char *label,
+                const char *server_key)
+{
+    static atomic_uint sequence;
+    if (!watcher)
         return;
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://zc-watch-%p-%u", (void *) self,
-              ++self->watch_seq);
+    snprintf (endpoint, sizeof endpoint, "inproc://zc-watch-%p-%u", (void *) watcher,
+              atomic_fetch_add (&sequence, 1));
     int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_MONITOR_STOPPED;
     if (zmq_socket_monitor (zsock_resolve (sock), endpoint, events))
         return;
-    zstr_sendx (self->watcher, "WATCH", endpoint, label, server_key ? server_key : "", NULL);
-    zsock_wait (self->watcher);
+    char flag_text [8];
+    snprintf (flag_text, sizeof flag_text, "%d", flags);
+    zstr_sendx (watcher, "WATCH", endpoint, flag_text, label, server_key ? server_key : "",
+                NULL);
+    zsock_wait (watcher);
 }
 
 //  --------------------------------------------------------------------

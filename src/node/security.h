@@ -72,28 +72,37 @@ void
 int
     zc_security_client (zc_security_t *self, zsock_t *sock, uint32_t peer);
 
-//  Watch sock's handshakes: each failure becomes one log line (rate
-//  limited) naming label ("peer 3 (tcp://...)", "client port").  One
-//  watcher thread serves every socket; a closed socket leaves by itself.
-//  A socket that has its own zmonitor (the heartbeat REQ) passes its
-//  events to zc_security_explain instead.
-//  server_key names the key a connecting socket expects ("nodes/3.cert");
-//  NULL for a listening socket.
-void
-    zc_security_watch (zc_security_t *self, zsock_t *sock, const char *label,
-                       const char *server_key);
+//  Handshake watching, with or without keys: a failed handshake is one
+//  log line (rate limited) on the side that sees it, never a silent
+//  hang.  One watcher thread (zc_watcher_new) serves every socket of a
+//  node; a closed socket leaves by itself.  A socket that has its own
+//  zmonitor (the heartbeat REQ: libzmq allows one monitor per socket)
+//  passes its events to zc_security_explain instead.
+#define ZC_WATCH_CURVE   1          //  the socket speaks CURVE
+#define ZC_WATCH_CONNECT 2          //  it connects (else it is bound)
 
-//  The events zc_security_watch listens to, by czmq zmonitor name.
+zactor_t *
+    zc_watcher_new (void);
+
+//  Watch sock, named label ("node 1: peer 3 (tcp://...)", "node 1:
+//  client port 50051"); server_key names the key a connecting CURVE
+//  socket expects ("nodes/3.cert"), else NULL.
+void
+    zc_watcher_add (zactor_t *watcher, zsock_t *sock, int flags, const char *label,
+                    const char *server_key);
+
+//  The events a watch listens to, by czmq zmonitor name.
 #define ZC_HANDSHAKE_EVENTS "HANDSHAKE_FAILED_NO_DETAIL", "HANDSHAKE_FAILED_PROTOCOL", \
                             "HANDSHAKE_FAILED_AUTH"
 
 //  The line for one handshake event ("HANDSHAKE_FAILED_AUTH", ...) of a
-//  socket named label (server_key as for zc_security_watch); NULL if the
-//  event needs none (a listening socket's AUTH failure: the ZAP handler
-//  logged it, with the address).
+//  socket (flags, label, server_key as for zc_watcher_add); NULL if the
+//  event needs none (a bound socket's AUTH failure: the ZAP handler
+//  logged it, with the address; on a plaintext socket, anything but a
+//  mechanism mismatch).
 const char *
-    zc_security_explain (const char *label, const char *server_key, const char *event,
-                         int value, char *line, size_t cap);
+    zc_security_explain (int flags, const char *label, const char *server_key,
+                         const char *event, int value, char *line, size_t cap);
 
 //  Public key (Z85) of member peer, or NULL.
 const char *
@@ -135,8 +144,13 @@ bool
     zc_ratelog_allow (zc_ratelog_t *self, const char *key, uint64_t now,
                       uint64_t *suppressed);
 
-//  Main thread: log a warning through the security object's own
-//  zc_ratelog_t (the forged-message and heartbeat-handshake lines).
+//  A warning, if zc_ratelog_allow lets key write one now.
+void
+    zc_ratelog_warn (zc_ratelog_t *self, const char *key, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Main thread: zc_ratelog_warn through the security object's own
+//  zc_ratelog_t (the forged-message lines).
 void
     zc_security_note (zc_security_t *self, const char *key, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
