@@ -508,24 +508,29 @@ s_zap_actor (zsock_t *pipe, void *arg)
     zsock_signal (pipe, 0);
     zc_ratelog_t *ratelog = calloc (1, sizeof *ratelog);
     assert (ratelog);
-    zpoller_t *poller = zpoller_new (pipe, handler, NULL);
-    while (true) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == handler)
-            s_zap_request (self, handler, ratelog);
-        else
-        if (which == pipe) {
-            char *command = zstr_recv (pipe);
-            bool term = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (term)
+    //  Only $TERM (or the context's end) stops the handler: once it is
+    //  gone libzmq lets every CURVE client in, so a signal that breaks
+    //  the poll (zpoller would call that "terminated") must not.
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (handler), 0, ZMQ_POLLIN, 0 }
+    };
+    bool running = true;
+    while (running) {
+        if (zmq_poll (items, 2, -1) < 0) {
+            if (zmq_errno () == ETERM)
                 break;
+            continue;
         }
-        else
-        if (zpoller_terminated (poller))
-            break;
+        if (items [1].revents & ZMQ_POLLIN)
+            s_zap_request (self, handler, ratelog);
+        if (items [0].revents & ZMQ_POLLIN) {
+            char *command = zstr_recv (pipe);
+            if (command ? streq (command, "$TERM") : zmq_errno () == ETERM)
+                running = false;
+            zstr_free (&command);
+        }
     }
-    zpoller_destroy (&poller);
     zsock_destroy (&handler);
     free (ratelog);
 }
