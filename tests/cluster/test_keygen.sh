@@ -159,4 +159,36 @@ chmod 600 "$OUT/node-1/node.cert_secret"
   --peers "2:127.0.0.1:$((BASE + 1))" --data-dir "$RUN/data1" >"$RUN/node.log" 2>&1 &
 CLIENT_PIDS+=($!)
 wait_until 10 grep -q 'client port' "$RUN/node.log" || fail "chat-node --keys did not start: $(cat "$RUN/node.log")"
+kill "${CLIENT_PIDS[-1]}"; wait "${CLIENT_PIDS[-1]}" 2>/dev/null || true
+
+log "tools/cluster.sh start --secure: keys in the run folder, clients by name"
+BASE=$(pick_base 3)
+"$CLUSTER" start --secure 3 "$BASE" >"$RUN/start.out" || fail "start --secure: $(cat "$RUN/start.out")"
+grep -q 'SECURE=1' "$RUN/cluster.env" || fail "the run folder does not remember secure mode"
+for i in 1 2 3; do [ -f "$RUN/keys/node-$i/node.cert_secret" ] || fail "no keys for node $i"; done
+for c in alice bob carol; do [ -f "$RUN/keys/client-$c/client.cert_secret" ] || fail "no key for $c"; done
+secure_leader() { "$CLUSTER" client status --json --timeout-ms 400 2>/dev/null \
+                  | grep -q '"id":3,"reachable":true,"role":"leader","leader":3'; }
+wait_until 30 secure_leader || fail "no secure leader: $("$CLUSTER" client status --json 2>&1)"
+# Without a key nothing answers, and the client says why
+set +e
+plain=$("$BIN/chat-client" status --servers "$("$CLUSTER" servers)" --json --timeout-ms 1500 2>/dev/null)
+set -e
+echo "$plain" | grep -q '"reachable":true' && fail "a client without keys got an answer: $plain"
+echo "$plain" | grep -q '"handshake":"[^"]' || fail "no handshake cause for a client without keys: $plain"
+"$CLUSTER" client --listen --name bob --count-exit 1 >"$RUN/bob.out" 2>&1 &
+CLIENT_PIDS+=($!)
+sleep 1.5
+echo "hello over curve" | "$CLUSTER" client --name alice --timeout-ms 20000 >/dev/null 2>&1 \
+  || fail "alice could not post through cluster.sh client"
+wait_until 20 grep -q 'from alice: hello over curve' "$RUN/bob.out" || fail "bob did not get alice's line: $(cat "$RUN/bob.out")"
+set +e
+"$CLUSTER" client --name mallory </dev/null >/dev/null 2>"$RUN/err"; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "no key for client 'mallory'" "$RUN/err" || fail "cluster.sh client --name mallory: exit $rc, $(cat "$RUN/err")"
+key=$(md5sum <"$RUN/keys/node-1/node.cert")
+"$CLUSTER" stop >/dev/null
+"$CLUSTER" start --secure 3 "$BASE" >/dev/null || fail "second start --secure"
+[ "$(md5sum <"$RUN/keys/node-1/node.cert")" = "$key" ] || fail "a restart of the same cluster made new keys"
+"$CLUSTER" stop >/dev/null
 log "PASS"
