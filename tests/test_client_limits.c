@@ -6,8 +6,9 @@
     The leader is a fake in a thread (ROUTER + PUB on free 127.0.0.1
     ports), so that the client's reaction is tested alone, the node's
     rules being the node's tests'.  It acknowledges every POST except
-    id 2 (refused for good) and id 3 at first (slow down for HOLD_MS,
-    and so is every POST while that hold runs).
+    id 2 and 6 (refused for good; after 6 it asks for 6 again) and id 3 at first (slow down for HOLD_MS,
+    and so is every POST while that hold runs); or, as a leader whose
+    dedup cannot skip a refused id, "expected 2" for every POST after 2.
 */
 #include <czmq.h>
 #include <pthread.h>
@@ -24,6 +25,8 @@ typedef struct {
     zsock_t *router, *pub;
     int port, pub_port;
     atomic_bool stop;
+    bool no_skip;                   //  a leader that does not skip refused ids:
+                                    //  after 2, "expected 2" for every later one
     //  what the fake saw
     int64_t slowed_at;              //  the first slow_down, 0 = none yet
     int posts_in_hold;              //  POSTs that came while the hold ran
@@ -73,7 +76,12 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
     zc_msg_set_str (&msg, ZF_CLIENT, req->client.ptr, req->client.len);
     zc_msg_set_u64 (&msg, ZF_ID, req->id);
     zc_msg_set_u64 (&msg, ZF_NODE, 1);
-    if (req->id == 2) {
+    if ((fake->no_skip && req->id > 2) || req->id > 6) {
+        zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_EXPECTED);
+        zc_msg_set_u64 (&msg, ZF_EXPECTED, fake->no_skip? 2: 6);
+    }
+    else
+    if (req->id == 2 || req->id == 6) {
         zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_LIMIT);
         zc_msg_set_cstr (&msg, ZF_REASON, "text longer than 8 bytes");
     }
@@ -120,29 +128,92 @@ s_fake_run (void *arg)
 }
 
 static void
-test_limit_and_slow_down (void)
+s_fake_start (s_fake_t *fake, pthread_t *thread)
 {
-    s_fake_t fake = { 0 };
-    fake.router = zsock_new (ZMQ_ROUTER);
-    fake.pub = zsock_new (ZMQ_PUB);
-    fake.port = zsock_bind (fake.router, "tcp://127.0.0.1:*");
-    fake.pub_port = zsock_bind (fake.pub, "tcp://127.0.0.1:*");
-    CHECK (fake.port > 0 && fake.pub_port > 0);
-    pthread_t thread;
-    pthread_create (&thread, NULL, s_fake_run, &fake);
+    fake->router = zsock_new (ZMQ_ROUTER);
+    fake->pub = zsock_new (ZMQ_PUB);
+    fake->port = zsock_bind (fake->router, "tcp://127.0.0.1:*");
+    fake->pub_port = zsock_bind (fake->pub, "tcp://127.0.0.1:*");
+    CHECK (fake->port > 0 && fake->pub_port > 0);
+    pthread_create (thread, NULL, s_fake_run, fake);
+}
 
+static void
+s_fake_stop (s_fake_t *fake, pthread_t thread)
+{
+    atomic_store (&fake->stop, true);
+    pthread_join (thread, NULL);
+    zsock_destroy (&fake->router);
+    zsock_destroy (&fake->pub);
+}
+
+static zc_client_t *
+s_client (s_fake_t *fake)
+{
     char servers [64], err [256];
-    snprintf (servers, sizeof (servers), "127.0.0.1:%d", fake.port);
+    snprintf (servers, sizeof (servers), "127.0.0.1:%d", fake->port);
     zc_client_config_t cfg = { .servers = servers, .room = "limits", .name = "t",
                                .retry_ms = RETRY_MS };
     zc_client_t *client = zc_client_new (&cfg, err, sizeof (err));
     CHECKF (client, "%s", err);
-    //  Wait for the leader, so that the four go out back to back
+    //  Wait for the leader, so that the posts go out back to back
     zc_event_t ev;
     int64_t deadline = zclock_mono () + 5000;
-    while (!zc_client_leader (client) && zclock_mono () < deadline)
+    while (client && !zc_client_leader (client) && zclock_mono () < deadline)
         zc_client_wait (client, 50, -1, &ev);
-    CHECK (zc_client_leader (client) == 1);
+    CHECK (client && zc_client_leader (client) == 1);
+    return client;
+}
+
+//  A leader whose dedup cannot skip a refused id asks for it again for
+//  every later message: those are refused at once, not after a timeout
+static void
+test_limit_without_skip (void)
+{
+    s_fake_t fake = { .no_skip = true };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    for (int i = 1; i <= 4; i++)
+        CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
+    bool acked [5] = { false }, refused [5] = { false };
+    zc_event_t ev;
+    int64_t start = zclock_mono ();
+    while (zclock_mono () < start + 10000) {
+        int got = zc_client_wait (client, zc_client_unacked (client)? 100: 0, -1, &ev);
+        if (got != 1 && !zc_client_unacked (client))
+            break;
+        if (got == 1 && ev.type == ZC_EV_ACK && ev.id <= 4)
+            acked [ev.id] = true;
+        if (got == 1 && ev.type == ZC_EV_REFUSED && ev.id <= 4)
+            refused [ev.id] = true;
+    }
+    CHECK (zc_client_unacked (client) == 0);
+    CHECKF (zclock_mono () - start < 2000, "%" PRId64 " ms", zclock_mono () - start);
+    CHECK (acked [1] && !refused [1]);
+    CHECK (refused [2] && refused [3] && refused [4]);
+    CHECK (!acked [2] && !acked [3] && !acked [4]);
+    CHECK (zc_client_refused (client) == 3);
+    //  and so is the next one
+    CHECK (zc_client_post (client, "later", NULL) == 5);
+    bool later = false;
+    while (!later && zclock_mono () < start + 10000)
+        if (zc_client_wait (client, 100, -1, &ev) == 1 && ev.type == ZC_EV_REFUSED)
+            later = ev.id == 5;
+    CHECK (later && zc_client_unacked (client) == 0);
+    zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
+static void
+test_limit_and_slow_down (void)
+{
+    s_fake_t fake = { 0 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    zc_event_t ev;
+    int64_t deadline;
     for (int i = 1; i <= 4; i++)
         CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
 
@@ -187,16 +258,32 @@ test_limit_and_slow_down (void)
     CHECKF (fake.resent_at < fake.slowed_at + HOLD_MS + 500, "%" PRId64,
             fake.resent_at - fake.slowed_at);
 
+
+    //  Later, a refusal by a leader that does not skip it (6, then
+    //  "expected 6"): the first refusal since an ACK above it is the one
+    //  asked for, not the one of long ago
+    for (int i = 5; i <= 7; i++)
+        CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
+    memset (acked, 0, sizeof (acked));
+    bool later [8] = { false };
+    int64_t start = zclock_mono ();
+    while (zclock_mono () < start + 5000) {
+        int got = zc_client_wait (client, zc_client_unacked (client)? 100: 0, -1, &ev);
+        if (got != 1 && !zc_client_unacked (client))
+            break;
+        if (got == 1 && ev.type == ZC_EV_REFUSED && ev.id <= 7)
+            later [ev.id] = true;
+    }
+    CHECK (later [6] && later [7] && !later [5]);
+    CHECKF (zclock_mono () - start < 2000, "%" PRId64 " ms", zclock_mono () - start);
     zc_client_destroy (&client);
-    atomic_store (&fake.stop, true);
-    pthread_join (thread, NULL);
-    zsock_destroy (&fake.router);
-    zsock_destroy (&fake.pub);
+    s_fake_stop (&fake, thread);
 }
 
 int
 main (void)
 {
     test_limit_and_slow_down ();
+    test_limit_without_skip ();
     return check_report ("test_client_limits");
 }

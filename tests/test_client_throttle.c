@@ -45,10 +45,51 @@ test_one_notice_per_burst (void)
     CHECK (t.bursts == 2 && t.refusals == 203);
 }
 
+//  During a burst the stream is paced: one send after a refusal, two more
+//  per ACK; a resend round can always send one; the burst ends
+static void
+test_pacing (void)
+{
+    zc_throttle_t t;
+    zc_throttle_init (&t);
+    CHECK (zc_throttle_may_send (&t, 0));       //  no refusal yet: no pacing
+    for (int i = 0; i < 1000; i++)
+        zc_throttle_sent (&t);
+    CHECK (zc_throttle_may_send (&t, 0));
+    bool notice;
+    zc_throttle_slow_down (&t, true, 50, 1000, &notice);
+    CHECK (zc_throttle_may_send (&t, 1050));
+    zc_throttle_sent (&t);
+    CHECK (!zc_throttle_may_send (&t, 1051));   //  one, then wait for its ACK
+    zc_throttle_acked (&t);
+    int sends = 0;
+    while (zc_throttle_may_send (&t, 1052) && sends < 100) {
+        zc_throttle_sent (&t);
+        sends++;
+    }
+    CHECK (sends == 2);
+    //  A lost ACK: the retry round must still send one
+    CHECK (!zc_throttle_may_send (&t, 1400));
+    zc_throttle_rewound (&t);
+    CHECK (zc_throttle_may_send (&t, 1400));
+    zc_throttle_sent (&t);
+    zc_throttle_rewound (&t);
+    CHECK (zc_throttle_may_send (&t, 1401));
+    zc_throttle_rewound (&t);                   //  does not pile up credit
+    zc_throttle_sent (&t);
+    CHECK (!zc_throttle_may_send (&t, 1402));
+    //  The burst is over: the pipeline is whole again
+    CHECK (zc_throttle_may_send (&t, 1000 + ZC_SLOW_BURST_MS));
+    for (int i = 0; i < 1000; i++)
+        zc_throttle_sent (&t);
+    CHECK (zc_throttle_may_send (&t, 1000 + ZC_SLOW_BURST_MS + 1));
+}
+
 int
 main (void)
 {
     test_hold_bounds ();
     test_one_notice_per_burst ();
+    test_pacing ();
     return check_report ("test_client_throttle");
 }

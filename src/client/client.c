@@ -451,8 +451,11 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
         size_t n = 0;
         for (size_t i = 0; i < self->nservers; i++) {
             zc_cl_server_t *server = &self->servers [i];
+            //  Writable matters only for what may go now: not while held or
+            //  paced without credit (throttle.h), or the poll would spin
             bool out = server->hello_due || (server == leader && !self->busy_at
-                                             && zc_pending_has_due (self->pending));
+                                             && zc_pending_has_due (self->pending)
+                                             && zc_throttle_may_send (&self->throttle, now));
             short events = (short) (ZMQ_POLLIN | (out? ZMQ_POLLOUT: 0));
             //  A server without a DEALER (reopen failed) polls nothing
             items [n++] = server->dealer

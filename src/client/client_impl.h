@@ -82,7 +82,7 @@ struct _zc_client_t {
     int64_t busy_at;                //  resend at, after "busy" or "slow_down"; 0 = none
     zc_throttle_t throttle;         //  slow_down refusals (throttle.h)
     uint64_t refused;               //  our messages refused for good ("limit")
-    uint64_t refused_id;            //  the last of them
+    uint64_t refused_id;            //  the first since the last ACK above it, 0 = none
     char limit_told[ZC_MAX_REASON + 1];     //  last "limit" without an id shown
 
     zc_delivery_t *delivery;

@@ -25,6 +25,7 @@ void
 zc_cl_rewind (zc_client_t *self, int64_t now)
 {
     zc_pending_rewind (self->pending, now);
+    zc_throttle_rewound (&self->throttle);
     self->rewound_at = now;
 }
 
@@ -115,10 +116,12 @@ zc_cl_pump (zc_client_t *self, int64_t now)
         return;
     void *handle = zsock_resolve (leader->dealer);
     const zc_post_t *post;
-    while ((post = zc_pending_due (self->pending))) {
+    //  Paced after a slow_down (throttle.h): a send needs credit then
+    while ((post = zc_pending_due (self->pending)) && zc_throttle_may_send (&self->throttle, now)) {
         if (zmq_send (handle, post->frame, post->size, ZMQ_DONTWAIT) != (int) post->size)
             break;
         zc_pending_sent (self->pending, now);
+        zc_throttle_sent (&self->throttle);
     }
 }
 

@@ -84,6 +84,9 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
         return;                     //  a repeat: the first ACK counted
     free (post);
     self->last_ack_at = now;
+    if (self->refused_id && msg->id > self->refused_id)
+        self->refused_id = 0;       //  the leader went past the refused one
+    zc_throttle_acked (&self->throttle);
     zc_lamport_observe (&self->clock, msg->ts);
     zc_cl_item_t item_v = { 0 }, *item = &item_v;
     item->ev.type = ZC_EV_ACK;
@@ -101,8 +104,26 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     zc_cl_push (self, item);
 }
 
+static void s_refused (zc_client_t *self, uint64_t id, char *text);
+
+//  The leader asks again for a message it refused for good: its dedup
+//  counts only what it stored, so it will take nothing of ours after that
+//  id (PROTOCOL.md §7).  Every later message is refused too, each an event,
+//  so that the application knows at once instead of waiting for a timeout
 static void
-s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
+s_refuse_after (zc_client_t *self, zc_cl_server_t *server, uint64_t refused)
+{
+    for (uint64_t id = refused + 1; id <= self->last_id; id++)
+        if (zc_pending_find (self->pending, id))
+            s_refused (self, id, zsys_sprintf ("message %" PRIu64 " refused: node %u still"
+                                               " expects message %" PRIu64 ", which it refused,"
+                                               " and stores nothing of ours after it",
+                                               id, server->node, refused));
+    self->refused_id = refused;     //  the first one stays the one asked for
+}
+
+static void
+s_on_expected (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
 {
     if ((msg->has & ZF_ID)? zc_pending_stale (self->pending, msg->id)
                           : now - self->rewound_at < ZC_BUSY_MS)
@@ -113,11 +134,10 @@ s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
         //  forgot us (retention).  Resending cannot give it that one: say
         //  so once, and leave the pace to the retry timer, not to a
         //  request/refusal loop at network speed
-        if (msg->expected != self->rejected_id && msg->expected == self->refused_id)
-            zc_cl_notice (self, "leader asks again for message %" PRIu64 ", which it"
-                          " refused: it does not skip refused ids, later messages"
-                          " cannot be stored", msg->expected);
-        else
+        if (msg->expected == self->refused_id) {
+            s_refuse_after (self, server, msg->expected);
+            return;
+        }
         if (msg->expected != self->rejected_id)
             zc_cl_notice (self, "leader asks again for message %" PRIu64
                           ", which it had acknowledged", msg->expected);
@@ -146,6 +166,29 @@ s_on_lost (zc_client_t *self, zc_cl_server_t *server, uint64_t id)
         return;
     zc_cl_log (self, "%s", item->notice);
     item->ev.type = ZC_EV_LOST;
+    item->ev.id = id;
+    strcpy (item->ev.room, self->room);
+    strcpy (item->ev.client, self->id);
+    zc_cl_push (self, item);
+}
+
+//  Drops a pending message refused for good: ZC_EV_REFUSED with text
+//  (which it takes over)
+static void
+s_refused (zc_client_t *self, uint64_t id, char *text)
+{
+    zc_post_t *post = zc_pending_ack (self->pending, id);
+    if (!post) {
+        free (text);
+        return;
+    }
+    free (post);
+    self->last_ack_at = zclock_mono ();
+    self->refused++;
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
+    item->notice = text? text: strdup ("message refused");
+    zc_cl_log (self, "%s", item->notice? item->notice: "?");
+    item->ev.type = ZC_EV_REFUSED;
     item->ev.id = id;
     strcpy (item->ev.room, self->room);
     strcpy (item->ev.client, self->id);
@@ -184,22 +227,13 @@ s_on_limit (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, bool
         zc_str_copy (reason, sizeof (reason), msg->reason);
     //  Only the leader's word: it is the one that takes our POSTs
     if (from_leader && (msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)) {
-        zc_post_t *post = zc_pending_ack (self->pending, msg->id);
-        free (post);
-        self->last_ack_at = zclock_mono ();
-        self->refused++;
-        self->refused_id = msg->id;
-        zc_cl_item_t item_v = { 0 }, *item = &item_v;
-        item->notice = zsys_sprintf ("message %" PRIu64 " refused by node %u: %s"
-                                     " (dropped, not stored)", msg->id, server->node, reason);
-        if (!item->notice)
-            return;
-        zc_cl_log (self, "%s", item->notice);
-        item->ev.type = ZC_EV_REFUSED;
-        item->ev.id = msg->id;
-        strcpy (item->ev.room, self->room);
-        strcpy (item->ev.client, self->id);
-        zc_cl_push (self, item);
+        //  The first refused id since the last ACK is the one a leader
+        //  that does not skip it will ask for again
+        if (!self->refused_id)
+            self->refused_id = msg->id;
+        s_refused (self, msg->id, zsys_sprintf ("message %" PRIu64 " refused by node %u: %s"
+                                                " (dropped, not stored)",
+                                                msg->id, server->node, reason));
         return;
     }
     if (!(msg->has & ZF_ID) && strcmp (reason, self->limit_told) != 0) {
@@ -231,7 +265,7 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
     else
     if (zc_str_eq (msg->code, ZC_ERR_EXPECTED)) {
         if (from_leader)
-            s_on_expected (self, msg, now);
+            s_on_expected (self, server, msg, now);
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_BUSY)) {

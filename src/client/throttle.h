@@ -9,6 +9,12 @@
       anyone answering in its place) must not freeze the client for hours;
     - the user hears of it once per burst: slow_downs that come less than
       ZC_SLOW_BURST_MS apart are one burst, one notice.
+    And it paces itself during a burst: resending the whole pipeline after
+    each hold would have most of it refused again (100 lines at --rate 20:
+    1830 refusals).  After a slow_down only one message goes out; each
+    ACK lets two more go (TCP's slow start), so the stream finds the
+    node's rate within a few round trips.  A burst ends ZC_SLOW_BURST_MS
+    after the last slow_down, and the pipeline is whole again.
     Pure: the caller passes the time in.
 */
 #ifndef ZC_THROTTLE_H
@@ -25,6 +31,8 @@ typedef struct {
     int64_t last_at;                //  last slow_down (ms), 0 = none yet
     uint64_t refusals;              //  slow_downs heard
     uint64_t bursts;                //  bursts (notices given)
+    bool pacing;                    //  in a burst: sends need credit
+    uint32_t credit;                //  sends allowed before the next ACK
 } zc_throttle_t;
 
 //  Start with no refusal heard.
@@ -35,5 +43,14 @@ void zc_throttle_init (zc_throttle_t *self);
 //  set true when this refusal starts a burst (tell the user), else false.
 int64_t zc_throttle_slow_down (zc_throttle_t *self, bool has_retry, uint64_t retry_ms,
                                int64_t now, bool *notice);
+
+//  May a POST go out now?  Also ends the burst when it is over.
+bool zc_throttle_may_send (zc_throttle_t *self, int64_t now);
+
+//  A POST went out / an ACK came / a resend round started (a round must
+//  be able to send at least one, or a lost ACK would stall the stream).
+void zc_throttle_sent (zc_throttle_t *self);
+void zc_throttle_acked (zc_throttle_t *self);
+void zc_throttle_rewound (zc_throttle_t *self);
 
 #endif
