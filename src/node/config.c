@@ -97,6 +97,8 @@ static const char s_usage [] =
 "                           a machine crash can lose acknowledged messages)\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"  -v, --verbose            more logging; repeat for more\n"
+"  -h, --help               print this and exit\n"
 "\n"
 "Security (docs/PROTOCOL.md; keys made by chat-keygen):\n"
 "  --keys DIR               CURVE on every socket, with the keys of chat-keygen's\n"
@@ -120,9 +122,7 @@ static const char s_usage [] =
 "                           (it repairs them by FETCH), 1..1000000 (default 1000)\n"
 "  --reply-hwm N            replies queued per client, 1..100000 (default 256)\n"
 "  --max-epoch-jump N       refuse an epoch more than N above ours unless a\n"
-"                           quorum reports it, 1..1000000000 (default 1000)\n"
-"  -v, --verbose            more logging; repeat for more\n"
-"  -h, --help               print this and exit\n";
+"                           quorum reports it, 1..1000000000 (default 1000)\n";
 
 const char *
 zc_config_usage (void)
