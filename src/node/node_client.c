@@ -555,16 +555,16 @@ s_limited (zc_node_t *self, const zc_ident_t *who, const zc_msg_t *msg, const ch
 static int
 s_recv_one (zc_node_t *self, void *router)
 {
+    if (zsock_rcvmore (router)) {
+        //  Still in a multi-frame request that an earlier call cut short
+        s_skip_rest (router);
+        return 0;
+    }
     zmq_msg_t head, body;
     zmq_msg_init (&head);
     if (zmq_msg_recv (&head, router, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&head);
         return -1;
-    }
-    if (zsock_rcvmore (router)) {
-        //  Still in a multi-frame request that an earlier call cut short
-        s_skip_rest (router);
-        return 0;
     }
     zc_ident_t who;
     who.len = zmq_msg_size (&head) <= sizeof who.data ? zmq_msg_size (&head) : 0;
