@@ -39,7 +39,7 @@ typedef struct {
 typedef struct {
     uint32_t id;                    //  --id, required, 1..1000000
     uint16_t port;                  //  --port, base port P (default 50051)
-    char bind_host[256];            //  --bind (default "*", all interfaces)
+    char bind_host[256];            //  --bind (default 127.0.0.1; "*" with --keys)
     zc_peer_addr_t peers[ZC_MAX_PEERS];
     size_t peer_count;              //  --peers "ID:HOST:PORT,..."
     uint32_t heartbeat_ms;          //  --heartbeat-ms (default 100)

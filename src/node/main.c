@@ -54,7 +54,7 @@ int
 main (int argc, char **argv)
 {
     zc_config_t cfg;
-    char err [512];
+    char err [1024];
     int rc = zc_config_parse (&cfg, argc, argv, err, sizeof err);
     if (rc == 1) {
         fputs (zc_config_usage (), stdout);
