@@ -47,13 +47,14 @@
 
 #include "bench_stats.h"
 #include "client.h"
+#include "client_keys.h"
 
 #define ZB_MAX_CLIENTS  256
 #define ZB_PING         "zb-ping"
 #define ZB_MAX_NOTICES  5           //  notices printed per client
 
 typedef struct {
-    const char *servers, *room, *csv, *label, *cdf;
+    const char *servers, *room, *csv, *label, *cdf, *keys;
     uint32_t senders, subscribers, window, size, retry_ms;
     double rate, duration, drain;
     uint64_t count;
@@ -413,7 +414,8 @@ s_wait_ready (const zb_opts_t *opts, int timeout_ms)
 {
     char err [256];
     zc_client_config_t cfg = { .servers = opts->servers, .room = opts->room,
-                               .name = "zb-control", .retry_ms = opts->retry_ms };
+                               .name = "zb-control", .retry_ms = opts->retry_ms,
+                               .keys_dir = opts->keys };
     zc_client_t *control = zc_client_new (&cfg, err, sizeof (err));
     if (!control) {
         fprintf (stderr, "zchat-bench: %s\n", err);
@@ -450,6 +452,9 @@ static const char *s_usage =
     "usage: zchat-bench --servers HOST:PORT,... [options]\n"
     "\n"
     "  --servers LIST     every node's client port (required)\n"
+    "  --keys DIR         CURVE on every client socket, as chat-client --keys DIR\n"
+    "                     (client.cert is shared by all the clients, and so is its\n"
+    "                     rate limit; server.cert alone: an ephemeral key each)\n"
     "  --senders S        sending clients, one thread each (default 1)\n"
     "  --subscribers R    listening clients, one thread each (default 1; 0 = none)\n"
     "  --rate N           msgs/s per sender on a fixed schedule; latency is measured\n"
@@ -497,6 +502,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
 {
     static const struct option longs [] = {
         { "servers", required_argument, 0, 'S' }, { "senders", required_argument, 0, 's' },
+        { "keys", required_argument, 0, 'K' },
         { "subscribers", required_argument, 0, 'r' }, { "rate", required_argument, 0, 'R' },
         { "window", required_argument, 0, 'w' }, { "duration", required_argument, 0, 'd' },
         { "count", required_argument, 0, 'c' }, { "size", required_argument, 0, 'z' },
@@ -515,6 +521,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
         const char *name = index >= 0? longs [index].name: "?";
         switch (c) {
             case 'S': opts->servers = optarg; break;
+            case 'K': opts->keys = optarg; break;
             case 'm': opts->room = optarg; break;
             case 'C': opts->csv = optarg; break;
             case 'F': opts->cdf = optarg; break;
@@ -554,6 +561,15 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
     }
     if (strchr (opts->label, ',') || strchr (opts->label, '"'))
         return s_bad ("label", opts->label);
+    if (opts->keys) {
+        char err [512];
+        zc_client_keys_t *keys = zc_client_keys_load (opts->keys, err, sizeof (err));
+        if (!keys) {
+            fprintf (stderr, "zchat-bench: %s\n", err);
+            return 2;
+        }
+        zc_client_keys_destroy (&keys);
+    }
     return 0;
 }
 
@@ -690,7 +706,8 @@ s_client (const zb_opts_t *opts, const char *name)
 {
     char err [256];
     zc_client_config_t cfg = { .servers = opts->servers, .room = opts->room, .name = name,
-                               .retry_ms = opts->retry_ms, .verbose = opts->verbose };
+                               .retry_ms = opts->retry_ms, .verbose = opts->verbose,
+                               .keys_dir = opts->keys };
     zc_client_t *client = zc_client_new (&cfg, err, sizeof (err));
     if (!client)
         fprintf (stderr, "zchat-bench: %s\n", err);
