@@ -71,6 +71,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "client_keys.h"
 #include "servers.h"
 #include "wire.h"
 
@@ -82,7 +83,7 @@
 #define ZI_CHECK_MAX    4096        //  test messages remembered
 
 typedef struct {
-    const char *servers, *room;
+    const char *servers, *room, *keys;
     uint32_t clients, window, probe_ms;
     double ramp, hold, check, report, timeout;
     bool all_nodes;
@@ -116,6 +117,7 @@ typedef struct {
 typedef struct {
     zi_opts_t opts;
     void *ctx;
+    zc_client_keys_t *keys;         //  --keys: CURVE on every socket, one key pair
     zi_target_t targets [ZC_MAX_SERVERS];
     size_t ntargets;
     size_t leader;                  //  index of the leader's target
@@ -192,6 +194,8 @@ s_dealer_new (zi_t *self, const zi_target_t *target)
     zmq_setsockopt (sock, ZMQ_RCVHWM, &rcv, sizeof rcv);
     if (target->addr.host [0] == '[')
         zmq_setsockopt (sock, ZMQ_IPV6, &one, sizeof one);
+    if (self->keys)
+        zc_client_keys_apply (self->keys, sock);
     if (zmq_connect (sock, target->endpoint)) {
         zmq_close (sock);
         return NULL;
@@ -216,6 +220,10 @@ s_sub_new (zi_t *self)
     for (size_t t = 0; t < self->ntargets; t++) {
         if (self->targets [t].addr.host [0] == '[')
             zmq_setsockopt (sock, ZMQ_IPV6, &one, sizeof one);
+        //  Before every connect: libzmq copies the options into each
+        //  connection (client_keys.h)
+        if (self->keys)
+            zc_client_keys_apply (self->keys, sock);
         if (zmq_connect (sock, self->targets [t].pub_endpoint)) {
             zmq_close (sock);
             return NULL;
@@ -793,6 +801,7 @@ static const char *s_usage =
     "a second.  Prints \"ready N clients in X s\" once all are answered and hear\n"
     "beacons, then holds them, with a line every --report seconds.\n"
     "  --servers LIST     every node's client port (required)\n"
+    "  --keys DIR         CURVE, as chat-client --keys DIR (one key pair for all)\n"
     "  --clients N        idle clients (default 1000)\n"
     "  --ramp R           clients started per second (default 0: as fast as answered)\n"
     "  --window W         most clients waiting for their WELCOME at once (default 100)\n"
@@ -840,6 +849,7 @@ s_parse (int argc, char **argv, zi_opts_t *opts)
 {
     static const struct option longs [] = {
         { "servers", required_argument, 0, 'S' }, { "clients", required_argument, 0, 'n' },
+        { "keys", required_argument, 0, 'K' },
         { "ramp", required_argument, 0, 'r' }, { "window", required_argument, 0, 'w' },
         { "hold", required_argument, 0, 'H' }, { "room", required_argument, 0, 'm' },
         { "all-nodes", no_argument, 0, 'a' }, { "probe-ms", required_argument, 0, 'p' },
@@ -855,6 +865,7 @@ s_parse (int argc, char **argv, zi_opts_t *opts)
         const char *name = index >= 0 ? longs [index].name : "?";
         switch (c) {
             case 'S': opts->servers = optarg; break;
+            case 'K': opts->keys = optarg; break;
             case 'm': opts->room = optarg; break;
             case 'a': opts->all_nodes = true; break;
             case 'h': fputs (s_usage, stdout); exit (0);
@@ -917,6 +928,10 @@ s_setup (zi_t *self, int argc, char **argv)
     int count = zc_servers_parse (self->opts.servers, addrs, ZC_MAX_SERVERS, err, sizeof err);
     if (count < 0) {
         fprintf (stderr, "zchat-idle: --servers: %s\n", err);
+        return 2;
+    }
+    if (self->opts.keys && !(self->keys = zc_client_keys_load (self->opts.keys, err, sizeof err))) {
+        fprintf (stderr, "zchat-idle: %s\n", err);
         return 2;
     }
     self->ntargets = (size_t) count;
@@ -1025,6 +1040,7 @@ s_close (zi_t *self)
     free (self->clients);
     free (self->dealers);
     free (self->starting);
+    zc_client_keys_destroy (&self->keys);
 }
 
 int
