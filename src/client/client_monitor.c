@@ -1,6 +1,7 @@
 /*  client_monitor.c — see client_monitor.h. */
 #include "client_monitor.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 
 zsock_t *
@@ -70,6 +71,14 @@ zc_monitor_read (zsock_t *pipe, uint32_t *event, uint32_t *value, char *endpoint
     return 0;
 }
 
+//  The peer closed the connection (libzmq reports an orderly close on
+//  read as EPIPE), as opposed to a handshake that timed out
+static bool
+s_closed (uint32_t value)
+{
+    return value == EPIPE || value == ECONNRESET;
+}
+
 int
 zc_handshake_explain (uint32_t event, uint32_t value, bool curve, bool ephemeral,
                       char *why, size_t cap)
@@ -94,7 +103,7 @@ zc_handshake_explain (uint32_t event, uint32_t value, bool curve, bool ephemeral
                     " the cluster's allowed clients (its clients/ folder)", value);
     }
     else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && !curve) {
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && s_closed (value) && !curve) {
         //  A plaintext node never drops a NULL handshake; a CURVE one
         //  does, and our write may fail (EPIPE) before its greeting,
         //  which would say "mismatch", is read
@@ -104,7 +113,7 @@ zc_handshake_explain (uint32_t event, uint32_t value, bool curve, bool ephemeral
                   zmq_strerror ((int) value));
     }
     else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    if ((event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && s_closed (value))
     ||  (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
          && (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
          ||  value == ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE))) {
@@ -114,6 +123,14 @@ zc_handshake_explain (uint32_t event, uint32_t value, bool curve, bool ephemeral
         kind = ZC_HS_KEY;
         snprintf (why, cap, "the CURVE handshake failed: most likely server.cert"
                   " is not this cluster's server key (or the node runs without --keys)");
+    }
+    else
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        //  Not closed by the peer: the handshake timed out (ZMQ_HANDSHAKE_IVL),
+        //  a node that is frozen, or a port that is not a zchat node's
+        kind = ZC_HS_OTHER;
+        snprintf (why, cap, "the handshake did not complete (%s): the node may be frozen,"
+                  " or this is not a zchat port", zmq_strerror ((int) value));
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
