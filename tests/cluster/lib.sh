@@ -160,3 +160,35 @@ cluster_is() {   # cluster_is LEADER EPOCH [IDS...]
     [ "$(node_field "$i" leader)" = "$leader" ] && [ "$(node_field "$i" epoch)" = "$epoch" ] || return 1
   done
 }
+
+# --- CURVE clusters (tools/cluster.sh start --secure; keys in RUN/keys) ---
+# STATUS_KEYS: the client key folder status_json speaks CURVE with.
+status_json() {
+  "$BIN/chat-client" status --servers "$SERVERS" ${STATUS_KEYS:+--keys "$STATUS_KEYS"} \
+      --json --timeout-ms 400 2>/dev/null || true
+}
+start_secure_cluster() {   # start_secure_cluster N (ZCHAT_NODE_FLAGS for extra flags)
+  BASE=$(pick_base "$1")
+  "$CLUSTER" start --secure "$1" "$BASE" >/dev/null
+  SERVERS=$("$CLUSTER" servers)
+  KEYS="$RUN/keys"
+  STATUS_KEYS="$KEYS/client-alice"
+  SECURE_CLIENT="$KEYS/client-alice"
+}
+# start_client_keys NAME KEYDIR: start_client, speaking CURVE with KEYDIR.
+start_client_keys() {
+  local name=$1 keys=$2
+  mkfifo "$RUN/$name.in"
+  spawn "$RUN/$name.out" "$RUN/$name.err" "$RUN/$name.in" \
+      "$BIN/chat-client" --servers "$SERVERS" --keys "$keys" --name "$name" --record "$RUN/$name.rec"
+  eval "exec {fd_$name}>\"$RUN/$name.in\""
+  local fd_var="fd_$name"
+  FIFO_FDS+=("${!fd_var}")
+}
+# start_listener_keys NAME [KEYDIR]: a listener; without KEYDIR, plaintext.
+start_listener_keys() {
+  local keys=()
+  [ -n "${2:-}" ] && keys=(--keys "$2")
+  spawn "$RUN/$1.out" "$RUN/$1.err" /dev/null \
+      "$BIN/chat-client" --servers "$SERVERS" "${keys[@]}" --listen --name "$1" --record "$RUN/$1.rec"
+}

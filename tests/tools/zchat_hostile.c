@@ -20,7 +20,8 @@
 
     Options (before the subcommand's arguments): --count N, --interval-ms N,
     --wait-ms N (how long to read replies), --hold-ms N (stay connected),
-    --seconds N (junk), --entries N (APPEND / LOG_ENTRIES: chat frames after
+    --seconds N (junk), --delay-ms N (send: wait after connecting, default
+    200), --entries N (APPEND / LOG_ENTRIES: chat frames after
     the header), --seed N, and CURVE: --cert FILE (a zcert; its _secret is
     loaded too), --server-key FILE (the server's public cert), --curve-random
     (a fresh key nobody trusts).  Values: decimal, "now" (CLOCK_BOOTTIME ms,
@@ -75,6 +76,7 @@ typedef struct {
     int hold_ms;
     int seconds;
     int entries;
+    int delay_ms;
     uint64_t seed;
     const char *cert;
     const char *server_key;
@@ -317,7 +319,7 @@ s_cmd_send (int port, zc_type_t type, const s_fields_t *f, const s_opts_t *o)
 {
     static uint8_t buf [ZC_MAX_FRAME];
     zsock_t *sock = s_connect (ZMQ_DEALER, port, o);
-    zclock_sleep (200);                     //  let the connection (and handshake) finish
+    zclock_sleep (o->delay_ms);             //  let the connection (and handshake) finish
     int sent = 0;
     for (int i = 0; i < o->count; i++) {
         s_fields_t now = *f;
@@ -713,7 +715,7 @@ s_usage (void)
            "       zchat-hostile [OPTIONS] status PORT\n"
            "       zchat-hostile mh CHAT-NODE-FLAGS...\n"
            "options: --count N --interval-ms N --wait-ms N --hold-ms N --seconds N\n"
-           "         --entries N --seed N --cert FILE --server-key FILE --curve-random\n",
+           "         --delay-ms N --entries N --seed N --cert FILE --server-key FILE --curve-random\n",
            stderr);
 }
 
@@ -723,7 +725,7 @@ main (int argc, char **argv)
     setvbuf (stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && streq (argv [1], "mh"))
         return s_cmd_mh (argc - 2, argv + 2);
-    s_opts_t o = { .count = 1, .wait_ms = 300 };
+    s_opts_t o = { .count = 1, .wait_ms = 300, .delay_ms = 200 };
     static struct option longs [] = {
         { "count", required_argument, 0, 'n' },
         { "interval-ms", required_argument, 0, 'i' },
@@ -732,6 +734,7 @@ main (int argc, char **argv)
         { "seconds", required_argument, 0, 's' },
         { "entries", required_argument, 0, 'e' },
         { "seed", required_argument, 0, 'S' },
+        { "delay-ms", required_argument, 0, 'd' },
         { "cert", required_argument, 0, 'c' },
         { "server-key", required_argument, 0, 'k' },
         { "curve-random", no_argument, 0, 'r' },
@@ -746,6 +749,7 @@ main (int argc, char **argv)
             case 'H': o.hold_ms = atoi (optarg); break;
             case 's': o.seconds = atoi (optarg); break;
             case 'e': o.entries = atoi (optarg); break;
+            case 'd': o.delay_ms = atoi (optarg); break;
             case 'S': o.seed = strtoull (optarg, NULL, 0); break;
             case 'c': o.cert = optarg; break;
             case 'k': o.server_key = optarg; break;
@@ -756,7 +760,8 @@ main (int argc, char **argv)
     //  Bounds: a test tool must never run away.
     if (o.count < 0 || o.count > 1000000 || o.seconds < 0 || o.seconds > 120
     ||  o.wait_ms < 0 || o.wait_ms > 60000 || o.hold_ms < 0 || o.hold_ms > 120000
-    ||  o.interval_ms < 0 || o.interval_ms > 10000 || o.entries < 0 || o.entries > 512) {
+    ||  o.interval_ms < 0 || o.interval_ms > 10000 || o.entries < 0 || o.entries > 512
+    ||  o.delay_ms < 0 || o.delay_ms > 60000) {
         fprintf (stderr, "zchat-hostile: an option is out of bounds\n");
         return 2;
     }
