@@ -4,6 +4,9 @@
     that a client key and an unknown key do not (docs/PROTOCOL.md §8).
 */
 #include "security.h"
+#include "zap.h"
+#include "watcher.h"
+#include "ratelog.h"
 #include "config.h"
 #include "node_impl.h"
 #include "wire.h"

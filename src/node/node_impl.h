@@ -21,6 +21,9 @@
 #include "lamport.h"
 #include "outbox.h"
 #include "security.h"
+#include "zap.h"
+#include "watcher.h"
+#include "ratelog.h"
 #include "client_limits.h"
 
 
@@ -76,7 +79,7 @@ struct _zc_node_t {
 
     //  Security and limits (docs/PROTOCOL.md §8); each counter is in STATUS
     struct _zc_security_t *security; //  CURVE keys and the ZAP handler (NULL: off)
-    zactor_t *watcher;              //  logs failed handshakes (security.h)
+    zactor_t *watcher;              //  logs failed handshakes (watcher.h)
     zc_ratelog_t hb_log;            //  and this, the heartbeat REQ's
     struct _zc_limits_t *limits;    //  per-client rate, rooms, connections
     uint64_t refused;               //  requests refused by a limit
