@@ -15,6 +15,11 @@
       seq), fetching what it lacks from that node; only then is it ready to
       stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
       and commits what a quorum holds in its epoch.
+    - Hostile input (issue 9): a message that no correct peer could send
+      is refused whole, unanswered, and counted (zc_replica_refused); and
+      whatever a message says, no entry at or below the commit point (or
+      retired) is ever truncated or replaced.  PROTOCOL.md §5.5 lists the
+      refusals.  Only the node's key check tells a consistent forgery.
 */
 #ifndef ZC_REPLICA_H
 #define ZC_REPLICA_H

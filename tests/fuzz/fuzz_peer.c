@@ -64,6 +64,8 @@ typedef struct {
     uint64_t now;
     uint64_t lead_epoch;        //  node.c's lead_epoch (0: not leading)
     uint64_t fed_epoch;         //  highest epoch given to the replica
+    uint64_t rep_epoch;         //  the last epoch given to it, and leader
+    uint32_t rep_leader;
     uint64_t commit;            //  highest commit seen
     s_committed_t *committed;   //  [seq - 1] for seq 1..commit
     size_t committed_cap;
@@ -176,6 +178,8 @@ s_on_role (s_node_t *node)
         size_t count = zc_election_votes (node->el, votes, ZC_ELECTION_MAX_MEMBERS);
         if (epoch > node->fed_epoch)
             node->fed_epoch = epoch;
+        node->rep_epoch = epoch;
+        node->rep_leader = 1;
         zc_replica_lead (node->rep, epoch, votes, count, node->now, &node->racts);
         s_run_ractions (node);
     }
@@ -184,7 +188,9 @@ s_on_role (s_node_t *node)
         node->lead_epoch = 0;
         if (epoch > node->fed_epoch)
             node->fed_epoch = epoch;
-        zc_replica_follow (node->rep, epoch, zc_election_leader (node->el));
+        node->rep_epoch = epoch;
+        node->rep_leader = zc_election_leader (node->el);
+        zc_replica_follow (node->rep, epoch, node->rep_leader);
     }
 }
 
@@ -366,10 +372,14 @@ s_structured (s_node_t *node, const uint8_t *data, size_t size)
     s_reader_t r = { data, size, 0 };
     uint8_t kind = s_u8 (&r);
     zc_type_t type = s_peer_types [kind % (sizeof s_peer_types / sizeof s_peer_types [0])];
-    uint32_t leader = zc_election_leader (node->el);
+    //  Log traffic is about the replica's epoch and leader, which a
+    //  forced verdict (op 4) may have set apart from the election's.
+    bool log_type = type == ZC_APPEND || type == ZC_APPEND_ACK || type == ZC_LOG_FETCH
+                 || type == ZC_LOG_ENTRIES;
+    uint32_t leader = log_type ? node->rep_leader : zc_election_leader (node->el);
     uint32_t from = (kind & 0x10) || (leader != 2 && leader != 3) ? 2 + ((kind >> 5) & 1)
                                                                   : leader;
-    uint64_t our_epoch = zc_election_epoch (node->el);
+    uint64_t our_epoch = log_type ? node->rep_epoch : zc_election_epoch (node->el);
     bool claim = type == ZC_PREVOTE || type == ZC_COORDINATOR;
     uint64_t epoch = s_near (&r, our_epoch + (claim && !(kind & 0x40)));
     uint64_t last = zc_chatlog_last_seq (node->log);
@@ -425,7 +435,7 @@ s_force_role (s_node_t *node, const uint8_t *data, size_t size)
     s_reader_t r = { data, size, 0 };
     uint8_t how = s_u8 (&r);
     uint64_t epoch = node->fed_epoch + 1 + (how >> 4);
-    node->fed_epoch = epoch;
+    node->fed_epoch = node->rep_epoch = epoch;
     if (how & 1) {
         zc_vote_t votes [2];
         size_t count = (how >> 1) % 3;
@@ -435,12 +445,14 @@ s_force_role (s_node_t *node, const uint8_t *data, size_t size)
             votes [i].last_seq = s_near (&r, zc_chatlog_last_seq (node->log));
         }
         node->lead_epoch = epoch;
+        node->rep_leader = 1;
         zc_replica_lead (node->rep, epoch, votes, count, node->now, &node->racts);
         s_run_ractions (node);
     }
     else {
         node->lead_epoch = 0;
-        zc_replica_follow (node->rep, epoch, how & 2 ? 2 + ((how >> 2) & 1) : 0);
+        node->rep_leader = how & 2 ? 2 + ((how >> 2) & 1) : 0;
+        zc_replica_follow (node->rep, epoch, node->rep_leader);
     }
     s_log_changed (node);
 }
