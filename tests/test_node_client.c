@@ -19,6 +19,9 @@
        counted in `slowed`; FETCHes take tokens too.
     7. --max-clients 2: a third connection is refused "too many clients",
        and STATUS still answers it.
+    8. With --keys (CURVE, clients by certificate): the stored `from` is
+       the certificate's name whatever the POST says, and a client id is
+       refused from another key than the one that first used it.
 */
 #include "node_impl.h"
 #include "wire.h"
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -104,8 +108,10 @@ s_start (s_node_t *n, const char **extra)
     n->port = s_free_base ();
     char port [16];
     snprintf (port, sizeof port, "%u", n->port);
+    char data [200];
+    snprintf (data, sizeof data, "%s/data", n->dir);
     const char *argv [40] = { "chat-node", "--id", "1", "--port", port, "--quorum", "1",
-                              "--data-dir", n->dir, "--heartbeat-ms", "50" };
+                              "--data-dir", data, "--heartbeat-ms", "50" };
     int argc = 11;
     for (int i = 0; extra && extra [i]; i++)
         argv [argc++] = extra [i];
@@ -453,6 +459,112 @@ test_clients (void)
     s_stop (&n);
 }
 
+//  The folder chat-keygen makes for node 1, with clients alice and bob.
+static void
+s_make_keys (const char *dir, zcert_t *node, zcert_t *server, zcert_t *alice, zcert_t *bob)
+{
+    char path [300];
+    mkdir (dir, 0700);
+    snprintf (path, sizeof path, "%s/nodes", dir);
+    mkdir (path, 0700);
+    snprintf (path, sizeof path, "%s/clients", dir);
+    mkdir (path, 0700);
+    const struct { zcert_t *cert; const char *name; bool secret; } files [] = {
+        { node, "node.cert", true }, { server, "server.cert", true },
+        { node, "nodes/1.cert", false }, { alice, "clients/alice.cert", false },
+        { bob, "clients/bob.cert", false } };
+    for (size_t i = 0; i < sizeof files / sizeof files [0]; i++) {
+        snprintf (path, sizeof path, "%s/%s", dir, files [i].name);
+        if (files [i].secret) {
+            zcert_save (files [i].cert, path);
+            strcat (path, "_secret");
+            chmod (path, 0600);
+        }
+        else
+            zcert_save_public (files [i].cert, path);
+    }
+}
+
+static zsock_t *
+s_curve_dealer (s_node_t *n, zcert_t *cert, zcert_t *server)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (dealer, 0);
+    zcert_apply (cert, dealer);
+    zsock_set_curve_serverkey (dealer, zcert_public_txt (server));
+    zsock_connect (dealer, "tcp://127.0.0.1:%u", n->port);
+    return dealer;
+}
+
+static void
+test_secure (void)
+{
+    zcert_t *node = zcert_new (), *server = zcert_new ();
+    zcert_t *alice = zcert_new (), *bob = zcert_new ();
+    zcert_set_meta (node, "node", "1");
+    zcert_set_meta (alice, "name", "alice");
+    zcert_set_meta (bob, "name", "bob");
+    char keys [] = "/tmp/zc-test-node-keys-XXXXXX";
+    if (!mkdtemp (keys)) {
+        CHECKF (false, "no temporary folder");
+        return;
+    }
+    char dir [200];
+    snprintf (dir, sizeof dir, "%s/node-1", keys);
+    s_make_keys (dir, node, server, alice, bob);
+    const char *flags [] = { "--keys", dir, "--bind", "127.0.0.1", "--rate", "0", NULL };
+    s_node_t n;
+    if (s_start (&n, flags)) {
+        zsock_t *as_alice = s_curve_dealer (&n, alice, server);
+        zsock_t *as_bob = s_curve_dealer (&n, bob, server);
+        CHECKF (s_wait_leader (as_alice), "the node never served alice");
+        zc_msg_t reply;
+        //  alice says she is "tester" (s_post): she is stored as alice
+        CHECK (s_post (as_alice, VICTIM, 1, 1, "general", "from alice", &reply) == ZC_ACK);
+        size_t count;
+        zc_msg_t header;
+        zc_msg_init (&header, ZC_UNKNOWN);
+        zc_msg_t fetch;
+        zc_msg_init (&fetch, ZC_FETCH);
+        zc_msg_set_u64 (&fetch, ZF_LAST, 0);
+        s_send (as_alice, &fetch);
+        zmsg_t *frames = NULL;
+        bool named = false;
+        if (s_recv (as_alice, &header, &frames) && header.type == ZC_ENTRIES) {
+            zframe_t *frame = zmsg_next (frames);
+            zc_msg_t chat;
+            named = frame && zc_msg_decode (&chat, zframe_data (frame), zframe_size (frame),
+                                            NULL) == 0 && zc_str_eq (chat.from, "alice");
+        }
+        zmsg_destroy (&frames);
+        CHECKF (named, "the stored sender is the certificate's name");
+        //  bob takes alice's client id and her next number: refused
+        zc_type_t type = s_post (as_bob, VICTIM, 2, 2, "general", "from bob", &reply);
+        CHECKF (type == ZC_ERROR && s_code (&reply, ZC_ERR_BAD_REQUEST),
+                "a client id used by another key was %s", type == ZC_ACK ? "acknowledged"
+                                                                         : "not refused");
+        CHECK (s_post (as_bob, VICTIM, 1, 1, "general", "from alice", &reply) == ZC_ERROR);
+        //  and alice's own message with that number goes through
+        CHECK (s_post (as_alice, VICTIM, 2, 2, "general", "alice again", &reply) == ZC_ACK);
+        CHECK (s_post (as_bob, "00000000000000000000000000000b0b", 1, 3, "general", "bob",
+                       &reply) == ZC_ACK);
+        (void) count;
+        zsock_destroy (&as_alice);
+        zsock_destroy (&as_bob);
+        s_stop (&n);
+    }
+    else
+        CHECKF (false, "cannot start a node with --keys");
+    char command [300];
+    snprintf (command, sizeof command, "rm -rf '%s'", keys);
+    if (system (command))
+        fprintf (stderr, "cannot remove %s\n", keys);
+    zcert_destroy (&node);
+    zcert_destroy (&server);
+    zcert_destroy (&alice);
+    zcert_destroy (&bob);
+}
+
 int
 main (void)
 {
@@ -461,5 +573,6 @@ main (void)
     test_fetch ();
     test_rate ();
     test_clients ();
+    test_secure ();
     return check_report ("test_node_client");
 }
