@@ -8,7 +8,9 @@
 #   zx_free_base N          a base port B with B..B+N-1 (+1000, +2000, +3000)
 #                           unused, below 32768
 #   zx_cluster_up TAG N FLAGS   start N nodes with $ZX_NODE_LIMITS and FLAGS in
-#                           $zx_runs/TAG; sets $current_run, $servers, $leader
+#                           $zx_runs/TAG; sets $current_run, $servers, $leader;
+#                           with ZX_SECURE=1 a CURVE cluster (cluster.sh start
+#                           --secure: client keys in $current_run/keys/client-*)
 #   $ZX_NODE_LIMITS         the node flags every script starts nodes with
 #   zx_cluster_down         stop the current cluster, delete its chat logs
 #   zx_wait_leader SERVERS  print the serving leader's id (10 s at most)
@@ -89,7 +91,8 @@ zx_free_base() {
 zx_wait_leader() {
   local servers=$1 t json
   for ((t = 0; t < 100; t++)); do
-    json=$("$bin/chat-client" status --servers "$servers" --json --timeout-ms 300 2>/dev/null || true)
+    json=$("$bin/chat-client" status --servers "$servers" ${zx_status_keys[@]+"${zx_status_keys[@]}"} \
+             --json --timeout-ms 300 2>/dev/null || true)
     if [[ "$json" =~ \"id\":([0-9]+),\"reachable\":true,\"role\":\"leader\",\"leader\":([0-9]+) ]] \
        && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
       echo "${BASH_REMATCH[1]}"
@@ -104,8 +107,11 @@ zx_cluster_up() {
   local tag=$1 nodes=$2 flags=$3 base
   base=$(zx_free_base "$nodes")
   current_run=$zx_runs/$tag
+  local secure=()
+  zx_status_keys=()
+  [ -n "${ZX_SECURE:-}" ] && secure=(--secure) && zx_status_keys=(--keys "$current_run/keys/client-alice")
   ZCHAT_RUN_DIR=$current_run ZCHAT_BIN=$bin ZCHAT_NODE_FLAGS="$ZX_NODE_LIMITS $flags" \
-    "$root/tools/cluster.sh" start "$nodes" "$base" >/dev/null
+    "$root/tools/cluster.sh" start ${secure[@]+"${secure[@]}"} "$nodes" "$base" >/dev/null
   servers=$(ZCHAT_RUN_DIR=$current_run "$root/tools/cluster.sh" servers)
   if ! leader=$(zx_wait_leader "$servers"); then
     echo "$zx_name: no leader after 10 s (logs in $current_run)" >&2

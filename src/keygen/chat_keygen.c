@@ -213,7 +213,8 @@ s_save (zcert_t *cert, const char *path, bool with_secret)
     s_chmod (path, 0644);
     if (with_secret) {
         char secret [PATH_MAX];
-        snprintf (secret, sizeof secret, "%s_secret", path);
+        if ((size_t) snprintf (secret, sizeof secret, "%s_secret", path) >= sizeof secret)
+            s_die ("path too long: %s_secret", path);
         s_chmod (secret, 0600);
     }
 }
