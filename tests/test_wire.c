@@ -41,9 +41,12 @@ static const field_t s_fields [] = {
     FLD (role, ZF_ROLE, STR),            FLD (lamport, ZF_LAMPORT, UINT),
     FLD (messages, ZF_MESSAGES, UINT),   FLD (last, ZF_LAST, UINT),
     FLD (count, ZF_COUNT, UINT),         FLD (dropped, ZF_DROPPED, UINT),
+    FLD (start_seq, ZF_START_SEQ, UINT), FLD (retry_ms, ZF_RETRY_MS, UINT),
+    FLD (refused, ZF_REFUSED, UINT),     FLD (slowed, ZF_SLOWED, UINT),
+    FLD (denied, ZF_DENIED, UINT),       FLD (forged, ZF_FORGED, UINT),
 };
 #define NFIELDS (int) (sizeof (s_fields) / sizeof (s_fields [0]))
-#define ALL_FIELDS ((1u << 31) - 1)
+#define ALL_FIELDS ((1ull << 36) - 1)
 
 #define PEER (ZF_NODE | ZF_EPOCH | ZF_MH)
 static const struct {
@@ -957,6 +960,51 @@ test_random (uint64_t seed, int iterations)
             (unsigned long long) seed, iterations, accepted);
 }
 
+//  The issue-9 fields under their wire names: ERROR slow_down carries
+//  retry_ms; STATUS_REPLY the four counters (docs/PROTOCOL.md §4, §7)
+static bool
+s_has_key (const uint8_t *frame, size_t size, const char *key)
+{
+    size_t len = strlen (key);
+    for (size_t i = 0; i + len + 1 <= size; i++)
+        if (frame [i] == (0xa0 | len) && memcmp (frame + i + 1, key, len) == 0)
+            return true;
+    return false;
+}
+
+static void
+test_limit_fields (void)
+{
+    uint8_t buf [ZC_MAX_FRAME];
+    zc_msg_t msg, out;
+    zc_msg_init (&msg, ZC_ERROR);
+    zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_SLOW_DOWN);
+    zc_msg_set_u64 (&msg, ZF_RETRY_MS, 120);
+    zc_msg_set_cstr (&msg, ZF_CLIENT, CLIENT_ID);
+    zc_msg_set_u64 (&msg, ZF_ID, 7);
+    size_t size = zc_msg_encode (&msg, buf, sizeof buf);
+    CHECK (size && s_has_key (buf, size, "retry_ms") && s_has_key (buf, size, "slow_down"));
+    CHECK (zc_msg_decode (&out, buf, size, NULL) == 0 && zc_msg_has (&out, ZF_RETRY_MS)
+           && out.retry_ms == 120 && zc_str_eq (out.code, "slow_down") && out.id == 7);
+    zc_msg_init (&msg, ZC_ERROR);
+    zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_LIMIT);
+    size = zc_msg_encode (&msg, buf, sizeof buf);
+    CHECK (size && zc_msg_decode (&out, buf, size, NULL) == 0 && zc_str_eq (out.code, "limit")
+           && !zc_msg_has (&out, ZF_RETRY_MS));
+
+    s_fill (&msg, ZC_STATUS_REPLY, s_types [8].required);
+    zc_msg_set_u64 (&msg, ZF_REFUSED, 1);
+    zc_msg_set_u64 (&msg, ZF_SLOWED, 2);
+    zc_msg_set_u64 (&msg, ZF_DENIED, 3);
+    zc_msg_set_u64 (&msg, ZF_FORGED, 1ull << 40);
+    size = zc_msg_encode (&msg, buf, sizeof buf);
+    const char *keys [] = { "refused", "slowed", "denied", "forged" };
+    for (int i = 0; i < 4; i++)
+        CHECKF (size && s_has_key (buf, size, keys [i]), "STATUS_REPLY key %s", keys [i]);
+    CHECK (zc_msg_decode (&out, buf, size, NULL) == 0 && out.refused == 1 && out.slowed == 2
+           && out.denied == 3 && out.forged == 1ull << 40);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -979,6 +1027,7 @@ main (int argc, char *argv [])
     test_unknown_keys ();
     test_small_buffer ();
     test_strings ();
+    test_limit_fields ();
     test_random (seed, 200000);
     msgpack_sbuffer_destroy (&s_last_built);
     return check_report ("test_wire");
