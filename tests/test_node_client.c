@@ -21,7 +21,8 @@
        and STATUS still answers it.
     8. With --keys (CURVE, clients by certificate): the stored `from` is
        the certificate's name whatever the POST says, and a client id is
-       refused from another key than the one that first used it.
+       refused from another key than the one that first used it, also on
+       a leader that lost its bindings (the log names the owner).
 */
 #include "node_impl.h"
 #include "wire.h"
@@ -548,6 +549,16 @@ test_secure (void)
         CHECK (s_post (as_alice, VICTIM, 2, 2, "general", "alice again", &reply) == ZC_ACK);
         CHECK (s_post (as_bob, "00000000000000000000000000000b0b", 1, 3, "general", "bob",
                        &reply) == ZC_ACK);
+        //  A new leader knows no bindings: the log still names alice
+        s_pause (&n);
+        zc_limits_destroy (&n.node->limits);
+        n.node->limits = zc_limits_new (100, 0, 64);
+        s_resume (&n);
+        type = s_post (as_bob, VICTIM, 3, 3, "general", "bob again", &reply);
+        CHECKF (type == ZC_ERROR && s_code (&reply, ZC_ERR_BAD_REQUEST),
+                "after the bindings were lost, alice's id from bob was %s",
+                type == ZC_ACK ? "acknowledged" : "not refused");
+        CHECK (s_post (as_alice, VICTIM, 3, 3, "general", "alice, 3", &reply) == ZC_ACK);
         (void) count;
         zsock_destroy (&as_alice);
         zsock_destroy (&as_bob);

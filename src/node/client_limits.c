@@ -303,6 +303,13 @@ zc_limits_post (zc_limits_t *self, const char *client, const char *user, const c
     return ZC_LIMIT_OK;
 }
 
+bool
+zc_limits_owned (zc_limits_t *self, const char *client)
+{
+    s_item_t *item = s_table_lookup (&self->ids, (const uint8_t *) client, strlen (client));
+    return item && item->owner;
+}
+
 size_t
 zc_limits_clients (zc_limits_t *self, uint64_t now)
 {

@@ -61,6 +61,9 @@ zc_limit_t zc_limits_request (zc_limits_t *self, const uint8_t *ident, size_t le
 zc_limit_t zc_limits_post (zc_limits_t *self, const char *client, const char *user,
                            const char *room);
 
+//  True if client id has a User-Id bound to it here.
+bool zc_limits_owned (zc_limits_t *self, const char *client);
+
 //  How many connections were active in the last minute (for tests and logs).
 size_t zc_limits_clients (zc_limits_t *self, uint64_t now);
 

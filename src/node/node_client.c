@@ -237,9 +237,22 @@ s_on_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post,
     zc_str_copy (room, sizeof room, post->room);
     uint64_t last_id = zc_chatlog_client_last_id (self->log, client);
     //  With security, a client id belongs to the first key that used it
-    //  (leader memory); rooms count only for new messages.
-    switch (zc_limits_post (self->limits, client, user,
-                            post->id == last_id + 1 ? room : NULL)) {
+    //  (leader memory); rooms count only for new messages.  A certificate
+    //  name is also in the log: an id not yet bound here (a new leader)
+    //  stays with the name its newest held entry was stored under.
+    zc_limit_t verdict = ZC_LIMIT_OK;
+    if (user && from.ptr != post->from.ptr && last_id
+    &&  !zc_limits_owned (self->limits, client)) {
+        zc_entry_t *newest = zc_chatlog_find (self->log, client, last_id);
+        zc_msg_t stored;
+        if (newest && zc_msg_decode (&stored, newest->data, newest->size, NULL) == 0
+        &&  !s_str_same (stored.from, from))
+            verdict = ZC_LIMIT_OWNER;
+    }
+    if (verdict == ZC_LIMIT_OK)
+        verdict = zc_limits_post (self->limits, client, user,
+                                  post->id == last_id + 1 ? room : NULL);
+    switch (verdict) {
         case ZC_LIMIT_OWNER:
             s_refuse_limit (self, identity, post, ZC_ERR_BAD_REQUEST,
                             "client id belongs to another key", 0);
