@@ -27,6 +27,8 @@ typedef struct _s_item_t {
 typedef struct {
     zhashx_t *hash;                 //  s_key_t * -> s_item_t *
     s_item_t *head, *tail;
+    s_item_t *last;                 //  the last one looked up: a client's
+                                    //  pipelined POSTs come back to back
     size_t count, cap;
 } s_table_t;
 
@@ -74,7 +76,7 @@ s_table_init (s_table_t *table, size_t cap)
     zhashx_set_key_comparator (table->hash, s_key_compare);
     zhashx_set_key_duplicator (table->hash, NULL);     //  the item's own key
     zhashx_set_key_destructor (table->hash, NULL);
-    table->head = table->tail = NULL;
+    table->head = table->tail = table->last = NULL;
     table->count = 0;
     table->cap = cap;
 }
@@ -119,6 +121,8 @@ s_table_evict (s_table_t *table)
     s_item_t *item = table->head;
     assert (item);
     s_unlink (table, item);
+    if (table->last == item)
+        table->last = NULL;
     zhashx_delete (table->hash, &item->key);
     table->count--;
     s_item_free (item);
@@ -135,8 +139,14 @@ s_table_destroy (s_table_t *table)
 static s_item_t *
 s_table_lookup (s_table_t *table, const uint8_t *data, size_t len)
 {
+    s_item_t *last = table->last;
+    if (last && last->key.len == len && memcmp (last->key.data, data, len) == 0)
+        return last;
     s_key_t key = { len, data };
-    return zhashx_lookup (table->hash, &key);
+    s_item_t *item = zhashx_lookup (table->hash, &key);
+    if (item)
+        table->last = item;
+    return item;
 }
 
 //  A new item, most recently used; the caller made room for it.
