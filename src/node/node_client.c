@@ -564,14 +564,19 @@ s_limited (zc_node_t *self, const zc_ident_t *who, const zc_msg_t *msg, const ch
     }
 }
 
-//  One request: [identity][body].  0, or -1 when nothing is queued.
+//  Draining S_SKIP_FRAMES frames costs this much of a wake-up's budget of
+//  requests: at most 1024 / 8 * 64 = 8192 frames of junk per wake-up.
+#define S_SKIP_COST 8
+
+//  One request: [identity][body].  What it cost of the wake-up's budget
+//  (1 for a request), or -1 when nothing is queued.
 static int
 s_recv_one (zc_node_t *self, void *router)
 {
     if (zsock_rcvmore (router)) {
         //  Still in a multi-frame request that an earlier call cut short
         s_skip_rest (router);
-        return 0;
+        return S_SKIP_COST;
     }
     zmq_msg_t head, body;
     zmq_msg_init (&head);
@@ -586,12 +591,12 @@ s_recv_one (zc_node_t *self, void *router)
     zmq_msg_close (&head);
     if (!more) {                //  a ROUTER always prefixes the identity
         self->dropped++;
-        return 0;
+        return 1;
     }
     zmq_msg_init (&body);
     if (zmq_msg_recv (&body, router, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&body);
-        return 0;
+        return 1;
     }
     zc_msg_t msg;
     const char *error = "expected one frame";
@@ -623,7 +628,7 @@ s_recv_one (zc_node_t *self, void *router)
             s_reply_error (self, &who, ZC_ERR_BAD_REQUEST, "not a client request");
     }
     zmq_msg_close (&body);
-    return 0;
+    return 1;
 }
 
 void
@@ -633,8 +638,12 @@ zc_node_client_recv (zc_node_t *self)
     //  are read between batches, however busy the clients keep us.
     int budget = self->cfg.fsync == ZC_CONFIG_FSYNC_ALWAYS ? 32 : 1024;
     void *router = zsock_resolve (self->client_router);
-    while (budget-- > 0 && s_recv_one (self, router) == 0)
-        ;
+    while (budget > 0) {
+        int cost = s_recv_one (self, router);
+        if (cost < 0)
+            break;
+        budget -= cost;
+    }
 }
 
 static void
