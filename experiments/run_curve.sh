@@ -97,7 +97,7 @@ md=$out/curve.md
       for (k = 1; k <= ns; k++) {
         s = list[k]; if (!cnt["off", s] || !cnt["on", s]) continue
         off = med(d, "off", s, cnt["off", s]); on = med(d, "on", s, cnt["on", s])
-        printf "| %s | %.0f | %.0f | %.2f | %s / %s | %s / %s |\n", s, off, on, off > 0 ? on / off : 0,
+        printf "| %s | %.0f | %.0f | %.2f | %s / %s | %s / %s |\n", s, off, on, (off > 0 ? on / off : 0),
           med(l50, "off", s, cnt["off", s]), med(l99, "off", s, cnt["off", s]),
           med(l50, "on", s, cnt["on", s]), med(l99, "on", s, cnt["on", s])
       }
