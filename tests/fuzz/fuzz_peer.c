@@ -14,7 +14,7 @@
     Run: ./fuzz_peer -max_len=4096 [CORPUS_DIR]
 
     Input: records [op][len lo][len hi][len bytes of payload], until the
-    input ends.  op % 7 picks the event:
+    input ends.  op % 8 picks the event:
       0  a raw frame to the peer ROUTER (zc_msg_decode; no entry frames);
       1  a raw frame with entry frames: payload = [n lo][n hi][n bytes]
          header, then [n lo][n hi][n bytes] per entry;
@@ -27,7 +27,10 @@
       4  the election's verdict, forced: lead (with votes from the
          payload) or follow, at an epoch above any the replica saw;
       5  node 1 stamps a chat message if it may (leading and ready);
-      6  a PING on the heartbeat port, or the leader's link going down.
+      6  a PING on the heartbeat port, or the leader's link going down;
+      7  retention (--retain-*): the log forgets entries up to a point no
+         higher than node.c's s_retain allows (commit, and as a leader
+         what every backup confirmed).
     Invariants, checked after every event (abort () on violation):
       - the commit point never goes down and never passes the log's end;
       - a committed entry never changes or disappears (its epoch and
@@ -484,6 +487,21 @@ s_heartbeat (s_node_t *node, const uint8_t *data, size_t size)
     s_check_send (node, &pong, 1, 0);
 }
 
+//  node.c s_retain: retire what is committed and, leading, what every
+//  backup confirmed; the payload picks how much of that.
+static void
+s_retain (s_node_t *node, const uint8_t *data, size_t size)
+{
+    uint64_t keep_after = zc_replica_commit (node->rep);
+    if (node->lead_epoch)
+        for (uint32_t peer = 2; peer <= 3; peer++)
+            if (zc_replica_match (node->rep, peer) < keep_after)
+                keep_after = zc_replica_match (node->rep, peer);
+    uint64_t back = size ? data [0] % 8 : 0;
+    keep_after = keep_after > back ? keep_after - back : 0;
+    zc_chatlog_compact (node->log, keep_after);
+}
+
 //  --------------------------------------------------------------------------
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -517,7 +535,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             len = size - at;
         const uint8_t *payload = data + at;
         at += len;
-        switch (op % 7) {
+        switch (op % 8) {
             case 0:
                 s_peer_recv (&node, payload, len, NULL, 0);
                 break;
@@ -558,8 +576,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             case 5:
                 s_stamp (&node, len ? payload [0] : 0);
                 break;
-            default:
+            case 6:
                 s_heartbeat (&node, payload, len);
+                break;
+            default:
+                s_retain (&node, payload, len);
                 break;
         }
         s_check (&node);
