@@ -51,8 +51,19 @@ claims() {   # claims CURVE-OPTIONS...: a claim at E0+1 in node 3's name and a P
         send $((p + 2000)) coordinator node=3 epoch=$((E0 + 1)) mh="$MH" lt=now >/dev/null
     "$HOSTILE" "$@" --server-key "$KEYS/node-1/nodes/$((p - BASE + 1)).cert" --count 2 --wait-ms 0 \
         send $((p + 2000)) prevote node=3 epoch=$((E0 + 1)) mh="$MH" >/dev/null
+    "$HOSTILE" "$@" --server-key "$KEYS/node-1/nodes/$((p - BASE + 1)).cert" --count 3 --wait-ms 0 \
+        send $((p + 2000)) coordinator node=3 epoch=$((E0 + 5000)) mh="$MH" lt=now >/dev/null
   done
 }
+
+log "plaintext claims (correct mh) to the CURVE peer ports, and a PING"
+for p in $P1 $P2; do
+  "$HOSTILE" --count 5 --wait-ms 0 send $((p + 2000)) coordinator node=3 epoch=$((E0 + 1)) mh="$MH" lt=now >/dev/null
+  "$HOSTILE" --count 3 --wait-ms 0 send $((p + 2000)) coordinator node=3 epoch=max mh="$MH" lt=now >/dev/null
+done
+"$HOSTILE" --count 3 ping $((P3 + 3000)) node=2 epoch="$E0" mh="$MH" >"$RUN/plain-ping.out" 2>&1
+grep -q 'pongs=0' "$RUN/plain-ping.out" || fail "a plaintext PING got PONGs: $(cat "$RUN/plain-ping.out")"
+unchanged "plaintext claims"
 
 log "a node certificate outside the trust folder (another cluster's node 3) cannot vote or claim"
 "$BIN/chat-keygen" cluster "$RUN/other" --nodes 1,2,3 >/dev/null || fail "chat-keygen for the other cluster failed"
