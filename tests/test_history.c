@@ -308,6 +308,120 @@ test_callback_and_files (void)
     zc_history_destroy (&history);
 }
 
+//  Checks one record file given as text; returns the violations and the
+//  kinds in *kinds (a bit per kind), the first text in first
+static size_t
+s_check_text (const char *text, unsigned *kinds, char *first, size_t first_size)
+{
+    zc_history_t *history = zc_history_new ();
+    FILE *mem = fmemopen ((void *) text, strlen (text), "r");
+    char err [256] = "";
+    int rc = zc_history_load_stream (history, mem, "mem", err, sizeof (err));
+    fclose (mem);
+    CHECKF (rc == 0, "load: %s", err);
+    size_t count = zc_history_check (history, NULL, NULL, NULL);
+    *kinds = 0;
+    if (first_size)
+        first [0] = 0;
+    for (size_t i = 0; i < count; i++) {
+        const zc_history_violation_t *v = zc_history_violation (history, i);
+        *kinds |= 1u << v->kind;
+        if (i == 0 && first_size)
+            snprintf (first, first_size, "%s", v->text);
+    }
+    zc_history_destroy (&history);
+    return count;
+}
+
+#define C_ID "cccc0000000000000000000000000009"
+#define D_ID "dddd0000000000000000000000000004"
+
+//  A refused id was never stored: the client moved its later messages down
+//  one id and wrote each `sent` line again (chat_client.c).  The checker
+//  withdraws the lines of the refused id and above; the new lines keep the
+//  old ts and their causal floor; the next post takes the freed id at the
+//  top.  An ACK of a refused id before its `sent` came again is an error
+static void
+test_refused (void)
+{
+    const char *good =
+        "room general\n"
+        "sent " C_ID " 1 1\n"
+        "sent " C_ID " 2 2\n"
+        "sent " C_ID " 3 3\n"
+        "recv 1 1 5 1 " D_ID " 1 general\n"
+        "refused " C_ID " 2\n"
+        "sent " C_ID " 2 3\n"               //  was 3, delivered ts 5 came after
+        "ack " C_ID " 1 2 6 1 1 1\n"
+        "ack " C_ID " 2 3 7 1 1 1\n"
+        "recv 2 2 6 1 " C_ID " 1 general\n"
+        "recv 3 3 7 1 " C_ID " 2 general\n"
+        "sent " C_ID " 3 8\n"               //  the next line takes id 3
+        "ack " C_ID " 3 4 9 1 1 1\n"
+        "recv 4 4 9 1 " C_ID " 3 general\n"
+        "refused " C_ID " 4\n"              //  the last one: nothing moves
+        "sent " C_ID " 4 10\n"
+        "ack " C_ID " 4 5 11 1 1 1\n"
+        "recv 5 5 11 1 " C_ID " 4 general\n";
+    unsigned kinds;
+    char first [512];
+    size_t count = s_check_text (good, &kinds, first, sizeof (first));
+    CHECKF (count == 0, "refused and renumbered: %zu violations, first: %s", count, first);
+    zc_history_t *history = zc_history_new ();
+    FILE *mem = fmemopen ((void *) good, strlen (good), "r");
+    zc_history_load_stream (history, mem, "mem", NULL, 0);
+    fclose (mem);
+    zc_history_stats_t st;
+    zc_history_stats (history, &st);
+    CHECKF (st.refused == 2 && st.sent == 6, "refused %zu, sent %zu", st.refused, st.sent);
+    zc_history_destroy (&history);
+
+    //  The ACK of the refused id came before its `sent` line came again
+    const char *early =
+        "sent " C_ID " 1 1\n"
+        "sent " C_ID " 2 2\n"
+        "sent " C_ID " 3 3\n"
+        "refused " C_ID " 2\n"
+        "ack " C_ID " 2 2 4 1 1 1\n"
+        "sent " C_ID " 2 3\n";
+    count = s_check_text (early, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_IDS && strstr (first, "refused"),
+            "ack before the resend: %zu, %s", count, first);
+
+    //  Withdrawn lines do not hide a gap: 2 refused, and the next is 3
+    const char *gap =
+        "sent " C_ID " 1 1\n"
+        "sent " C_ID " 2 2\n"
+        "refused " C_ID " 2\n"
+        "sent " C_ID " 3 3\n";
+    count = s_check_text (gap, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_IDS && strstr (first, "jump"),
+            "gap after a refusal: %zu, %s", count, first);
+
+    //  An acknowledged line keeps its id: a refusal of it (a client that
+    //  refuses what was stored) is not a licence to send it again
+    const char *stored =
+        "sent " C_ID " 1 1\n"
+        "sent " C_ID " 2 2\n"
+        "ack " C_ID " 1 1 3 1 1 1\n"
+        "refused " C_ID " 1\n"
+        "sent " C_ID " 1 2\n";
+    count = s_check_text (stored, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_IDS, "refused after its ack: %zu, %s",
+            count, first);
+
+    //  A new message is no moved one: its causal floor is its own
+    const char *causal =
+        "sent " C_ID " 1 1\n"
+        "sent " C_ID " 2 2\n"
+        "recv 1 1 5 1 " D_ID " 1 general\n"
+        "refused " C_ID " 2\n"
+        "sent " C_ID " 2 4\n";
+    count = s_check_text (causal, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_CAUSAL, "new after a refusal: %zu, %s",
+            count, first);
+}
+
 int
 main (void)
 {
@@ -319,6 +433,7 @@ main (void)
     test_correct ();
     test_faults ();
     test_callback_and_files ();
+    test_refused ();
     for (int c = 0; c < 3; c++)
         unlink (s_path [c]);
     rmdir (s_dir);

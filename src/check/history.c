@@ -180,8 +180,9 @@ s_build_entries (s_check_t *ck)
                 s_entry_from_ack (ck, &self->acks [i]);
         }
     }
-    //  Sort by seq and index again
-    qsort (ck->entries, ck->nentries, sizeof (s_entry_t), s_entry_cmp);
+    //  Sort by seq and index again (no entries: nothing acked or received)
+    if (ck->nentries)
+        qsort (ck->entries, ck->nentries, sizeof (s_entry_t), s_entry_cmp);
     zc_hmap_free (&ck->by_seq);
     zc_hmap_init (&ck->by_seq, ck->nentries);
     for (size_t i = 0; i < ck->nentries; i++)
@@ -351,6 +352,10 @@ s_check_senders (s_check_t *ck)
                 "sent %s#%" PRIu64 " with ts %" PRIu64 ", not above ts %"
                 PRIu64 " delivered before", s_str (ck, s->client), s->id,
                 s->ts, s->prior_ts);
+        //  Refused, or moved down one id by a refusal: that line names
+        //  no message any more (its `sent` line under the new id does)
+        if (s->withdrawn)
+            continue;
         uint32_t j = zc_hmap_put (&by_msg, s->client, s->id, (uint32_t) i);
         if (j == i)
             firsts [nfirsts++] = j;
@@ -365,6 +370,11 @@ s_check_senders (s_check_t *ck)
     for (size_t i = 0; i < self->nacks; i++) {
         const zc_ack_t *a = &self->acks [i];
         uint32_t *j = zc_hmap_find (&by_msg, a->client, a->id);
+        if (a->refused)
+            s_report (ck, ZC_HISTORY_IDS, a->file, a->line, a->seq,
+                "ack of %s#%" PRIu64 ", which was refused and not sent again",
+                s_str (ck, a->client), a->id);
+        else
         if (!j)
             s_report (ck, ZC_HISTORY_IDS, a->file, a->line, a->seq,
                 "ack of %s#%" PRIu64 ", which was never sent",

@@ -15,6 +15,14 @@
                                                 acknowledged by a later leader)
         recv <seq> <rseq> <ts> <epoch> <client> <id> <room>
                                                 delivered a chat message
+        refused <client> <id>                   the leader refused id for good (never
+                                                stored): the `sent` lines of that
+                                                client at or above id, not yet
+                                                acknowledged, are withdrawn.  Each
+                                                of those messages moved down one id
+                                                and comes again as a `sent` line
+                                                with its new id and its old ts (its
+                                                causal floor stays the old line's)
         leader <node> <epoch>                   started following node in epoch
         room <name>                             the room this client listens to
         start <seq>                             delivery started after seq
@@ -46,8 +54,9 @@
     LAMPORT    ts does not rise strictly with seq (all deliveries and acks).
     CAUSAL     a sent ts is not above every ts its client delivered before, or
                an ack's stamped ts is not above the sent ts.
-    IDS        a client's sent ids are not contiguous from 1; an ack for a
-               message never sent; a resend with another ts.
+    IDS        a client's sent ids are not contiguous from 1 (withdrawn lines
+               left out); an ack for a message never sent, or for a refused
+               id before its `sent` came again; a resend with another ts.
     ROOM       a client delivers a message of a room other than its `room`.
     SPLIT      two nodes acknowledged messages as leaders of one epoch (from
                acks with <node> and <node_epoch>); an ack's node_epoch below
@@ -100,6 +109,7 @@ typedef struct {
 typedef struct {
     size_t files, lines, torn;  //  torn: unterminated last lines skipped
     size_t sent, acked, received, leaders;
+    size_t refused;             //  `refused` lines
     size_t seqs;                //  distinct seqs (after a check)
     size_t senders;             //  distinct client ids that sent (after a check)
     size_t rooms;               //  distinct rooms delivered

@@ -60,7 +60,11 @@ typedef struct {
 typedef struct {
     uint64_t id, ts;
     uint64_t prior_ts;          //  max ts the file delivered before this line
+                                //  (or before the line it renumbers)
     uint32_t client, file, line;
+    bool acked;                 //  an ack followed in its file (while loading)
+    bool withdrawn;             //  a later `refused` of its id or one below,
+                                //  unacknowledged: moved to a new id or gone
 } zc_sent_t;
 
 typedef struct {
@@ -68,6 +72,7 @@ typedef struct {
     uint64_t node_epoch;        //  epoch the acknowledging node leads, 0 = unknown
     uint32_t node;              //  the acknowledging node, 0 = unknown
     uint32_t client, file, line;
+    bool refused;               //  of an id refused and not sent again yet
 } zc_ack_t;
 
 typedef struct {
@@ -89,7 +94,7 @@ struct _zc_history_t {
     size_t nsents, sents_cap;
     zc_ack_t *acks;
     size_t nacks, acks_cap;
-    size_t lines, torn, leaders;
+    size_t lines, torn, leaders, refused;
     //  Results of the last check
     zc_history_violation_t *viols;
     size_t nviols, viols_cap;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define MAX_TOKENS 12
+#define S_WITHDRAWN (ZC_NONE - 1)   //  live map: the id's sent lines are withdrawn
 
 zc_history_t *
 zc_history_new (void)
@@ -79,7 +80,33 @@ typedef struct {
     zc_hfile_t hfile;
     uint64_t max_recv_ts;
     bool have_start;
+    //  A refused id moves the later messages of its client down one id
+    //  (chat_client.c): which sent line holds each (client, id) now, and
+    //  the withdrawn lines by (client, ts), to find a renumbered one's
+    zc_hmap_t live;             //  (client, id) -> sent index, or S_WITHDRAWN
+    zc_hmap_t withdrawn;        //  (client, ts) -> first withdrawn sent index
 } s_loader_t;
+
+//  `refused client id`: every later message of the client moved down one
+//  id, so the sent lines from id up, not acknowledged, no longer name what
+//  they named: withdrawn.  Their ids are contiguous (the client's pending
+//  messages), so the walk stops at the first id without a live line
+static void
+s_refused (s_loader_t *ld, uint32_t client, uint64_t id)
+{
+    zc_history_t *self = ld->self;
+    for (uint64_t at = id; ; at++) {
+        uint32_t *slot = zc_hmap_find (&ld->live, client, at);
+        if (!slot || *slot == S_WITHDRAWN)
+            break;
+        zc_sent_t *sent = &self->sents [*slot];
+        if (sent->acked)
+            continue;           //  stored: it keeps its id
+        sent->withdrawn = true;
+        zc_hmap_put (&ld->withdrawn, client, sent->ts, *slot);
+        *slot = S_WITHDRAWN;
+    }
+}
 
 //  Returns NULL, or a static description of what is wrong.
 static const char *
@@ -94,12 +121,25 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             return "sent: expected <client> <id> <ts>";
         if (s_numbers (tok, 2, 2, v, "10") >= 0)
             return "sent: bad number";
+        uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
+        //  A message moved down one id keeps its ts, and its causal floor
+        //  is what was delivered before it was first posted
+        uint64_t prior_ts = ld->max_recv_ts;
+        uint32_t *moved = zc_hmap_find (&ld->withdrawn, client, v [1]);
+        if (moved)
+            prior_ts = self->sents [*moved].prior_ts;
+        uint32_t index = (uint32_t) self->nsents;
         self->sents = zc_vec_grow (self->sents, &self->sents_cap,
                                    self->nsents + 1, sizeof (zc_sent_t));
         self->sents [self->nsents++] = (zc_sent_t) {
-            .id = v [0], .ts = v [1], .prior_ts = ld->max_recv_ts,
-            .client = zc_strtab_intern (&self->strs, tok [1]),
-            .file = ld->file, .line = lineno };
+            .id = v [0], .ts = v [1], .prior_ts = prior_ts,
+            .client = client, .file = ld->file, .line = lineno };
+        uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
+        if (!slot)
+            zc_hmap_put (&ld->live, client, v [0], index);
+        else
+        if (*slot == S_WITHDRAWN)
+            *slot = index;      //  the id's next message
         ld->hfile.sent++;
     }
     else
@@ -113,14 +153,27 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             return "ack: bad node";
         if (ntok >= 8 && s_u64 (tok [7], &node_epoch) != 0)
             return "ack: bad node epoch";
+        uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
+        uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
+        if (slot && *slot != S_WITHDRAWN)
+            self->sents [*slot].acked = true;
         self->acks = zc_vec_grow (self->acks, &self->acks_cap,
                                   self->nacks + 1, sizeof (zc_ack_t));
         self->acks [self->nacks++] = (zc_ack_t) {
             .id = v [0], .seq = v [1], .ts = v [2], .epoch = v [3],
             .node = (uint32_t) node, .node_epoch = node_epoch,
-            .client = zc_strtab_intern (&self->strs, tok [1]),
-            .file = ld->file, .line = lineno };
+            .client = client, .file = ld->file, .line = lineno,
+            .refused = slot && *slot == S_WITHDRAWN };
         ld->hfile.acked++;
+    }
+    else
+    if (strcmp (kind, "refused") == 0) {
+        if (ntok < 3)
+            return "refused: expected <client> <id>";
+        if (s_u64 (tok [2], &v [0]) != 0 || v [0] == 0)
+            return "refused: bad id";
+        s_refused (ld, zc_strtab_intern (&self->strs, tok [1]), v [0]);
+        self->refused++;
     }
     else
     if (strcmp (kind, "recv") == 0) {
@@ -193,7 +246,9 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         .hfile = { .room = ZC_NONE, .first_room = ZC_NONE,
                    .recv_lo = self->nrecvs } };
     size_t nsents = self->nsents, nacks = self->nacks;
-    size_t leaders = self->leaders;
+    size_t leaders = self->leaders, refused = self->refused;
+    zc_hmap_init (&ld.live, 64);
+    zc_hmap_init (&ld.withdrawn, 16);
     size_t lines = 0, torn = 0;
     char *buf = NULL;
     size_t bufsize = 0;
@@ -222,6 +277,8 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
     if (!why && ferror (stream))
         why = strerror (errno);
     free (buf);
+    zc_hmap_free (&ld.live);
+    zc_hmap_free (&ld.withdrawn);
 
     if (why) {                  //  roll back: the file adds nothing
         s_error (err, err_size, "%s:%u: %s", name, lineno, why);
@@ -229,6 +286,7 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         self->nsents = nsents;
         self->nacks = nacks;
         self->leaders = leaders;
+        self->refused = refused;
         return -1;
     }
     ld.hfile.recv_hi = self->nrecvs;
@@ -290,4 +348,5 @@ zc_history_stats (zc_history_t *self, zc_history_stats_t *stats)
     stats->acked = self->nacks;
     stats->received = self->nrecvs;
     stats->leaders = self->leaders;
+    stats->refused = self->refused;
 }
