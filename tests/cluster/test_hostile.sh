@@ -26,6 +26,7 @@
 #           leader reads it as "holds my epoch for another leader" and
 #           re-elects (epoch + 1)
 . "$(dirname "$0")/lib.sh"
+trap 'fail "a command failed at line $LINENO"' ERR   # set -e alone would exit without a word
 
 PHASES=${HOSTILE_ONLY:-"epoch forge victim poison fetch flood pings"}
 want() { [[ " $PHASES " == *" $1 "* ]]; }

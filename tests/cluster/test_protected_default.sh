@@ -4,6 +4,7 @@
 # ports; with --bind 0.0.0.0 it listens everywhere and says so, once and
 # plainly; an explicit loopback --bind does not warn.
 . "$(dirname "$0")/lib.sh"
+trap 'fail "a command failed at line $LINENO"' ERR   # set -e alone would exit without a word
 command -v ss >/dev/null || { log "skipped: no ss"; exit 0; }
 
 NODE_PID=""

@@ -8,6 +8,7 @@
 # gets nothing in or out, and nothing of a room reaches a plaintext SUB.
 # Last, with --clients any, an unknown key may chat.  (Issue 9.)
 . "$(dirname "$0")/lib.sh"
+trap 'fail "a command failed at line $LINENO"' ERR   # set -e alone would exit without a word
 [ -x "$BIN/chat-keygen" ] || fail "no chat-keygen in $BIN"
 
 start_secure_cluster 3
@@ -36,6 +37,11 @@ log "round 1: node 3 leads"
 round 1
 for c in alice bob carol; do wait_received "$c" 15; done
 grep -q 'from bob: round 1 line 5' "$RUN/alice.out" || fail "alice does not show bob's name from his certificate"
+log "carol's key with --name mallory: the others see carol"
+printf 'who am i\n' | "$BIN/chat-client" --servers "$SERVERS" --keys "$KEYS/client-carol" --name mallory \
+    --timeout-ms 20000 >"$RUN/mallory.out" 2>"$RUN/mallory.err" || fail "carol's key could not post: $(tail -n 2 "$RUN/mallory.err")"
+wait_until 20 grep -q 'from carol: who am i' "$RUN/alice.out" \
+  || fail "a client's name is not its certificate's: $(grep 'who am i' "$RUN/alice.out")"
 
 # --- who may speak on the peer and heartbeat ports ---
 unchanged() {

@@ -27,7 +27,8 @@
     (a fresh key nobody trusts).  Values: decimal, "now" (CLOCK_BOOTTIME ms,
     what a leader's lt is), "max" (2^64-1), "true"/"false"; ts=auto counts
     up per message in flood.  Output lines are "key=value" words that a
-    shell test can grep.
+    shell test can grep.  Exit 0 unless the arguments are wrong (2), or
+    status got no reply (1): a socket the node refuses is what we test.
 */
 #include <czmq.h>
 #include <errno.h>
@@ -343,7 +344,8 @@ s_cmd_send (int port, zc_type_t type, const s_fields_t *f, const s_opts_t *o)
     printf ("replies=%d\n", replies);
     zclock_sleep (o->hold_ms);
     zsock_destroy (&sock);
-    return sent == o->count ? 0 : 1;
+    return 0;                               //  "sent=" says how many went out: a
+                                            //  refused handshake is not our failure
 }
 
 static int
