@@ -140,6 +140,11 @@ s_refuse_post (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post
 //  A request refused by a limit (code ZC_ERR_LIMIT, for good) or by the
 //  rate (ZC_ERR_SLOW_DOWN with retry_ms: resend then).  Names the POST, if
 //  it is one, so that the client knows which message.
+//  A node serving --max-clients connections answers a new one with
+//  slow_down and this wait: a connection frees up after a quiet minute.
+#define S_TOO_MANY_CLIENTS "too many clients on this node"
+#define S_FULL_RETRY_MS    1000
+
 static void
 s_refuse_limit (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *post,
                 const char *code, const char *reason, uint64_t retry_ms)
@@ -157,7 +162,9 @@ s_refuse_limit (zc_node_t *self, const zc_ident_t *identity, const zc_msg_t *pos
     zc_msg_set_u64 (&msg, ZF_NODE, self->cfg.id);
     zc_msg_set_u64 (&msg, ZF_EPOCH, zc_election_epoch (self->election));
     s_reply (self, identity, &msg);
-    if (retry_ms)
+    //  A full node asks to come back later too, but that is a limit, not
+    //  this client's pace
+    if (retry_ms && !streq (reason, S_TOO_MANY_CLIENTS))
         self->slowed++;
     else
         self->refused++;
@@ -554,7 +561,10 @@ s_limited (zc_node_t *self, const zc_ident_t *who, const zc_msg_t *msg, const ch
     switch (zc_limits_request (self->limits, who->data, who->len, user, costs, now,
                                &retry_ms)) {
         case ZC_LIMIT_CLIENTS:
-            s_refuse_limit (self, who, msg, ZC_ERR_LIMIT, "too many clients", 0);
+            //  slow_down, not limit: nothing is wrong with the request, and a
+            //  client holds its messages and asks again (docs/PROTOCOL.md §7)
+            s_refuse_limit (self, who, msg, ZC_ERR_SLOW_DOWN, S_TOO_MANY_CLIENTS,
+                            S_FULL_RETRY_MS);
             return true;
         case ZC_LIMIT_RATE:
             s_refuse_limit (self, who, msg, ZC_ERR_SLOW_DOWN, "slow down", retry_ms);
