@@ -926,10 +926,14 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
                     s_become_leader (self, now, out);
             }
             else
-            if (self->role == ZC_ROLE_LEADER && !msg->granted && msg->epoch == self->st.epoch) {
+            if (self->role == ZC_ROLE_LEADER && !msg->granted && msg->epoch == self->st.epoch
+            &&  !(zc_msg_has (msg, ZF_LEADER) && msg->leader == self->cfg.self)) {
                 //  A refusal at our own epoch: the peer persisted another
                 //  leader for it (two claims of one epoch; we won) and can
-                //  never join it.  Move everyone to the next epoch.
+                //  never join it.  Move everyone to the next epoch.  Not
+                //  when it names us as its leader: then it refused a claim
+                //  we did not make now (an old COORDINATOR replayed in our
+                //  name), and a new epoch would be an outage for nothing.
                 s_log (self, out, "node %u holds epoch %llu for another leader, "
                        "claiming the next epoch", peer->id, (unsigned long long) msg->epoch);
                 s_start_prevote (self, now, out);

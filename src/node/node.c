@@ -55,6 +55,10 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
     //  connection of a client that sends more); peers by the protocol's.
     zsock_set_maxmsgsize (sock, client_port ? (int64_t) self->cfg.max_frame : ZC_MAX_FRAME);
     zsock_set_linger (sock, 0);
+    //  Reads never wait: a REP reports POLLIN for a message it then drops
+    //  (one without an envelope, from a DEALER), and a blocking read
+    //  would wedge the node for good (zc_node_recv_nowait).
+    zsock_set_rcvtimeo (sock, 0);
     //  High-water marks count only if set before bind.  Subscribers and
     //  clients that fall behind lose frames beyond them and repair gaps by
     //  FETCH / resend, so the bound is a memory cap, not a guarantee.  Per

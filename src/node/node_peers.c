@@ -42,6 +42,7 @@ s_link_open (zc_node_t *self, zc_link_t *link)
     zsock_set_immediate (link->dealer, 1);
     zsock_set_sndtimeo (link->dealer, 0);
     zsock_set_linger (link->dealer, 0);
+    zsock_set_rcvtimeo (link->dealer, 0);   //  reads never wait (node.c, s_bind)
     zsock_set_sndhwm (link->dealer, 10000);
     zsock_set_maxmsgsize (link->dealer, ZC_MAX_FRAME);
     zsock_set_reconnect_ivl (link->dealer, 50);
@@ -220,6 +221,7 @@ zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
         zsock_set_immediate (self->hb_req, 1);
         zsock_set_sndtimeo (self->hb_req, 0);
         zsock_set_linger (self->hb_req, 0);
+        zsock_set_rcvtimeo (self->hb_req, 0);
         zsock_set_maxmsgsize (self->hb_req, ZC_MAX_FRAME);
         zsock_set_reconnect_ivl (self->hb_req, 50);
         if (strchr (endpoint, '['))
