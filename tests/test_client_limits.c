@@ -5,28 +5,42 @@
 
     The leader is a fake in a thread (ROUTER + PUB on free 127.0.0.1
     ports), so that the client's reaction is tested alone, the node's
-    rules being the node's tests'.  It acknowledges every POST except
-    id 2 and 6 (refused for good; after 6 it asks for 6 again) and id 3 at first (slow down for HOLD_MS,
-    and so is every POST while that hold runs); or, as a leader whose
-    dedup cannot skip a refused id, "expected 2" for every POST after 2.
+    rules being the node's tests'.  Like the node (PROTOCOL.md §4), it
+    refuses a text longer than 8 bytes for good ("limit", before its
+    dedup), stores only id = last + 1 and answers "expected last + 1" to
+    anything above; so after a refusal the client must move its later
+    messages down one id, or nothing of it is stored again.  It slows
+    down id 3 at first (for HOLD_MS, and every POST while that hold runs)
+    when asked to, and may pause after each refusal, so that the client
+    has resent before the replies to its earlier sends come.
 */
 #include <czmq.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "client.h"
+#include "history.h"
 #include "testutil.h"
 #include "wire.h"
 
 #define HOLD_MS   700               //  the fake's retry_ms
 #define RETRY_MS  100               //  the client's: a hold is several of them
+#define MAX_TEXT  8                 //  the fake's --max-text
+#define STORE     32
 
 typedef struct {
     zsock_t *router, *pub;
     int port, pub_port;
     atomic_bool stop;
-    bool no_skip;                   //  a leader that does not skip refused ids:
-                                    //  after 2, "expected 2" for every later one
+    bool slow;                      //  slow down id 3 at first
+    int pause_ms;                   //  after each "limit", before the next request
+    //  its log: ids 1..last, texts in order
+    uint64_t last;
+    char stored [STORE][MAX_TEXT + 1];
+    uint64_t stored_ts [STORE];
+    int limits;                     //  "limit" refusals sent
     //  what the fake saw
     int64_t slowed_at;              //  the first slow_down, 0 = none yet
     int posts_in_hold;              //  POSTs that came while the hold ran
@@ -76,33 +90,44 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
     zc_msg_set_str (&msg, ZF_CLIENT, req->client.ptr, req->client.len);
     zc_msg_set_u64 (&msg, ZF_ID, req->id);
     zc_msg_set_u64 (&msg, ZF_NODE, 1);
-    if ((fake->no_skip && req->id > 2) || req->id > 6) {
-        zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_EXPECTED);
-        zc_msg_set_u64 (&msg, ZF_EXPECTED, fake->no_skip? 2: 6);
-    }
-    else
-    if (req->id == 2 || req->id == 6) {
+    bool limit = false;
+    if (req->text.len > MAX_TEXT) {
         zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_LIMIT);
         zc_msg_set_cstr (&msg, ZF_REASON, "text longer than 8 bytes");
+        fake->limits++;
+        limit = true;
     }
     else
-    if ((req->id == 3 && !fake->slowed_at) || held) {
+    if (fake->slow && ((req->id == 3 && !fake->slowed_at) || held)) {
         if (!fake->slowed_at)
             fake->slowed_at = now;
         zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_SLOW_DOWN);
         zc_msg_set_cstr (&msg, ZF_REASON, "too many messages");
         zc_msg_set_u64 (&msg, ZF_RETRY_MS, (uint64_t) (fake->slowed_at + HOLD_MS - now));
     }
+    else
+    if (req->id > fake->last + 1) {
+        zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_EXPECTED);
+        zc_msg_set_u64 (&msg, ZF_EXPECTED, fake->last + 1);
+    }
     else {
+        if (req->id == fake->last + 1 && req->id < STORE) {
+            fake->last++;
+            memcpy (fake->stored [req->id], req->text.ptr, req->text.len);
+            fake->stored [req->id][req->text.len] = 0;
+            fake->stored_ts [req->id] = req->ts;
+        }
         zc_msg_init (&msg, ZC_ACK);
         zc_msg_set_str (&msg, ZF_CLIENT, req->client.ptr, req->client.len);
         zc_msg_set_u64 (&msg, ZF_ID, req->id);
         zc_msg_set_u64 (&msg, ZF_SEQ, req->id);
-        zc_msg_set_u64 (&msg, ZF_TS, req->ts + 1);
+        zc_msg_set_u64 (&msg, ZF_TS, fake->stored_ts [req->id < STORE? req->id: 0] + 1);
         zc_msg_set_u64 (&msg, ZF_EPOCH, 1);
         zc_msg_set_u64 (&msg, ZF_NODE, 1);
     }
     s_reply (fake, identity, &msg);
+    if (limit && fake->pause_ms)
+        zclock_sleep (fake->pause_ms);
 }
 
 static void *
@@ -165,61 +190,182 @@ s_client (s_fake_t *fake)
     return client;
 }
 
-//  A leader whose dedup cannot skip a refused id asks for it again for
-//  every later message: those are refused at once, not after a timeout
-static void
-test_limit_without_skip (void)
+//  Runs the client until nothing is pending (at most 10 s), noting ACKs
+//  and refusals by id; returns the ms it took
+typedef struct {
+    bool acked [STORE], refused [STORE];
+    size_t moved [STORE];
+    uint64_t moved_ts [STORE];      //  of the first moved message
+    int notices;
+} s_seen_t;
+
+static int64_t
+s_run (zc_client_t *client, s_seen_t *seen)
 {
-    s_fake_t fake = { .no_skip = true };
-    pthread_t thread;
-    s_fake_start (&fake, &thread);
-    zc_client_t *client = s_client (&fake);
-    for (int i = 1; i <= 4; i++)
-        CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
-    bool acked [5] = { false }, refused [5] = { false };
     zc_event_t ev;
     int64_t start = zclock_mono ();
     while (zclock_mono () < start + 10000) {
         int got = zc_client_wait (client, zc_client_unacked (client)? 100: 0, -1, &ev);
         if (got != 1 && !zc_client_unacked (client))
             break;
-        if (got == 1 && ev.type == ZC_EV_ACK && ev.id <= 4)
-            acked [ev.id] = true;
-        if (got == 1 && ev.type == ZC_EV_REFUSED && ev.id <= 4)
-            refused [ev.id] = true;
+        if (got != 1 || ev.id >= STORE)
+            continue;
+        if (ev.type == ZC_EV_ACK)
+            seen->acked [ev.id] = true;
+        if (ev.type == ZC_EV_REFUSED) {
+            seen->refused [ev.id] = true;
+            seen->moved [ev.id] = ev.moved;
+            seen->moved_ts [ev.id] = ev.moved? ev.moved_ts [0]: 0;
+            CHECKF (strstr (ev.text, "text longer than 8 bytes"), "%s", ev.text);
+        }
+        if (ev.type == ZC_EV_NOTICE)
+            seen->notices++;
     }
+    return zclock_mono () - start;
+}
+
+//  Three lines, the middle one refused: its id was never stored, so the
+//  third takes it (the leader takes only last + 1) and the session goes on
+static void
+test_refused_middle (void)
+{
+    s_fake_t fake = { 0 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    uint64_t ts [4];
+    CHECK (zc_client_post (client, "one", &ts [1]) == 1);
+    CHECK (zc_client_post (client, "far too long", &ts [2]) == 2);
+    CHECK (zc_client_post (client, "three", &ts [3]) == 3);
+    s_seen_t seen = { 0 };
+    int64_t ms = s_run (client, &seen);
     CHECK (zc_client_unacked (client) == 0);
-    CHECKF (zclock_mono () - start < 2000, "%" PRId64 " ms", zclock_mono () - start);
-    CHECK (acked [1] && !refused [1]);
-    CHECK (refused [2] && refused [3] && refused [4]);
-    CHECK (!acked [2] && !acked [3] && !acked [4]);
-    CHECK (zc_client_refused (client) == 3);
-    //  and so is the next one
-    CHECK (zc_client_post (client, "later", NULL) == 5);
-    bool later = false;
-    while (!later && zclock_mono () < start + 10000)
-        if (zc_client_wait (client, 100, -1, &ev) == 1 && ev.type == ZC_EV_REFUSED)
-            later = ev.id == 5;
-    CHECK (later && zc_client_unacked (client) == 0);
+    CHECKF (ms < 2000, "%" PRId64 " ms", ms);      //  no retry timeout
+    CHECK (seen.acked [1] && seen.acked [2] && !seen.acked [3]);
+    CHECK (seen.refused [2] && !seen.refused [1] && !seen.refused [3]);
+    CHECKF (seen.moved [2] == 1 && seen.moved_ts [2] == ts [3], "moved %zu", seen.moved [2]);
+    CHECK (zc_client_refused (client) == 1);
+    CHECKF (fake.last == 2 && streq (fake.stored [1], "one") && streq (fake.stored [2], "three")
+            && fake.stored_ts [2] == ts [3], "stored %" PRIu64, fake.last);
+    CHECKF (seen.notices == 0, "%d", seen.notices);
+    //  and the next line is number 3
+    CHECK (zc_client_post (client, "four", NULL) == 3);
+    memset (&seen, 0, sizeof (seen));
+    s_run (client, &seen);
+    CHECK (seen.acked [3] && fake.last == 3 && streq (fake.stored [3], "four"));
     zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
+//  Two refused in one burst, and the leader pauses after each refusal, so
+//  that the client has resent under the new ids before the replies to its
+//  first sends come: "limit 3" answers the old 3 (the second long line,
+//  now 2), not "four", which holds id 3 now
+static void
+test_refused_stale_replies (void)
+{
+    s_fake_t fake = { .pause_ms = 150 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    CHECK (zc_client_post (client, "one", NULL) == 1);
+    CHECK (zc_client_post (client, "long line one", NULL) == 2);
+    CHECK (zc_client_post (client, "long line two", NULL) == 3);
+    CHECK (zc_client_post (client, "four", NULL) == 4);
+    s_seen_t seen = { 0 };
+    int64_t ms = s_run (client, &seen);
+    CHECK (zc_client_unacked (client) == 0);
+    CHECKF (ms < 3000, "%" PRId64 " ms", ms);
+    CHECKF (zc_client_refused (client) == 2, "%" PRIu64, zc_client_refused (client));
+    CHECK (seen.acked [1] && seen.acked [2] && !seen.acked [3]);
+    CHECKF (fake.last == 2 && streq (fake.stored [1], "one") && streq (fake.stored [2], "four"),
+            "stored %" PRIu64 ": %s", fake.last, fake.stored [2]);
+    zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
+//  chat-client: a refused line does not end the session, the record says
+//  what moved (zchat-check accepts it), and the exit status says a line
+//  was refused
+static void
+test_chat_client (void)
+{
+    char exe [512], bin [600];
+    ssize_t len = readlink ("/proc/self/exe", exe, sizeof (exe) - 1);
+    CHECK (len > 0);
+    if (len <= 0)
+        return;
+    exe [len] = 0;
+    *strrchr (exe, '/') = 0;
+    snprintf (bin, sizeof (bin), "%s/../chat-client", exe);
+    CHECKF (access (bin, X_OK) == 0, "%s", bin);
+    s_fake_t fake = { 0 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    char record [] = "/tmp/test_client_limits.XXXXXX";
+    int fd = mkstemp (record);
+    CHECK (fd >= 0);
+    close (fd);
+    char command [1400];
+    snprintf (command, sizeof (command),
+              "printf 'one\\nfar too long\\nthree\\n' | %s --servers 127.0.0.1:%d"
+              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
+              " >/dev/null 2>%s.err", bin, fake.port, RETRY_MS, record, record);
+    int status = system (command);
+    CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 1, "status %d", status);
+    CHECKF (fake.last == 2 && streq (fake.stored [2], "three"), "stored %" PRIu64, fake.last);
+    char path [64], line [256];
+    snprintf (path, sizeof (path), "%s.err", record);
+    FILE *err = fopen (path, "r");
+    bool said = false;
+    while (err && fgets (line, sizeof (line), err))
+        said |= strstr (line, "1 line(s) refused") != NULL;
+    if (err)
+        fclose (err);
+    CHECK (said);
+    unlink (path);
+    //  refused 2, then 2 again for "three"; both acks; nothing against the rules
+    FILE *rec = fopen (record, "r");
+    int sent2 = 0, refused2 = 0, acks = 0;
+    while (rec && fgets (line, sizeof (line), rec)) {
+        char kind [16];
+        char id [64];
+        uint64_t n;
+        if (sscanf (line, "%15s %63s %" SCNu64, kind, id, &n) == 3) {
+            sent2 += streq (kind, "sent") && n == 2;
+            refused2 += streq (kind, "refused") && n == 2;
+            acks += streq (kind, "ack");
+        }
+    }
+    if (rec)
+        fclose (rec);
+    CHECKF (sent2 == 2 && refused2 == 1 && acks == 2, "sent 2: %d, refused 2: %d, acks %d",
+            sent2, refused2, acks);
+    zc_history_t *history = zc_history_new ();
+    char why [256] = "";
+    CHECKF (zc_history_load_file (history, record, why, sizeof (why)) == 0, "%s", why);
+    size_t violations = zc_history_check (history, NULL, NULL, NULL);
+    const zc_history_violation_t *first = zc_history_violation (history, 0);
+    CHECKF (violations == 0, "%zu: %s", violations, first? first->text: "");
+    zc_history_destroy (&history);
+    unlink (record);
     s_fake_stop (&fake, thread);
 }
 
 static void
 test_limit_and_slow_down (void)
 {
-    s_fake_t fake = { 0 };
+    s_fake_t fake = { .slow = true };
     pthread_t thread;
     s_fake_start (&fake, &thread);
     zc_client_t *client = s_client (&fake);
     zc_event_t ev;
-    int64_t deadline;
     for (int i = 1; i <= 4; i++)
         CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
 
-    bool acked [5] = { false }, refused [5] = { false };
+    bool acked [5] = { false };
     int slow_notices = 0, other = 0;
-    deadline = zclock_mono () + 10000;
+    int64_t deadline = zclock_mono () + 10000;
     //  Until nothing is pending, then the events still queued
     while (zclock_mono () < deadline) {
         int got = zc_client_wait (client, zc_client_unacked (client)? 100: 0, -1, &ev);
@@ -230,21 +376,15 @@ test_limit_and_slow_down (void)
         if (ev.type == ZC_EV_ACK && ev.id <= 4)
             acked [ev.id] = true;
         else
-        if (ev.type == ZC_EV_REFUSED && ev.id <= 4) {
-            refused [ev.id] = true;
-            CHECKF (strstr (ev.text, "text longer than 8 bytes"), "%s", ev.text);
-        }
-        else
         if (ev.type == ZC_EV_NOTICE && strstr (ev.text, "slow down"))
             slow_notices++;
         else
-        if (ev.type == ZC_EV_NOTICE)
+        if (ev.type == ZC_EV_NOTICE || ev.type == ZC_EV_REFUSED)
             other++;
     }
     CHECK (zc_client_unacked (client) == 0);
-    CHECK (acked [1] && !acked [2] && acked [3] && acked [4]);
-    CHECK (refused [2] && !refused [1] && !refused [3] && !refused [4]);
-    CHECK (zc_client_refused (client) == 1);
+    CHECK (acked [1] && acked [2] && acked [3] && acked [4]);
+    CHECK (zc_client_refused (client) == 0 && fake.last == 4);
     //  3 and 4 were both slowed: one burst, one notice
     CHECKF (zc_client_slowed (client) >= 2, "%" PRIu64, zc_client_slowed (client));
     CHECKF (slow_notices == 1, "%d", slow_notices);
@@ -258,24 +398,15 @@ test_limit_and_slow_down (void)
     CHECKF (fake.resent_at < fake.slowed_at + HOLD_MS + 500, "%" PRId64,
             fake.resent_at - fake.slowed_at);
 
-
-    //  Later, a refusal by a leader that does not skip it (6, then
-    //  "expected 6"): the first refusal since an ACK above it is the one
-    //  asked for, not the one of long ago
-    for (int i = 5; i <= 7; i++)
-        CHECK (zc_client_post (client, "hello", NULL) == (uint64_t) i);
-    memset (acked, 0, sizeof (acked));
-    bool later [8] = { false };
-    int64_t start = zclock_mono ();
-    while (zclock_mono () < start + 5000) {
-        int got = zc_client_wait (client, zc_client_unacked (client)? 100: 0, -1, &ev);
-        if (got != 1 && !zc_client_unacked (client))
-            break;
-        if (got == 1 && ev.type == ZC_EV_REFUSED && ev.id <= 7)
-            later [ev.id] = true;
-    }
-    CHECK (later [6] && later [7] && !later [5]);
-    CHECKF (zclock_mono () - start < 2000, "%" PRId64 " ms", zclock_mono () - start);
+    //  Later, a refusal after the burst: 6 is refused, 7 becomes 6
+    CHECK (zc_client_post (client, "hello", NULL) == 5);
+    CHECK (zc_client_post (client, "too long text", NULL) == 6);
+    CHECK (zc_client_post (client, "seven", NULL) == 7);
+    s_seen_t seen = { 0 };
+    int64_t ms = s_run (client, &seen);
+    CHECK (seen.acked [5] && seen.refused [6] && seen.acked [6] && !seen.acked [7]);
+    CHECKF (ms < 2000, "%" PRId64 " ms", ms);
+    CHECK (fake.last == 6 && streq (fake.stored [6], "seven"));
     zc_client_destroy (&client);
     s_fake_stop (&fake, thread);
 }
@@ -283,7 +414,9 @@ test_limit_and_slow_down (void)
 int
 main (void)
 {
+    test_refused_middle ();
+    test_refused_stale_replies ();
     test_limit_and_slow_down ();
-    test_limit_without_skip ();
+    test_chat_client ();
     return check_report ("test_client_limits");
 }

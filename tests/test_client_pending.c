@@ -1,4 +1,5 @@
 /*  test_client_pending.c — the client's queue of unacknowledged POSTs. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,51 @@ test_growth (void)
     zc_pending_destroy (&p);
 }
 
+//  A refusal for good closes the id up: later messages move down one id,
+//  a new round starts there, what is below stays sent, and the unanswered
+//  sends of the refused and the moved ones are handed back
+static void
+test_refuse (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    for (uint64_t id = 1; id <= 4; id++)
+        CHECK (s_add (p, id, 100) == 0);
+    uint64_t ids [8];
+    CHECK (s_send_all (p, 110, ids) == 4);
+    uint32_t round = zc_pending_round (p);
+    uint64_t unanswered = 0;
+    zc_post_t *post = zc_pending_refuse (p, 2, 120, &unanswered);
+    CHECK (post && post->id == 2 && post->ts == 20);
+    free (post);
+    CHECKF (unanswered == 3, "%" PRIu64, unanswered);       //  2, 3 and 4, once each
+    CHECK (zc_pending_size (p) == 3 && zc_pending_next_id (p) == 4);
+    CHECK (zc_pending_round (p) == round + 1);
+    const zc_post_t *moved = zc_pending_find (p, 2);
+    CHECK (moved && moved->id == 2 && moved->ts == 30 && moved->unanswered == 0);
+    moved = zc_pending_find (p, 3);
+    CHECK (moved && moved->id == 3 && moved->ts == 40);
+    CHECK (!zc_pending_find (p, 4));
+    CHECK (!zc_pending_stale (p, 1) && zc_pending_stale (p, 2));
+    //  Due again from 2 only: 1 stays sent in the round
+    CHECK (s_send_all (p, 130, ids) == 2 && ids [0] == 2 && ids [1] == 3);
+    uint8_t frame [4] = { 9, 9, 9, 9 };
+    CHECK (zc_pending_reframe (p, 3, frame, sizeof (frame)) == 0);
+    CHECK (zc_pending_find (p, 3)->size == 4 && zc_pending_find (p, 3)->frame [0] == 9);
+    CHECK (zc_pending_reframe (p, 7, frame, sizeof (frame)) == -1);
+    //  The last one refused: nothing moves, its id is the next one again
+    post = zc_pending_refuse (p, 3, 140, NULL);
+    CHECK (post && post->ts == 40);
+    free (post);
+    CHECK (zc_pending_next_id (p) == 3 && s_add (p, 3, 150) == 0);
+    //  The head refused: the queue starts at it, with the next message
+    post = zc_pending_refuse (p, 1, 160, NULL);
+    free (post);
+    CHECK (zc_pending_size (p) == 2 && zc_pending_find (p, 1)->ts == 30
+           && zc_pending_find (p, 2)->ts == 30 && zc_pending_next_id (p) == 3);
+    CHECK (!zc_pending_refuse (p, 5, 170, NULL));
+    zc_pending_destroy (&p);
+}
+
 int
 main (void)
 {
@@ -158,5 +204,6 @@ main (void)
     test_send_stops_in_order ();
     test_rounds ();
     test_growth ();
+    test_refuse ();
     return check_report ("test_client_pending");
 }

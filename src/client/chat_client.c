@@ -296,14 +296,21 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             s_record (chat, "start %" PRIu64, ev->seq);
             break;
         case ZC_EV_REFUSED:
-            //  Refused for good: recorded (the history checker ignores
-            //  the line: no ACK is expected for it), counted for the exit
-            //  code, then shown like a notice
+            //  Refused for good, counted for the exit code, then shown like
+            //  a notice.  Its id was never stored: every later line moves
+            //  down one id (client.h), and the record says so at once, each
+            //  with a `sent` line under its new id and its ts of before
+            //  (the history checker withdraws the `sent` lines of the
+            //  refused id and above that were not acknowledged, history.h)
             chat->refused++;
-            if (ev->id == chat->last_posted)
-                chat->own_shown = ev->id;   //  nothing of it will come back
+            if (chat->last_posted >= ev->id)
+                chat->last_posted--;
             chat->progress_at = zclock_mono ();
             s_record (chat, "refused %s %" PRIu64, ev->client, ev->id);
+            for (size_t i = 0; i < ev->moved; i++)
+                if (ev->moved_ts [i])
+                    s_record (chat, "sent %s %" PRIu64 " %" PRIu64, ev->client,
+                              ev->id + i, ev->moved_ts [i]);
             fputs ("[info] ", stdout);
             s_print_clean (ev->text, ev->text_len);
             putchar ('\n');

@@ -134,6 +134,7 @@ zc_cl_push (zc_client_t *self, zc_cl_item_t *item)
         if (!grown) {
             zc_chat_destroy (&item->chat);
             free (item->notice);
+            free (item->moved_ts);
             return;
         }
         for (size_t i = 0; i < self->ev_count; i++)
@@ -182,9 +183,13 @@ s_pop (zc_client_t *self, zc_event_t *ev)
         ev->text = "";
         ev->text_len = 0;
     }
+    ev->moved_ts = item->moved_ts;
+    if (!ev->moved_ts)
+        ev->moved = 0;
     //  Kept until the next wait, so that ev->text stays valid
     self->shown_chat = item->chat;
     self->shown_notice = item->notice;
+    self->shown_moved_ts = item->moved_ts;
     return true;
 }
 
@@ -194,6 +199,8 @@ s_release_shown (zc_client_t *self)
     zc_chat_destroy (&self->shown_chat);
     free (self->shown_notice);
     self->shown_notice = NULL;
+    free (self->shown_moved_ts);
+    self->shown_moved_ts = NULL;
 }
 
 //  ZC_EV_START, once, when delivery knows where it starts
@@ -222,6 +229,7 @@ zc_cl_drain_delivery (zc_client_t *self)
         zc_lamport_observe (&self->clock, chat->ts);
         zc_cl_item_t item_v, *item = &item_v;
         item->notice = NULL;
+        item->moved_ts = NULL;
         zc_event_t *ev = &item->ev;
         ev->type = ZC_EV_MESSAGE;
         ev->seq = chat->seq;
@@ -232,6 +240,7 @@ zc_cl_drain_delivery (zc_client_t *self)
         ev->own = strcmp (chat->client, self->id) == 0;
         ev->leader = 0;
         ev->lead_epoch = 0;
+        ev->moved = 0;
         memcpy (ev->room, chat->room, sizeof (ev->room));
         memcpy (ev->from, chat->from, sizeof (ev->from));
         memcpy (ev->client, chat->client, sizeof (ev->client));

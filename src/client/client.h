@@ -25,7 +25,9 @@
       ACKs are observed.
     - Limits (PROTOCOL.md §7): "slow_down" holds the stream for retry_ms
       (bounded, throttle.h) and resends in order, one notice per burst;
-      "limit" drops that one message (ZC_EV_REFUSED) and goes on.
+      "limit" drops that one message (ZC_EV_REFUSED) and goes on: the
+      leader never stored its id, so every later pending message moves
+      down one id and the stream stays contiguous (PROTOCOL.md §4, §7).
     - Security: with cfg.keys_dir every socket speaks CURVE
       (client_keys.h), and a handshake that fails is a notice naming the
       node and the likely cause (client_monitor.h), never a silent hang.
@@ -70,7 +72,11 @@ typedef enum {
     ZC_EV_REFUSED                   //  our message id is dropped unacknowledged: the
                                     //  leader refused it for good (ERROR "limit": text
                                     //  too long, too many rooms or clients); text says
-                                    //  why.  Later messages go on
+                                    //  why.  The id was never stored, so it is free
+                                    //  again: the `moved` later pending messages each
+                                    //  move down one id (id+1 becomes id, ...), and
+                                    //  every event after this one names them by their
+                                    //  new ids.  Later messages go on
 } zc_event_type_t;
 
 typedef struct {
@@ -87,6 +93,12 @@ typedef struct {
     //  owned by the client, valid until the next zc_client_wait or destroy
     const char *text;
     size_t text_len;
+    //  ZC_EV_REFUSED: how many later messages moved down one id, and the
+    //  Lamport ts each was posted with, for the new ids id .. id+moved-1
+    //  (0: acknowledged already, nothing moved there).  Owned by the
+    //  client, valid until the next zc_client_wait or destroy
+    size_t moved;
+    const uint64_t *moved_ts;
 } zc_event_t;
 
 typedef struct _zc_client_t zc_client_t;
@@ -102,6 +114,9 @@ void zc_client_destroy (zc_client_t **self_p);
 //  Queue a message and send it to the leader if one is known.  Returns
 //  its id (1, 2, 3, ...) and its Lamport ts in *ts_p (may be NULL), or 0
 //  if text is longer than ZC_MAX_TEXT bytes (nothing is queued then).
+//  A refusal of an earlier message moves the id down by one
+//  (ZC_EV_REFUSED): take the events before posting again, and the ids
+//  stay in step.
 uint64_t zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p);
 
 //  Do the client's work for up to timeout_ms (-1 = no limit) and return:

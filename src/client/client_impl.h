@@ -52,6 +52,7 @@ typedef struct {
     zc_event_t ev;
     zc_chat_t *chat;
     char *notice;
+    uint64_t *moved_ts;             //  ZC_EV_REFUSED: ev.moved_ts
 } zc_cl_item_t;
 
 struct _zc_client_t {
@@ -82,7 +83,10 @@ struct _zc_client_t {
     int64_t busy_at;                //  resend at, after "busy" or "slow_down"; 0 = none
     zc_throttle_t throttle;         //  slow_down refusals (throttle.h)
     uint64_t refused;               //  our messages refused for good ("limit")
-    uint64_t refused_id;            //  the first since the last ACK above it, 0 = none
+    uint64_t stale_left;            //  error replies still to come from the leader for
+                                    //  sends made before a refusal moved ids down:
+    uint64_t stale_floor;           //  each about an id at or above this one, and
+                                    //  counted, never taken for a moved message
     char limit_told[ZC_MAX_REASON + 1];     //  last "limit" without an id shown
 
     zc_delivery_t *delivery;
@@ -104,6 +108,7 @@ struct _zc_client_t {
     size_t ev_head, ev_count, ev_cap;   //  allocation per delivered message
     zc_chat_t *shown_chat;          //  storage of the last event given out
     char *shown_notice;
+    uint64_t *shown_moved_ts;
     uint64_t dropped;               //  invalid frames from servers
     uint8_t buf[ZC_MAX_FRAME];      //  encoding buffer
 };

@@ -49,6 +49,10 @@ static void
 s_follow_changed (zc_client_t *self, int64_t now)
 {
     zc_cl_rewind (self, now);
+    //  Only the followed leader's error replies are counted against our
+    //  sends (client_recv.c): what goes to this one counts afresh
+    zc_pending_forget_sends (self->pending);
+    self->stale_left = 0;
     self->fetch_out = false;
     self->catchup = zc_delivery_started (self->delivery)? ZC_CATCHUP_WAIT: ZC_CATCHUP_NONE;
     self->busy_at = 0;

@@ -84,8 +84,6 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
         return;                     //  a repeat: the first ACK counted
     free (post);
     self->last_ack_at = now;
-    if (self->refused_id && msg->id > self->refused_id)
-        self->refused_id = 0;       //  the leader went past the refused one
     zc_throttle_acked (&self->throttle);
     zc_lamport_observe (&self->clock, msg->ts);
     zc_cl_item_t item_v = { 0 }, *item = &item_v;
@@ -104,26 +102,8 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     zc_cl_push (self, item);
 }
 
-static void s_refused (zc_client_t *self, uint64_t id, char *text);
-
-//  The leader asks again for a message it refused for good: its dedup
-//  counts only what it stored, so it will take nothing of ours after that
-//  id (PROTOCOL.md §7).  Every later message is refused too, each an event,
-//  so that the application knows at once instead of waiting for a timeout
 static void
-s_refuse_after (zc_client_t *self, zc_cl_server_t *server, uint64_t refused)
-{
-    for (uint64_t id = refused + 1; id <= self->last_id; id++)
-        if (zc_pending_find (self->pending, id))
-            s_refused (self, id, zsys_sprintf ("message %" PRIu64 " refused: node %u still"
-                                               " expects message %" PRIu64 ", which it refused,"
-                                               " and stores nothing of ours after it",
-                                               id, server->node, refused));
-    self->refused_id = refused;     //  the first one stays the one asked for
-}
-
-static void
-s_on_expected (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
 {
     if ((msg->has & ZF_ID)? zc_pending_stale (self->pending, msg->id)
                           : now - self->rewound_at < ZC_BUSY_MS)
@@ -134,10 +114,6 @@ s_on_expected (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, i
         //  forgot us (retention).  Resending cannot give it that one: say
         //  so once, and leave the pace to the retry timer, not to a
         //  request/refusal loop at network speed
-        if (msg->expected == self->refused_id) {
-            s_refuse_after (self, server, msg->expected);
-            return;
-        }
         if (msg->expected != self->rejected_id)
             zc_cl_notice (self, "leader asks again for message %" PRIu64
                           ", which it had acknowledged", msg->expected);
@@ -172,22 +148,65 @@ s_on_lost (zc_client_t *self, zc_cl_server_t *server, uint64_t id)
     zc_cl_push (self, item);
 }
 
-//  Drops a pending message refused for good: ZC_EV_REFUSED with text
-//  (which it takes over)
-static void
-s_refused (zc_client_t *self, uint64_t id, char *text)
+//  A POST frame of ours again, under another id; -1 if it cannot be
+static int
+s_reframe (zc_client_t *self, uint64_t id)
 {
-    zc_post_t *post = zc_pending_ack (self->pending, id);
+    const zc_post_t *post = zc_pending_find (self->pending, id);
+    zc_msg_t msg;
+    if (!post || zc_msg_decode (&msg, post->frame, post->size, NULL))
+        return -1;
+    zc_msg_set_u64 (&msg, ZF_ID, id);
+    size_t size = zc_msg_encode (&msg, self->buf, sizeof (self->buf));
+    return size? zc_pending_reframe (self->pending, id, self->buf, size): -1;
+}
+
+//  Refused for good: the leader never stored that id, and its dedup takes
+//  only last + 1 (PROTOCOL.md §4), so the id is free again.  The message
+//  leaves the queue (ZC_EV_REFUSED, with text, which it takes over), every
+//  later one moves down one id, re-encoded, and they go again from there
+//  in order.  Without this, the leader would answer "expected" to all of
+//  them: one over-long line would end the session.  The error replies
+//  still to come for sends made before carry the old ids: they are counted
+//  (stale_left, s_stale_reply), so that none is taken for a moved message
+static void
+s_refused (zc_client_t *self, uint64_t id, char *text, int64_t now)
+{
+    uint64_t unanswered;
+    zc_post_t *post = zc_pending_refuse (self->pending, id, now, &unanswered);
     if (!post) {
         free (text);
         return;
     }
     free (post);
-    self->last_ack_at = zclock_mono ();
+    //  This reply answered one of the refused message's sends
+    if (unanswered)
+        unanswered--;
+    if (unanswered) {
+        if (!self->stale_left || id < self->stale_floor)
+            self->stale_floor = id;
+        self->stale_left += unanswered;
+    }
+    self->last_id--;
+    self->last_ack_at = now;
     self->refused++;
+    zc_throttle_rewound (&self->throttle);
     zc_cl_item_t item_v = { 0 }, *item = &item_v;
+    size_t moved = self->last_id >= id? (size_t) (self->last_id - id + 1): 0;
+    item->moved_ts = moved? (uint64_t *) calloc (moved, sizeof (uint64_t)): NULL;
+    for (uint64_t at = id; at <= self->last_id; at++) {
+        const zc_post_t *later = zc_pending_find (self->pending, at);
+        if (!later)
+            continue;               //  acknowledged already (a hole)
+        if (item->moved_ts)
+            item->moved_ts [at - id] = later->ts;
+        if (s_reframe (self, at))
+            zc_cl_log (self, "message %" PRIu64 ": cannot encode it again (out of memory)", at);
+    }
+    item->ev.moved = item->moved_ts? moved: 0;
     item->notice = text? text: strdup ("message refused");
-    zc_cl_log (self, "%s", item->notice? item->notice: "?");
+    zc_cl_log (self, "%s; %zu later message(s) move down one id", item->notice? item->notice: "?",
+               moved);
     item->ev.type = ZC_EV_REFUSED;
     item->ev.id = id;
     strcpy (item->ev.room, self->room);
@@ -195,11 +214,30 @@ s_refused (zc_client_t *self, uint64_t id, char *text)
     zc_cl_push (self, item);
 }
 
+//  An error reply of the followed leader that names one of our ids: true
+//  if it answers a send made before a refusal moved the ids down (it names
+//  an old id, whatever message holds that id now).  The leader answers an
+//  unstored id at once and in the order of our sends, so those replies
+//  come first and are exactly counted; a fresh one counts its send answered
+static bool
+s_stale_reply (zc_client_t *self, const zc_msg_t *msg)
+{
+    if (!(msg->has & ZF_ID))
+        return false;
+    if (self->stale_left && msg->id >= self->stale_floor) {
+        self->stale_left--;
+        return true;
+    }
+    zc_pending_answered (self->pending, msg->id);
+    return false;
+}
+
 //  The leader's rate limit refused a POST: hold the whole stream for the
 //  time it asks (bounded), then resend in order, as after "busy"; the
 //  user hears of it once per burst (throttle.h)
 static void
-s_on_slow_down (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+s_on_slow_down (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, bool stale,
+                int64_t now)
 {
     bool notice;
     int64_t hold = zc_throttle_slow_down (&self->throttle, msg->has & ZF_RETRY_MS,
@@ -209,7 +247,7 @@ s_on_slow_down (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, 
                       " for %" PRId64 " ms, then resending them in order", server->node, hold);
     //  A refusal of a send of an earlier round holds nothing: that round
     //  has been replaced already
-    if ((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id))
+    if (stale || ((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id)))
         return;
     if (!self->busy_at || now + hold > self->busy_at)
         self->busy_at = now + hold;
@@ -217,23 +255,24 @@ s_on_slow_down (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, 
 
 //  Refused for good by a limit of the node: resending cannot help.  One of
 //  our pending messages leaves the queue unacknowledged (ZC_EV_REFUSED)
-//  and the later ones go on; anything else (a HELLO or FETCH refused) is
-//  said once per reason
+//  and the later ones go on under ids one lower (s_refused); anything else
+//  (a HELLO or FETCH refused) is said once per reason.  A stale refusal
+//  (s_stale_reply) is of a send of before: the message it was about is
+//  gone or holds another id now, and its own send of now will be answered
 static void
-s_on_limit (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, bool from_leader)
+s_on_limit (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, bool from_leader,
+            bool stale, int64_t now)
 {
     char reason [ZC_MAX_REASON + 1] = "a limit of the cluster";
     if ((msg->has & ZF_REASON) && msg->reason.len)
         zc_str_copy (reason, sizeof (reason), msg->reason);
     //  Only the leader's word: it is the one that takes our POSTs
+    if (stale)
+        return;
     if (from_leader && (msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)) {
-        //  The first refused id since the last ACK is the one a leader
-        //  that does not skip it will ask for again
-        if (!self->refused_id)
-            self->refused_id = msg->id;
         s_refused (self, msg->id, zsys_sprintf ("message %" PRIu64 " refused by node %u: %s"
                                                 " (dropped, not stored)",
-                                                msg->id, server->node, reason));
+                                                msg->id, server->node, reason), now);
         return;
     }
     if (!(msg->has & ZF_ID) && strcmp (reason, self->limit_told) != 0) {
@@ -250,6 +289,7 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
         return;
     }
     bool from_leader = server->node && server->node == self->follow.leader;
+    bool stale = from_leader && s_stale_reply (self, msg);
     if (zc_str_eq (msg->code, ZC_ERR_NOT_LEADER)) {
         if (from_leader)
             zc_cl_lost (self, server, "not leader", now);
@@ -264,24 +304,24 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_EXPECTED)) {
-        if (from_leader)
-            s_on_expected (self, server, msg, now);
+        if (from_leader && !stale)
+            s_on_expected (self, msg, now);
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_BUSY)) {
         //  Handing over: hold the stream briefly, then resend in order
-        if (from_leader && !self->busy_at
+        if (from_leader && !self->busy_at && !stale
         &&  !((msg->has & ZF_ID) && zc_pending_stale (self->pending, msg->id)))
             self->busy_at = now + ZC_BUSY_MS;
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_SLOW_DOWN)) {
         if (from_leader)
-            s_on_slow_down (self, server, msg, now);
+            s_on_slow_down (self, server, msg, stale, now);
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_LIMIT))
-        s_on_limit (self, server, msg, from_leader);
+        s_on_limit (self, server, msg, from_leader, stale, now);
     else {
         char code [40], reason [ZC_MAX_REASON + 1] = "";
         zc_str_copy (code, sizeof (code), msg->code);
@@ -292,6 +332,10 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
         //  Except a repeat the node stored once and has retired since: no
         //  ACK can ever come, so it leaves pending and later ids flow.
         //  Only the leader's word: its dedup table is the one that counts
+        if (stale)
+            zc_cl_log (self, "error from %s for a send of before: %s %s",
+                       server->addr.host, code, reason);
+        else
         if (from_leader && (msg->has & ZF_ID) && zc_pending_find (self->pending, msg->id)
         &&  zc_str_eq (msg->code, ZC_ERR_BAD_REQUEST) && strstr (reason, "no longer held"))
             s_on_lost (self, server, msg->id);

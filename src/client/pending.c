@@ -2,7 +2,8 @@
 
     Ids are contiguous, so the queue is a ring indexed by id & (cap - 1)
     holding ids [head, head + span).  An ACK out of order leaves a hole
-    (NULL) that the head skips once it gets there.
+    (NULL) that the head skips once it gets there.  A refusal for good
+    closes its slot up instead: the later messages move down one id.
 */
 #include "pending.h"
 
@@ -89,6 +90,7 @@ zc_pending_add (zc_pending_t *self, uint64_t id, uint64_t ts,
     post->queued_at = now;
     post->sent_at = 0;
     post->round = 0;
+    post->unanswered = 0;
     post->size = size;
     memcpy (post->frame, frame, size);
     if (!self->head) {
@@ -110,6 +112,19 @@ zc_pending_find (zc_pending_t *self, uint64_t id)
     return *s_slot (self, id);
 }
 
+//  Drops the holes at the head; the head id stays the next to be added
+//  when the queue empties, so ids remain contiguous
+static void
+s_trim (zc_pending_t *self)
+{
+    while (self->span && !*s_slot (self, self->head)) {
+        self->head++;
+        self->span--;
+    }
+    if (self->cursor < self->head)
+        self->cursor = self->head;
+}
+
 zc_post_t *
 zc_pending_ack (zc_pending_t *self, uint64_t id)
 {
@@ -119,15 +134,70 @@ zc_pending_ack (zc_pending_t *self, uint64_t id)
     zc_post_t *post = *s_slot (self, id);
     *s_slot (self, id) = NULL;
     self->live--;
-    //  Drop the holes at the head; the head id stays the next to be added
-    //  when the queue empties, so ids remain contiguous
-    while (self->span && !*s_slot (self, self->head)) {
-        self->head++;
-        self->span--;
-    }
-    if (self->cursor < self->head)
-        self->cursor = self->head;
+    s_trim (self);
     return post;
+}
+
+zc_post_t *
+zc_pending_refuse (zc_pending_t *self, uint64_t id, int64_t now, uint64_t *unanswered)
+{
+    assert (self);
+    if (!zc_pending_find (self, id))
+        return NULL;
+    zc_post_t *post = *s_slot (self, id);
+    uint64_t count = post->unanswered;
+    uint64_t end = self->head + self->span;
+    for (uint64_t at = id; at + 1 < end; at++) {
+        zc_post_t *moved = *s_slot (self, at + 1);
+        if (moved) {
+            moved->id = at;
+            moved->round = 0;       //  due again, under its new id
+            count += moved->unanswered;
+            moved->unanswered = 0;
+        }
+        *s_slot (self, at) = moved;
+    }
+    *s_slot (self, end - 1) = NULL;
+    self->span--;
+    self->live--;
+    //  A new round, so that replies to the old sends of the moved ids are
+    //  stale (zc_pending_stale); the ones below id stay sent in it
+    uint32_t old = self->round++;
+    for (uint64_t at = self->head; at < id; at++) {
+        zc_post_t *below = *s_slot (self, at);
+        if (below && below->round == old)
+            below->round = self->round;
+    }
+    self->round_at = now;
+    if (self->cursor > id)
+        self->cursor = id;
+    s_trim (self);
+    if (unanswered)
+        *unanswered = count;
+    return post;
+}
+
+int
+zc_pending_reframe (zc_pending_t *self, uint64_t id, const uint8_t *frame, size_t size)
+{
+    assert (self && frame);
+    if (!zc_pending_find (self, id))
+        return -1;
+    zc_post_t **slot = s_slot (self, id);
+    zc_post_t *post = (zc_post_t *) realloc (*slot, sizeof (zc_post_t) + size);
+    if (!post)
+        return -1;
+    memmove (post->frame, frame, size);
+    post->size = size;
+    *slot = post;
+    return 0;
+}
+
+uint64_t
+zc_pending_next_id (zc_pending_t *self)
+{
+    assert (self);
+    return self->head? self->head + self->span: 0;
 }
 
 size_t
@@ -167,7 +237,26 @@ zc_pending_sent (zc_pending_t *self, int64_t now)
     assert (post);
     post->sent_at = now;
     post->round = self->round;
+    post->unanswered++;
     self->cursor++;
+}
+
+void
+zc_pending_answered (zc_pending_t *self, uint64_t id)
+{
+    assert (self);
+    zc_post_t *post = (zc_post_t *) zc_pending_find (self, id);
+    if (post && post->unanswered)
+        post->unanswered--;
+}
+
+void
+zc_pending_forget_sends (zc_pending_t *self)
+{
+    assert (self);
+    for (uint64_t id = self->head; id < self->head + self->span; id++)
+        if (*s_slot (self, id))
+            (*s_slot (self, id))->unanswered = 0;
 }
 
 bool

@@ -22,6 +22,8 @@ typedef struct {
     int64_t queued_at;              //  when posted (ms)
     int64_t sent_at;                //  when last sent (ms), if round matches
     uint32_t round;                 //  round it was last sent in
+    uint32_t unanswered;            //  sends under this id whose error reply has
+                                    //  not come (the caller counts, client_recv.c)
     size_t size;
     uint8_t frame[];                //  the encoded POST map
 } zc_post_t;
@@ -43,6 +45,27 @@ int zc_pending_add (zc_pending_t *self, uint64_t id, uint64_t ts,
 //  or NULL if id was not pending (a repeat ACK).
 zc_post_t *zc_pending_ack (zc_pending_t *self, uint64_t id);
 
+//  Id was refused for good, so the leader never stored it and its dedup
+//  still waits for that id (it takes only last + 1, PROTOCOL.md §4): the
+//  message leaves the queue (returned, the caller frees it) and every later
+//  one moves down one id, id + 1 becoming id and so on, so that the stream
+//  stays contiguous.  Their frames still carry the old ids: the caller
+//  re-encodes them (zc_pending_reframe).  A new round starts at time now
+//  from id: what is below it keeps its place in the round (sent is sent),
+//  the moved messages are due again.  *unanswered (may be NULL) gets the
+//  sends of the refused message and of the moved ones still unanswered
+//  (zc_pending_answered): their replies carry ids of before, and the
+//  moved messages' count starts again from 0.  NULL if id is not pending.
+zc_post_t *zc_pending_refuse (zc_pending_t *self, uint64_t id, int64_t now,
+                              uint64_t *unanswered);
+
+//  Replaces the frame of pending message id.  Returns 0, or -1 if id is
+//  not pending or out of memory (the old frame stays then).
+int zc_pending_reframe (zc_pending_t *self, uint64_t id, const uint8_t *frame, size_t size);
+
+//  The id the next zc_pending_add takes (0 before the first).
+uint64_t zc_pending_next_id (zc_pending_t *self);
+
 //  The pending message with this id, or NULL.
 const zc_post_t *zc_pending_find (zc_pending_t *self, uint64_t id);
 
@@ -53,10 +76,17 @@ size_t zc_pending_size (zc_pending_t *self);
 void zc_pending_rewind (zc_pending_t *self, int64_t now);
 
 //  The next message due in this round, or NULL when all went out.  After a
-//  successful send, call zc_pending_sent; after a failed one, stop and try
-//  again later: order is kept because nothing later goes first.
+//  successful send, call zc_pending_sent (which counts it unanswered);
+//  after a failed one, stop and try again later: order is kept because
+//  nothing later goes first.
 const zc_post_t *zc_pending_due (zc_pending_t *self);
 void zc_pending_sent (zc_pending_t *self, int64_t now);
+
+//  An error reply about id came: one send of it fewer is unanswered (an
+//  error reply is immediate, so the count is of replies still on the way).
+//  zc_pending_forget_sends: none counts any more (another leader).
+void zc_pending_answered (zc_pending_t *self, uint64_t id);
+void zc_pending_forget_sends (zc_pending_t *self);
 
 //  True if messages are due in this round (a send is wanted).
 bool zc_pending_has_due (zc_pending_t *self);
