@@ -107,6 +107,12 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
             break;
         case ZC_EV_REFUSED:
             fprintf (rec, "refused %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);
+            //  The later pending messages moved down one id each: their
+            //  `sent` lines again, under the new ids (as chat-client does)
+            for (size_t i = 0; i < ev->moved; i++)
+                if (ev->moved_ts [i])
+                    fprintf (rec, "sent %s %" PRIu64 " %" PRIu64 " @%.3f\n", ev->client,
+                             ev->id + i, ev->moved_ts [i], at);
             break;
         case ZC_EV_LOST:
             fprintf (rec, "lost %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);

@@ -23,7 +23,7 @@
 #define ZC_PROBE_MAX_MS 8000        //  backing off to this while the room is quiet
 #define ZC_BUSY_MS      50          //  wait after "busy" before resending
 #define ZC_FETCH_COUNT  256         //  entries asked per FETCH
-#define ZC_FETCH_BYTES  (4 * 1024 * 1024 - ZC_MAX_FRAME)
+#define ZC_FETCH_BYTES  (ZC_FETCH_MAX_BYTES - ZC_MAX_FRAME)
                                     //  a reply this large may have been cut at
                                     //  the node's 4 MiB limit: count it as full
 #define ZC_BATCH        256         //  frames read per socket per wake-up
