@@ -757,7 +757,10 @@ s_reply_accept (zc_election_t *self, zc_actions_t *out, const zc_msg_t *msg, boo
     zc_msg_set_bool (reply, ZF_GRANTED, granted);
     if (self->leader)
         zc_msg_set_u64 (reply, ZF_LEADER, self->leader);
-    if (granted && zc_msg_has (msg, ZF_LT))
+    //  Echoed either way: a granted token renews the lease, a refused one
+    //  names the announcement refused (the leader acts only on refusals
+    //  of its own current announcements)
+    if (zc_msg_has (msg, ZF_LT))
         zc_msg_set_u64 (reply, ZF_LT, msg->lt);
     zc_msg_set_u64 (reply, ZF_LAST_SEQ, self->last_seq);
     zc_msg_set_u64 (reply, ZF_LOG_EPOCH, self->log_epoch);
@@ -770,6 +773,12 @@ s_on_coordinator (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
     if (msg->epoch > self->st.epoch
     &&  !s_epoch_allowed (self, s_peer (self, from), msg, msg->epoch, now, out))
         return;                 //  no reply: a refusal would tell it nothing
+    //  An older epoch announced by the very node we accepted for ours: it
+    //  claimed ours since, so this is a stale or replayed copy.  A refusal
+    //  would carry our epoch, and the leader would read it as a conflict
+    //  at its own epoch (below) and re-elect for nothing.
+    if (msg->epoch < self->st.epoch && self->st.leader == from)
+        return;
     bool accept;
     if (msg->epoch < self->st.epoch)
         accept = false;
@@ -927,13 +936,14 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
             }
             else
             if (self->role == ZC_ROLE_LEADER && !msg->granted && msg->epoch == self->st.epoch
-            &&  !(zc_msg_has (msg, ZF_LEADER) && msg->leader == self->cfg.self)) {
+            &&  zc_msg_has (msg, ZF_LT) && msg->lt >= self->claimed_at && msg->lt <= now) {
                 //  A refusal at our own epoch: the peer persisted another
                 //  leader for it (two claims of one epoch; we won) and can
-                //  never join it.  Move everyone to the next epoch.  Not
-                //  when it names us as its leader: then it refused a claim
-                //  we did not make now (an old COORDINATOR replayed in our
-                //  name), and a new epoch would be an outage for nothing.
+                //  never join it.  Move everyone to the next epoch.  Only
+                //  if it refused an announcement of this leadership (it
+                //  echoes its token): a refusal of an old COORDINATOR
+                //  replayed in our name carries our epoch too, and a new
+                //  epoch would be an outage for nothing.
                 s_log (self, out, "node %u holds epoch %llu for another leader, "
                        "claiming the next epoch", peer->id, (unsigned long long) msg->epoch);
                 s_start_prevote (self, now, out);
