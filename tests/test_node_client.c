@@ -240,6 +240,20 @@ s_wait_leader (zsock_t *dealer)
     return serving;
 }
 
+//  A node with flags, and a DEALER to it once it serves; NULL when the
+//  node cannot start
+static zsock_t *
+s_start_serving (s_node_t *n, const char **flags)
+{
+    if (!s_start (n, flags)) {
+        CHECKF (false, "cannot start a node");
+        return NULL;
+    }
+    zsock_t *dealer = s_dealer (n);
+    CHECKF (s_wait_leader (dealer), "the node never served");
+    return dealer;
+}
+
 #define VICTIM   "0000000000000000000000000000000a"
 #define POISONER "0000000000000000000000000000000b"
 #define HONEST   "0000000000000000000000000000000c"
@@ -249,12 +263,10 @@ test_rules (void)
 {
     const char *flags [] = { "--rate", "0", "--max-text", "100", "--max-rooms", "2", NULL };
     s_node_t n;
-    if (!s_start (&n, flags)) {
-        CHECKF (false, "cannot start a node");
+    zsock_t *alice = s_start_serving (&n, flags);
+    if (!alice)
         return;
-    }
-    zsock_t *alice = s_dealer (&n), *mallory = s_dealer (&n);
-    CHECKF (s_wait_leader (alice), "the node never served");
+    zsock_t *mallory = s_dealer (&n);
     zc_msg_t reply;
 
     //  1. Clock poisoning
@@ -347,12 +359,9 @@ test_fetch (void)
 {
     const char *flags [] = { "--rate", "0", NULL };
     s_node_t n;
-    if (!s_start (&n, flags)) {
-        CHECKF (false, "cannot start a node");
+    zsock_t *dealer = s_start_serving (&n, flags);
+    if (!dealer)
         return;
-    }
-    zsock_t *dealer = s_dealer (&n);
-    CHECKF (s_wait_leader (dealer), "the node never served");
     static char text [10001];
     memset (text, 'y', 10000);
     int acked = 0;
@@ -401,12 +410,9 @@ test_rate (void)
 {
     const char *flags [] = { "--rate", "10", NULL };
     s_node_t n;
-    if (!s_start (&n, flags)) {
-        CHECKF (false, "cannot start a node");
+    zsock_t *dealer = s_start_serving (&n, flags);
+    if (!dealer)
         return;
-    }
-    zsock_t *dealer = s_dealer (&n);
-    CHECKF (s_wait_leader (dealer), "the node never served");
     int acked = 0, slowed = 0;
     uint64_t retry = 0;
     for (uint64_t id = 1; id <= 30; id++) {
@@ -445,12 +451,10 @@ test_clients (void)
 {
     const char *flags [] = { "--max-clients", "2", NULL };
     s_node_t n;
-    if (!s_start (&n, flags)) {
-        CHECKF (false, "cannot start a node");
+    zsock_t *one = s_start_serving (&n, flags);
+    if (!one)
         return;
-    }
-    zsock_t *one = s_dealer (&n), *two = s_dealer (&n), *three = s_dealer (&n);
-    CHECKF (s_wait_leader (one), "the node never served");
+    zsock_t *two = s_dealer (&n), *three = s_dealer (&n);
     zc_msg_t hello, reply;
     zc_msg_init (&hello, ZC_HELLO);
     CHECK (s_ask (two, &hello, &reply) == ZC_WELCOME);

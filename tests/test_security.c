@@ -107,6 +107,16 @@ s_copy_folder (const char *from, const char *to)
     }
 }
 
+//  A copy of node-1 named to, without its file (a path inside it)
+static void
+s_copy_without (const char *to, const char *file)
+{
+    s_copy_folder ("node-1", to);
+    char path [1200];
+    snprintf (path, sizeof path, "%s/%s/%s", s_root, to, file);
+    unlink (path);
+}
+
 static void
 test_load (void)
 {
@@ -132,15 +142,11 @@ test_load (void)
     REFUSED ("nothing-here", 1, ZC_CLIENTS_KEYS, "nothing-here/node.cert");
 
     //  A member without a cert.
-    s_copy_folder ("node-1", "no-3");
-    snprintf (dir, sizeof dir, "%s/no-3/nodes/3.cert", s_root);
-    unlink (dir);
+    s_copy_without ("no-3", "nodes/3.cert");
     REFUSED ("no-3", 1, ZC_CLIENTS_KEYS, "nodes/3.cert: missing (member 3 has no key)");
 
     //  A cert in nodes/ whose metadata names another node.
-    s_copy_folder ("node-1", "renamed");
-    snprintf (dir, sizeof dir, "%s/renamed/nodes/3.cert", s_root);
-    unlink (dir);
+    s_copy_without ("renamed", "nodes/3.cert");
     s_save_public (s_node [2], "%s/renamed/nodes/3.cert", s_root);
     REFUSED ("renamed", 1, ZC_CLIENTS_KEYS, "metadata node = 2, but the file is named for 3");
 
@@ -154,13 +160,9 @@ test_load (void)
     REFUSED ("mixed", 1, ZC_CLIENTS_KEYS, "differ");
 
     //  No secret beside node.cert.
-    s_copy_folder ("node-1", "no-secret");
-    snprintf (dir, sizeof dir, "%s/no-secret/node.cert_secret", s_root);
-    unlink (dir);
+    s_copy_without ("no-secret", "node.cert_secret");
     REFUSED ("no-secret", 1, ZC_CLIENTS_KEYS, "no secret key");
-    s_copy_folder ("node-1", "no-server");
-    snprintf (dir, sizeof dir, "%s/no-server/server.cert_secret", s_root);
-    unlink (dir);
+    s_copy_without ("no-server", "server.cert_secret");
     REFUSED ("no-server", 1, ZC_CLIENTS_KEYS, "server.cert: no secret key");
 
     //  clients/: required for --clients keys, optional for any.

@@ -740,6 +740,16 @@ s_build_unsynced (const char *dir, uint64_t segment_bytes, uint64_t synced, uint
     }
 }
 
+//  A new dir with s_build_unsynced's store in one segment (1 MiB), and
+//  path that segment's file
+static void
+s_unsynced_segment (char *dir, uint64_t synced, uint64_t last, char *path)
+{
+    s_mkdtemp (dir);
+    s_build_unsynced (dir, 1 << 20, synced, last);
+    s_seg_path (dir, 1, path);
+}
+
 //  Open must refuse: synced entries are missing.  The files stay as they are.
 static void
 s_lost (int line, const char *dir, const char *path)
@@ -768,10 +778,8 @@ test_synced_damage (void)
     zc_segstore_config_t batch = { ZC_FSYNC_BATCH, 0, 0, 0 };
 
     //  The case: the last segment cut in the middle of synced data.
-    s_mkdtemp (dir);
-    s_build_unsynced (dir, 1 << 20, 20, 20);
+    s_unsynced_segment (dir, 20, 20, path);
     CHECK (s_mark_seq (dir) == 20);             //  the sync moved the mark
-    s_seg_path (dir, 1, path);
     if (truncate (path, (off_t) s_offset_of (10) + 5))
         exit (2);
     LOST (dir, path);
@@ -785,17 +793,13 @@ test_synced_damage (void)
 
     //  Zeros where synced records were, or a bad CRC in the last synced
     //  record: both would pass for a torn tail without the mark.
-    s_mkdtemp (dir);
-    s_build_unsynced (dir, 1 << 20, 20, 20);
-    s_seg_path (dir, 1, path);
+    s_unsynced_segment (dir, 20, 20, path);
     uint64_t end = s_file_size (path);
     if (truncate (path, (off_t) s_offset_of (15)) || truncate (path, (off_t) end))
         exit (2);
     LOST (dir, path);
     s_rmrf (dir);
-    s_mkdtemp (dir);
-    s_build_unsynced (dir, 1 << 20, 20, 20);
-    s_seg_path (dir, 1, path);
+    s_unsynced_segment (dir, 20, 20, path);
     s_flip_byte (path, s_file_size (path) - 2);
     LOST (dir, path);
     s_rmrf (dir);
@@ -818,10 +822,8 @@ test_synced_damage (void)
 
     //  What was never synced is still a torn tail: cut in the middle of an
     //  unsynced record, the log keeps every whole one, with a note.
-    s_mkdtemp (dir);
-    s_build_unsynced (dir, 1 << 20, 20, 25);
+    s_unsynced_segment (dir, 20, 25, path);
     CHECK (s_mark_seq (dir) == 20);
-    s_seg_path (dir, 1, path);
     if (truncate (path, (off_t) s_offset_of (23) + 20))
         exit (2);
     zc_segstore_t *store = zc_segstore_open (dir, &batch, s_err, sizeof s_err);
@@ -835,9 +837,7 @@ test_synced_damage (void)
         exit (2);
     LOST (dir, path);
     s_rmrf (dir);
-    s_mkdtemp (dir);
-    s_build_unsynced (dir, 1 << 20, 20, 25);
-    s_seg_path (dir, 1, path);
+    s_unsynced_segment (dir, 20, 25, path);
     if (truncate (path, (off_t) s_offset_of (21) + 1))
         exit (2);
     CHECK (s_reopen_holds (dir, &batch, 1, 20));

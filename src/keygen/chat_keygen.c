@@ -370,6 +370,90 @@ s_print_copy_hint (void)
             "anywhere but the one machine it was made for.\n");
 }
 
+//  OUT/node-ID/ with the node's own key and the cluster's server key, both
+//  with their secrets
+static void
+s_save_node_folder (const char *out, unsigned id, zcert_t *cert, zcert_t *server)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/node-%u", out, id);
+    s_folder (path);
+    snprintf (path, sizeof path, "%s/node-%u/node.cert", out, id);
+    s_save (cert, path, true);
+    snprintf (path, sizeof path, "%s/node-%u/server.cert", out, id);
+    s_save (server, path, true);
+}
+
+//  OUT/client-NAME/ with the client's own key (and secret) and the
+//  cluster's public server key
+static void
+s_save_client_folder (const char *out, const char *name, zcert_t *cert, zcert_t *server)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/client-%s", out, name);
+    s_folder (path);
+    snprintf (path, sizeof path, "%s/client-%s/client.cert", out, name);
+    s_save (cert, path, true);
+    snprintf (path, sizeof path, "%s/client-%s/server.cert", out, name);
+    s_save (server, path, false);
+}
+
+static void
+s_print_node_folder (const char *out, unsigned id)
+{
+    printf ("  %s/node-%u/  -> the machine of node %u: chat-node --id %u "
+            "--keys DIR/node-%u --peers ...\n", out, id, id, id, id);
+}
+
+static void
+s_print_client_folder (const char *out, const char *name)
+{
+    printf ("  %s/client-%s/  -> %s: chat-client --keys DIR/client-%s "
+            "--servers ...\n", out, name, name, name);
+}
+
+//  The members of the cluster in OUT (its node-*/ folders), for 'node' and
+//  'client'; members holds S_MAX_NODES + 1
+static size_t
+s_members (const char *out, uint32_t *members)
+{
+    size_t count = s_node_folders (out, members, S_MAX_NODES + 1);
+    if (count == 0)
+        s_die ("no node-*/ folder in %s: make the cluster with 'chat-keygen "
+               "cluster %s --nodes ...' first", out, out);
+    return count;
+}
+
+//  Refuses, unless force, a key that is there: OWN, and every member's
+//  node-ID/SUB/FILE.cert
+static void
+s_fresh_everywhere (const char *own, const char *out, const uint32_t *members,
+                    size_t count, const char *sub, const char *file, bool force)
+{
+    s_fresh (own, force);
+    for (size_t i = 0; i < count; i++) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/node-%u/%s/%s.cert", out,
+                  (unsigned) members [i], sub, file);
+        s_fresh (path, force);
+    }
+}
+
+//  The public key of cert to every member: node-ID/SUB/FILE.cert
+static void
+s_save_everywhere (zcert_t *cert, const char *out, const uint32_t *members,
+                   size_t count, const char *sub, const char *file)
+{
+    for (size_t i = 0; i < count; i++) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/node-%u/%s", out, (unsigned) members [i], sub);
+        s_folder (path);
+        snprintf (path, sizeof path, "%s/node-%u/%s/%s.cert", out,
+                  (unsigned) members [i], sub, file);
+        s_save (cert, path, false);
+    }
+}
+
 //  chat-keygen cluster OUT --nodes LIST [--clients LIST] [--force]
 static int
 s_cluster (const char *out, const char *nodes_arg, const char *clients_arg, bool force)
@@ -429,12 +513,7 @@ s_cluster (const char *out, const char *nodes_arg, const char *clients_arg, bool
     char path [PATH_MAX];
     for (size_t i = 0; i < nodes; i++) {
         unsigned id = (unsigned) ids [i];
-        snprintf (path, sizeof path, "%s/node-%u", out, id);
-        s_folder (path);
-        snprintf (path, sizeof path, "%s/node-%u/node.cert", out, id);
-        s_save (node_cert [i], path, true);
-        snprintf (path, sizeof path, "%s/node-%u/server.cert", out, id);
-        s_save (server, path, true);
+        s_save_node_folder (out, id, node_cert [i], server);
         snprintf (path, sizeof path, "%s/node-%u/nodes", out, id);
         s_folder (path);
         s_clear_certs (path);
@@ -452,25 +531,15 @@ s_cluster (const char *out, const char *nodes_arg, const char *clients_arg, bool
             s_save (client_cert [j], path, false);
         }
     }
-    for (size_t i = 0; i < clients.count; i++) {
-        snprintf (path, sizeof path, "%s/client-%s", out, clients.item [i]);
-        s_folder (path);
-        snprintf (path, sizeof path, "%s/client-%s/client.cert", out, clients.item [i]);
-        s_save (client_cert [i], path, true);
-        snprintf (path, sizeof path, "%s/client-%s/server.cert", out, clients.item [i]);
-        s_save (server, path, false);
-    }
+    for (size_t i = 0; i < clients.count; i++)
+        s_save_client_folder (out, clients.item [i], client_cert [i], server);
 
     printf ("Made the keys of a %zu-node cluster in %s/ (server key %s):\n",
             nodes, out, zcert_public_txt (server));
     for (size_t i = 0; i < nodes; i++)
-        printf ("  %s/node-%u/  -> the machine of node %u: chat-node --id %u "
-                "--keys DIR/node-%u --peers ...\n", out, (unsigned) ids [i],
-                (unsigned) ids [i], (unsigned) ids [i], (unsigned) ids [i]);
+        s_print_node_folder (out, (unsigned) ids [i]);
     for (size_t i = 0; i < clients.count; i++)
-        printf ("  %s/client-%s/  -> %s: chat-client --keys DIR/client-%s "
-                "--servers ...\n", out, clients.item [i], clients.item [i],
-                clients.item [i]);
+        s_print_client_folder (out, clients.item [i]);
     for (size_t i = 0; i < old_nodes; i++) {
         bool kept = false;
         for (size_t j = 0; j < nodes; j++)
@@ -505,19 +574,13 @@ static int
 s_node (const char *out, const char *id_arg, bool force)
 {
     unsigned id = (unsigned) s_node_id (id_arg);
+    char id_text [16];
+    snprintf (id_text, sizeof id_text, "%u", id);
     uint32_t members [S_MAX_NODES + 1];
-    size_t count = s_node_folders (out, members, S_MAX_NODES + 1);
-    if (count == 0)
-        s_die ("no node-*/ folder in %s: make the cluster with 'chat-keygen "
-               "cluster %s --nodes ...' first", out, out);
+    size_t count = s_members (out, members);
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/node-%u/node.cert", out, id);
-    s_fresh (path, force);
-    for (size_t i = 0; i < count; i++) {
-        snprintf (path, sizeof path, "%s/node-%u/nodes/%u.cert", out,
-                  (unsigned) members [i], id);
-        s_fresh (path, force);
-    }
+    s_fresh_everywhere (path, out, members, count, "nodes", id_text, force);
     //  The other members' folders hold what the new one must know
     unsigned source = 0;
     for (size_t i = 0; i < count && !source; i++)
@@ -526,17 +589,10 @@ s_node (const char *out, const char *id_arg, bool force)
     if (!source)
         s_die ("node %u is the only node folder in %s: nothing to copy from", id, out);
     zcert_t *server = s_load_server (out, source, true);
-    char id_text [16];
-    snprintf (id_text, sizeof id_text, "%u", id);
     zcert_t *cert = s_new_cert ("node", id_text);
 
     char from [PATH_MAX];
-    snprintf (path, sizeof path, "%s/node-%u", out, id);
-    s_folder (path);
-    snprintf (path, sizeof path, "%s/node-%u/node.cert", out, id);
-    s_save (cert, path, true);
-    snprintf (path, sizeof path, "%s/node-%u/server.cert", out, id);
-    s_save (server, path, true);
+    s_save_node_folder (out, id, cert, server);
     snprintf (path, sizeof path, "%s/node-%u/nodes", out, id);
     s_folder (path);
     snprintf (from, sizeof from, "%s/node-%u/nodes", out, source);
@@ -552,19 +608,12 @@ s_node (const char *out, const char *id_arg, bool force)
         listed |= members [i] == id;
     if (!listed)
         members [count++] = id;
-    for (size_t i = 0; i < count; i++) {
-        snprintf (path, sizeof path, "%s/node-%u/nodes", out, (unsigned) members [i]);
-        s_folder (path);
-        snprintf (path, sizeof path, "%s/node-%u/nodes/%u.cert", out,
-                  (unsigned) members [i], id);
-        s_save (cert, path, false);
-    }
+    s_save_everywhere (cert, out, members, count, "nodes", id_text);
 
     printf ("Made node %u (key %s) in %s/node-%u/, with the cluster's server key\n"
             "and %zu client certificates:\n", id, zcert_public_txt (cert), out, id,
             client_count);
-    printf ("  %s/node-%u/  -> the machine of node %u: chat-node --id %u "
-            "--keys DIR/node-%u --peers ...\n", out, id, id, id, id);
+    s_print_node_folder (out, id);
     for (size_t i = 0; i < count; i++)
         if (members [i] != id)
             printf ("  %s/node-%u/nodes/%u.cert  -> the machine of node %u, into "
@@ -586,39 +635,19 @@ s_client (const char *out, const char *name, bool force)
 {
     s_client_name (name);
     uint32_t members [S_MAX_NODES + 1];
-    size_t count = s_node_folders (out, members, S_MAX_NODES + 1);
-    if (count == 0)
-        s_die ("no node-*/ folder in %s: make the cluster with 'chat-keygen "
-               "cluster %s --nodes ...' first", out, out);
+    size_t count = s_members (out, members);
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/client-%s/client.cert", out, name);
-    s_fresh (path, force);
-    for (size_t i = 0; i < count; i++) {
-        snprintf (path, sizeof path, "%s/node-%u/clients/%s.cert", out,
-                  (unsigned) members [i], name);
-        s_fresh (path, force);
-    }
+    s_fresh_everywhere (path, out, members, count, "clients", name, force);
     zcert_t *server = s_load_server (out, members [0], false);
     zcert_t *cert = s_new_cert ("name", name);
 
-    snprintf (path, sizeof path, "%s/client-%s", out, name);
-    s_folder (path);
-    snprintf (path, sizeof path, "%s/client-%s/client.cert", out, name);
-    s_save (cert, path, true);
-    snprintf (path, sizeof path, "%s/client-%s/server.cert", out, name);
-    s_save (server, path, false);
-    for (size_t i = 0; i < count; i++) {
-        snprintf (path, sizeof path, "%s/node-%u/clients", out, (unsigned) members [i]);
-        s_folder (path);
-        snprintf (path, sizeof path, "%s/node-%u/clients/%s.cert", out,
-                  (unsigned) members [i], name);
-        s_save (cert, path, false);
-    }
+    s_save_client_folder (out, name, cert, server);
+    s_save_everywhere (cert, out, members, count, "clients", name);
 
     printf ("Made client %s (key %s) in %s/client-%s/:\n", name,
             zcert_public_txt (cert), out, name);
-    printf ("  %s/client-%s/  -> %s: chat-client --keys DIR/client-%s --servers ...\n",
-            out, name, name, name);
+    s_print_client_folder (out, name);
     for (size_t i = 0; i < count; i++)
         printf ("  %s/node-%u/clients/%s.cert  -> the machine of node %u, into "
                 "DIR/node-%u/clients/\n", out, (unsigned) members [i], name,

@@ -119,15 +119,18 @@ s_member (const uint32_t *members, size_t count, uint32_t id)
     return false;
 }
 
+//  Loads each of the names (NAME.cert files in folder) and hands it to fn,
+//  which may take the cert (zcertstore_insert) or leave it to be destroyed;
+//  stops at the first that fails to load or that fn refuses (non-zero).
+//  Destroys names.
+typedef int (s_cert_fn) (zc_security_t *self, zcert_t **cert_p, const char *path,
+                         const char *name, void *arg, char *err, size_t errlen);
+
 static int
-s_load_nodes (zc_security_t *self, const uint32_t *members, size_t member_count,
-              char *err, size_t errlen)
+s_each_cert (zc_security_t *self, const char *folder, zlist_t **names_p,
+             s_cert_fn *fn, void *arg, char *err, size_t errlen)
 {
-    char folder [1100];
-    snprintf (folder, sizeof folder, "%s/nodes", self->dir);
-    zlist_t *names = s_cert_files (folder, err, errlen);
-    if (!names)
-        return -1;
+    zlist_t *names = *names_p;
     int rc = 0;
     for (char *name = zlist_first (names); name && !rc; name = zlist_next (names)) {
         char path [1400];
@@ -137,40 +140,66 @@ s_load_nodes (zc_security_t *self, const uint32_t *members, size_t member_count,
             rc = -1;
             break;
         }
-        uint32_t id;
-        const char *meta = zcert_meta (cert, "node");
-        char stem [256];
-        snprintf (stem, sizeof stem, "%.*s", (int) (strlen (name) - 5), name);
-        bool member = false;
-        if (s_parse_id (meta, &id)) {
-            snprintf (err, errlen, "%s: metadata node = \"%s\" is not a node ID", path,
-                      meta ? meta : "");
-            rc = -1;
-        }
-        else
-        if (!streq (meta, stem)) {
-            snprintf (err, errlen, "%s: metadata node = %s, but the file is named for %s",
-                      path, meta, stem);
-            rc = -1;
-        }
-        else
-        if (zcertstore_lookup (self->nodes, zcert_public_txt (cert))) {
-            snprintf (err, errlen, "%s: the same key as another file in nodes/", path);
-            rc = -1;
-        }
-        else
-        if (!(member = s_member (members, member_count, id)))
-            zsys_warning ("%s: node %u is not a member (--peers); its key is not trusted",
-                          path, id);
-        else {
-            zc_member_key_t *slot = &self->members [self->member_count++];
-            slot->id = id;
-            snprintf (slot->key, sizeof slot->key, "%s", zcert_public_txt (cert));
-            zcertstore_insert (self->nodes, &cert);
-        }
+        rc = fn (self, &cert, path, name, arg, err, errlen);
         zcert_destroy (&cert);
     }
-    zlist_destroy (&names);
+    zlist_destroy (names_p);
+    return rc;
+}
+
+typedef struct {
+    const uint32_t *members;
+    size_t count;
+} s_members_t;
+
+//  s_cert_fn for nodes/ID.cert: trusted when ID is one of the members
+static int
+s_trust_node (zc_security_t *self, zcert_t **cert_p, const char *path,
+              const char *name, void *arg, char *err, size_t errlen)
+{
+    s_members_t *members = (s_members_t *) arg;
+    zcert_t *cert = *cert_p;
+    uint32_t id;
+    const char *meta = zcert_meta (cert, "node");
+    char stem [256];
+    snprintf (stem, sizeof stem, "%.*s", (int) (strlen (name) - 5), name);
+    if (s_parse_id (meta, &id)) {
+        snprintf (err, errlen, "%s: metadata node = \"%s\" is not a node ID", path,
+                  meta ? meta : "");
+        return -1;
+    }
+    if (!streq (meta, stem)) {
+        snprintf (err, errlen, "%s: metadata node = %s, but the file is named for %s",
+                  path, meta, stem);
+        return -1;
+    }
+    if (zcertstore_lookup (self->nodes, zcert_public_txt (cert))) {
+        snprintf (err, errlen, "%s: the same key as another file in nodes/", path);
+        return -1;
+    }
+    if (!s_member (members->members, members->count, id))
+        zsys_warning ("%s: node %u is not a member (--peers); its key is not trusted",
+                      path, id);
+    else {
+        zc_member_key_t *slot = &self->members [self->member_count++];
+        slot->id = id;
+        snprintf (slot->key, sizeof slot->key, "%s", zcert_public_txt (cert));
+        zcertstore_insert (self->nodes, cert_p);
+    }
+    return 0;
+}
+
+static int
+s_load_nodes (zc_security_t *self, const uint32_t *members, size_t member_count,
+              char *err, size_t errlen)
+{
+    char folder [1100];
+    snprintf (folder, sizeof folder, "%s/nodes", self->dir);
+    zlist_t *names = s_cert_files (folder, err, errlen);
+    if (!names)
+        return -1;
+    s_members_t arg = { members, member_count };
+    int rc = s_each_cert (self, folder, &names, s_trust_node, &arg, err, errlen);
     for (size_t i = 0; i < member_count && !rc; i++)
         if (!zc_security_node_key (self, members [i])) {
             snprintf (err, errlen, "%s/%u.cert: missing (member %u has no key)", folder,
@@ -184,6 +213,29 @@ s_load_nodes (zc_security_t *self, const uint32_t *members, size_t member_count,
         rc = -1;
     }
     return rc;
+}
+
+//  s_cert_fn for clients/NAME.cert: allowed when its metadata name is valid
+static int
+s_allow_client (zc_security_t *self, zcert_t **cert_p, const char *path,
+                const char *name, void *arg, char *err, size_t errlen)
+{
+    (void) name;
+    (void) arg;
+    const char *meta = zcert_meta (*cert_p, "name");
+    if (!s_name_ok (meta)) {
+        snprintf (err, errlen, "%s: metadata name = \"%s\" is not a client name "
+                  "(1..%d characters, no spaces or ':')", path, meta ? meta : "",
+                  ZC_CLIENT_NAME_MAX);
+        return -1;
+    }
+    if (zcertstore_lookup (self->allowed, zcert_public_txt (*cert_p))) {
+        snprintf (err, errlen, "%s: the same key as another file in clients/", path);
+        return -1;
+    }
+    zcertstore_insert (self->allowed, cert_p);
+    self->client_count++;
+    return 0;
 }
 
 static int
@@ -201,34 +253,7 @@ s_load_clients (zc_security_t *self, char *err, size_t errlen)
                       " (the allowed client certs; or --clients any)");
         return -1;
     }
-    int rc = 0;
-    for (char *name = zlist_first (names); name && !rc; name = zlist_next (names)) {
-        char path [1400];
-        snprintf (path, sizeof path, "%s/%s", folder, name);
-        zcert_t *cert = s_load (path, false, err, errlen);
-        if (!cert) {
-            rc = -1;
-            break;
-        }
-        const char *meta = zcert_meta (cert, "name");
-        if (!s_name_ok (meta)) {
-            snprintf (err, errlen, "%s: metadata name = \"%s\" is not a client name "
-                      "(1..%d characters, no spaces or ':')", path, meta ? meta : "",
-                      ZC_CLIENT_NAME_MAX);
-            rc = -1;
-        }
-        else
-        if (zcertstore_lookup (self->allowed, zcert_public_txt (cert))) {
-            snprintf (err, errlen, "%s: the same key as another file in clients/", path);
-            rc = -1;
-        }
-        else {
-            zcertstore_insert (self->allowed, &cert);
-            self->client_count++;
-        }
-        zcert_destroy (&cert);
-    }
-    zlist_destroy (&names);
+    int rc = s_each_cert (self, folder, &names, s_allow_client, NULL, err, errlen);
     if (!rc && !self->client_count && self->clients == ZC_CLIENTS_KEYS)
         zsys_warning ("%s is empty: no client can connect (or use --clients any)", folder);
     return rc;

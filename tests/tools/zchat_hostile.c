@@ -400,6 +400,39 @@ s_cmd_fetch (int port, const s_fields_t *f, const s_opts_t *o)
     return 0;
 }
 
+//  What the replies to a flood said
+typedef struct {
+    int acks, slow, limit, other;
+    uint64_t retry_ms;                      //  the last slow_down's retry_ms
+} s_tally_t;
+
+//  Counts every message in the first frame of reply, then destroys it
+static void
+s_tally (s_tally_t *t, zmsg_t **reply_p)
+{
+    zframe_t *frame = zmsg_first (*reply_p);
+    size_t offset = 0;
+    zc_msg_t msg;
+    while (frame && offset < zframe_size (frame)
+    &&  zc_msg_decode_next (&msg, zframe_data (frame), zframe_size (frame),
+                            &offset, NULL) == 0) {
+        if (msg.type == ZC_ACK)
+            t->acks++;
+        else
+        if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_SLOW_DOWN)) {
+            t->slow++;
+            if (msg.has & ZF_RETRY_MS)
+                t->retry_ms = msg.retry_ms;
+        }
+        else
+        if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_LIMIT))
+            t->limit++;
+        else
+            t->other++;
+    }
+    zmsg_destroy (reply_p);
+}
+
 //  POSTs from one client, pipelined, until count are sent; every reply is
 //  counted.  ids from id= (default 1), ts from ts= (or counting up).
 static int
@@ -422,8 +455,8 @@ s_cmd_flood (int port, const s_fields_t *f, const s_opts_t *o)
     uint64_t first_id = g.has & ZF_ID ? g.u [8] : 1;
     uint64_t ts = g.has & ZF_TS && !g.ts_auto ? g.u [4] : 1;
     g.has |= ZF_ID | ZF_TS;
-    int acks = 0, slow = 0, limit = 0, other = 0, sent = 0;
-    uint64_t retry_ms = 0;
+    s_tally_t t = { 0, 0, 0, 0, 0 };
+    int sent = 0;
     zpoller_t *poller = zpoller_new (sock, NULL);
     int64_t end = zclock_mono () + o->wait_ms + 1000L * (o->seconds ? o->seconds : 10);
     for (int i = 0; i < o->count && zclock_mono () < end; i++) {
@@ -438,28 +471,8 @@ s_cmd_flood (int port, const s_fields_t *f, const s_opts_t *o)
             zclock_sleep (o->interval_ms);
         //  Read what is there without waiting, so the socket never fills.
         zmsg_t *reply;
-        while ((zsock_events (sock) & ZMQ_POLLIN) && (reply = zmsg_recv (sock))) {
-            zframe_t *frame = zmsg_first (reply);
-            size_t offset = 0;
-            while (frame && offset < zframe_size (frame)
-            &&  zc_msg_decode_next (&msg, zframe_data (frame), zframe_size (frame),
-                                    &offset, NULL) == 0) {
-                if (msg.type == ZC_ACK)
-                    acks++;
-                else
-                if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_SLOW_DOWN)) {
-                    slow++;
-                    if (msg.has & ZF_RETRY_MS)
-                        retry_ms = msg.retry_ms;
-                }
-                else
-                if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_LIMIT))
-                    limit++;
-                else
-                    other++;
-            }
-            zmsg_destroy (&reply);
-        }
+        while ((zsock_events (sock) & ZMQ_POLLIN) && (reply = zmsg_recv (sock)))
+            s_tally (&t, &reply);
     }
     //  The rest of the replies, for wait_ms.
     int64_t stop = zclock_mono () + o->wait_ms;
@@ -469,30 +482,10 @@ s_cmd_flood (int port, const s_fields_t *f, const s_opts_t *o)
         zmsg_t *reply = zmsg_recv (sock);
         if (!reply)
             break;
-        zframe_t *frame = zmsg_first (reply);
-        size_t offset = 0;
-        zc_msg_t msg;
-        while (frame && offset < zframe_size (frame)
-        &&  zc_msg_decode_next (&msg, zframe_data (frame), zframe_size (frame),
-                                &offset, NULL) == 0) {
-            if (msg.type == ZC_ACK)
-                acks++;
-            else
-            if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_SLOW_DOWN)) {
-                slow++;
-                if (msg.has & ZF_RETRY_MS)
-                    retry_ms = msg.retry_ms;
-            }
-            else
-            if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_LIMIT))
-                limit++;
-            else
-                other++;
-        }
-        zmsg_destroy (&reply);
+        s_tally (&t, &reply);
     }
     printf ("sent=%d acks=%d slow_down=%d limit=%d other=%d retry_ms=%" PRIu64 "\n",
-            sent, acks, slow, limit, other, retry_ms);
+            sent, t.acks, t.slow, t.limit, t.other, t.retry_ms);
     zpoller_destroy (&poller);
     zsock_destroy (&sock);
     return 0;
