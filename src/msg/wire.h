@@ -20,6 +20,11 @@
 //  Hard limits; anything larger is rejected by the decoder (and by the
 //  sockets, through ZMQ_MAXMSGSIZE = ZC_MAX_FRAME).
 #define ZC_MAX_FRAME     65536      //  one encoded frame
+//  A frame of several maps (PUB batches, APPEND entries) stays this much
+//  below ZC_MAX_FRAME: with CURVE every frame goes on the wire in a box
+//  some 40 bytes larger, and ZMQ_MAXMSGSIZE counts the wire frame (a full
+//  64 KiB batch made libzmq drop the connection).
+#define ZC_MAX_BATCH     (ZC_MAX_FRAME - 1024)
 #define ZC_MAX_TEXT      16384      //  chat text, bytes (UTF-8 is not checked)
 #define ZC_MAX_NAME      64         //  sender name
 #define ZC_MAX_ROOM      64         //  room name

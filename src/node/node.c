@@ -317,7 +317,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     self->replica = zc_replica_new (&rcfg, self->log, self->stored.log_epoch);
     //  A wake-up's commits go to a few rooms and a few senders; frames
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
-    self->pub_box = zc_outbox_new (8, ZC_MAX_FRAME, zc_node_send_pub, self);
+    self->pub_box = zc_outbox_new (8, ZC_MAX_BATCH, zc_node_send_pub, self);
     self->ack_box = zc_outbox_new (16, 16384, zc_node_send_acks, self);
     self->limits = zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms);
     self->room_rseq = zhashx_new ();
@@ -429,6 +429,26 @@ zc_node_run_actions (zc_node_t *self, uint64_t now)
 }
 
 //  Sends the replica's messages, with the named log entries as frames 2...
+//  Entries first..last as frames 2.., packed back to back up to
+//  ZC_MAX_BATCH a frame (docs/PROTOCOL.md §5.5): one frame per entry cost a
+//  ZeroMQ message each, and with CURVE one crypto_box each, per backup.
+static void
+s_send_entries (zc_node_t *self, void *dealer, uint64_t first, uint64_t last)
+{
+    size_t used = 0;
+    for (uint64_t seq = first; seq <= last; seq++) {
+        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
+        assert (entry);             //  the replica names only entries we hold
+        if (used && used + entry->size > ZC_MAX_BATCH) {
+            zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT | ZMQ_SNDMORE);
+            used = 0;
+        }
+        memcpy (self->buf + used, entry->data, entry->size);
+        used += entry->size;
+    }
+    zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT);
+}
+
 static void
 s_send_ractions (zc_node_t *self)
 {
@@ -444,12 +464,8 @@ s_send_ractions (zc_node_t *self)
         int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
         if (zc_node_send (link->dealer, self, &send->msg, more))
             continue;           //  not connected: the replica will repeat
-        for (uint64_t seq = send->first; seq <= send->last; seq++) {
-            zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-            assert (entry);         //  the replica names only entries we hold
-            zmq_send (zsock_resolve (link->dealer), entry->data, entry->size,
-                      ZMQ_DONTWAIT | (seq < send->last ? ZMQ_SNDMORE : 0));
-        }
+        if (more)
+            s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
     }
 }
 

@@ -119,12 +119,26 @@ zc_node_link_recv (zc_node_t *self, zc_link_t *link)
 static void
 s_to_replica (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames, uint64_t now)
 {
+    //  Each entry frame holds one chat map or several back to back
+    //  (docs/PROTOCOL.md §5.5): one blob per map.  What does not decode
+    //  goes on as one blob, for the replica to refuse and count.
     enum { MAX_BLOBS = 4096 };
     static zc_blob_t blobs [MAX_BLOBS];
     size_t count = 0;
     for (zframe_t *frame = zmsg_first (frames); frame && count < MAX_BLOBS;
-         frame = zmsg_next (frames))
-        blobs [count++] = (zc_blob_t) { zframe_data (frame), zframe_size (frame) };
+         frame = zmsg_next (frames)) {
+        const uint8_t *data = zframe_data (frame);
+        size_t size = zframe_size (frame), offset = 0;
+        do {
+            size_t start = offset;
+            zc_msg_t entry;
+            if (zc_msg_decode_next (&entry, data, size, &offset, NULL)) {
+                blobs [count++] = (zc_blob_t) { data + start, size - start };
+                break;
+            }
+            blobs [count++] = (zc_blob_t) { data + start, offset - start };
+        } while (offset < size && count < MAX_BLOBS);
+    }
     zc_replica_recv (self->replica, msg, blobs, count, now, &self->ractions);
     zc_node_run_ractions (self, now);
     if (msg->type == ZC_APPEND_ACK)
