@@ -15,7 +15,9 @@ packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-de
 if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
   # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
   # version: 14 on Debian bookworm), which clang does not pull in by itself.
-  major=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -n1)
+  #  (no clang yet on a new machine: with pipefail the failed pipeline
+  #  would end this script, silently, under set -e)
+  major=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -n1 || true)
   packages+=(clang "libclang-rt-${major:-14}-dev")
 fi
 missing=()
