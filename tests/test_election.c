@@ -34,7 +34,7 @@
                       plus a 3- and 5-node batch with 2); set it to replay
                       a seed of the jump-2 batches
 
-    The hostile-input schedules (11-16) inject forged and absurd messages
+    The hostile-input schedules (11-17) inject forged and absurd messages
     straight into the machines: one per attack of issue 9 on the election,
     each failing with its guard removed.
 */
@@ -1682,6 +1682,47 @@ test_hostile_pings (void)
 //  16. Other absurd values (issue 9 item 4): last_seq 2^64-1 in a PING or
 //  an ACCEPT, a huge lt in a COORDINATOR, a PREVOTE at 2^64-1, a replica
 //  match past our log: each refused or ignored, none changes anything.
+//  17. A COORDINATOR of an older epoch replayed in the leader's own name
+//  (found by tests/cluster/test_hostile.sh): the backups that accepted
+//  that leader for the current epoch drop it without a reply; and a
+//  refusal at the leader's epoch that does not echo one of its current
+//  tokens is no conflict.  Either used to make the leader re-elect.
+static void
+test_hostile_replay (void)
+{
+    const char *name = "hostile: old COORDINATOR replayed in the leader's name";
+    int failed_before = s_failed;
+    sim_t *sim = s_fixed_new (3, 2, 1701);
+    uint64_t epoch = s_boot3 (sim, name);
+    sim->watch = 3;
+    for (int round = 0; round < 5; round++)
+        for (uint32_t to = 1; to <= 2; to++) {
+            zc_msg_t coord = s_forge (sim, ZC_COORDINATOR, 3, epoch - 1);
+            zc_msg_set_u64 (&coord, ZF_LEADER, 3);
+            zc_msg_set_u64 (&coord, ZF_LT, sim->now);
+            zc_msg_t reply;
+            CHECKF (!s_inject (sim, to, &coord, ZC_ACCEPT, &reply),
+                    "%s: node %u answered a replayed COORDINATOR", name, to);
+            sim_run_for (sim, 20);
+        }
+    //  A refusal at the leader's epoch with no token of this leadership
+    for (uint32_t from = 1; from <= 2; from++) {
+        zc_msg_t refusal = s_forge (sim, ZC_ACCEPT, from, epoch);
+        zc_msg_set_bool (&refusal, ZF_GRANTED, false);
+        zc_msg_set_u64 (&refusal, ZF_LEADER, 3);
+        s_inject (sim, 3, &refusal, 0, NULL);
+        sim_run_for (sim, 20);
+    }
+    sim_run_for (sim, 2000);
+    for (uint32_t id = 1; id <= 3; id++)
+        CHECKF (zc_election_epoch (s_el (sim, id)) == epoch,
+                "%s: node %u still at epoch %llu (has %llu)", name, id,
+                (unsigned long long) epoch, (unsigned long long) zc_election_epoch (s_el (sim, id)));
+    CHECKF (!sim->watch_lost, "%s: node 3 stopped serving at %llu", name,
+            (unsigned long long) sim->watch_lost_at);
+    s_fixed_end (&sim, name, failed_before);
+}
+
 static void
 test_hostile_absurd_values (void)
 {
@@ -1797,6 +1838,7 @@ main (int argc, char **argv)
     test_hostile_lease_token ();
     test_hostile_pings ();
     test_hostile_absurd_values ();
+    test_hostile_replay ();
     double fixed = sim_seconds () - start;
 
     size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 2000);
