@@ -1,0 +1,172 @@
+/*  core.h — the node's protocol with no I/O (etcd raft's RawNode/Ready).
+
+    The core owns everything a node decides: the election, the replica,
+    the chat log and its indexes, the Lamport clock, admission and dedup of
+    POSTs (limits included), the serving rule (lease and view change),
+    commit, publication and ACKs, beacons and retention.  It never touches
+    a socket, a file or the clock: every event carries `now` (monotonic
+    milliseconds), and what the node must do comes back in one ready
+    bundle.  The loop (node*.c) reads sockets, feeds events, executes the
+    bundle in the order written below, and reports back what persistence
+    achieved.  tests/sim drives this same code under a simulated network.
+
+    The loop's contract, per bundle (zc_core_ready):
+      1. send early[0..early_count)     a leader's APPENDs, sent while its own
+                                        disk write runs (Raft thesis §10.2.1);
+                                        never present when state must be saved
+      2. write the log: if truncate, drop every entry after truncate_after;
+         then append entries write_first..write_last from zc_core_log;
+         then sync (as --fsync says)
+      3. if save_state: write `state` durably (election.state)
+      4. zc_core_durable (last seq now on disk): only then may the core
+         release what depends on it (ACKs, publications, votes)
+      5. send sends[], replies[], pubs[]; print logs[]
+    If a write in 2 or 3 fails, the loop stops the node with a non-zero
+    exit and sends nothing more: nothing was released.  The loop takes a
+    bundle after every peer message (the replica's answer describes the
+    log as it stands after that message) and once after each wake-up's
+    client requests and tick.  zc_core_durable may add releases: take a
+    bundle again after it (it has nothing to persist).
+
+    Bundles stay valid until the next call into the core.
+*/
+#ifndef ZC_CORE_H
+#define ZC_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "chatlog.h"
+#include "election.h"
+#include "replica.h"
+#include "store.h"
+#include "wire.h"
+
+typedef struct {
+    zc_election_config_t election;  //  self, members, quorum, mh, timing, seed
+    uint32_t batch;                 //  entries per APPEND (512; 32 with --fsync always)
+    uint32_t sync_timeout_ms;       //  view change gives up after this
+    uint16_t port;                  //  for WELCOME: client port, and port + ZC_PORT_PUB
+    uint32_t max_text;              //  --max-text
+    uint32_t max_rooms;             //  --max-rooms
+    uint32_t max_clients;           //  --max-clients
+    uint32_t rate;                  //  --rate
+    bool retain;                    //  --retain-mb or --retain-hours given
+} zc_core_config_t;
+
+//  A message to a peer: over the peer link, or (ping) the heartbeat REQ.
+//  Entries first..last of zc_core_log ride along as frames 2.. (none when
+//  first > last), packed back to back up to ZC_MAX_BATCH a frame.
+typedef struct {
+    uint32_t to;
+    bool ping;
+    zc_msg_t msg;
+    uint64_t first, last;
+} zc_core_send_t;
+
+//  Bytes in the bundle's arena: valid until the next call into the core.
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} zc_bytes_t;
+
+//  A reply to a client: [identity][body][entry frames...].  For ENTRIES,
+//  entries lists the seqs whose encodings follow the body, one a frame.
+typedef struct {
+    zc_bytes_t ident;
+    zc_bytes_t body;
+    const uint64_t *entries;
+    size_t entry_count;
+} zc_core_reply_t;
+
+//  A publication: [topic][frame] (a room and its chat maps back to back,
+//  or ZC_BEACON_TOPIC and a beacon).
+typedef struct {
+    zc_bytes_t topic;
+    zc_bytes_t frame;
+} zc_core_pub_t;
+
+typedef enum { ZC_CORE_INFO, ZC_CORE_WARNING, ZC_CORE_ERROR } zc_core_level_t;
+
+typedef struct {
+    zc_core_level_t level;
+    const char *text;
+} zc_core_log_t;
+
+typedef struct {
+    zc_core_send_t *early;
+    size_t early_count;
+    bool truncate;
+    uint64_t truncate_after;
+    uint64_t write_first, write_last;       //  none when first > last
+    bool save_state;
+    zc_stored_t state;
+    zc_core_send_t *sends;
+    size_t send_count;
+    zc_core_reply_t *replies;
+    size_t reply_count;
+    zc_core_pub_t *pubs;
+    size_t pub_count;
+    zc_core_log_t *logs;
+    size_t log_count;
+    //  Retention: the loop may retire log entries up to this seq (0:
+    //  nothing), then tells the core zc_core_compacted
+    uint64_t retain_upto;
+} zc_core_ready_t;
+
+typedef struct _zc_core_t zc_core_t;
+
+//  Over a log loaded from disk (the core takes it) and the persisted state.
+zc_core_t *zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log,
+                        const zc_stored_t *stored, uint64_t now);
+void zc_core_destroy (zc_core_t **self_p);
+
+//  --- events ---------------------------------------------------------------
+
+//  A frame on the peer ROUTER (already authenticated by the loop: with
+//  CURVE the User-Id matched), with the entry frames that came along.
+void zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
+                   const zc_bytes_t *frames, size_t frame_count, uint64_t now);
+//  A PING on the heartbeat REP: returns the PONG (or an error) encoded in
+//  *reply, to send at once (REP is strict).
+void zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now,
+                   zc_bytes_t *reply);
+//  A reply on the heartbeat REQ.
+void zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now);
+//  The heartbeat REQ's connection to the leader closed.
+void zc_core_leader_down (zc_core_t *self, uint64_t now);
+//  A client request on the client ROUTER; user is the User-Id (NULL
+//  without security).
+void zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
+                     const uint8_t *body, size_t size, const char *user, uint64_t now);
+//  Timers: call at or after zc_core_deadline.
+void zc_core_tick (zc_core_t *self, uint64_t now);
+//  The log is on disk up to seq (after executing a bundle).
+void zc_core_durable (zc_core_t *self, uint64_t seq, uint64_t now);
+//  Retention retired the log up to base (the chat log is compacted).
+void zc_core_compacted (zc_core_t *self, uint64_t base);
+
+//  --- output ---------------------------------------------------------------
+
+//  What to do now; an empty bundle when nothing is pending.  The next
+//  call into the core clears it.
+const zc_core_ready_t *zc_core_ready (zc_core_t *self);
+bool zc_core_has_ready (zc_core_t *self);
+//  The earliest time tick has something to do (one timer table).
+uint64_t zc_core_deadline (zc_core_t *self);
+
+//  --- queries --------------------------------------------------------------
+
+zc_chatlog_t *zc_core_log (zc_core_t *self);
+zc_election_t *zc_core_election (zc_core_t *self);
+zc_replica_t *zc_core_replica (zc_core_t *self);
+bool zc_core_serving (zc_core_t *self, uint64_t now);
+uint64_t zc_core_published (zc_core_t *self);
+uint64_t zc_core_lead_epoch (zc_core_t *self);
+
+//  Counters kept at the boundary (frames the loop could not read or send,
+//  ZAP refusals, User-Id forgeries), reported in STATUS with the core's own.
+typedef enum { ZC_COUNT_DROPPED, ZC_COUNT_DENIED, ZC_COUNT_FORGED } zc_count_t;
+void zc_core_count (zc_core_t *self, zc_count_t which, uint64_t n);
+
+#endif
