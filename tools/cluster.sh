@@ -37,7 +37,7 @@ die() { echo "cluster.sh: $*" >&2; exit 2; }
 ensure_built() {
   # Without ZCHAT_BIN: install what is missing and (re)build incrementally.
   if [ -z "${ZCHAT_BIN:-}" ]; then
-    "$root/tools/setup.sh" "$bin"
+    "$root/tools/setup.sh" "$bin" || die "the build failed (above): not starting the old binaries in $bin"
   fi
   [ -x "$bin/chat-node" ] || die "no chat-node in $bin"
 }

@@ -36,6 +36,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$root" -B "$build" "$@" >/dev/null
-cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E 'warning|error|Error' || true
-test -x "$build/chat-node" && test -x "$build/chat-client" || { echo "setup: build failed" >&2; exit 1; }
+# The build's own exit status decides, never a filter's: a failed build
+# must not go on to run the binaries an earlier build left in $build.
+# A good build shows only its warnings; a failed one shows its whole output
+# (less the progress lines), then one line saying so.
+cmake -S "$root" -B "$build" "$@" >/dev/null \
+  || { echo "setup: FAILED: cmake could not configure $build (errors above)" >&2; exit 1; }
+log=$(mktemp /tmp/zchat-setup.XXXXXX)
+if cmake --build "$build" -j"$(nproc)" >"$log" 2>&1; then
+  grep -E 'warning|error|Error' "$log" || true
+  rm -f "$log"
+else
+  grep -v -E '^\[ *[0-9]+%\] ' "$log" >&2 || true
+  rm -f "$log"
+  echo "setup: FAILED: the build in $build failed (errors above); its binaries are not used" >&2
+  exit 1
+fi
+test -x "$build/chat-node" && test -x "$build/chat-client" \
+  || { echo "setup: FAILED: no chat-node or chat-client in $build after the build" >&2; exit 1; }

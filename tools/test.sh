@@ -27,9 +27,21 @@ ctest --output-on-failure --timeout 900 "$@"
 # tests/fuzz/corpus/<target>/ if there is one; new inputs go to a scratch
 # folder, never into the sources.
 fuzz_all () {
-  local fbuild=$root/build-fuzz secs=${ZCHAT_FUZZ_SECS:-20} passed=0 failed=0
+  local fbuild=$root/build-fuzz secs=${ZCHAT_FUZZ_SECS:-20} passed=0 failed=0 blog
   CC=clang cmake -S "$root" -B "$fbuild" -DZC_FUZZ=ON >/dev/null
-  cmake --build "$fbuild" -j"$(nproc)" --target fuzz 2>&1 | grep -E 'warning|error|Error' || true
+  # No target may run from an earlier build: the binaries go first (a
+  # relink), so after a failed build only what built now is there, and the
+  # rest is counted below as "did not build".  The build's errors in full.
+  find "$fbuild/tests" -maxdepth 1 -type f \( -name 'fuzz_*' -o -name corpus_gen \) -delete 2>/dev/null || true
+  blog=$(mktemp /tmp/zchat-fuzz-build.XXXXXX)
+  if cmake --build "$fbuild" -j"$(nproc)" --target fuzz >"$blog" 2>&1; then
+    grep -E 'warning|error|Error' "$blog" || true
+  else
+    grep -v -E '^\[ *[0-9]+%\] ' "$blog" || true
+    echo "fuzz: FAILED: the build in $fbuild failed (errors above)"
+    failed=$((failed + 1))
+  fi
+  rm -f "$blog"
   rm -rf "$fbuild/corpus" "$fbuild/fuzz-work"
   mkdir -p "$fbuild/fuzz-artifacts"
   if [ -x "$fbuild/tests/corpus_gen" ]; then
