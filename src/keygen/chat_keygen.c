@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "../msg/oom.h"         //  chat-keygen links no zchat library
 
 #define S_MAX_NAME     64           //  a client name is its chat "from" (1..64)
 #define S_MAX_NODES    (ZC_MAX_PEERS + 1)
@@ -87,9 +88,8 @@ typedef struct {
 static void
 s_names_add (s_names_t *names, const char *text, size_t len)
 {
-    names->item = (char **) realloc (names->item, (names->count + 1) * sizeof (char *));
-    assert (names->item);
-    names->item [names->count++] = strndup (text, len);
+    names->item = (char **) ZC_ALLOC (realloc (names->item, (names->count + 1) * sizeof (char *)));
+    names->item [names->count++] = ZC_ALLOC (strndup (text, len));
 }
 
 static bool
@@ -505,8 +505,7 @@ s_cluster (const char *out, const char *nodes_arg, const char *clients_arg, bool
         snprintf (id, sizeof id, "%u", (unsigned) ids [i]);
         node_cert [i] = s_new_cert ("node", id);
     }
-    zcert_t **client_cert = (zcert_t **) calloc (clients.count + 1, sizeof (zcert_t *));
-    assert (client_cert);
+    zcert_t **client_cert = (zcert_t **) ZC_ALLOC (calloc (clients.count + 1, sizeof (zcert_t *)));
     for (size_t i = 0; i < clients.count; i++)
         client_cert [i] = s_new_cert ("name", clients.item [i]);
 

@@ -1,5 +1,6 @@
 /*  chatlog.c — see chatlog.h */
 #include "chatlog.h"
+#include "oom.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -57,8 +58,7 @@ s_client_require (zc_chatlog_t *self, const char *key)
 {
     s_client_t *client = zhashx_lookup (self->clients, key);
     if (!client) {
-        client = calloc (1, sizeof *client);
-        assert (client);
+        client = ZC_ALLOC (calloc (1, sizeof *client));
         snprintf (client->key, sizeof client->key, "%s", key);
         zhashx_insert (self->clients, client->key, client);
     }
@@ -87,8 +87,7 @@ s_table (void)
 zc_chatlog_t *
 zc_chatlog_new (void)
 {
-    zc_chatlog_t *self = calloc (1, sizeof *self);
-    assert (self);
+    zc_chatlog_t *self = ZC_ALLOC (calloc (1, sizeof *self));
     self->rooms = s_table ();
     zhashx_set_destructor (self->rooms, s_free_room);
     self->clients = s_table ();
@@ -166,8 +165,7 @@ s_room_require (zc_chatlog_t *self, const char *name)
 {
     s_room_t *room = zhashx_lookup (self->rooms, name);
     if (!room) {
-        room = calloc (1, sizeof *room);
-        assert (room);
+        room = ZC_ALLOC (calloc (1, sizeof *room));
         zhashx_insert (self->rooms, name, room);
     }
     return room;
@@ -180,8 +178,7 @@ s_room_push (zc_chatlog_t *self, s_room_t *room, const zc_entry_t *entry)
         room->breaks++;
     if (room->head + room->count == room->cap) {
         size_t cap = room->cap ? room->cap * 2 : 16;
-        uint64_t *grown = realloc (room->seqs, cap * sizeof *grown);
-        assert (grown);
+        uint64_t *grown = ZC_ALLOC (realloc (room->seqs, cap * sizeof *grown));
         room->seqs = grown;
         room->cap = cap;
     }
@@ -220,9 +217,10 @@ s_room_pop_front (zc_chatlog_t *self, s_room_t *room, const zc_entry_t *entry)
     if (room->cap > 16 && room->count < room->cap / 4) {
         size_t cap = room->cap / 2;
         uint64_t *shrunk = realloc (room->seqs, cap * sizeof *shrunk);
-        assert (shrunk);
-        room->seqs = shrunk;
-        room->cap = cap;
+        if (shrunk) {               //  else the larger block serves as well
+            room->seqs = shrunk;
+            room->cap = cap;
+        }
     }
 }
 
@@ -323,8 +321,7 @@ zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
         return NULL;
     if (self->count == self->cap) {
         size_t cap = self->cap ? self->cap * 2 : 1024;
-        zc_entry_t *grown = realloc (self->entries, cap * sizeof *grown);
-        assert (grown);
+        zc_entry_t *grown = ZC_ALLOC (realloc (self->entries, cap * sizeof *grown));
         self->entries = grown;
         self->cap = cap;
     }
@@ -337,8 +334,7 @@ zc_chatlog_append (zc_chatlog_t *self, const zc_msg_t *chat,
     entry->id = chat->id;
     zc_str_copy (entry->room, sizeof entry->room, chat->room);
     zc_str_copy (entry->client, sizeof entry->client, chat->client);
-    entry->data = malloc (size);
-    assert (entry->data);
+    entry->data = ZC_ALLOC (malloc (size ? size : 1));     //  malloc (0) may be NULL
     memcpy (entry->data, data, size);
     entry->size = size;
     self->count++;
@@ -510,14 +506,14 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
     zhashx_set_destructor (clients, s_free_item);
     for (s_room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
         if (room->retired) {
-            uint64_t *value = malloc (sizeof *value);
+            uint64_t *value = ZC_ALLOC (malloc (sizeof *value));
             *value = room->retired;
             zhashx_insert (rooms, zhashx_cursor (self->rooms), value);
         }
     for (s_client_t *client = zhashx_first (self->clients); client;
          client = zhashx_next (self->clients))
         if (client->retired) {
-            uint64_t *value = malloc (sizeof *value);
+            uint64_t *value = ZC_ALLOC (malloc (sizeof *value));
             *value = client->retired;
             zhashx_insert (clients, zhashx_cursor (self->clients), value);
         }
@@ -529,7 +525,7 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
         for (int t = 0; t < 2; t++) {
             uint64_t *value = zhashx_lookup (tables [t], keys [t]);
             if (!value) {
-                value = calloc (1, sizeof *value);
+                value = ZC_ALLOC (calloc (1, sizeof *value));
                 zhashx_insert (tables [t], keys [t], value);
             }
             if (values [t] > *value)

@@ -1,5 +1,6 @@
 /*  client_limits.c — see client_limits.h */
 #include "client_limits.h"
+#include "oom.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -153,8 +154,7 @@ s_table_lookup (s_table_t *table, const uint8_t *data, size_t len)
 static s_item_t *
 s_table_add (s_table_t *table, const uint8_t *data, size_t len)
 {
-    s_item_t *item = calloc (1, sizeof *item + len);
-    assert (item);
+    s_item_t *item = ZC_ALLOC (calloc (1, sizeof *item + len));
     memcpy (item->bytes, data, len);
     item->key.len = len;
     item->key.data = item->bytes;
@@ -177,8 +177,7 @@ s_touch (s_table_t *table, s_item_t *item, uint64_t now)
 zc_limits_t *
 zc_limits_new (uint32_t max_clients, uint32_t rate, uint32_t max_rooms)
 {
-    zc_limits_t *self = calloc (1, sizeof *self);
-    assert (self);
+    zc_limits_t *self = ZC_ALLOC (calloc (1, sizeof *self));
     self->max_clients = max_clients;
     self->rate = rate;
     self->max_rooms = max_rooms;
@@ -287,8 +286,7 @@ zc_limits_post (zc_limits_t *self, const char *client, const char *user, const c
     s_touch (&self->ids, item, item->seen);
     if (user) {
         if (!item->owner) {
-            item->owner = strdup (user);
-            assert (item->owner);
+            item->owner = ZC_ALLOC (strdup (user));
         }
         else
         if (strcmp (item->owner, user))
@@ -304,8 +302,7 @@ zc_limits_post (zc_limits_t *self, const char *client, const char *user, const c
         return ZC_LIMIT_ROOMS;
     if (item->room_count == item->room_cap) {
         uint32_t cap = item->room_cap ? item->room_cap * 2 : 4;
-        uint64_t *grown = realloc (item->rooms, cap * sizeof *grown);
-        assert (grown);
+        uint64_t *grown = ZC_ALLOC (realloc (item->rooms, cap * sizeof *grown));
         item->rooms = grown;
         item->room_cap = cap;
     }

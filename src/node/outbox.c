@@ -3,6 +3,7 @@
     scan of 8..16 short keys beats hashing them.
 */
 #include "outbox.h"
+#include "oom.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -30,13 +31,10 @@ zc_outbox_t *
 zc_outbox_new (size_t slots, size_t frame_cap, zc_outbox_flush_fn *flush, void *arg)
 {
     assert (slots > 0 && frame_cap > 0 && flush);
-    zc_outbox_t *self = calloc (1, sizeof *self);
-    assert (self);
-    self->slots = calloc (slots, sizeof *self->slots);
-    assert (self->slots);
+    zc_outbox_t *self = ZC_ALLOC (calloc (1, sizeof *self));
+    self->slots = ZC_ALLOC (calloc (slots, sizeof *self->slots));
     for (size_t i = 0; i < slots; i++) {
-        self->slots [i].frame = malloc (frame_cap);
-        assert (self->slots [i].frame);
+        self->slots [i].frame = ZC_ALLOC (malloc (frame_cap));
     }
     self->nslots = slots;
     self->cap = frame_cap;

@@ -10,6 +10,7 @@
     one key per member).  Changing the keys means restarting the node.
 */
 #include "security_impl.h"
+#include "oom.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -263,9 +264,14 @@ zc_security_t *
 zc_security_load (const char *dir, uint32_t self_id, const uint32_t *members,
                   size_t member_count, int clients, char *err, size_t errlen)
 {
-    assert (member_count <= ZC_MAX_PEERS + 1);
-    zc_security_t *self = calloc (1, sizeof *self);
-    assert (self);
+    //  The member table is fixed (ZC_MAX_PEERS + 1): more members than
+    //  that are refused here, not written past its end.
+    if (member_count > ZC_MAX_PEERS + 1) {
+        snprintf (err, errlen, "%zu members: at most %d (the node and %d peers)",
+                  member_count, ZC_MAX_PEERS + 1, ZC_MAX_PEERS);
+        return NULL;
+    }
+    zc_security_t *self = ZC_ALLOC (calloc (1, sizeof *self));
     snprintf (self->dir, sizeof self->dir, "%s", dir);
     size_t len = strlen (self->dir);
     while (len > 1 && self->dir [len - 1] == '/')

@@ -4,6 +4,7 @@
 */
 #include "watcher.h"
 #include "ratelog.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -121,10 +122,9 @@ static void
 s_watcher_actor (zsock_t *pipe, void *arg)
 {
     (void) arg;
-    zc_watch_t *watches = calloc (ZC_WATCH_MAX, sizeof *watches);
-    zc_ratelog_t *ratelog = calloc (1, sizeof *ratelog);
-    zmq_pollitem_t *items = calloc (ZC_WATCH_MAX + 1, sizeof *items);
-    assert (watches && ratelog && items);
+    zc_watch_t *watches = ZC_ALLOC (calloc (ZC_WATCH_MAX, sizeof *watches));
+    zc_ratelog_t *ratelog = ZC_ALLOC (calloc (1, sizeof *ratelog));
+    zmq_pollitem_t *items = ZC_ALLOC (calloc (ZC_WATCH_MAX + 1, sizeof *items));
     size_t count = 0;
     zsock_signal (pipe, 0);
     bool running = true;

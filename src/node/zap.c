@@ -10,6 +10,7 @@
 */
 #include "zap.h"
 #include "security_impl.h"
+#include "oom.h"
 
 #include <errno.h>
 
@@ -85,8 +86,7 @@ s_zap_actor (zsock_t *pipe, void *arg)
     zc_security_t *self = arg;
     zsock_t *handler = self->zap_handler;
     zsock_signal (pipe, 0);
-    zc_ratelog_t *ratelog = calloc (1, sizeof *ratelog);
-    assert (ratelog);
+    zc_ratelog_t *ratelog = ZC_ALLOC (calloc (1, sizeof *ratelog));
     //  Only $TERM (or the context's end) stops the handler: once it is
     //  gone libzmq lets every CURVE client in, so a signal that breaks
     //  the poll (zpoller would call that "terminated") must not.
