@@ -3,7 +3,9 @@
     One small file, election.state, holding "epoch leader log_epoch".  It is
     written to a temporary file, fsynced and renamed over the old one (and
     the folder fsynced), so a crash leaves either the old or the new state,
-    never a torn one.  DESIGN §5: persisted before the node answers.
+    never a torn one; persisted before the node answers (docs/PROTOCOL.md
+    §5.2).  Both files are read strictly: a corrupt or cut file is an
+    error (the node does not start), never zeros or half its values.
 */
 #ifndef ZC_STORE_H
 #define ZC_STORE_H
@@ -23,13 +25,13 @@ int zc_store_open (const char *dir, char *err, size_t errlen);
 //  Load the state; a missing file gives zeros.  0 or -1 (corrupt file).
 int zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen);
 
-//  Write durably.  0 or -1.
+//  Write durably.  0 or -1 with errno set; no temporary file is left.
 int zc_store_save (const char *dir, const zc_stored_t *state);
 
 //  What retired log entries leave behind (see chatlog.h): lines of
 //  "base SEQ EPOCH", "room NAME RSEQ" and "client ID LAST_ID" in
 //  retired.state, written like election.state.  save takes the lines
-//  already formatted.
+//  already formatted, and refuses (-1, EINVAL) text that load would refuse.
 int zc_store_save_retired (const char *dir, const char *text, size_t size);
 //  Calls each (kind 'b'|'r'|'c', key, value) per line; a missing file is empty.
 int zc_store_load_retired (const char *dir,
