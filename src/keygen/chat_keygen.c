@@ -88,7 +88,8 @@ typedef struct {
 static void
 s_names_add (s_names_t *names, const char *text, size_t len)
 {
-    names->item = (char **) ZC_ALLOC (realloc (names->item, (names->count + 1) * sizeof (char *)));
+    names->item = (char **) ZC_ALLOC (realloc (names->item,
+                                               (names->count + 1) * sizeof (char *)));
     names->item [names->count++] = ZC_ALLOC (strndup (text, len));
 }
 
@@ -505,7 +506,8 @@ s_cluster (const char *out, const char *nodes_arg, const char *clients_arg, bool
         snprintf (id, sizeof id, "%u", (unsigned) ids [i]);
         node_cert [i] = s_new_cert ("node", id);
     }
-    zcert_t **client_cert = (zcert_t **) ZC_ALLOC (calloc (clients.count + 1, sizeof (zcert_t *)));
+    zcert_t **client_cert = (zcert_t **) ZC_ALLOC (calloc (clients.count + 1,
+                                                           sizeof (zcert_t *)));
     for (size_t i = 0; i < clients.count; i++)
         client_cert [i] = s_new_cert ("name", clients.item [i]);
 
