@@ -26,6 +26,7 @@
        a leader that lost its bindings (the log names the owner).
 */
 #include "node_impl.h"
+#include "core_impl.h"
 #include "wire.h"
 #include "testutil.h"
 
@@ -382,8 +383,8 @@ test_fetch (void)
 
     //  5. A published mark beyond the log: the node reads what it holds
     s_pause (&n);
-    uint64_t last = zc_chatlog_last_seq (n.node->log);
-    n.node->published = last + 50;
+    uint64_t last = zc_chatlog_last_seq (zc_core_log (n.node->core));
+    n.node->core->published = last + 50;
     s_resume (&n);
     size_t total = 0;
     uint64_t from = 0;
@@ -399,7 +400,7 @@ test_fetch (void)
     s_fetch (dealer, 0, "big", &count, &header);
     CHECK (header.type == ZC_ENTRIES);
     s_pause (&n);
-    n.node->published = last;
+    n.node->core->published = last;
     s_resume (&n);
     zsock_destroy (&dealer);
     s_stop (&n);
@@ -561,8 +562,8 @@ test_secure (void)
                        &reply) == ZC_ACK);
         //  A new leader knows no bindings: the log still names alice
         s_pause (&n);
-        zc_limits_destroy (&n.node->limits);
-        n.node->limits = zc_limits_new (100, 0, 64);
+        zc_limits_destroy (&n.node->core->limits);
+        n.node->core->limits = zc_limits_new (100, 0, 64);
         s_resume (&n);
         type = s_post (as_bob, VICTIM, 3, 3, "general", "bob again", &reply);
         CHECKF (type == ZC_ERROR && s_code (&reply, ZC_ERR_BAD_REQUEST),

@@ -20,7 +20,9 @@
       3. if save_state: write `state` durably (election.state)
       4. zc_core_durable (last seq now on disk): only then may the core
          release what depends on it (ACKs, publications, votes)
-      5. send sends[], replies[], pubs[]; print logs[]
+      5. send sends[], then pubs[], then replies[] (publications before
+         ACKs: a sender that hears its ACK may expect its own message on
+         the PUB next); print logs[]
     If a write in 2 or 3 fails, the loop stops the node with a non-zero
     exit and sends nothing more: nothing was released.  The loop takes a
     bundle after every peer message (the replica's answer describes the
@@ -129,8 +131,10 @@ void zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
                    const zc_bytes_t *frames, size_t frame_count, uint64_t now);
 //  A PING on the heartbeat REP: returns the PONG (or an error) encoded in
 //  *reply, to send at once (REP is strict).
-void zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now,
-                   zc_bytes_t *reply);
+//  forged: the loop found the PING sent with another node's key (counted
+//  with ZC_COUNT_FORGED); it is answered with an error, as a bad one is.
+void zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged,
+                   uint64_t now, zc_bytes_t *reply);
 //  A reply on the heartbeat REQ.
 void zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now);
 //  The heartbeat REQ's connection to the leader closed.
@@ -139,6 +143,10 @@ void zc_core_leader_down (zc_core_t *self, uint64_t now);
 //  without security).
 void zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
                      const uint8_t *body, size_t size, const char *user, uint64_t now);
+//  A client request the loop could not read whole (more than one body
+//  frame): counted as dropped and answered bad_request with reason.
+void zc_core_client_bad (zc_core_t *self, const uint8_t *ident, size_t ident_len,
+                         const char *reason, uint64_t now);
 //  Timers: call at or after zc_core_deadline.
 void zc_core_tick (zc_core_t *self, uint64_t now);
 //  The log is on disk up to seq (after executing a bundle).
@@ -164,8 +172,16 @@ bool zc_core_serving (zc_core_t *self, uint64_t now);
 uint64_t zc_core_published (zc_core_t *self);
 uint64_t zc_core_lead_epoch (zc_core_t *self);
 
+//  What STATUS reports: forged = the boundary's forgeries + what the
+//  election and the replica refused as absurd or forged.
+typedef struct {
+    uint64_t dropped, refused, slowed, handled, denied, forged;
+} zc_core_counters_t;
+void zc_core_counters (zc_core_t *self, zc_core_counters_t *out);
+
 //  Counters kept at the boundary (frames the loop could not read or send,
 //  ZAP refusals, User-Id forgeries), reported in STATUS with the core's own.
+//  DROPPED and FORGED add n; DENIED sets the ZAP handler's running total.
 typedef enum { ZC_COUNT_DROPPED, ZC_COUNT_DENIED, ZC_COUNT_FORGED } zc_count_t;
 void zc_core_count (zc_core_t *self, zc_count_t which, uint64_t n);
 

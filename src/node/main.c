@@ -76,7 +76,8 @@ main (int argc, char **argv)
         fprintf (stderr, "chat-node: %s\n", err);
         return 2;
     }
-    zc_node_run (node);
+    //  Non-zero when a write to the data folder failed (the node said why)
+    rc = zc_node_run (node);
     zc_node_destroy (&node);
-    return 0;
+    return rc;
 }

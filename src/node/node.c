@@ -1,10 +1,12 @@
-/*  node.c — sockets, the poll loop and the election's actions.
+/*  node.c — sockets, the poll loop, and executing the core's bundles.
 
-    One thread, one zmq_poll with a deadline computed from the election's
-    timers and the beacon; each wake-up drains what is queued (peer traffic
+    One thread, one zmq_poll until the core's deadline (zc_core_deadline,
+    its one timer table); each wake-up drains what is queued (peer traffic
     first, so that a node that was frozen learns the present before it
-    answers a client), then ticks the election, replicates, commits and
-    publishes whatever the wake-up produced: batching by load.
+    answers a client), then ticks the core and executes what the wake-up
+    produced: batching by load.  Every decision is the core's (core.h);
+    this file moves bytes, writes the log and the election state in the
+    order the bundle contract says, and stops the node when a write fails.
 */
 #include "node_impl.h"
 
@@ -96,164 +98,103 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
     return sock;
 }
 
-static void
-s_persist (zc_node_t *self, const zc_election_state_t *state)
+//  The one error path for what must reach the disk: a log write or sync
+//  or the election state.  One line, then the node stops with a non-zero
+//  exit (zc_node_run returns it) and sends nothing more: what the bundle
+//  would have released depends on the write.  A restart re-reads what the
+//  disk holds, like after a crash, which the protocol survives.
+static int
+s_fail (zc_node_t *self, const char *what, int error)
 {
-    self->stored.epoch = state->epoch;
-    self->stored.leader = state->leader;
-    self->stored.log_epoch = zc_replica_log_epoch (self->replica);
-    if (zc_store_save (self->cfg.data_dir, &self->stored)) {
-        //  A vote or claim we cannot make durable must not be sent: stop
-        //  now, like a crash (which the protocol survives); a restart
-        //  re-reads what the disk holds.
-        zsys_error ("node %u: cannot save election state in %s: %s; stopping",
-                    self->cfg.id, self->cfg.data_dir, strerror (errno));
-        exit (1);
+    zsys_error ("node %u: cannot %s in %s: %s; stopping", self->cfg.id, what,
+                self->cfg.data_dir, strerror (error));
+    self->failed = true;
+    return -1;
+}
+
+//  Step 2 of the contract: the log as the bundle says.
+static int
+s_write_log (zc_node_t *self, const zc_core_ready_t *ready)
+{
+    if (ready->truncate) {
+        if (zc_segstore_truncate (self->segstore, ready->truncate_after))
+            return s_fail (self, "write the log", errno);
+        self->disk_last = ready->truncate_after;
     }
-}
-
-static void
-s_free_item (void **item_p)
-{
-    free (*item_p);
-    *item_p = NULL;
-}
-
-//  Storage hooks for the replica: the log on disk follows the log in
-//  memory, entry by entry.
-static int
-s_store_append (void *arg, const zc_entry_t *entry)
-{
-    zc_node_t *self = arg;
-    int rc = zc_segstore_append (self->segstore, entry->seq, entry->data, entry->size);
-    if (rc)
-        self->store_errno = errno;  //  reported when the loop stops, errno long gone
-    return rc;
-}
-
-static int
-s_store_truncate (void *arg, uint64_t after_seq)
-{
-    zc_node_t *self = arg;
-    int rc = zc_segstore_truncate (self->segstore, after_seq);
-    if (rc)
-        self->store_errno = errno;
-    return rc;
-}
-
-static int
-s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
-{
-    zc_node_t *self = arg;
-    zc_msg_t chat;
-    if (zc_msg_decode (&chat, data, size, NULL) || chat.type != ZC_CHAT || chat.seq != seq)
-        return -1;
-    return zc_chatlog_append (self->log, &chat, data, size) ? 0 : -1;
-}
-
-static void
-s_load_retired (char kind, const char *key, uint64_t value, void *arg)
-{
-    zc_node_t *self = arg;
-    if (kind == 'b') {
-        self->retired_base = strtoull (key, NULL, 10);
-        self->retired_base_epoch = value;
+    zc_chatlog_t *log = zc_core_log (self->core);
+    for (uint64_t seq = ready->write_first; seq <= ready->write_last; seq++) {
+        zc_entry_t *entry = zc_chatlog_get (log, seq);
+        if (!entry) {
+            errno = EINVAL;         //  the core names only entries it holds
+            return s_fail (self, "write the log", errno);
+        }
+        if (zc_segstore_append (self->segstore, seq, entry->data, entry->size))
+            return s_fail (self, "write the log", errno);
+        self->disk_last = seq;
     }
-    else
-        zc_chatlog_set_retired (self->log, kind, key, value);
-}
-
-static void
-s_format_retired (char kind, const char *key, uint64_t value, void *arg)
-{
-    zchunk_t *text = arg;
-    char line [200];
-    int len = snprintf (line, sizeof line, "%s %s %llu\n",
-                        kind == 'r' ? "room" : kind == 'c' ? "client" : "base",
-                        key, (unsigned long long) value);
-    zchunk_extend (text, line, (size_t) len);
-}
-
-//  Load the log from the data folder: every complete record, checked.
-static int
-s_open_log (zc_node_t *self, char *err, size_t errlen)
-{
-    zc_segstore_config_t scfg = {
-        .fsync = (zc_fsync_t) self->cfg.fsync,
-        .retain_bytes = (uint64_t) self->cfg.retain_mb << 20,
-        .retain_secs = (uint64_t) self->cfg.retain_hours * 3600
-    };
-    //  Retention drops whole segments: keep them small beside the limit.
-    if (scfg.retain_bytes && scfg.retain_bytes / 8 < ZC_SEGSTORE_SEGMENT_BYTES)
-        scfg.segment_bytes = scfg.retain_bytes / 8 > 65536 ? scfg.retain_bytes / 8 : 65536;
-    self->segstore = zc_segstore_open (self->cfg.data_dir, &scfg, err, errlen);
-    if (!self->segstore)
-        return -1;
-    self->log = zc_chatlog_new ();
-    if (zc_store_load_retired (self->cfg.data_dir, s_load_retired, self, err, errlen))
-        return -1;
-    uint64_t first = zc_segstore_first_seq (self->segstore);
-    if (first > 1)      //  the epoch is known when retired.state covers first - 1
-        zc_chatlog_set_base (self->log, first - 1,
-                             self->retired_base == first - 1 ? self->retired_base_epoch : 0);
-    if (zc_segstore_replay (self->segstore, s_replay, self, err, errlen))
-        return -1;
-    if (zc_segstore_note (self->segstore))
-        zsys_warning ("node %u: %s", self->cfg.id, zc_segstore_note (self->segstore));
-    if (zc_chatlog_last_seq (self->log) == 0)
-        self->stored.log_epoch = 0;     //  no log, whatever the state file says
-    zsys_info ("node %u: log holds seq %llu..%llu (log epoch %llu)", self->cfg.id,
-               (unsigned long long) zc_chatlog_first_seq (self->log),
-               (unsigned long long) zc_chatlog_last_seq (self->log),
-               (unsigned long long) self->stored.log_epoch);
+    if (zc_segstore_sync (self->segstore))
+        return s_fail (self, "write the log", errno);
     return 0;
 }
 
-//  Retention: retire old segments no backup still needs, then forget them.
 static void
-s_retain (zc_node_t *self, uint64_t now)
+s_print (const zc_core_log_t *logs, size_t count)
 {
-    if (!self->cfg.retain_mb && !self->cfg.retain_hours)
-        return;
-    uint64_t keep_after = zc_replica_commit (self->replica);
-    if (self->lead_epoch && self->published < keep_after)
-        keep_after = self->published;
-    if (self->lead_epoch)
-        for (size_t i = 0; i < self->cfg.peer_count; i++) {
-            uint64_t match = zc_replica_match (self->replica, self->cfg.peers [i].id);
-            if (match < keep_after)
-                keep_after = match;
-        }
-    (void) now;
-    //  First make durable what the entries about to go leave behind.
-    zchunk_t *text = zchunk_new (NULL, 0);
-    zc_chatlog_tables_upto (self->log, keep_after, s_format_retired, text);
-    int rc = zc_store_save_retired (self->cfg.data_dir, (char *) zchunk_data (text),
-                                    zchunk_size (text));
-    zchunk_destroy (&text);
-    if (rc)
-        zsys_warning ("node %u: cannot save retired.state; keeping the old log", self->cfg.id);
-    else
-    if (zc_segstore_retain (self->segstore, (uint64_t) time (NULL), keep_after) > 0) {
-        uint64_t base = zc_segstore_first_seq (self->segstore) - 1;
-        zc_chatlog_compact (self->log, base);
-        //  Again, now naming the exact new base and its epoch.
-        text = zchunk_new (NULL, 0);
-        zc_chatlog_tables_upto (self->log, base, s_format_retired, text);
-        zc_store_save_retired (self->cfg.data_dir, (char *) zchunk_data (text),
-                               zchunk_size (text));
-        zchunk_destroy (&text);
+    for (size_t i = 0; i < count; i++)
+        if (logs [i].level == ZC_CORE_ERROR)
+            zsys_error ("%s", logs [i].text);
+        else
+        if (logs [i].level == ZC_CORE_WARNING)
+            zsys_warning ("%s", logs [i].text);
+        else
+            zsys_info ("%s", logs [i].text);
+}
+
+//  Executes the core's bundle (core.h, the loop's contract).  With
+//  release (the end of a wake-up), or when the bundle wrote entries,
+//  reports what is durable and executes the releases that follow.
+//  0, or -1 when a write failed: the node stops.
+int
+zc_node_execute (zc_node_t *self, bool release)
+{
+    for (int round = 0; round < 2; round++) {
+        if (!zc_core_has_ready (self->core) && !release)
+            return 0;
+        const zc_core_ready_t *ready = zc_core_ready (self->core);
+        zc_node_peers_send (self, ready->early, ready->early_count);
+        bool wrote = ready->truncate || ready->write_first <= ready->write_last;
+        if (s_write_log (self, ready))
+            return -1;
+        if (ready->save_state && zc_store_save (self->cfg.data_dir, &ready->state))
+            //  A vote or claim we cannot make durable must not be sent.
+            return s_fail (self, "save election state", errno);
+        zc_node_peers_send (self, ready->sends, ready->send_count);
+        zc_node_send_pubs (self, ready->pubs, ready->pub_count);
+        zc_node_send_replies (self, ready->replies, ready->reply_count);
+        s_print (ready->logs, ready->log_count);
+        if (ready->retain_upto)
+            zc_logload_retain (&self->cfg, self->segstore, self->core, ready->retain_upto);
+        if (!wrote && !release)
+            return 0;
+        zc_core_durable (self->core, self->disk_last, zc_node_now ());
+        release = false;
+        //  The releases durable made (publications, ACKs): round 2
     }
+    return 0;
 }
 
 zc_node_t *
 zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
 {
     zc_node_t *self = calloc (1, sizeof *self);
-    assert (self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
     self->cfg = *cfg;
+    zc_stored_t stored;
     if (zc_store_open (cfg->data_dir, err, errlen)
-    ||  zc_store_load (cfg->data_dir, &self->stored, err, errlen)) {
+    ||  zc_store_load (cfg->data_dir, &stored, err, errlen)) {
         free (self);
         return NULL;
     }
@@ -284,50 +225,38 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     zsock_set_router_mandatory (self->client_router, 1);
     zsock_set_sndtimeo (self->client_router, 0);
 
-    zc_election_config_t ecfg = {
-        .self = cfg->id, .quorum = cfg->quorum, .mh = zc_config_membership_hash (cfg),
-        .heartbeat_ms = cfg->heartbeat_ms, .misses = cfg->misses,
-        .election_ms = cfg->election_ms, .lease_ms = cfg->lease_ms,
-        .holddown_ms = cfg->holddown_ms, .seed = (uint64_t) getpid () ^ zclock_usecs (),
-        .max_epoch_jump = cfg->max_epoch_jump,
-    };
-    ecfg.members [ecfg.member_count++] = cfg->id;
-    uint32_t peer_ids [ZC_MAX_PEERS];
-    for (size_t i = 0; i < cfg->peer_count; i++) {
-        ecfg.members [ecfg.member_count++] = cfg->peers [i].id;
-        peer_ids [i] = cfg->peers [i].id;
-    }
-    zc_election_state_t persisted = { self->stored.epoch, self->stored.leader };
-    self->election = zc_election_new (&ecfg, &persisted, zc_node_now ());
-    if (s_open_log (self, err, errlen)) {
-        zc_node_destroy (&self);
-        return NULL;
-    }
-    zc_replica_config_t rcfg = {
-        .self = cfg->id, .quorum = cfg->quorum, .mh = ecfg.mh,
-        .retry_ms = cfg->heartbeat_ms,
+    zc_core_config_t ccfg = {
+        .election = {
+            .self = cfg->id, .quorum = cfg->quorum, .mh = zc_config_membership_hash (cfg),
+            .heartbeat_ms = cfg->heartbeat_ms, .misses = cfg->misses,
+            .election_ms = cfg->election_ms, .lease_ms = cfg->lease_ms,
+            .holddown_ms = cfg->holddown_ms, .seed = (uint64_t) getpid () ^ zclock_usecs (),
+            .max_epoch_jump = cfg->max_epoch_jump,
+        },
         //  fsync per entry costs ~0.3 ms here: smaller batches keep each
         //  wake-up short enough for heartbeats and the lease.
         .batch = cfg->fsync == ZC_CONFIG_FSYNC_ALWAYS ? 32 : 512,
         .sync_timeout_ms = 10 * cfg->election_ms + 10 * cfg->heartbeat_ms,
-        .store = { s_store_append, s_store_truncate, self }
+        .port = cfg->port,
+        .max_text = cfg->max_text, .max_rooms = cfg->max_rooms,
+        .max_clients = cfg->max_clients, .rate = cfg->rate,
+        .retain = cfg->retain_mb || cfg->retain_hours,
     };
+    ccfg.election.members [ccfg.election.member_count++] = cfg->id;
     for (size_t i = 0; i < cfg->peer_count; i++)
-        rcfg.peers [rcfg.peer_count++] = peer_ids [i];
-    self->replica = zc_replica_new (&rcfg, self->log, self->stored.log_epoch);
-    //  A wake-up's commits go to a few rooms and a few senders; frames
-    //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
-    self->pub_box = zc_outbox_new (8, ZC_MAX_BATCH, zc_node_send_pub, self);
-    self->ack_box = zc_outbox_new (16, 16384, zc_node_send_acks, self);
-    self->limits = zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms);
-    self->room_rseq = zhashx_new ();
-    zhashx_set_destructor (self->room_rseq, s_free_item);
-    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
-    zc_node_log_changed (self);
+        ccfg.election.members [ccfg.election.member_count++] = cfg->peers [i].id;
+    zc_chatlog_t *log = NULL;
+    if (zc_logload_open (cfg, &self->segstore, &log, &stored, err, errlen)) {
+        zc_chatlog_destroy (&log);
+        zc_node_destroy (&self);
+        return NULL;
+    }
+    self->disk_last = zc_chatlog_last_seq (log);
+    self->core = zc_core_new (&ccfg, log, &stored, zc_node_now ());
     zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
                "%zu peers, quorum %u, heartbeat %u ms, data in %s", cfg->id, cfg->port,
                cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
-               cfg->port + ZC_PORT_HEARTBEAT, (unsigned long long) self->stored.epoch,
+               cfg->port + ZC_PORT_HEARTBEAT, (unsigned long long) stored.epoch,
                cfg->peer_count, cfg->quorum, cfg->heartbeat_ms, cfg->data_dir);
     return self;
 }
@@ -335,24 +264,15 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
 void
 zc_node_destroy (zc_node_t **self_p)
 {
-    assert (self_p);
-    zc_node_t *self = *self_p;
-    if (!self)
+    if (!self_p || !*self_p)
         return;
-    if (self->log)
-        zc_node_release_waiters (self);
+    zc_node_t *self = *self_p;
     zc_node_peers_close (self);
     zsock_destroy (&self->client_router);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->hb_rep);
-    zc_election_destroy (&self->election);
-    zc_replica_destroy (&self->replica);
-    zhashx_destroy (&self->room_rseq);
-    zc_outbox_destroy (&self->pub_box);
-    zc_outbox_destroy (&self->ack_box);
-    zc_limits_destroy (&self->limits);
-    zc_chatlog_destroy (&self->log);
+    zc_core_destroy (&self->core);
     zc_segstore_destroy (&self->segstore);
     zc_security_destroy (&self->security);
     zactor_destroy (&self->watcher);
@@ -360,188 +280,23 @@ zc_node_destroy (zc_node_t **self_p)
     *self_p = NULL;
 }
 
-//  The log changed: the election compares logs in votes and hand-over.
-void
-zc_node_log_changed (zc_node_t *self)
-{
-    zc_election_set_log (self->election, zc_chatlog_last_seq (self->log),
-                         zc_replica_log_epoch (self->replica));
-}
-
-//  Role, leader or serving changed: start or end a leadership.
-static void
-s_on_role (zc_node_t *self, uint64_t now)
-{
-    zc_role_t role = zc_election_role (self->election);
-    uint64_t epoch = zc_election_epoch (self->election);
-    bool serving = zc_election_serving (self->election, now);
-    if (role == ZC_ROLE_LEADER && self->lead_epoch != epoch) {
-        //  A new leadership: first the view change (the best log of the
-        //  quorum that accepted us), then serve.
-        self->lead_epoch = epoch;
-        self->published = zc_replica_commit (self->replica);
-        zhashx_purge (self->room_rseq);
-        zc_vote_t votes [ZC_ELECTION_MAX_MEMBERS];
-        size_t count = zc_election_votes (self->election, votes, ZC_ELECTION_MAX_MEMBERS);
-        zc_replica_lead (self->replica, epoch, votes, count, now, &self->ractions);
-        zc_node_run_ractions (self, now);
-    }
-    else
-    if (role != ZC_ROLE_LEADER) {
-        if (self->lead_epoch) {
-            self->lead_epoch = 0;
-            zc_node_release_waiters (self);
-        }
-        zc_replica_follow (self->replica, epoch, zc_election_leader (self->election));
-    }
-    zsys_info ("[NODE] node %u: %s, leader %u, epoch %llu%s", self->cfg.id,
-               zc_role_name (role), zc_election_leader (self->election),
-               (unsigned long long) epoch,
-               role == ZC_ROLE_LEADER ? (serving ? ", serving" : ", not serving") : "");
-    self->next_beacon = now;    //  tell clients at once,
-    self->beacon_burst = ZC_BEACON_BURST;   //  and again quickly a few times
-}
-
-void
-zc_node_run_actions (zc_node_t *self, uint64_t now)
-{
-    for (size_t i = 0; i < self->actions.count; i++) {
-        zc_action_t *action = &self->actions.items [i];
-        switch (action->kind) {
-            case ZC_ACT_SEND:
-                zc_node_peer_send (self, action->to, &action->msg);
-                break;
-            case ZC_ACT_PING:
-                zc_node_ping_leader (self, action->to, &action->msg);
-                break;
-            case ZC_ACT_PERSIST:
-                s_persist (self, &action->state);
-                break;
-            case ZC_ACT_LOG:
-                zsys_info ("%s", action->text);
-                break;
-            case ZC_ACT_ROLE:
-                s_on_role (self, now);
-                break;
-        }
-    }
-    zc_actions_clear (&self->actions);
-}
-
-//  Sends the replica's messages, with the named log entries as frames 2...
-//  Entries first..last as frames 2.., packed back to back up to
-//  ZC_MAX_BATCH a frame (docs/PROTOCOL.md §5.5): one frame per entry cost a
-//  ZeroMQ message each, and with CURVE one crypto_box each, per backup.
-static void
-s_send_entries (zc_node_t *self, void *dealer, uint64_t first, uint64_t last)
-{
-    size_t used = 0;
-    for (uint64_t seq = first; seq <= last; seq++) {
-        zc_entry_t *entry = zc_chatlog_get (self->log, seq);
-        assert (entry);             //  the replica names only entries we hold
-        if (used && used + entry->size > ZC_MAX_BATCH) {
-            zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT | ZMQ_SNDMORE);
-            used = 0;
-        }
-        memcpy (self->buf + used, entry->data, entry->size);
-        used += entry->size;
-    }
-    zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT);
-}
-
-static void
-s_send_ractions (zc_node_t *self)
-{
-    zc_ractions_t *out = &self->ractions;
-    for (size_t i = 0; i < out->count; i++) {
-        zc_rsend_t *send = &out->sends [i];
-        zc_link_t *link = NULL;
-        for (size_t j = 0; j < self->link_count; j++)
-            if (self->links [j].id == send->to)
-                link = &self->links [j];
-        if (!link)
-            continue;
-        int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
-        if (zc_node_send (link->dealer, self, &send->msg, more))
-            continue;           //  not connected: the replica will repeat
-        if (more)
-            s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
-    }
-}
-
-//  The replica's messages.  A backup persists first: its APPEND_ACK says
-//  the entries are on its disk.  A leader sends its APPENDs first and
-//  syncs its own log while the backups sync theirs (the leader's disk
-//  write in parallel, Raft thesis §10.2.1): an ACK still needs a quorum
-//  of durable copies, because the leader reads the backups' answers only
-//  in a later wake-up, after its own sync returned — and a failed sync
-//  stops the node.  Saving a new log epoch keeps the strict order (the
-//  log epoch reaches the disk after the log, before anyone hears of it).
-void
-zc_node_run_ractions (zc_node_t *self, uint64_t now)
-{
-    zc_ractions_t *out = &self->ractions;
-    bool send_first = self->lead_epoch && !out->save && !out->stuck;
-    if (send_first)
-        s_send_ractions (self);
-    if (zc_segstore_sync (self->segstore) || zc_replica_failed (self->replica)) {
-        int error = zc_replica_failed (self->replica) && self->store_errno
-                  ? self->store_errno : errno;
-        zsys_error ("node %u: cannot write the log in %s: %s; stopping", self->cfg.id,
-                    self->cfg.data_dir, strerror (error));
-        zsys_interrupted = 1;       //  a restart re-reads what the disk holds
-        self->store_failed = true;  //  and this wake-up acknowledges nothing
-        zc_ractions_clear (out);
-        return;
-    }
-    if (out->save) {
-        zc_election_state_t state = { self->stored.epoch, self->stored.leader };
-        s_persist (self, &state);
-        zc_node_log_changed (self);
-    }
-    zc_lamport_observe (&self->clock, zc_chatlog_max_ts (self->log));
-    if (!send_first)
-        s_send_ractions (self);
-    if (out->stuck) {
-        zc_election_step_down (self->election, now, &self->actions);
-        zc_ractions_clear (out);
-        zc_node_run_actions (self, now);
-    }
-    zc_ractions_clear (out);
-}
-
-//  The security counters STATUS reports: ZAP refusals (counted in the
-//  ZAP thread) and peer messages refused as forged.
+//  The security counters STATUS reports, kept at the boundary: ZAP
+//  refusals (counted in the ZAP thread).
 static void
 s_count_security (zc_node_t *self)
 {
     if (self->security)
-        self->denied = zc_security_denied (self->security);
-    //  A key speaking for another node (node_peers.c), and what the pure
-    //  machines refused as absurd or forged (values no correct peer sends).
-    self->forged = self->forged_uid + zc_election_refused (self->election)
-                 + zc_replica_refused (self->replica);
-}
-
-static uint64_t
-s_deadline (zc_node_t *self)
-{
-    uint64_t deadline = zc_election_deadline (self->election);
-    if (self->next_beacon < deadline)
-        deadline = self->next_beacon;
-    return deadline;
+        zc_core_count (self->core, ZC_COUNT_DENIED, zc_security_denied (self->security));
 }
 
 int
 zc_node_run (zc_node_t *self)
 {
     zmq_pollitem_t items [8 + ZC_MAX_PEERS];
-    while (!zsys_interrupted) {
+    while (!zsys_interrupted && !self->failed) {
         uint64_t now = zc_node_now ();
-        uint64_t deadline = s_deadline (self);
+        uint64_t deadline = zc_core_deadline (self->core);
         long timeout = deadline > now ? (long) (deadline - now) : 0;
-        if (self->lead_epoch && timeout > (long) self->cfg.heartbeat_ms / 2)
-            timeout = self->cfg.heartbeat_ms / 2;   //  replication retries
         size_t count = 0;
         zsock_t *socks [] = { self->peer_router, self->hb_rep, self->hb_req,
                               self->client_router };
@@ -575,49 +330,20 @@ zc_node_run (zc_node_t *self)
         for (size_t i = 0; i < self->link_count && links_at + i < count; i++)
             if (items [links_at + i].revents & ZMQ_POLLIN)
                 zc_node_link_recv (self, &self->links [i]);
-        now = zc_node_now ();
-        zc_election_tick (self->election, now, &self->actions);
-        zc_node_run_actions (self, now);
+        if (self->failed)
+            break;
+        //  Timers (the election's first), then the clients, then again:
+        //  the replica sends this wake-up's new entries at once.
+        zc_core_tick (self->core, zc_node_now ());
         zc_node_client_recv (self);
-
-        now = zc_node_now ();
-#ifdef ZC_TEST_BUG_EARLY_ACK
-        //  The test-only broken node (see node_client.c) also replicates
-        //  lazily, as an asynchronous primary would: every kill of it
-        //  loses what it acknowledged in the last quarter second.
-        static uint64_t lazy_until;
-        if (now >= lazy_until) {
-            lazy_until = now + 250;
-            zc_replica_tick (self->replica, now, &self->ractions);
-        }
-#else
-        zc_replica_tick (self->replica, now, &self->ractions);
-#endif
-        zc_node_run_ractions (self, now);
-        //  A failed write acknowledges nothing: with --quorum 1 the commit
-        //  point is our own log end, which the disk just refused.
-        if (self->lead_epoch && !self->store_failed)
-            zc_node_advance_commit (self, now);
-        if (now >= self->next_retain) {
-            s_retain (self, now);
-            self->next_retain = now + 10000;
-        }
-        if (now >= self->next_beacon) {
-            //  Every heartbeat for a burst after a change (a subscriber
-            //  that joined late or dropped one hears the news), then at
-            //  an idle pace: each beacon goes to every subscriber, and at
-            //  10 a second they were most of an idle leader's work with
-            //  thousands of clients (experiments/RESULTS.md, scale run)
-            zc_node_beacon (self, now);
-            uint64_t every = self->cfg.heartbeat_ms;
-            if (self->beacon_burst)
-                self->beacon_burst--;
-            else
-            if (every < ZC_BEACON_IDLE_MS)
-                every = ZC_BEACON_IDLE_MS;
-            self->next_beacon = now + every;
-        }
+        zc_core_tick (self->core, zc_node_now ());
+        zc_node_execute (self, true);
     }
+    zc_core_counters_t counters;
+    zc_core_counters (self->core, &counters);
+    self->dropped = counters.dropped;
+    self->denied = counters.denied;
+    self->forged = counters.forged;
     zsys_info ("node %u: stopping", self->cfg.id);
-    return 0;
+    return self->failed ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 
     main () builds a config, creates a node and runs it; tests do the same
     through the binary.  Everything protocol-related lives in the pure
-    modules (election, replication, chatlog); the node moves bytes.
+    core (core.h: election, replica, chat log); the node moves bytes.
 */
 #ifndef ZC_NODE_H
 #define ZC_NODE_H
@@ -16,7 +16,8 @@ typedef struct _zc_node_t zc_node_t;
 //  message in err if that fails (a port in use, an unusable data folder).
 zc_node_t *zc_node_new (const zc_config_t *cfg, char *err, size_t errlen);
 
-//  Run until SIGINT/SIGTERM.  Returns 0.
+//  Run until SIGINT/SIGTERM: 0.  Or until a write to the data folder
+//  fails (logged): 1, the node's exit status.
 int zc_node_run (zc_node_t *self);
 
 void zc_node_destroy (zc_node_t **self_p);

@@ -6,7 +6,9 @@
     self-connect (a redial on an ephemeral port that met itself): we close
     and reopen it.  Backups ping the leader over a REQ (relaxed, correlated:
     it never sticks after a lost reply) watched by a socket monitor, whose
-    DISCONNECTED is the fast path for a crashed leader.
+    DISCONNECTED is the fast path for a crashed leader.  Whether a peer
+    message counts is the core's (membership, type, epochs); this checks
+    only what the socket knows: the key it came with.
 */
 #include "node_impl.h"
 
@@ -18,6 +20,23 @@ s_endpoint (char *out, size_t cap, const char *host, unsigned port)
         snprintf (out, cap, "tcp://[%s]:%u", host, port);
     else
         snprintf (out, cap, "tcp://%s:%u", host, port);
+}
+
+//  The options every socket towards a peer gets (the peer links and the
+//  heartbeat REQ).  No queueing towards a dead peer: stale ELECTIONs must
+//  not arrive seconds later.  EAGAIN then means "not connected yet"; the
+//  protocol repeats what matters.  Reads never wait (node.c, s_bind).
+static void
+s_peer_options (zsock_t *sock, const char *endpoint)
+{
+    zsock_set_immediate (sock, 1);
+    zsock_set_sndtimeo (sock, 0);
+    zsock_set_linger (sock, 0);
+    zsock_set_rcvtimeo (sock, 0);
+    zsock_set_maxmsgsize (sock, ZC_MAX_FRAME);
+    zsock_set_reconnect_ivl (sock, 50);
+    if (strchr (endpoint, '['))
+        zsock_set_ipv6 (sock, 1);
 }
 
 static int
@@ -36,19 +55,9 @@ s_link_open (zc_node_t *self, zc_link_t *link)
     snprintf (key, sizeof key, "nodes/%u.cert", link->id);
     zc_watcher_add (self->watcher, link->dealer,
                     ZC_WATCH_CONNECT | (self->security ? ZC_WATCH_CURVE : 0), label, key);
-    //  No queueing towards a dead peer: stale ELECTIONs must not arrive
-    //  seconds later.  EAGAIN then means "not connected yet"; the protocol
-    //  repeats what matters.
-    zsock_set_immediate (link->dealer, 1);
-    zsock_set_sndtimeo (link->dealer, 0);
-    zsock_set_linger (link->dealer, 0);
-    zsock_set_rcvtimeo (link->dealer, 0);   //  reads never wait (node.c, s_bind)
+    s_peer_options (link->dealer, link->endpoint);
     zsock_set_sndhwm (link->dealer, 10000);
-    zsock_set_maxmsgsize (link->dealer, ZC_MAX_FRAME);
-    zsock_set_reconnect_ivl (link->dealer, 50);
     zsock_set_reconnect_ivl_max (link->dealer, 500);
-    if (strchr (link->endpoint, '['))
-        zsock_set_ipv6 (link->dealer, 1);
     return zsock_connect (link->dealer, "%s", link->endpoint);
 }
 
@@ -95,13 +104,6 @@ s_link (zc_node_t *self, uint32_t peer)
     return NULL;
 }
 
-int
-zc_node_peer_send (zc_node_t *self, uint32_t peer, const zc_msg_t *msg)
-{
-    zc_link_t *link = s_link (self, peer);
-    return link ? zc_node_send (link->dealer, self, msg, 0) : -1;
-}
-
 void
 zc_node_link_recv (zc_node_t *self, zc_link_t *link)
 {
@@ -115,36 +117,79 @@ zc_node_link_recv (zc_node_t *self, zc_link_t *link)
     s_link_open (self, link);
 }
 
-//  Log traffic goes to the replica, with the entry frames that came along.
+//  Backup: (re)connect the heartbeat REQ to the leader, then ping.
 static void
-s_to_replica (zc_node_t *self, const zc_msg_t *msg, zmsg_t *frames, uint64_t now)
+s_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
 {
-    //  Each entry frame holds one chat map or several back to back
-    //  (docs/PROTOCOL.md §5.5): one blob per map.  What does not decode
-    //  goes on as one blob, for the replica to refuse and count.
-    enum { MAX_BLOBS = 4096 };
-    static zc_blob_t blobs [MAX_BLOBS];
-    size_t count = 0;
-    for (zframe_t *frame = zmsg_first (frames); frame && count < MAX_BLOBS;
-         frame = zmsg_next (frames)) {
-        const uint8_t *data = zframe_data (frame);
-        size_t size = zframe_size (frame), offset = 0;
-        do {
-            size_t start = offset;
-            zc_msg_t entry;
-            if (zc_msg_decode_next (&entry, data, size, &offset, NULL)) {
-                blobs [count++] = (zc_blob_t) { data + start, size - start };
-                break;
-            }
-            blobs [count++] = (zc_blob_t) { data + start, offset - start };
-        } while (offset < size && count < MAX_BLOBS);
+    if (self->hb_leader != leader) {
+        s_hb_close (self);
+        const zc_peer_addr_t *peer = zc_config_peer (&self->cfg, leader);
+        if (!peer)
+            return;
+        char endpoint [300];
+        s_endpoint (endpoint, sizeof endpoint, peer->host, peer->port + ZC_PORT_HEARTBEAT);
+        self->hb_req = zsock_new (ZMQ_REQ);
+        if (!self->hb_req
+        ||  (self->security && zc_security_client (self->security, self->hb_req, leader))) {
+            s_hb_close (self);
+            return;
+        }
+        zsock_set_req_relaxed (self->hb_req, 1);
+        zsock_set_req_correlate (self->hb_req, 1);
+        s_peer_options (self->hb_req, endpoint);
+        self->hb_monitor = zactor_new (zmonitor, self->hb_req);
+        //  One monitor per socket (libzmq): the handshake failures come
+        //  here too, and zc_node_hb_monitor_recv explains them.
+        zstr_sendx (self->hb_monitor, "LISTEN", "DISCONNECTED", ZC_HANDSHAKE_EVENTS, NULL);
+        zstr_send (self->hb_monitor, "START");
+        zsock_wait (self->hb_monitor);
+        zsock_connect (self->hb_req, "%s", endpoint);
+        self->hb_leader = leader;
     }
-    zc_replica_recv (self->replica, msg, blobs, count, now, &self->ractions);
-    zc_node_run_ractions (self, now);
-    if (msg->type == ZC_APPEND_ACK)
-        zc_election_peer_progress (self->election, (uint32_t) msg->node,
-                                   zc_replica_match (self->replica, (uint32_t) msg->node));
-    zc_node_log_changed (self);
+    zc_node_send (self->hb_req, self, ping, 0);
+}
+
+//  Entries first..last as frames 2.., packed back to back up to
+//  ZC_MAX_BATCH a frame (docs/PROTOCOL.md §5.5): one frame per entry cost a
+//  ZeroMQ message each, and with CURVE one crypto_box each, per backup.
+static void
+s_send_entries (zc_node_t *self, void *dealer, uint64_t first, uint64_t last)
+{
+    zc_chatlog_t *log = zc_core_log (self->core);
+    size_t used = 0;
+    for (uint64_t seq = first; seq <= last; seq++) {
+        zc_entry_t *entry = zc_chatlog_get (log, seq);
+        if (!entry)
+            break;                  //  the core names only entries it holds
+        if (used && used + entry->size > ZC_MAX_BATCH) {
+            zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT | ZMQ_SNDMORE);
+            used = 0;
+        }
+        memcpy (self->buf + used, entry->data, entry->size);
+        used += entry->size;
+    }
+    zmq_send (dealer, self->buf, used, ZMQ_DONTWAIT);
+}
+
+//  The bundle's messages to peers, with the named log entries as frames 2..
+void
+zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const zc_core_send_t *send = &sends [i];
+        if (send->ping) {
+            s_ping_leader (self, send->to, &send->msg);
+            continue;
+        }
+        zc_link_t *link = s_link (self, send->to);
+        if (!link)
+            continue;
+        int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
+        if (zc_node_send (link->dealer, self, &send->msg, more))
+            continue;           //  not connected: the core will repeat
+        if (more)
+            s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
+    }
 }
 
 //  With security on, a message speaks for msg->node only if it came with
@@ -158,7 +203,7 @@ s_forged (zc_node_t *self, zframe_t *body, const zc_msg_t *msg, const char *port
     const char *user_id = zframe_meta (body, "User-Id");
     if (zc_security_speaks_for (user_id, msg->node))
         return false;
-    self->forged_uid++;
+    zc_core_count (self->core, ZC_COUNT_FORGED, 1);
     char key [96];
     snprintf (key, sizeof key, "forged %s", user_id ? user_id : "-");
     zc_security_note (self->security, key, "node %u: dropped a peer message (%s) on the "
@@ -171,7 +216,6 @@ s_forged (zc_node_t *self, zframe_t *body, const zc_msg_t *msg, const char *port
 void
 zc_node_peer_recv (zc_node_t *self)
 {
-    uint64_t mh = zc_config_membership_hash (&self->cfg);
     for (int budget = 0; budget < 4096; budget++) {
         zmsg_t *frames = zc_node_recv_nowait (self->peer_router);
         if (!frames)
@@ -179,77 +223,34 @@ zc_node_peer_recv (zc_node_t *self)
         zframe_t *identity = zmsg_pop (frames);
         zframe_t *body = zmsg_pop (frames);
         zc_msg_t msg;
-        const char *error = NULL;
-        uint64_t now = zc_node_now ();
-        if (!body || zc_msg_decode (&msg, zframe_data (body), zframe_size (body), &error)
-        ||  !zc_msg_has (&msg, ZF_NODE | ZF_EPOCH)) {
-            self->dropped++;
-            zsys_debug ("node %u: dropped a peer frame: %s", self->cfg.id,
-                        error ? error : "empty");
-        }
-        else
-        if (s_forged (self, body, &msg, "peer"))
+        if (body && self->security
+        &&  zc_msg_decode (&msg, zframe_data (body), zframe_size (body), NULL) == 0
+        &&  zc_msg_has (&msg, ZF_NODE | ZF_EPOCH) && s_forged (self, body, &msg, "peer"))
             ;                       //  counted and logged
-        else
-        if (msg.node == self->cfg.id) {
-            //  Our own words: a self-connected link of ours.  Which one
-            //  does not matter: the DEALER side sees it too and reopens.
-            self->dropped++;
-        }
-        else
-        if (!zc_config_peer (&self->cfg, (uint32_t) msg.node) || msg.type < ZC_ELECTION
-        ||  msg.type == ZC_PING || msg.type == ZC_PONG) {
-            self->dropped++;        //  not a member, or not a peer message
-        }
         else {
-            zc_election_recv (self->election, &msg, now, &self->actions);
-            zc_node_run_actions (self, now);
-            if (msg.mh == mh && (msg.type == ZC_APPEND || msg.type == ZC_APPEND_ACK
-                             ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES))
-                s_to_replica (self, &msg, frames, now);
+            size_t count = 0;
+            for (zframe_t *frame = zmsg_first (frames); frame; frame = zmsg_next (frames)) {
+                if (count == ZC_NODE_MAX_FRAMES) {
+                    //  No correct sender sends this many: the core reads
+                    //  what fits, the sender resends the rest
+                    zc_core_count (self->core, ZC_COUNT_DROPPED, 1);
+                    break;
+                }
+                self->frames [count++] = (zc_bytes_t) { zframe_data (frame),
+                                                        zframe_size (frame) };
+            }
+            zc_core_peer (self->core, body ? zframe_data (body) : NULL,
+                          body ? zframe_size (body) : 0, self->frames, count, zc_node_now ());
+            //  The replica's answer describes the log as it stands after
+            //  this message: executed before the next one
+            zc_node_execute (self, false);
         }
         zframe_destroy (&identity);
         zframe_destroy (&body);
         zmsg_destroy (&frames);
+        if (self->failed)
+            break;
     }
-}
-
-//  Backup: (re)connect the heartbeat REQ to the leader, then ping.
-void
-zc_node_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
-{
-    if (self->hb_leader != leader) {
-        s_hb_close (self);
-        const zc_peer_addr_t *peer = zc_config_peer (&self->cfg, leader);
-        if (!peer)
-            return;
-        char endpoint [300];
-        s_endpoint (endpoint, sizeof endpoint, peer->host, peer->port + ZC_PORT_HEARTBEAT);
-        self->hb_req = zsock_new (ZMQ_REQ);
-        if (self->security && zc_security_client (self->security, self->hb_req, leader)) {
-            s_hb_close (self);
-            return;
-        }
-        zsock_set_req_relaxed (self->hb_req, 1);
-        zsock_set_req_correlate (self->hb_req, 1);
-        zsock_set_immediate (self->hb_req, 1);
-        zsock_set_sndtimeo (self->hb_req, 0);
-        zsock_set_linger (self->hb_req, 0);
-        zsock_set_rcvtimeo (self->hb_req, 0);
-        zsock_set_maxmsgsize (self->hb_req, ZC_MAX_FRAME);
-        zsock_set_reconnect_ivl (self->hb_req, 50);
-        if (strchr (endpoint, '['))
-            zsock_set_ipv6 (self->hb_req, 1);
-        self->hb_monitor = zactor_new (zmonitor, self->hb_req);
-        //  One monitor per socket (libzmq): the handshake failures come
-        //  here too, and zc_node_hb_monitor_recv explains them.
-        zstr_sendx (self->hb_monitor, "LISTEN", "DISCONNECTED", ZC_HANDSHAKE_EVENTS, NULL);
-        zstr_send (self->hb_monitor, "START");
-        zsock_wait (self->hb_monitor);
-        zsock_connect (self->hb_req, "%s", endpoint);
-        self->hb_leader = leader;
-    }
-    zc_node_send (self->hb_req, self, ping, 0);
 }
 
 void
@@ -258,17 +259,11 @@ zc_node_hb_req_recv (zc_node_t *self)
     zmsg_t *reply;
     while ((reply = zc_node_recv_nowait (self->hb_req))) {
         zframe_t *body = zmsg_last (reply);
-        zc_msg_t msg;
-        uint64_t now = zc_node_now ();
-        if (body && zc_msg_decode (&msg, zframe_data (body), zframe_size (body), NULL) == 0
-        &&  msg.type == ZC_PONG) {
-            zc_election_recv (self->election, &msg, now, &self->actions);
-            zc_node_run_actions (self, now);
-        }
-        else
-            self->dropped++;
+        zc_core_pong (self->core, body ? zframe_data (body) : NULL, body ? zframe_size (body) : 0,
+                      zc_node_now ());
         zmsg_destroy (&reply);
-        if (!self->hb_req)
+        zc_node_execute (self, false);
+        if (!self->hb_req || self->failed)
             break;
     }
 }
@@ -279,9 +274,8 @@ zc_node_hb_monitor_recv (zc_node_t *self)
     zmsg_t *event = zmsg_recv (self->hb_monitor);
     char *name = event ? zmsg_popstr (event) : NULL;
     if (name && streq (name, "DISCONNECTED")) {
-        uint64_t now = zc_node_now ();
-        zc_election_leader_down (self->election, now, &self->actions);
-        zc_node_run_actions (self, now);
+        zc_core_leader_down (self->core, zc_node_now ());
+        zc_node_execute (self, false);
     }
     else
     if (name) {
@@ -314,19 +308,14 @@ zc_node_hb_rep_recv (zc_node_t *self)
         if (!request)
             break;
         zframe_t *body = zmsg_first (request);
-        zc_msg_t ping, pong;
-        uint64_t now = zc_node_now ();
-        bool valid = body && zc_msg_decode (&ping, zframe_data (body), zframe_size (body),
-                                            NULL) == 0 && ping.type == ZC_PING;
-        if (valid && !s_forged (self, body, &ping, "heartbeat"))
-            zc_election_ping (self->election, &ping, now, &pong);
-        else {
-            if (!valid)
-                self->dropped++;    //  a forged PING is counted as forged
-            zc_msg_init (&pong, ZC_ERROR);
-            zc_msg_set_cstr (&pong, ZF_CODE, ZC_ERR_BAD_REQUEST);
-        }
+        zc_msg_t ping;
+        bool forged = body && self->security
+                   && zc_msg_decode (&ping, zframe_data (body), zframe_size (body), NULL) == 0
+                   && ping.type == ZC_PING && s_forged (self, body, &ping, "heartbeat");
+        zc_bytes_t pong;
+        zc_core_ping (self->core, body ? zframe_data (body) : NULL, body ? zframe_size (body) : 0,
+                      forged, zc_node_now (), &pong);
         zmsg_destroy (&request);
-        zc_node_send (self->hb_rep, self, &pong, 0);
+        zmq_send (zsock_resolve (self->hb_rep), pong.data, pong.size, ZMQ_DONTWAIT);
     }
 }

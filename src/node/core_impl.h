@@ -1,0 +1,130 @@
+/*  core_impl.h — the core's private state, shared by core*.c (and by
+    tests that look inside, like tests/test_node_client.c).
+
+    core.c          events, the election and the replica, the bundle, the
+                    storage bookkeeping, timers (beacon, retention)
+    core_client.c   client requests (HELLO, POST, STATUS, FETCH), commit,
+                    publication and ACKs
+*/
+#ifndef ZC_CORE_IMPL_H
+#define ZC_CORE_IMPL_H
+
+#include <czmq.h>
+#include "core.h"
+#include "client_limits.h"
+#include "lamport.h"
+#include "outbox.h"
+
+//  A client's ROUTER identity (libzmq's limit: 255 bytes): what a waiter
+//  keeps on its log entry until the ACK goes out.
+typedef struct {
+    size_t len;
+    uint8_t data [255];
+} zc_core_ident_t;
+
+#define ZC_BEACON_BURST    10       //  beacons at heartbeat pace after a change
+#define ZC_BEACON_IDLE_MS  1000     //  then at most this far apart
+#define ZC_RETAIN_EVERY_MS 10000    //  a retention pass this often
+#define ZC_CORE_MAX_BLOBS  4096     //  entries of one peer message read at most
+#define ZC_CORE_DEPTH      4        //  ROLE -> lead -> stuck -> step down -> ROLE
+
+//  The bundle's arena: blocks that never move, reset per bundle, so that
+//  a reply costs a copy into memory already held, not a malloc.
+typedef struct {
+    uint8_t *data;
+    size_t size, used;
+} zc_arena_block_t;
+
+typedef struct {
+    zc_arena_block_t *blocks;
+    size_t count, current;
+} zc_arena_t;
+
+//  A send as the bundle is built: `early` marks a leader's replica send,
+//  which may leave before its own disk write (core.h, step 1).
+typedef struct {
+    zc_core_send_t send;
+    bool early;
+} zc_core_pending_t;
+
+struct _zc_core_t {
+    zc_core_config_t cfg;
+    zc_election_t *election;
+    zc_chatlog_t *log;
+    zc_replica_t *replica;
+    zc_lamport_t clock;
+    zc_stored_t stored;
+    zc_limits_t *limits;
+    uint64_t now;                   //  the latest event's time
+
+    uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
+    uint64_t published;             //  leader: highest seq published
+    zhashx_t *room_rseq;            //  leader: room -> last published rseq
+    zc_outbox_t *pub_box;           //  leader: publications of one release
+    zc_outbox_t *ack_box;           //  leader: ACKs of one release
+
+    //  Storage bookkeeping (the replica's hooks): what the disk holds once
+    //  the loop executed the bundles so far, and the lowest truncation
+    //  point asked for since the last bundle.
+    uint64_t disk_last;
+    uint64_t trunc_low;             //  UINT64_MAX: none
+    uint64_t durable;               //  what the loop reported on disk
+
+    uint64_t next_retain;
+    uint64_t next_beacon;
+    uint32_t beacon_burst;
+    uint64_t next_retry;            //  leader: replica tick due (heartbeat / 2)
+    uint64_t lazy_until;            //  ZC_TEST_BUG_EARLY_ACK: lazy replication
+
+    uint64_t dropped;               //  invalid frames (and sends the loop lost)
+    uint64_t handled;               //  chat messages stamped here
+    uint64_t refused;               //  requests refused by a limit
+    uint64_t slowed;                //  POSTs refused by the rate limit
+    uint64_t denied;                //  handshakes refused by ZAP (the loop's)
+    uint64_t forged_boundary;       //  wrong User-Id (the loop's)
+
+    //  Action buffers by depth: a ROLE change handled while its own list
+    //  is walked fills the next one, never the list being walked.
+    zc_actions_t actions [ZC_CORE_DEPTH];
+    zc_ractions_t ractions [ZC_CORE_DEPTH];
+    size_t depth;
+
+    //  The bundle being built
+    bool taken;                     //  zc_core_ready returned it: clear first
+    bool save_state;
+    bool no_early;                  //  the leader is stuck: strict order
+    zc_core_pending_t *pending;
+    size_t pending_count, pending_cap;
+    zc_core_send_t *early, *sends;
+    size_t send_cap;
+    zc_core_reply_t *replies;
+    size_t reply_count, reply_cap;
+    zc_core_pub_t *pubs;
+    size_t pub_count, pub_cap;
+    zc_core_log_t *logs;
+    size_t log_count, log_cap;
+    uint64_t retain_upto;
+    zc_arena_t arena;
+    zc_core_ready_t ready;
+
+    zc_blob_t blobs [ZC_CORE_MAX_BLOBS];
+    uint8_t buf [ZC_MAX_FRAME];
+};
+
+//  core.c
+void *zc_core_alloc (zc_core_t *self, size_t size);
+zc_bytes_t zc_core_copy (zc_core_t *self, const void *data, size_t size);
+void zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...);
+void *zc_core_grow (void *array, size_t *cap, size_t count, size_t item);
+
+//  core_client.c
+void zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
+                        const uint8_t *body, size_t size, const char *user, uint64_t now);
+void zc_core_reply_error (zc_core_t *self, const uint8_t *ident, size_t ident_len,
+                          const char *code, const char *reason);
+void zc_core_advance (zc_core_t *self, uint64_t now);
+void zc_core_release_waiters (zc_core_t *self);
+zc_outbox_flush_fn zc_core_flush_pub;
+zc_outbox_flush_fn zc_core_flush_ack;
+
+#endif

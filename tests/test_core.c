@@ -1,0 +1,338 @@
+/*  test_core.c — the node's core (core.h) without sockets, disk or clock:
+    events in, bundles out, the loop's part played by hand.
+
+    1. A 1-node core (--quorum 1) elects itself and serves.
+    2. A POST is appended and the bundle asks to write it; nothing is
+       acknowledged or published before zc_core_durable says it is on
+       disk (a durable point short of it releases nothing), then the
+       publication and the ACK come out, in that order.
+    3. Dedup: an exact repeat is acknowledged with the original seq; the
+       same id with another text is refused.
+    4. FETCH: the reply lists the entries (all rooms, one room).
+    5. HELLO: WELCOME with the room's published rseq.
+    6. STATUS: the counters (messages, dropped, forged at the boundary).
+    7. Deadline: a leader wakes for replication retries and beacons.
+    8. A 3-node core: a COORDINATOR of a lower epoch is refused (answered
+       with ours, nothing saved); a non-member's message is dropped.
+*/
+#include "core.h"
+#include "wire.h"
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENT "0123456789abcdef0123456789abcdef"
+
+typedef struct {
+    zc_core_t *core;
+    uint64_t now;
+    uint64_t disk_last;         //  what the "loop" wrote
+    //  what the last bundles released
+    zc_msg_t replies [64];
+    uint8_t reply_data [64][4096];
+    size_t reply_entries [64];
+    size_t reply_count;
+    size_t pub_count, beacons;
+    bool ack_before_pub;
+} s_loop_t;
+
+static zc_core_config_t
+s_config (uint32_t self, size_t members, uint32_t quorum)
+{
+    zc_core_config_t cfg = {
+        .election = { .self = self, .quorum = quorum, .mh = 42, .heartbeat_ms = 100,
+                      .misses = 3, .election_ms = 200, .lease_ms = 300,
+                      .holddown_ms = 2000, .seed = 7 },
+        .batch = 512, .sync_timeout_ms = 3000, .port = 5000,
+        .max_text = 1000, .max_rooms = 8, .max_clients = 0, .rate = 0
+    };
+    for (size_t i = 0; i < members; i++)
+        cfg.election.members [cfg.election.member_count++] = (uint32_t) (i + 1);
+    return cfg;
+}
+
+//  Takes a bundle and records what it says, writing nothing.
+static const zc_core_ready_t *
+s_take (s_loop_t *loop)
+{
+    const zc_core_ready_t *ready = zc_core_ready (loop->core);
+    if (ready->truncate)
+        loop->disk_last = ready->truncate_after;
+    if (ready->write_first <= ready->write_last)
+        loop->disk_last = ready->write_last;
+    for (size_t i = 0; i < ready->pub_count; i++) {
+        if (ready->pubs [i].topic.size == strlen (ZC_BEACON_TOPIC)
+        &&  memcmp (ready->pubs [i].topic.data, ZC_BEACON_TOPIC, ready->pubs [i].topic.size) == 0)
+            loop->beacons++;
+        else
+            loop->pub_count++;
+    }
+    for (size_t i = 0; i < ready->reply_count && loop->reply_count < 64; i++) {
+        size_t n = loop->reply_count++;
+        const zc_core_reply_t *reply = &ready->replies [i];
+        size_t size = reply->body.size < 4096 ? reply->body.size : 4096;
+        memcpy (loop->reply_data [n], reply->body.data, size);
+        if (zc_msg_decode (&loop->replies [n], loop->reply_data [n], size, NULL))
+            zc_msg_init (&loop->replies [n], ZC_UNKNOWN);
+        loop->reply_entries [n] = reply->entry_count;
+        if (loop->replies [n].type == ZC_ACK && ready->pub_count == 0 && !loop->pub_count)
+            loop->ack_before_pub = true;
+    }
+    return ready;
+}
+
+//  The loop's whole turn: bundle, durable, the releases.
+static void
+s_turn (s_loop_t *loop)
+{
+    s_take (loop);
+    zc_core_durable (loop->core, loop->disk_last, loop->now);
+    s_take (loop);
+}
+
+static void
+s_clear (s_loop_t *loop)
+{
+    loop->reply_count = 0;
+    loop->pub_count = 0;
+    loop->beacons = 0;
+    loop->ack_before_pub = false;
+}
+
+static void
+s_client (s_loop_t *loop, const zc_msg_t *msg)
+{
+    uint8_t buf [ZC_MAX_FRAME];
+    size_t size = zc_msg_encode (msg, buf, sizeof buf);
+    CHECK (size > 0);
+    zc_core_client (loop->core, (const uint8_t *) "c1", 2, buf, size, NULL, loop->now);
+}
+
+static void
+s_post (s_loop_t *loop, uint64_t id, const char *room, const char *text)
+{
+    zc_msg_t post;
+    zc_msg_init (&post, ZC_POST);
+    zc_msg_set_cstr (&post, ZF_CLIENT, CLIENT);
+    zc_msg_set_u64 (&post, ZF_ID, id);
+    zc_msg_set_cstr (&post, ZF_ROOM, room);
+    zc_msg_set_cstr (&post, ZF_FROM, "alice");
+    zc_msg_set_cstr (&post, ZF_TEXT, text);
+    zc_msg_set_u64 (&post, ZF_TS, 1);
+    s_client (loop, &post);
+}
+
+static s_loop_t *
+s_start_single (void)
+{
+    s_loop_t *loop = calloc (1, sizeof *loop);
+    zc_core_config_t cfg = s_config (1, 1, 1);
+    zc_stored_t stored = { 0, 0, 0 };
+    loop->now = 1000;
+    loop->core = zc_core_new (&cfg, zc_chatlog_new (), &stored, loop->now);
+    bool saved = false;
+    for (int i = 0; i < 200 && !zc_core_serving (loop->core, loop->now); i++) {
+        uint64_t deadline = zc_core_deadline (loop->core);
+        loop->now = deadline > loop->now ? deadline : loop->now + 1;
+        zc_core_tick (loop->core, loop->now);
+        const zc_core_ready_t *ready = s_take (loop);
+        if (ready->save_state && ready->state.leader == 1)
+            saved = true;
+        zc_core_durable (loop->core, loop->disk_last, loop->now);
+        s_take (loop);
+    }
+    CHECKF (zc_core_serving (loop->core, loop->now), "a 1-node core did not serve");
+    CHECKF (saved, "the claim was not saved");
+    CHECK (zc_core_lead_epoch (loop->core) >= 1);
+    s_clear (loop);
+    return loop;
+}
+
+static void
+s_stop (s_loop_t **loop_p)
+{
+    zc_core_destroy (&(*loop_p)->core);
+    free (*loop_p);
+    *loop_p = NULL;
+}
+
+static void
+test_post_durable (void)
+{
+    s_loop_t *loop = s_start_single ();
+    s_post (loop, 1, "general", "hello");
+    zc_core_tick (loop->core, loop->now);
+    const zc_core_ready_t *ready = s_take (loop);
+    CHECKF (ready->write_first == 1 && ready->write_last == 1 && !ready->truncate,
+            "write %llu..%llu", (unsigned long long) ready->write_first,
+            (unsigned long long) ready->write_last);
+    CHECK (zc_chatlog_last_seq (zc_core_log (loop->core)) == 1);
+    CHECKF (loop->reply_count == 0 && loop->pub_count == 0,
+            "released before the write: %zu replies, %zu pubs", loop->reply_count,
+            loop->pub_count);
+    //  The disk holds nothing yet: nothing is released
+    zc_core_durable (loop->core, 0, loop->now);
+    s_take (loop);
+    CHECKF (loop->reply_count == 0 && loop->pub_count == 0,
+            "released with nothing durable: %zu replies, %zu pubs", loop->reply_count,
+            loop->pub_count);
+    CHECK (zc_core_published (loop->core) == 0);
+    zc_core_tick (loop->core, loop->now);
+    s_take (loop);
+    CHECKF (loop->reply_count == 0, "a tick released what is not durable");
+    //  On disk: publication, then the ACK
+    zc_core_durable (loop->core, 1, loop->now);
+    s_take (loop);
+    CHECKF (loop->reply_count == 1 && loop->replies [0].type == ZC_ACK
+            && loop->replies [0].seq == 1 && loop->replies [0].id == 1,
+            "no ACK for seq 1 once durable (%zu replies)", loop->reply_count);
+    CHECK (loop->pub_count == 1 && !loop->ack_before_pub);
+    CHECK (zc_core_published (loop->core) == 1);
+
+    //  3. An exact repeat: the original seq at once; another text: refused
+    s_clear (loop);
+    s_post (loop, 1, "general", "hello");
+    s_turn (loop);
+    CHECKF (loop->reply_count == 1 && loop->replies [0].type == ZC_ACK
+            && loop->replies [0].seq == 1, "a repeat was not acknowledged with seq 1");
+    CHECK (zc_chatlog_last_seq (zc_core_log (loop->core)) == 1);
+    s_clear (loop);
+    s_post (loop, 1, "general", "not hello");
+    s_turn (loop);
+    CHECKF (loop->reply_count == 1 && loop->replies [0].type == ZC_ERROR,
+            "another message under a used id was not refused");
+    s_stop (&loop);
+}
+
+static void
+test_fetch_hello_status (void)
+{
+    s_loop_t *loop = s_start_single ();
+    s_post (loop, 1, "a", "one");
+    s_post (loop, 2, "b", "two");
+    s_post (loop, 3, "a", "three");
+    zc_core_tick (loop->core, loop->now);
+    s_turn (loop);
+    CHECK (zc_core_published (loop->core) == 3);
+    s_clear (loop);
+
+    //  4. FETCH
+    zc_msg_t fetch;
+    zc_msg_init (&fetch, ZC_FETCH);
+    zc_msg_set_u64 (&fetch, ZF_LAST, 0);
+    s_client (loop, &fetch);
+    zc_msg_set_cstr (&fetch, ZF_ROOM, "a");
+    s_client (loop, &fetch);
+    const zc_core_ready_t *ready = zc_core_ready (loop->core);
+    CHECK (ready->reply_count == 2);
+    if (ready->reply_count == 2) {
+        const zc_core_reply_t *all = &ready->replies [0], *room = &ready->replies [1];
+        CHECKF (all->entry_count == 3 && all->entries [0] == 1 && all->entries [2] == 3,
+                "FETCH of every room: %zu entries", all->entry_count);
+        CHECKF (room->entry_count == 2 && room->entries [0] == 1 && room->entries [1] == 3,
+                "FETCH of room a: %zu entries", room->entry_count);
+        zc_msg_t header;
+        CHECK (zc_msg_decode (&header, all->body.data, all->body.size, NULL) == 0
+               && header.type == ZC_ENTRIES && header.last == 3);
+        CHECK (all->ident.size == 2 && memcmp (all->ident.data, "c1", 2) == 0);
+    }
+
+    //  5. HELLO
+    s_clear (loop);
+    zc_msg_t hello;
+    zc_msg_init (&hello, ZC_HELLO);
+    zc_msg_set_cstr (&hello, ZF_ROOM, "a");
+    s_client (loop, &hello);
+    s_take (loop);
+    CHECKF (loop->reply_count == 1 && loop->replies [0].type == ZC_WELCOME
+            && loop->replies [0].granted && loop->replies [0].rseq == 2
+            && loop->replies [0].seq == 3 && loop->replies [0].port == 5000,
+            "WELCOME");
+
+    //  6. STATUS counters
+    s_clear (loop);
+    uint8_t junk [] = { 0xc1, 0x00 };
+    zc_core_client (loop->core, (const uint8_t *) "c1", 2, junk, sizeof junk, NULL, loop->now);
+    zc_core_client_bad (loop->core, (const uint8_t *) "c1", 2, "expected one frame", loop->now);
+    zc_core_count (loop->core, ZC_COUNT_FORGED, 2);
+    zc_core_count (loop->core, ZC_COUNT_DENIED, 5);
+    zc_core_count (loop->core, ZC_COUNT_DENIED, 6);
+    zc_msg_t status;
+    zc_msg_init (&status, ZC_STATUS);
+    s_client (loop, &status);
+    s_take (loop);
+    CHECK (loop->reply_count == 3);
+    zc_msg_t *reply = &loop->replies [loop->reply_count - 1];
+    CHECKF (reply->type == ZC_STATUS_REPLY && reply->messages == 3 && reply->dropped == 2
+            && reply->forged == 2 && reply->denied == 6 && reply->last_seq == 3
+            && reply->commit == 3 && reply->granted,
+            "STATUS: messages %llu dropped %llu forged %llu denied %llu",
+            (unsigned long long) reply->messages, (unsigned long long) reply->dropped,
+            (unsigned long long) reply->forged, (unsigned long long) reply->denied);
+
+    //  7. Deadline: the leader wakes within heartbeat / 2 for retries,
+    //  and beacons go out
+    s_clear (loop);
+    uint64_t deadline = zc_core_deadline (loop->core);
+    CHECKF (deadline > loop->now && deadline <= loop->now + 50,
+            "deadline %llu at %llu", (unsigned long long) deadline,
+            (unsigned long long) loop->now);
+    for (int i = 0; i < 40; i++) {
+        loop->now = zc_core_deadline (loop->core);
+        zc_core_tick (loop->core, loop->now);
+        s_turn (loop);
+    }
+    CHECKF (loop->beacons > 0 && zc_core_serving (loop->core, loop->now),
+            "beacons %zu", loop->beacons);
+    s_stop (&loop);
+}
+
+static void
+test_lower_epoch (void)
+{
+    zc_core_config_t cfg = s_config (1, 3, 2);
+    zc_stored_t stored = { 5, 0, 0 };
+    zc_core_t *core = zc_core_new (&cfg, zc_chatlog_new (), &stored, 1000);
+    zc_msg_t coord;
+    zc_msg_init (&coord, ZC_COORDINATOR);
+    zc_msg_set_u64 (&coord, ZF_NODE, 2);
+    zc_msg_set_u64 (&coord, ZF_EPOCH, 3);
+    zc_msg_set_u64 (&coord, ZF_MH, 42);
+    zc_msg_set_u64 (&coord, ZF_LAST_SEQ, 0);
+    zc_msg_set_u64 (&coord, ZF_LOG_EPOCH, 0);
+    uint8_t buf [ZC_MAX_FRAME];
+    size_t size = zc_msg_encode (&coord, buf, sizeof buf);
+    CHECK (size > 0);
+    zc_core_peer (core, buf, size, NULL, 0, 1001);
+    const zc_core_ready_t *ready = zc_core_ready (core);
+    CHECK (zc_election_epoch (zc_core_election (core)) == 5);
+    CHECK (!ready->save_state);
+    bool answered = false;
+    for (size_t i = 0; i < ready->send_count; i++)
+        if (ready->sends [i].to == 2 && ready->sends [i].msg.epoch == 5)
+            answered = true;
+    CHECKF (answered, "a lower epoch was not answered with ours (%zu sends)", ready->send_count);
+    CHECK (ready->early_count == 0);
+
+    //  From a non-member: dropped
+    zc_msg_set_u64 (&coord, ZF_NODE, 9);
+    zc_msg_set_u64 (&coord, ZF_EPOCH, 6);
+    size = zc_msg_encode (&coord, buf, sizeof buf);
+    zc_core_peer (core, buf, size, NULL, 0, 1002);
+    ready = zc_core_ready (core);
+    zc_core_counters_t counters;
+    zc_core_counters (core, &counters);
+    CHECK (ready->send_count == 0 && counters.dropped == 1);
+    CHECK (zc_election_epoch (zc_core_election (core)) == 5);
+    zc_core_destroy (&core);
+}
+
+int
+main (void)
+{
+    test_post_durable ();
+    test_fetch_hello_status ();
+    test_lower_epoch ();
+    return check_report ("test_core");
+}
