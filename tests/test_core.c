@@ -14,6 +14,9 @@
     7. Deadline: a leader wakes for replication retries and beacons.
     8. A 3-node core: a COORDINATOR of a lower epoch is refused (answered
        with ours, nothing saved); a non-member's message is dropped.
+    9. The replica's checks that were asserts (NDEBUG compiled them out):
+       an append while not leading is refused, and a caller's full send
+       list is never written past (the send is dropped and counted).
 */
 #include "core.h"
 #include "wire.h"
@@ -328,11 +331,59 @@ test_lower_epoch (void)
     zc_core_destroy (&core);
 }
 
+static void
+test_replica_checks (void)
+{
+    zc_chatlog_t *log = zc_chatlog_new ();
+    zc_replica_config_t rcfg = { .self = 1, .peers = { 2 }, .peer_count = 1, .quorum = 2,
+                                 .mh = 42, .retry_ms = 100 };
+    zc_replica_t *replica = zc_replica_new (&rcfg, log, 0);
+    CHECK (replica && !zc_replica_new (&rcfg, NULL, 0));
+    zc_replica_follow (replica, 1, 2);
+    zc_msg_t chat;
+    zc_msg_init (&chat, ZC_CHAT);
+    zc_msg_set_u64 (&chat, ZF_EPOCH, 1);
+    zc_msg_set_u64 (&chat, ZF_SEQ, 1);
+    zc_msg_set_u64 (&chat, ZF_RSEQ, 1);
+    zc_msg_set_u64 (&chat, ZF_TS, 1);
+    zc_msg_set_cstr (&chat, ZF_ROOM, "r");
+    zc_msg_set_cstr (&chat, ZF_FROM, "a");
+    zc_msg_set_cstr (&chat, ZF_CLIENT, CLIENT);
+    zc_msg_set_u64 (&chat, ZF_ID, 1);
+    zc_msg_set_cstr (&chat, ZF_TEXT, "t");
+    uint8_t buf [ZC_MAX_FRAME];
+    size_t size = zc_msg_encode (&chat, buf, sizeof buf);
+    CHECKF (!zc_replica_append (replica, &chat, buf, size)
+            && zc_chatlog_last_seq (log) == 0, "a backup stamped an entry");
+
+    //  A LOG_FETCH from the leader into a list already full
+    zc_ractions_t *out = calloc (1, sizeof *out);
+    out->count = ZC_RSENDS_MAX;
+    zc_msg_t fetch;
+    zc_msg_init (&fetch, ZC_LOG_FETCH);
+    zc_msg_set_u64 (&fetch, ZF_NODE, 2);
+    zc_msg_set_u64 (&fetch, ZF_EPOCH, 1);
+    zc_msg_set_u64 (&fetch, ZF_MH, 42);
+    zc_msg_set_u64 (&fetch, ZF_LAST, 0);
+    zc_replica_recv (replica, &fetch, NULL, 0, 1000, out);
+    CHECKF (out->count == ZC_RSENDS_MAX && zc_replica_dropped (replica) == 1,
+            "a full send list: count %zu, dropped %llu", out->count,
+            (unsigned long long) zc_replica_dropped (replica));
+    zc_ractions_clear (out);
+    zc_replica_recv (replica, &fetch, NULL, 0, 1000, out);
+    CHECK (out->count == 1 && out->sends [0].msg.type == ZC_LOG_ENTRIES);
+    free (out);
+    zc_replica_destroy (&replica);
+    zc_replica_destroy (&replica);      //  twice: harmless
+    zc_chatlog_destroy (&log);
+}
+
 int
 main (void)
 {
     test_post_durable ();
     test_fetch_hello_status ();
     test_lower_epoch ();
+    test_replica_checks ();
     return check_report ("test_core");
 }

@@ -5,7 +5,6 @@
 #include "replica.h"
 #include "replication.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +33,7 @@ struct _zc_replica_t {
     //  Messages refused as absurd or forged (issue 9), and why the last was.
     uint64_t refused;
     const char *refusal;
+    uint64_t dropped;           //  sends that did not fit the caller's list
 };
 
 //  A message that no correct peer can send: count it, act on nothing.
@@ -55,10 +55,17 @@ s_floor (zc_replica_t *self)
     return self->commit > retired ? self->commit : retired;
 }
 
+//  A message to send, or NULL if the caller's list is full (it holds
+//  ZC_RSENDS_MAX, more than one call makes: a caller that never clears
+//  it).  Then nothing is sent and the protocol repeats it later: counted
+//  in zc_replica_dropped, never written past the array.
 static zc_rsend_t *
 s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
 {
-    assert (out->count < ZC_RSENDS_MAX);
+    if (out->count >= ZC_RSENDS_MAX) {
+        self->dropped++;
+        return NULL;
+    }
     zc_rsend_t *send = &out->sends [out->count++];
     send->to = to;
     send->first = 1;
@@ -73,8 +80,11 @@ s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
 zc_replica_t *
 zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_epoch)
 {
+    if (!log)
+        return NULL;
     zc_replica_t *self = calloc (1, sizeof *self);
-    assert (self && log);
+    if (!self)
+        return NULL;
     self->cfg = *cfg;
     if (!self->cfg.batch)
         self->cfg.batch = 512;
@@ -86,6 +96,10 @@ zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_
     self->log_epoch = log_epoch;
     self->repl = zc_replication_new (cfg->peers, cfg->peer_count, cfg->quorum,
                                      self->cfg.retry_ms);
+    if (!self->repl) {
+        free (self);
+        return NULL;
+    }
     zc_replication_set_window (self->repl, self->cfg.window ? self->cfg.window
                                                             : 4 * self->cfg.batch);
     return self;
@@ -94,8 +108,7 @@ zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_
 void
 zc_replica_destroy (zc_replica_t **self_p)
 {
-    assert (self_p);
-    if (*self_p) {
+    if (self_p && *self_p) {
         zc_replication_destroy (&(*self_p)->repl);
         free (*self_p);
         *self_p = NULL;
@@ -283,6 +296,8 @@ static void
 s_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
 {
     zc_rsend_t *send = s_send (self, out, self->sync_from, ZC_LOG_FETCH);
+    if (!send)
+        return;
     //  Ask for what follows the part of our log known to equal the best
     //  log: up to our commit point (committed entries are in the best
     //  log), or further, up to what earlier batches of this transfer gave
@@ -367,7 +382,8 @@ zc_replica_ready (zc_replica_t *self)
 zc_entry_t *
 zc_replica_append (zc_replica_t *self, const zc_msg_t *chat, const uint8_t *data, size_t size)
 {
-    assert (zc_replica_ready (self));
+    if (!zc_replica_ready (self))
+        return NULL;            //  only a leader with the best log stamps
     return s_append (self, chat, data, size);
 }
 
@@ -416,6 +432,8 @@ s_on_append (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
         }
     }
     zc_rsend_t *send = s_send (self, out, (uint32_t) msg->node, ZC_APPEND_ACK);
+    if (!send)
+        return;
     zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, matched);
     zc_msg_set_bool (&send->msg, ZF_GRANTED, granted && !self->failed);
     if (granted && zc_msg_has (msg, ZF_LT))
@@ -433,6 +451,8 @@ s_on_log_fetch (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
     if (from + 1 < zc_chatlog_first_seq (self->log))
         from = zc_chatlog_first_seq (self->log) - 1;    //  older ones are retired
     zc_rsend_t *send = s_send (self, out, (uint32_t) msg->node, ZC_LOG_ENTRIES);
+    if (!send)
+        return;
     zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from);
     zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, from));
     zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, last);
@@ -552,6 +572,8 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
             continue;       //  it needs entries we retired: it stays behind
         uint64_t to = from + self->cfg.batch - 1 < last ? from + self->cfg.batch - 1 : last;
         zc_rsend_t *send = s_send (self, out, peer, ZC_APPEND);
+        if (!send)
+            break;          //  not sent, not marked sent: the next tick
         zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, from - 1);
         zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, from - 1));
         zc_msg_set_u64 (&send->msg, ZF_COMMIT, self->commit);
@@ -607,6 +629,12 @@ const char *
 zc_replica_refusal (zc_replica_t *self)
 {
     return self->refusal;
+}
+
+uint64_t
+zc_replica_dropped (zc_replica_t *self)
+{
+    return self->dropped;
 }
 
 void

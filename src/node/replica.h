@@ -77,7 +77,8 @@ typedef struct {
 typedef struct _zc_replica_t zc_replica_t;
 
 //  Over a log already loaded, with the persisted log epoch and the commit
-//  point known (0 after a restart: it is learned again).
+//  point known (0 after a restart: it is learned again).  NULL without a
+//  log or memory.
 zc_replica_t *zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log,
                               uint64_t log_epoch);
 void zc_replica_destroy (zc_replica_t **self_p);
@@ -94,7 +95,7 @@ void zc_replica_follow (zc_replica_t *self, uint64_t epoch, uint32_t leader);
 bool zc_replica_ready (zc_replica_t *self);
 
 //  Leader: append an entry it stamped (seq = last_seq + 1).  Returns the
-//  entry, or NULL if storage failed or seq is wrong.
+//  entry, or NULL if storage failed, seq is wrong or we are not ready.
 zc_entry_t *zc_replica_append (zc_replica_t *self, const zc_msg_t *chat,
                                const uint8_t *data, size_t size);
 
@@ -122,6 +123,10 @@ bool zc_replica_failed (zc_replica_t *self);
 uint64_t zc_replica_refused (zc_replica_t *self);
 //  Why the last refusal (a static string; NULL if none yet).
 const char *zc_replica_refusal (zc_replica_t *self);
+
+//  Sends dropped because the caller's zc_ractions_t was full (it holds
+//  ZC_RSENDS_MAX; clear it before each call).
+uint64_t zc_replica_dropped (zc_replica_t *self);
 
 void zc_ractions_clear (zc_ractions_t *actions);
 

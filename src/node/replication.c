@@ -1,7 +1,6 @@
 /*  replication.c — see replication.h */
 #include "replication.h"
 
-#include <assert.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -25,9 +24,13 @@ zc_replication_t *
 zc_replication_new (const uint32_t *peers, size_t count, uint32_t quorum, uint32_t retry_ms)
 {
     zc_replication_t *self = calloc (1, sizeof *self);
-    assert (self);
+    if (!self)
+        return NULL;
     self->peers = calloc (count ? count : 1, sizeof *self->peers);
-    assert (self->peers);
+    if (!self->peers) {
+        free (self);
+        return NULL;
+    }
     for (size_t i = 0; i < count; i++)
         self->peers [i].id = peers [i];
     self->count = count;
@@ -46,8 +49,7 @@ zc_replication_set_window (zc_replication_t *self, uint64_t entries)
 void
 zc_replication_destroy (zc_replication_t **self_p)
 {
-    assert (self_p);
-    if (*self_p) {
+    if (self_p && *self_p) {
         free ((*self_p)->peers);
         free (*self_p);
         *self_p = NULL;

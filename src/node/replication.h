@@ -15,6 +15,7 @@
 
 typedef struct _zc_replication_t zc_replication_t;
 
+//  NULL without memory.
 zc_replication_t *zc_replication_new (const uint32_t *peers, size_t count,
                                       uint32_t quorum, uint32_t retry_ms);
 //  At most this many unconfirmed entries in flight to one backup
