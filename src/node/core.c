@@ -5,126 +5,10 @@
     election state to save, and the log to write, which the replica's
     storage hooks record here as bookkeeping (the truncation point and the
     first seq not yet on disk) instead of writing.  Releases (publication,
-    ACKs) wait for zc_core_durable.  Client requests are in core_client.c.
+    ACKs) wait for zc_core_durable.  Client requests are in core_client.c,
+    the bundle's memory and hand-over in core_bundle.c.
 */
 #include "core_impl.h"
-
-#include <stdarg.h>
-
-//  --- memory of one bundle -----------------------------------------------
-
-//  An allocation failure stops the node, like a crash (which the protocol
-//  survives); NDEBUG would compile an assert out.
-static void *
-s_checked (void *ptr)
-{
-    if (!ptr) {
-        fprintf (stderr, "chat-node: out of memory in the core; stopping\n");
-        _exit (1);
-    }
-    return ptr;
-}
-
-void *
-zc_core_grow (void *array, size_t *cap, size_t count, size_t item)
-{
-    if (count < *cap)
-        return array;
-    size_t grown = *cap ? *cap * 2 : 64;
-    array = s_checked (realloc (array, grown * item));
-    *cap = grown;
-    return array;
-}
-
-#define S_ARENA_BLOCK (256 * 1024)
-
-void *
-zc_core_alloc (zc_core_t *self, size_t size)
-{
-    zc_arena_t *arena = &self->arena;
-    size = (size + 7) & ~(size_t) 7;
-    while (arena->current < arena->count) {
-        zc_arena_block_t *block = &arena->blocks [arena->current];
-        if (block->size - block->used >= size) {
-            void *ptr = block->data + block->used;
-            block->used += size;
-            return ptr;
-        }
-        arena->current++;
-    }
-    arena->blocks = s_checked (realloc (arena->blocks,
-                                        (arena->count + 1) * sizeof *arena->blocks));
-    zc_arena_block_t *block = &arena->blocks [arena->count++];
-    block->size = size > S_ARENA_BLOCK ? size : S_ARENA_BLOCK;
-    block->data = s_checked (malloc (block->size));
-    block->used = size;
-    return block->data;
-}
-
-zc_bytes_t
-zc_core_copy (zc_core_t *self, const void *data, size_t size)
-{
-    uint8_t *copy = zc_core_alloc (self, size ? size : 1);
-    if (size)
-        memcpy (copy, data, size);
-    return (zc_bytes_t) { copy, size };
-}
-
-//  A bundle that grew one huge block keeps it for the next: drop blocks
-//  beyond a few, so one burst does not pin its peak for good.
-static void
-s_arena_reset (zc_arena_t *arena)
-{
-    while (arena->count > 4) {
-        arena->count--;
-        free (arena->blocks [arena->count].data);
-    }
-    for (size_t i = 0; i < arena->count; i++)
-        arena->blocks [i].used = 0;
-    arena->current = 0;
-}
-
-void
-zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...)
-{
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    self->logs = zc_core_grow (self->logs, &self->log_cap, self->log_count, sizeof *self->logs);
-    zc_bytes_t copy = zc_core_copy (self, text, strlen (text) + 1);
-    self->logs [self->log_count++] = (zc_core_log_t) { level, (const char *) copy.data };
-}
-
-static void
-s_push_send (zc_core_t *self, uint32_t to, bool ping, const zc_msg_t *msg,
-             uint64_t first, uint64_t last, bool early)
-{
-    self->pending = zc_core_grow (self->pending, &self->pending_cap, self->pending_count,
-                                  sizeof *self->pending);
-    self->pending [self->pending_count++] = (zc_core_pending_t) {
-        { to, ping, *msg, first, last }, early };
-}
-
-//  Every event starts here: a bundle the loop took is done with.
-static void
-s_begin (zc_core_t *self, uint64_t now)
-{
-    if (now > self->now)
-        self->now = now;
-    if (!self->taken)
-        return;
-    self->taken = false;
-    self->save_state = false;
-    self->no_early = false;
-    self->pending_count = 0;
-    self->reply_count = 0;
-    self->pub_count = 0;
-    self->log_count = 0;
-    self->retain_upto = 0;
-    s_arena_reset (&self->arena);
-}
 
 //  --- storage bookkeeping (the replica's hooks) ---------------------------
 
@@ -207,7 +91,7 @@ s_absorb (zc_core_t *self, zc_ractions_t *out, uint64_t now)
     bool early = self->lead_epoch != 0;
     for (size_t i = 0; i < out->count; i++) {
         zc_rsend_t *send = &out->sends [i];
-        s_push_send (self, send->to, false, &send->msg, send->first, send->last, early);
+        zc_core_push_send (self, send->to, false, &send->msg, send->first, send->last, early);
     }
     if (out->save)
         s_save_state (self);
@@ -277,10 +161,10 @@ s_run_actions (zc_core_t *self, zc_actions_t *actions, uint64_t now)
         zc_action_t *action = &actions->items [i];
         switch (action->kind) {
             case ZC_ACT_SEND:
-                s_push_send (self, action->to, false, &action->msg, 1, 0, false);
+                zc_core_push_send (self, action->to, false, &action->msg, 1, 0, false);
                 break;
             case ZC_ACT_PING:
-                s_push_send (self, action->to, true, &action->msg, 1, 0, false);
+                zc_core_push_send (self, action->to, true, &action->msg, 1, 0, false);
                 break;
             case ZC_ACT_PERSIST:
                 self->stored.epoch = action->state.epoch;
@@ -362,13 +246,13 @@ zc_core_t *
 zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *stored,
              uint64_t now)
 {
-    zc_core_t *self = s_checked (calloc (1, sizeof *self));
+    zc_core_t *self = zc_core_checked (calloc (1, sizeof *self));
     self->cfg = *cfg;
     self->log = log;
     self->stored = *stored;
     self->now = now;
     zc_election_state_t persisted = { stored->epoch, stored->leader };
-    self->election = s_checked (zc_election_new (&cfg->election, &persisted, now));
+    self->election = zc_core_checked (zc_election_new (&cfg->election, &persisted, now));
     zc_replica_config_t rcfg = {
         .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,
@@ -378,12 +262,12 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     for (size_t i = 0; i < cfg->election.member_count; i++)
         if (cfg->election.members [i] != cfg->election.self)
             rcfg.peers [rcfg.peer_count++] = cfg->election.members [i];
-    self->replica = s_checked (zc_replica_new (&rcfg, log, stored->log_epoch));
+    self->replica = zc_core_checked (zc_replica_new (&rcfg, log, stored->log_epoch));
     //  A wake-up's commits go to a few rooms and a few senders; frames
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
-    self->pub_box = s_checked (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));
-    self->ack_box = s_checked (zc_outbox_new (16, 16384, zc_core_flush_ack, self));
-    self->limits = s_checked (zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms));
+    self->pub_box = zc_core_checked (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));
+    self->ack_box = zc_core_checked (zc_outbox_new (16, 16384, zc_core_flush_ack, self));
+    self->limits = zc_core_checked (zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms));
     self->room_rseq = zhashx_new ();
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (log));
@@ -484,7 +368,7 @@ void
 zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
               const zc_bytes_t *frames, size_t frame_count, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     zc_msg_t msg;
     if (!body || zc_msg_decode (&msg, body, size, NULL) || !zc_msg_has (&msg, ZF_NODE | ZF_EPOCH))
         self->dropped++;
@@ -511,7 +395,7 @@ void
 zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged, uint64_t now,
               zc_bytes_t *reply)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     zc_msg_t ping, pong;
     bool valid = body && zc_msg_decode (&ping, body, size, NULL) == 0 && ping.type == ZC_PING;
     if (valid && !forged)
@@ -530,7 +414,7 @@ zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged, ui
 void
 zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     zc_msg_t msg;
     if (body && zc_msg_decode (&msg, body, size, NULL) == 0 && msg.type == ZC_PONG)
         s_election (self, zc_election_recv, &msg, now);
@@ -542,7 +426,7 @@ zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now)
 void
 zc_core_leader_down (zc_core_t *self, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     s_election (self, s_election_down, NULL, now);
     s_after_event (self);
 }
@@ -551,7 +435,7 @@ void
 zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
                 const uint8_t *body, size_t size, const char *user, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     zc_core_on_client (self, ident, ident_len, body, size, user, now);
     s_after_event (self);
 }
@@ -560,7 +444,7 @@ void
 zc_core_client_bad (zc_core_t *self, const uint8_t *ident, size_t ident_len,
                     const char *reason, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     self->dropped++;
     zc_core_reply_error (self, ident, ident_len, ZC_ERR_BAD_REQUEST, reason);
 }
@@ -610,7 +494,7 @@ s_beacon (zc_core_t *self, uint64_t now)
 void
 zc_core_tick (zc_core_t *self, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     s_election (self, s_election_tick, NULL, now);
     zc_ractions_t *out = s_ractions_take (self);
 #ifdef ZC_TEST_BUG_EARLY_ACK
@@ -658,7 +542,7 @@ zc_core_tick (zc_core_t *self, uint64_t now)
 void
 zc_core_durable (zc_core_t *self, uint64_t seq, uint64_t now)
 {
-    s_begin (self, now);
+    zc_core_begin (self, now);
     if (seq > self->disk_last)
         seq = self->disk_last;      //  nothing the core did not ask to write
     self->durable = seq;
@@ -669,7 +553,7 @@ zc_core_durable (zc_core_t *self, uint64_t seq, uint64_t now)
 void
 zc_core_compacted (zc_core_t *self, uint64_t base)
 {
-    s_begin (self, self->now);
+    zc_core_begin (self, self->now);
     zc_chatlog_compact (self->log, base);
 }
 
@@ -686,81 +570,13 @@ zc_core_count (zc_core_t *self, zc_count_t which, uint64_t n)
 void
 zc_core_counters (zc_core_t *self, zc_core_counters_t *out)
 {
-    out->dropped = self->dropped;
+    out->dropped = self->dropped + zc_replica_dropped (self->replica);
     out->refused = self->refused;
     out->slowed = self->slowed;
     out->handled = self->handled;
     out->denied = self->denied;
     out->forged = self->forged_boundary + zc_election_refused (self->election)
                 + zc_replica_refused (self->replica);
-}
-
-//  --- output ----------------------------------------------------------------
-
-const zc_core_ready_t *
-zc_core_ready (zc_core_t *self)
-{
-    zc_core_ready_t *ready = &self->ready;
-    if (self->taken) {
-        //  Taken already, nothing new since: an empty bundle
-        memset (ready, 0, sizeof *ready);
-        ready->write_first = 1;
-        return ready;
-    }
-    self->taken = true;
-    memset (ready, 0, sizeof *ready);
-    //  The log to write: everything past what the disk holds, after
-    //  cutting what the replica truncated.  What is rewritten is not
-    //  durable until the loop says so again.
-    uint64_t last = zc_chatlog_last_seq (self->log);
-    uint64_t stable = self->disk_last < self->trunc_low ? self->disk_last : self->trunc_low;
-    if (stable > last)
-        stable = last;
-    ready->truncate = stable < self->disk_last;
-    ready->truncate_after = stable;
-    ready->write_first = stable + 1;
-    ready->write_last = last;
-    self->disk_last = last;
-    self->trunc_low = UINT64_MAX;
-    if (self->durable > stable)
-        self->durable = stable;
-    ready->save_state = self->save_state;
-    ready->state = self->stored;
-    //  The sends, split: a leader's replica sends go early unless state
-    //  must be saved first or the leader is stuck.
-    bool early_ok = !self->save_state && !self->no_early;
-    if (self->send_cap < self->pending_cap) {
-        self->early = s_checked (realloc (self->early, self->pending_cap * sizeof *self->early));
-        self->sends = s_checked (realloc (self->sends, self->pending_cap * sizeof *self->sends));
-        self->send_cap = self->pending_cap;
-    }
-    for (size_t i = 0; i < self->pending_count; i++) {
-        zc_core_pending_t *pending = &self->pending [i];
-        if (early_ok && pending->early)
-            self->early [ready->early_count++] = pending->send;
-        else
-            self->sends [ready->send_count++] = pending->send;
-    }
-    ready->early = self->early;
-    ready->sends = self->sends;
-    ready->replies = self->replies;
-    ready->reply_count = self->reply_count;
-    ready->pubs = self->pubs;
-    ready->pub_count = self->pub_count;
-    ready->logs = self->logs;
-    ready->log_count = self->log_count;
-    ready->retain_upto = self->retain_upto;
-    return ready;
-}
-
-bool
-zc_core_has_ready (zc_core_t *self)
-{
-    if (self->taken)
-        return false;
-    return self->pending_count || self->reply_count || self->pub_count || self->log_count
-        || self->save_state || self->retain_upto || self->trunc_low != UINT64_MAX
-        || zc_chatlog_last_seq (self->log) != self->disk_last;
 }
 
 uint64_t

@@ -19,11 +19,7 @@
 static zc_core_ident_t *
 s_ident_dup (const uint8_t *ident, size_t len)
 {
-    zc_core_ident_t *copy = malloc (offsetof (zc_core_ident_t, data) + len);
-    if (!copy) {
-        fprintf (stderr, "chat-node: out of memory in the core; stopping\n");
-        _exit (1);
-    }
+    zc_core_ident_t *copy = zc_core_checked (malloc (offsetof (zc_core_ident_t, data) + len));
     copy->len = len;
     memcpy (copy->data, ident, len);
     return copy;

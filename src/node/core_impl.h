@@ -1,8 +1,9 @@
 /*  core_impl.h — the core's private state, shared by core*.c (and by
     tests that look inside, like tests/test_node_client.c).
 
-    core.c          events, the election and the replica, the bundle, the
-                    storage bookkeeping, timers (beacon, retention)
+    core.c          events, the election and the replica, the storage
+                    bookkeeping, timers (beacon, retention)
+    core_bundle.c   the bundle's memory, building it, zc_core_ready
     core_client.c   client requests (HELLO, POST, STATUS, FETCH), commit,
                     publication and ACKs
 */
@@ -111,11 +112,17 @@ struct _zc_core_t {
     uint8_t buf [ZC_MAX_FRAME];
 };
 
-//  core.c
+//  core_bundle.c
+//  ptr, or stop the node (an allocation failed: like a crash)
+void *zc_core_checked (void *ptr);
 void *zc_core_alloc (zc_core_t *self, size_t size);
 zc_bytes_t zc_core_copy (zc_core_t *self, const void *data, size_t size);
 void zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...);
 void *zc_core_grow (void *array, size_t *cap, size_t count, size_t item);
+void zc_core_push_send (zc_core_t *self, uint32_t to, bool ping, const zc_msg_t *msg,
+                        uint64_t first, uint64_t last, bool early);
+//  Every event starts here: a bundle the loop took is done with.
+void zc_core_begin (zc_core_t *self, uint64_t now);
 
 //  core_client.c
 void zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
