@@ -13,7 +13,8 @@
     6. STATUS: the counters (messages, dropped, forged at the boundary).
     7. Deadline: a leader wakes for replication retries and beacons.
     8. A 3-node core: a COORDINATOR of a lower epoch is refused (answered
-       with ours, nothing saved); a non-member's message is dropped.
+       with ours, nothing saved); a non-member's message is dropped; a
+       message with more entry frames than the core reads is cut, counted.
     9. The replica's checks that were asserts (NDEBUG compiled them out):
        an append while not leading is refused, and a caller's full send
        list is never written past (the send is dropped and counted).
@@ -328,6 +329,30 @@ test_lower_epoch (void)
     zc_core_counters (core, &counters);
     CHECK (ready->send_count == 0 && counters.dropped == 1);
     CHECK (zc_election_epoch (zc_core_election (core)) == 5);
+
+    //  An APPEND with more entry frames than any sender sends: the core
+    //  reads what it can hold and counts the cut, never past its array
+    zc_msg_t append;
+    zc_msg_init (&append, ZC_APPEND);
+    zc_msg_set_u64 (&append, ZF_NODE, 2);
+    zc_msg_set_u64 (&append, ZF_EPOCH, 5);
+    zc_msg_set_u64 (&append, ZF_MH, 42);
+    zc_msg_set_u64 (&append, ZF_PREV_SEQ, 0);
+    zc_msg_set_u64 (&append, ZF_PREV_EPOCH, 0);
+    zc_msg_set_u64 (&append, ZF_LAST_SEQ, 5000);
+    zc_msg_set_u64 (&append, ZF_COMMIT, 0);
+    zc_msg_set_u64 (&append, ZF_START_SEQ, 0);
+    size = zc_msg_encode (&append, buf, sizeof buf);
+    static uint8_t junk [5000];
+    static zc_bytes_t frames [5000];
+    for (size_t i = 0; i < 5000; i++)
+        frames [i] = (zc_bytes_t) { junk + i, 1 };
+    zc_core_peer (core, buf, size, frames, 5000, 1003);
+    zc_core_ready (core);
+    zc_core_counters (core, &counters);
+    CHECKF (counters.dropped == 2, "5000 entry frames: dropped %llu",
+            (unsigned long long) counters.dropped);
+    CHECK (zc_chatlog_last_seq (zc_core_log (core)) == 0);
     zc_core_destroy (&core);
 }
 
