@@ -6,10 +6,11 @@
     are checked after the whole line is read, so flag order never matters.
 */
 #include "config.h"
+#include "numparse.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -146,18 +147,16 @@ s_fail (char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-//  Strict unsigned decimal: digits only, nothing before or after.  strtoull
-//  alone would accept " 5", "+5", "-5" (as a huge number) and "5x".
-//  Overflow saturates to ULLONG_MAX so the caller reports "out of range".
+//  Strict unsigned decimal (numparse.h: digits only, nothing before or
+//  after).  Overflow saturates to ULLONG_MAX so that a caller that prints
+//  the value reports it "out of range".
 static bool
 s_decimal (const char *text, unsigned long long *value)
 {
-    if (!isdigit ((unsigned char) text [0]))
-        return false;
-    char *end;
-    errno = 0;
-    *value = strtoull (text, &end, 10);
-    return *end == '\0';
+    uint64_t parsed = 0;
+    int rc = zc_parse_u64 (text, 0, UINT64_MAX, &parsed);
+    *value = rc == ZC_PARSE_RANGE ? ULLONG_MAX : parsed;
+    return rc != ZC_PARSE_SYNTAX;
 }
 
 //  Parses a numeric flag's value into [min, max].
@@ -171,10 +170,11 @@ static int
 s_number (const char *flag, const char *text, uint32_t min, uint32_t max,
           uint32_t *out, char *err, size_t errlen)
 {
-    unsigned long long value;
-    if (!s_decimal (text, &value))
+    uint64_t value;
+    int rc = zc_parse_u64 (text, min, max, &value);
+    if (rc == ZC_PARSE_SYNTAX)
         return s_fail (err, errlen, "%s: '%s' is not a number", flag, text);
-    if (value < min || value > max)
+    if (rc == ZC_PARSE_RANGE)
         return s_fail (err, errlen, "%s: %s out of range (%u..%u)",
                        flag, text, (unsigned) min, (unsigned) max);
     *out = (uint32_t) value;
@@ -400,10 +400,11 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
         case OPT_ID:
             return s_number ("--id", optarg, 1, ZC_MAX_NODE_ID, &cfg->id, err, errlen);
         case OPT_PORT: {
-            unsigned long long port;
-            if (!s_decimal (optarg, &port))
+            uint64_t port;
+            int rc = zc_parse_u64 (optarg, 1, ZC_MAX_BASE_PORT, &port);
+            if (rc == ZC_PARSE_SYNTAX)
                 return s_fail (err, errlen, "--port: '%s' is not a number", optarg);
-            if (port < 1 || port > ZC_MAX_BASE_PORT)
+            if (rc == ZC_PARSE_RANGE)
                 return s_fail (err, errlen, "--port: %s out of range ("
                                S_PORT_RANGE ")", optarg);
             cfg->port = (uint16_t) port;
