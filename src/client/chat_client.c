@@ -24,6 +24,7 @@
 
 #include "client.h"
 #include "client_keys.h"
+#include "numparse.h"
 #include "servers.h"
 
 #define ZC_WINDOW     1000          //  stop reading stdin with this many unacked
@@ -83,13 +84,11 @@ s_bad (const char *format, const char *arg)
     return 2;
 }
 
+//  A decimal flag value in [0, max] (numparse.h: no sign, space or junk)
 static bool
 s_number (const char *text, uint64_t max, uint64_t *value)
 {
-    if (!text || !*text || strspn (text, "0123456789") != strlen (text) || strlen (text) > 19)
-        return false;
-    *value = strtoull (text, NULL, 10);
-    return *value <= max;
+    return zc_parse_u64 (text, 0, max, value) == ZC_PARSE_OK;
 }
 
 //  Returns -1 to go on, or the exit code (0 after --help, 2 on errors)
