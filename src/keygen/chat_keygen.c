@@ -37,7 +37,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config.h"
-#include "../msg/oom.h"         //  chat-keygen links no zchat library
+#include "numparse.h"
+#include "oom.h"
 
 #define S_MAX_NAME     64           //  a client name is its chat "from" (1..64)
 #define S_MAX_NODES    (ZC_MAX_PEERS + 1)
@@ -116,12 +117,8 @@ s_names_free (s_names_t *names)
 static uint32_t
 s_parse_id (const char *text)
 {
-    if (!isdigit ((unsigned char) *text))
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long id = strtoull (text, &end, 10);
-    if (*end || errno || id < 1 || id > ZC_MAX_NODE_ID)
+    uint64_t id;
+    if (zc_parse_u64 (text, 1, ZC_MAX_NODE_ID, &id) != ZC_PARSE_OK)
         return 0;
     return (uint32_t) id;
 }
