@@ -1,6 +1,7 @@
 /*  history_load.c — the history object and the record file parser.
 */
 #include "history_impl.h"
+#include "numparse.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -38,23 +39,11 @@ zc_history_destroy (zc_history_t **self_p)
     *self_p = NULL;
 }
 
-//  Strict unsigned decimal: digits only, no sign, no overflow.
+//  Strict unsigned decimal (numparse.h): digits only, no sign, no overflow.
 static int
 s_u64 (const char *s, uint64_t *value)
 {
-    if (!*s)
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned) (*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *value = v;
-    return 0;
+    return zc_parse_u64 (s, 0, UINT64_MAX, value) == ZC_PARSE_OK ? 0 : -1;
 }
 
 //  Parse tokens [first, first+count) as numbers into values; "positive"

@@ -10,6 +10,7 @@
     one key per member).  Changing the keys means restarting the node.
 */
 #include "security_impl.h"
+#include "numparse.h"
 #include "oom.h"
 
 #include <dirent.h>
@@ -31,21 +32,16 @@ zc_security_note (zc_security_t *self, const char *key, const char *format, ...)
 //  --------------------------------------------------------------------
 //  Loading the folder
 
-//  A node ID in decimal, 1..ZC_MAX_NODE_ID, nothing else.
+//  A node ID in decimal, 1..ZC_MAX_NODE_ID, nothing else (numparse.h), and
+//  without a leading zero: one id, one spelling.
 static int
 s_parse_id (const char *text, uint32_t *id)
 {
-    if (!text || !*text || strlen (text) > 7)
+    uint64_t value;
+    if (!text || text [0] == '0'
+    ||  zc_parse_u64 (text, 1, ZC_MAX_NODE_ID, &value) != ZC_PARSE_OK)
         return -1;
-    uint32_t value = 0;
-    for (const char *c = text; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return -1;
-        value = value * 10 + (uint32_t) (*c - '0');
-    }
-    if (value < 1 || value > ZC_MAX_NODE_ID || (text [0] == '0'))
-        return -1;
-    *id = value;
+    *id = (uint32_t) value;
     return 0;
 }
 
