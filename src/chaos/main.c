@@ -8,6 +8,7 @@
 */
 #define _XOPEN_SOURCE 700
 #include "chaos.h"
+#include "numparse.h"
 
 #include <czmq.h>
 
@@ -167,16 +168,11 @@ s_on_signal (int sig)
     zc_chaos_stop = 1;
 }
 
+//  A flag's number in [lo, hi] (numparse.h: no space, sign, junk or NaN)
 static bool
 s_number (const char *text, double lo, double hi, double *value)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (text, &end);
-    if (errno || end == text || *end || v < lo || v > hi)
-        return false;
-    *value = v;
-    return true;
+    return zc_parse_double (text, lo, hi, value) == ZC_PARSE_OK;
 }
 
 static int
