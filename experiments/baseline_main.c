@@ -9,6 +9,7 @@
     (zb_t0, zb_end) and let the senders go, all at once.  See baseline.h.
 */
 #include "baseline.h"
+#include "numparse.h"
 
 #include <zmq.h>
 #include <assert.h>
@@ -99,16 +100,11 @@ s_bad (const char *flag, const char *value)
     return 2;
 }
 
+//  A flag's number in [min, max] (numparse.h: no space, sign, junk or NaN)
 static bool
 s_number (const char *text, double min, double max, double *value)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (text, &end);
-    if (errno || end == text || *end || v < min || v > max)
-        return false;
-    *value = v;
-    return true;
+    return zc_parse_double (text, min, max, value) == ZC_PARSE_OK;
 }
 
 static int

@@ -48,6 +48,7 @@
 #include "bench_stats.h"
 #include "client.h"
 #include "client_keys.h"
+#include "numparse.h"
 
 #define ZB_MAX_CLIENTS  256
 #define ZB_PING         "zb-ping"
@@ -485,16 +486,11 @@ s_bad (const char *flag, const char *value)
     return 2;
 }
 
+//  A flag's number in [min, max] (numparse.h: no space, sign, junk or NaN)
 static bool
 s_number (const char *text, double min, double max, double *value)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (text, &end);
-    if (errno || end == text || *end || v < min || v > max)
-        return false;
-    *value = v;
-    return true;
+    return zc_parse_double (text, min, max, value) == ZC_PARSE_OK;
 }
 
 static int

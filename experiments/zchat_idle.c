@@ -72,6 +72,7 @@
 #include <zmq.h>
 
 #include "client_keys.h"
+#include "numparse.h"
 #include "servers.h"
 #include "wire.h"
 
@@ -825,16 +826,11 @@ s_bad (const char *flag, const char *value)
     return 2;
 }
 
+//  A flag's number in [min, max] (numparse.h: no space, sign, junk or NaN)
 static bool
 s_number (const char *text, double min, double max, double *value)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (text, &end);
-    if (errno || end == text || *end || v < min || v > max)
-        return false;
-    *value = v;
-    return true;
+    return zc_parse_double (text, min, max, value) == ZC_PARSE_OK;
 }
 
 //  optarg as a number in [min, max] into *value: 0, or 2 with a message
