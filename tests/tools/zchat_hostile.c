@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include "config.h"
+#include "numparse.h"
 #include "wire.h"
 
 //  The wire's keys, in presence-bit order (src/msg/wire.c): row i is bit i.
@@ -102,6 +104,16 @@ s_rand (void)
     return s_rng;
 }
 
+//  A count, a time or a port (numparse.h): -1 if text is not a number up
+//  to INT_MAX, which every bounds check after it refuses.  atoi took
+//  "abc" as 0 and " -1" as -1.
+static int
+s_int (const char *text)
+{
+    uint64_t value;
+    return zc_parse_u64 (text, 0, INT_MAX, &value) == ZC_PARSE_OK ? (int) value : -1;
+}
+
 static int
 s_key_index (const char *key, size_t len)
 {
@@ -140,7 +152,10 @@ s_parse_fields (s_fields_t *f, int argc, char **argv)
         if (streq (value, "auto") && k == 4)
             f->ts_auto = true;
         else
-            f->u [k] = strtoull (value, NULL, 0);
+        if (zc_parse_u64_c (value, 0, UINT64_MAX, &f->u [k]) != ZC_PARSE_OK) {
+            fprintf (stderr, "zchat-hostile: not a number: %s\n", argv [i]);
+            return -1;
+        }
     }
     return 0;
 }
@@ -596,7 +611,7 @@ s_cmd_junk (const char *ports, const s_opts_t *o)
     int list [64], n = 0;
     char *copy = strdup (ports);
     for (char *tok = strtok (copy, ","); tok && n < 64; tok = strtok (NULL, ","))
-        list [n++] = atoi (tok);
+        list [n++] = s_int (tok);
     free (copy);
     //  One DEALER, one REQ and one SUB per port, reused; raw TCP and
     //  oversize frames come and go (libzmq closes a connection that sends
@@ -738,14 +753,19 @@ main (int argc, char **argv)
     int c;
     while ((c = getopt_long (argc, argv, "+", longs, NULL)) != -1) {
         switch (c) {
-            case 'n': o.count = atoi (optarg); break;
-            case 'i': o.interval_ms = atoi (optarg); break;
-            case 'w': o.wait_ms = atoi (optarg); break;
-            case 'H': o.hold_ms = atoi (optarg); break;
-            case 's': o.seconds = atoi (optarg); break;
-            case 'e': o.entries = atoi (optarg); break;
-            case 'd': o.delay_ms = atoi (optarg); break;
-            case 'S': o.seed = strtoull (optarg, NULL, 0); break;
+            case 'n': o.count = s_int (optarg); break;
+            case 'i': o.interval_ms = s_int (optarg); break;
+            case 'w': o.wait_ms = s_int (optarg); break;
+            case 'H': o.hold_ms = s_int (optarg); break;
+            case 's': o.seconds = s_int (optarg); break;
+            case 'e': o.entries = s_int (optarg); break;
+            case 'd': o.delay_ms = s_int (optarg); break;
+            case 'S':
+                if (zc_parse_u64_c (optarg, 0, UINT64_MAX, &o.seed) != ZC_PARSE_OK) {
+                    fprintf (stderr, "zchat-hostile: --seed: '%s' is not a number\n", optarg);
+                    return 2;
+                }
+                break;
             case 'c': o.cert = optarg; break;
             case 'k': o.server_key = optarg; break;
             case 'r': o.curve_random = true; break;
@@ -768,7 +788,7 @@ main (int argc, char **argv)
     }
     const char *cmd = argv [optind];
     const char *target = argv [optind + 1];
-    int port = atoi (target);
+    int port = s_int (target);
     zsys_init ();
     zsys_set_logstream (stderr);
     if (streq (cmd, "junk"))
