@@ -16,7 +16,7 @@
 # each at the default heartbeat (100 ms) and at 50 ms.  Per fault, from
 # chat-chaos's CSV: detection (fault -> the first node logs that the leader
 # is gone, or that it hands over), election (fault -> a new leader logs "I am
-# the leader") and the client-visible outage (DESIGN §9: fault -> the first
+# the leader") and the client-visible outage (docs/DESIGN.md §10: fault -> the first
 # message acknowledged after it; for return-higher, from the moment the old
 # leader stops serving to hand over, since it serves through the hold-down).
 #

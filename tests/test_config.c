@@ -1,5 +1,5 @@
 /*  test_config.c — chat-node's flags: the seed's command lines, defaults,
-    every refusal, and the membership hash peers compare (DESIGN §3, §5).
+    every refusal, and the membership hash peers compare (docs/DESIGN.md §2, docs/PROTOCOL.md §5.1).
 */
 #include "config.h"
 #include "testutil.h"

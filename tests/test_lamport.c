@@ -1,4 +1,4 @@
-/*  test_lamport.c — the Lamport rules of DESIGN §7: tick, stamp, observe;
+/*  test_lamport.c — the Lamport rules of docs/DESIGN.md §7: tick, stamp, observe;
     ts rises strictly with seq, across a failover too; the clock never runs
     backwards; a client's ts moves the clock by at most ZC_LAMPORT_MAX_AHEAD
     (one POST with ts = 2^53 - 1 used to lock every honest client out).

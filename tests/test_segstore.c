@@ -1,4 +1,4 @@
-/*  test_segstore.c — the on-disk chat log (DESIGN §6, §8 "Storage"):
+/*  test_segstore.c — the on-disk chat log (docs/STORAGE.md):
     round trips across segments, reopen, truncate, retention, the torn-tail
     torture test (cut the last record at every byte offset and reopen), and
     refusal of real damage.  Files live in mkdtemp folders under /tmp.

@@ -417,7 +417,7 @@ test_round_trips (void)
          && out.text.len == 0 && !out.granted, "empty text, false");
 }
 
-//  The chat map as DESIGN §4 shows it, read back with msgpack-c
+//  The chat map as docs/PROTOCOL.md §3 shows it, read back with msgpack-c
 static void
 test_chat_order (void)
 {

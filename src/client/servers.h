@@ -3,7 +3,7 @@
     Each entry names a node's client port P; its PUB is at P+1000 unless a
     WELCOME says otherwise.  Hosts are kept as given ("localhost",
     "10.0.0.2", "[::1]"): replies carry ports, never hostnames, so a client
-    keeps the host it dialed (DESIGN §3).  Pure: no sockets.
+    keeps the host it dialed (docs/DESIGN.md §2).  Pure: no sockets.
 */
 #ifndef ZC_SERVERS_H
 #define ZC_SERVERS_H

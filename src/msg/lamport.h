@@ -1,4 +1,4 @@
-/*  lamport.h — a Lamport clock with the rules of DESIGN §7.
+/*  lamport.h — a Lamport clock with the rules of docs/DESIGN.md §7.
 
     A client sends with ts = tick (clock+1).  The leader stamps an entry
     with stamp (clock = max(clock, ts) + 1).  Every receiver of a stamped

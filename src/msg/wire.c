@@ -4,7 +4,7 @@
     (key, kind, offset into zc_msg_t, presence bit) and one row per type
     (wire name, required fields).  Fields are written in table order, which
     is also bit order, so a chat map reads type,epoch,seq,rseq,ts,room,
-    from,client,id,text as DESIGN §4 shows it.
+    from,client,id,text as docs/PROTOCOL.md §3 shows it.
 
     Encoding: msgpack-c's packer with a write callback that appends into
     the caller's buffer and fails on overflow; nothing is allocated.

@@ -3,7 +3,7 @@
     Entries are gap-free from the first seq held (1, until retention
     retires old ones).  Each entry keeps the
     one encoding of its chat map that is also replicated and published
-    (DESIGN §4: encode once).  The log also derives the per-room rseq
+    (docs/DESIGN.md §3: encode once).  The log also derives the per-room rseq
     counters and the per-client dedup table; both are rebuilt when a
     suffix is truncated, so they are always a function of the log.  And
     it keeps a per-room index of the seqs it holds, updated in step with

@@ -2,7 +2,7 @@
 
     Every value the node's timing and safety depend on is checked here, once,
     so that the rest of the node can trust it.  A node with --port P uses
-    four ports (DESIGN §3):
+    four ports (docs/DESIGN.md §2):
 
         P        ROUTER  client requests
         P+1000   PUB     chat messages and beacons
@@ -103,7 +103,7 @@ uint32_t zc_config_quorum (const zc_config_t *cfg);
 //  FNV-1a 64 of the sorted (id, port) of every member plus the quorum;
 //  never 0.  Host names are not hashed, so nodes that name one machine
 //  differently ("localhost" / "127.0.0.1") still agree.  Peers exchange it
-//  and refuse to talk on a mismatch (DESIGN §5).
+//  and refuse to talk on a mismatch (docs/PROTOCOL.md §5.1).
 uint64_t zc_config_membership_hash (const zc_config_t *cfg);
 
 //  The peer with this id, or NULL if it is not a peer.

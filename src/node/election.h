@@ -7,7 +7,7 @@
     a socket, a file or a clock, so tests/test_election.c runs it under a
     simulated network for thousands of seeded schedules.
 
-    The rules (DESIGN §5, §6b steps 1-2; docs/ELECTION.md tells why):
+    The rules (docs/ELECTION.md, "The rules", tells why):
     - Bully: ELECTION to higher ids; an ANSWER means "wait for COORDINATOR";
       no ANSWER in time (or none to ask) → pre-vote → claim.
     - Pre-vote: PREVOTE(epoch+1) changes nobody's state; a voter grants

@@ -10,7 +10,7 @@
     A torn tail — the end of the last file, left by a crash mid-write — is
     cut off and reported by zc_segstore_note.  Any other damage fails open
     with a message naming the file and offset: the node must refuse to
-    start rather than serve a damaged history (DESIGN §6).
+    start rather than serve a damaged history (docs/STORAGE.md).
 
     Only what was never synced can be torn: after each fdatasync the store
     notes in log.mark how far the log is durable, and open refuses a log
