@@ -159,13 +159,13 @@ s_decimal (const char *text, unsigned long long *value)
     return rc != ZC_PARSE_SYNTAX;
 }
 
-//  Parses a numeric flag's value into [min, max].
 static bool
 streq_s (const char *a, const char *b)
 {
     return strcmp (a, b) == 0;
 }
 
+//  Parses a numeric flag's value into [min, max].
 static int
 s_number (const char *flag, const char *text, uint32_t min, uint32_t max,
           uint32_t *out, char *err, size_t errlen)
@@ -487,7 +487,7 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
         case OPT_REPLY_HWM:
             return s_number ("--reply-hwm", optarg, 1, 100000, &cfg->reply_hwm, err, errlen);
         case OPT_MAX_EPOCH_JUMP: {
-            uint32_t jump;
+            uint32_t jump = 0;
             if (s_number ("--max-epoch-jump", optarg, 1, 1000000000, &jump, err, errlen))
                 return -1;
             cfg->max_epoch_jump = jump;
