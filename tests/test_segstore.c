@@ -5,6 +5,7 @@
 */
 #include "segstore.h"
 #include "testutil.h"
+#include "testdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,31 +41,7 @@ s_record_bytes (uint64_t seq)
     return 16 + s_payload (seq, buf);
 }
 
-static void
-s_mkdtemp (char *dir)
-{
-    strcpy (dir, "/tmp/zc_segstore_XXXXXX");
-    if (!mkdtemp (dir)) {
-        perror ("mkdtemp");
-        exit (2);
-    }
-}
 
-static void
-s_rmrf (const char *dir)
-{
-    DIR *handle = opendir (dir);
-    struct dirent *entry;
-    char path [512];
-    while (handle && (entry = readdir (handle)))
-        if (entry->d_name [0] != '.') {
-            snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
-            unlink (path);
-        }
-    if (handle)
-        closedir (handle);
-    rmdir (dir);
-}
 
 static void
 s_seg_path (const char *dir, uint64_t first, char *path)
@@ -243,7 +220,7 @@ static void
 test_round_trip (void)
 {
     char dir [64], path [512];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t cfg = { ZC_FSYNC_BATCH, 300, 0, 0 };
     zc_segstore_t *store = zc_segstore_open (dir, &cfg, s_err, sizeof s_err);
     CHECK (store && !zc_segstore_note (store));
@@ -296,7 +273,7 @@ test_round_trip (void)
     fputs ("1 2 3\n", file);
     fclose (file);
     CHECK (s_reopen_holds (dir, &cfg, 1, 150));
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
@@ -304,7 +281,7 @@ test_policies (void)
 {
     //  An empty store takes any first seq; ALWAYS syncs in append.
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t cfg = { ZC_FSYNC_ALWAYS, 0, 0, 0 };
     zc_segstore_t *store = zc_segstore_open (dir, &cfg, s_err, sizeof s_err);
     s_fill (store, 1000, 1010);
@@ -319,7 +296,7 @@ test_policies (void)
     int rc = zc_segstore_replay (store, s_check_record, &seen, s_err, sizeof s_err);
     CHECK (rc == 0 && seen.count == 11);
     zc_segstore_destroy (&store);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static int
@@ -333,20 +310,20 @@ static void
 test_replay_stop (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
     s_fill (store, 1000, 1010);
     CHECK (zc_segstore_replay (store, s_stop_at_1005, NULL, s_err, sizeof s_err) == -1);
     CHECK (strstr (s_err, "1005") != NULL);
     zc_segstore_destroy (&store);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
 test_truncate (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t cfg = { ZC_FSYNC_BATCH, 300, 0, 0 };
     s_build (dir, 300, 150);
     zc_segstore_t *store = zc_segstore_open (dir, &cfg, s_err, sizeof s_err);
@@ -396,7 +373,7 @@ test_truncate (void)
     s_fill (store, 500, 510);
     zc_segstore_destroy (&store);
     CHECK (s_reopen_holds (dir, &cfg, 500, 510));
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
@@ -404,7 +381,7 @@ test_retain_bytes (void)
 {
     char dir [64];
     uint64_t firsts [256];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t cfg = { ZC_FSYNC_BATCH, 300, 1000, 0 };
     s_build (dir, 300, 100);
     zc_segstore_t *store = zc_segstore_open (dir, &cfg, s_err, sizeof s_err);
@@ -439,7 +416,7 @@ test_retain_bytes (void)
     s_fill (store, 101, 101);
     zc_segstore_destroy (&store);
     CHECK (s_reopen_holds (dir, &cfg, firsts [0], 101));
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
@@ -457,7 +434,7 @@ test_retain_age (void)
 {
     char dir [64];
     uint64_t firsts [256];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t cfg = { ZC_FSYNC_BATCH, 300, 0, 500 };
     s_build (dir, 300, 100);
     time_t now = time (NULL);
@@ -480,7 +457,7 @@ test_retain_age (void)
     CHECK (s_holds (store, firsts [count - 1], 100));
     zc_segstore_destroy (&store);
     CHECK (s_reopen_holds (dir, &cfg, firsts [count - 1], 100));
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  The torture test: cut the last record at every byte offset (and
@@ -495,7 +472,7 @@ s_torture (bool own_segment, bool zero_tail)
     const uint64_t n = 20;
     char dir [64], path [512];
     uint64_t firsts [8];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 1 << 20, own_segment ? n - 1 : n);
     if (own_segment) {
         //  segment_bytes 1 makes every append start a new segment.
@@ -507,10 +484,10 @@ s_torture (bool own_segment, bool zero_tail)
     s_seg_path (dir, own_segment ? n : 1, path);
     uint64_t end = s_file_size (path);
     uint64_t start = own_segment ? 0 : end - s_record_bytes (n);
-    s_rmrf (dir);
+    test_rmrf (dir);
     int bad = 0;
     for (uint64_t cut = start; cut <= end; cut++) {
-        s_mkdtemp (dir);
+        test_mkdtemp (dir, "zc_segstore");
         s_build (dir, 1 << 20, own_segment ? n - 1 : n);
         zc_segstore_config_t cfg = { ZC_FSYNC_NEVER, own_segment ? 1 : 1 << 20, 0, 0 };
         if (own_segment) {
@@ -547,7 +524,7 @@ s_torture (bool own_segment, bool zero_tail)
                      (unsigned long long) start, (unsigned long long) end,
                      store ? "wrong contents" : s_err);
         }
-        s_rmrf (dir);
+        test_rmrf (dir);
     }
     CHECK (end - start > 16);       //  the loop really covered a record
     CHECK (bad == 0);
@@ -586,7 +563,7 @@ test_damage (void)
     uint64_t firsts [256];
 
     //  A flipped byte in an earlier record of the last segment.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 1 << 20, 20);
     s_seg_path (dir, 1, path);
     uint64_t size = s_file_size (path);
@@ -594,10 +571,10 @@ test_damage (void)
     REFUSED (dir, "CRC mismatch");
     REFUSED (dir, "log-00000000000000000001.seg offset ");
     CHECK (s_file_size (path) == size);             //  nothing was cut
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A flipped byte in the last record of a segment that is not the last.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 300, 100);
     size_t count = s_list (dir, firsts, 256);
     s_seg_path (dir, firsts [2], path);
@@ -607,19 +584,19 @@ test_damage (void)
     if (truncate (path, (off_t) s_file_size (path) - 3))
         exit (2);
     REFUSED (dir, "short record payload");
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A middle segment missing: a gap between segments.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 300, 100);
     count = s_list (dir, firsts, 256);
     s_seg_path (dir, firsts [count / 2], path);
     unlink (path);
     REFUSED (dir, "gap");
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A record with a valid CRC but the wrong seq: a gap inside a segment.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 1 << 20, 20);
     s_seg_path (dir, 1, path);
     uint64_t offset = s_offset_of (7);
@@ -640,10 +617,10 @@ test_damage (void)
     CHECK (pwrite (fd, len, 4, (off_t) offset) == 4);
     close (fd);
     REFUSED (dir, "over 1 MiB");
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A bad segment header, first or last segment.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 300, 100);
     count = s_list (dir, firsts, 256);
     s_seg_path (dir, firsts [count - 1], path);
@@ -654,15 +631,15 @@ test_damage (void)
     s_seg_path (dir, 1, path);
     s_flip_byte (path, 8);                          //  the version
     REFUSED (dir, "bad segment header");
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A name that looks like a segment but is not one.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build (dir, 300, 10);
     snprintf (path, sizeof path, "%s/log-12.seg", dir);
     fclose (fopen (path, "w"));
     REFUSED (dir, "log-12.seg");
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  --------------------------------------------------------------------------
@@ -745,7 +722,7 @@ s_build_unsynced (const char *dir, uint64_t segment_bytes, uint64_t synced, uint
 static void
 s_unsynced_segment (char *dir, uint64_t synced, uint64_t last, char *path)
 {
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build_unsynced (dir, 1 << 20, synced, last);
     s_seg_path (dir, 1, path);
 }
@@ -789,7 +766,7 @@ test_synced_damage (void)
     if (truncate (path, (off_t) s_offset_of (10)))
         exit (2);
     LOST (dir, path);
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  Zeros where synced records were, or a bad CRC in the last synced
     //  record: both would pass for a torn tail without the mark.
@@ -798,14 +775,14 @@ test_synced_damage (void)
     if (truncate (path, (off_t) s_offset_of (15)) || truncate (path, (off_t) end))
         exit (2);
     LOST (dir, path);
-    s_rmrf (dir);
+    test_rmrf (dir);
     s_unsynced_segment (dir, 20, 20, path);
     s_flip_byte (path, s_file_size (path) - 2);
     LOST (dir, path);
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  The last segment gone, or every segment gone.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build_unsynced (dir, 300, 100, 100);
     size_t count = s_list (dir, firsts, 256);
     CHECK (count > 3 && s_mark_seq (dir) == 100);
@@ -818,7 +795,7 @@ test_synced_damage (void)
     }
     LOST (dir, NULL);
     CHECK (strstr (s_err, "no segment file left"));
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  What was never synced is still a torn tail: cut in the middle of an
     //  unsynced record, the log keeps every whole one, with a note.
@@ -836,16 +813,16 @@ test_synced_damage (void)
     if (truncate (path, (off_t) s_offset_of (31) - 3))
         exit (2);
     LOST (dir, path);
-    s_rmrf (dir);
+    test_rmrf (dir);
     s_unsynced_segment (dir, 20, 25, path);
     if (truncate (path, (off_t) s_offset_of (21) + 1))
         exit (2);
     CHECK (s_reopen_holds (dir, &batch, 1, 20));
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  Unsynced records in a segment of their own (the store rolled, the
     //  new segment was never synced): it may go, the synced one may not.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build_unsynced (dir, 300, 100, 104);
     count = s_list (dir, firsts, 256);
     int64_t marked = s_mark_seq (dir);
@@ -858,11 +835,11 @@ test_synced_damage (void)
     }
     else
         CHECK (false);                          //  the test needs the roll
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A truncation lowers the mark first: reopening after it is no alarm,
     //  nor after one that empties the store.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     store = zc_segstore_open (dir, &batch, s_err, sizeof s_err);
     s_fill (store, 1000, 1050);
     CHECK (zc_segstore_sync (store) == 0 && s_mark_seq (dir) == 1050);
@@ -878,11 +855,11 @@ test_synced_damage (void)
     s_fill (store, 7, 9);
     zc_segstore_destroy (&store);
     CHECK (s_reopen_holds (dir, &batch, 7, 9) && s_mark_seq (dir) == 9);
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  Retention never leaves the marked seq outside the log: removing the
     //  segment before a never-synced active one syncs that one first.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     zc_segstore_config_t retain = { ZC_FSYNC_BATCH, 300, 1, 0 };
     store = zc_segstore_open (dir, &retain, s_err, sizeof s_err);
     uint64_t seq = 1;
@@ -897,11 +874,11 @@ test_synced_damage (void)
     CHECK (s_mark_seq (dir) >= (int64_t) zc_segstore_first_seq (store));
     zc_segstore_destroy (&store);
     CHECK (s_reopen_holds (dir, &retain, seq, seq));
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A torn first record would leave the only segment empty, to be
     //  removed: the check comes first, so the refusal removes nothing.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     store = zc_segstore_open (dir, &batch, s_err, sizeof s_err);
     s_fill (store, 1000, 1003);
     zc_segstore_destroy (&store);
@@ -910,11 +887,11 @@ test_synced_damage (void)
     if (truncate (path, 20))
         exit (2);
     LOST (dir, path);
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  An unreadable mark is no mark (a weaker check this once, no alarm);
     //  one of zeros, as a power cut may leave a new file, is not even noted.
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_segstore");
     s_build_unsynced (dir, 1 << 20, 20, 20);
     snprintf (path, sizeof path, "%s/log.mark", dir);
     s_flip_byte (path, 12);
@@ -933,7 +910,7 @@ test_synced_damage (void)
     store = zc_segstore_open (dir, &batch, s_err, sizeof s_err);
     CHECK (store && !zc_segstore_note (store) && s_holds (store, 1, 14));
     zc_segstore_destroy (&store);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  Open descriptors, to check the store closes every file it opens.

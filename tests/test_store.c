@@ -12,6 +12,7 @@
 #include "node.h"
 #include "wire.h"
 #include "testutil.h"
+#include "testdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,33 +31,7 @@ s_eq (const char *a, const char *b)
     return strcmp (a, b) == 0;
 }
 
-static void
-s_mkdtemp (char *dir)
-{
-    strcpy (dir, "/tmp/zc_store_XXXXXX");
-    if (!mkdtemp (dir)) {
-        perror ("mkdtemp");
-        exit (2);
-    }
-}
 
-//  Removes dir and what is in it (one level, and one level of folders)
-static void
-s_rmrf (const char *dir)
-{
-    DIR *handle = opendir (dir);
-    struct dirent *entry;
-    char path [1300];
-    while (handle && (entry = readdir (handle)))
-        if (strcmp (entry->d_name, ".") && strcmp (entry->d_name, "..")) {
-            snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
-            if (unlink (path))
-                s_rmrf (path);
-        }
-    if (handle)
-        closedir (handle);
-    rmdir (dir);
-}
 
 static void
 s_write (const char *dir, const char *name, const char *text, size_t size)
@@ -116,7 +91,7 @@ static void
 test_election_round_trip (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     zc_stored_t state = { 99, 99, 99 };
 
     //  No file: a node that never voted starts from zeros
@@ -151,7 +126,7 @@ test_election_round_trip (void)
     CHECK (zc_store_open (deep, s_err, sizeof s_err) == 0);
     CHECK (zc_store_save (deep, &saved) == 0);
     CHECK (zc_store_load (deep, &state, s_err, sizeof s_err) == 0 && state.epoch == 8);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  election.state holding text must be refused, zeros in state, and an
@@ -176,7 +151,7 @@ static void
 test_election_corrupt (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     ELECTION_REFUSED (dir, "");                             //  empty
     ELECTION_REFUSED (dir, "5 2\n");                        //  a field short
     ELECTION_REFUSED (dir, "5 2 ");                         //  cut in the middle
@@ -221,7 +196,7 @@ test_election_corrupt (void)
     s_write (dir, "election.state", "05 02 01\n", 9);
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
     CHECK (state.epoch == 5 && state.leader == 2 && state.log_epoch == 1);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  chat-node refuses to start on a corrupt election.state: zc_node_new
@@ -230,7 +205,7 @@ static void
 test_node_refuses_corrupt_state (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     s_write (dir, "election.state", "12 3", 4);             //  cut: was "12 3 12\n"
     const char *argv [] = { "chat-node", "--id", "1", "--port", "20551", "--quorum", "1",
                             "--data-dir", dir };
@@ -242,14 +217,14 @@ test_node_refuses_corrupt_state (void)
     CHECKF (strstr (s_err, "election.state is corrupt"), "err \"%s\"", s_err);
     if (node)
         zc_node_destroy (&node);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
 test_retired_round_trip (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     s_seen_t seen = { 0, "" };
 
     //  No file: nothing retired yet
@@ -294,7 +269,7 @@ test_retired_round_trip (void)
     CHECK (zc_store_load_retired (dir, s_collect, &seen, s_err, sizeof s_err) == 0);
     CHECK (seen.count == 20000);
     free (many);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 //  retired.state holding text must be refused at load, before any line
@@ -329,7 +304,7 @@ static void
 test_retired_corrupt (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     //  The bad line last: the good ones before it are not delivered either
     RETIRED_REFUSED (dir, "room a 1\nroom b 2\nroom c");           //  cut: no value
     RETIRED_REFUSED (dir, "room a 1\nroom b 2\nroom c 3");         //  cut: 3 of 31?
@@ -378,14 +353,14 @@ test_retired_corrupt (void)
     CHECK (zc_store_load_retired (dir, s_collect, &seen, s_err, sizeof s_err) == -1);
     CHECKF (strstr (s_err, "cannot read"), "err \"%s\"", s_err);
     rmdir (path);
-    s_rmrf (dir);
+    test_rmrf (dir);
 }
 
 static void
 test_temp_files (void)
 {
     char dir [64];
-    s_mkdtemp (dir);
+    test_mkdtemp (dir, "zc_store");
     CHECK (zc_store_open (dir, s_err, sizeof s_err) == 0);
 
     //  A write that fails at the rename (a non-empty folder holds the
@@ -397,14 +372,14 @@ test_temp_files (void)
     zc_stored_t state = { 1, 1, 1 };
     CHECK (zc_store_save (dir, &state) == -1);
     CHECK (!s_exists (dir, "election.state.tmp"));
-    s_rmrf (path);
+    test_rmrf (path);
 
     snprintf (path, sizeof path, "%s/retired.state", dir);
     mkdir (path, 0755);
     s_write (path, "keep", "x", 1);
     CHECK (zc_store_save_retired (dir, "room a 1\n", 9) == -1);
     CHECK (!s_exists (dir, "retired.state.tmp"));
-    s_rmrf (path);
+    test_rmrf (path);
 
     //  Temporary files a crash left behind are removed at open: they never
     //  count, and the state files are untouched
@@ -415,7 +390,7 @@ test_temp_files (void)
     CHECK (!s_exists (dir, "election.state.tmp") && !s_exists (dir, "retired.state.tmp"));
     zc_stored_t loaded;
     CHECK (zc_store_load (dir, &loaded, s_err, sizeof s_err) == 0 && loaded.epoch == 1);
-    s_rmrf (dir);
+    test_rmrf (dir);
 
     //  A folder that is gone: the save fails, says why
     errno = 0;
@@ -444,7 +419,7 @@ test_long_paths (void)
     //  One that fits the folder but not "/election.state.tmp" after it
     //  (folders of 100 bytes: each name within NAME_MAX)
     char base [64];
-    s_mkdtemp (base);
+    test_mkdtemp (base, "zc_store");
     char near [1100];
     size_t len = (size_t) snprintf (near, sizeof near, "%s", base);
     while (len < 1090) {
@@ -457,7 +432,7 @@ test_long_paths (void)
     s_err [0] = 0;
     CHECK (zc_store_open (near, s_err, sizeof s_err) == -1);
     CHECKF (strstr (s_err, "--data-dir: too long"), "err \"%s\"", s_err);
-    s_rmrf (base);
+    test_rmrf (base);
 }
 
 int
