@@ -15,6 +15,9 @@
     8. A 3-node core: a COORDINATOR of a lower epoch is refused (answered
        with ours, nothing saved); a non-member's message is dropped; a
        message with more entry frames than the core reads is cut, counted.
+    10. Three cores wired together by hand: one leads; a POST's APPENDs
+       leave the leader early (before its own write), a backup's
+       APPEND_ACK only after its write; the ACK waits for a backup.
     9. The replica's checks that were asserts (NDEBUG compiled them out):
        an append while not leading is refused, and a caller's full send
        list is never written past (the send is dropped and counted).
@@ -403,6 +406,183 @@ test_replica_checks (void)
     zc_chatlog_destroy (&log);
 }
 
+//  --- three cores, messages delivered by hand --------------------------------
+
+typedef struct {
+    uint32_t from, to;
+    bool ping;
+    uint8_t body [1024];
+    size_t size;
+    uint8_t entries [8][1024];
+    size_t entry_size [8];
+    size_t entry_count;
+} s_wire_t;
+
+typedef struct {
+    zc_core_t *cores [4];       //  by id 1..3
+    s_wire_t *queue;
+    size_t count, cap;
+    uint64_t now;
+    size_t acks;                //  ACKs the client got
+    bool backup_early;          //  a backup put a send before its write
+    bool leader_early_append;   //  a leader's APPEND with entries went early
+} s_trio_t;
+
+static void
+s_trio_queue (s_trio_t *trio, uint32_t from, const zc_core_send_t *sends, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (trio->count == trio->cap) {
+            trio->cap = trio->cap ? trio->cap * 2 : 64;
+            trio->queue = realloc (trio->queue, trio->cap * sizeof *trio->queue);
+        }
+        s_wire_t *wire = &trio->queue [trio->count++];
+        wire->from = from;
+        wire->to = sends [i].to;
+        wire->ping = sends [i].ping;
+        wire->size = zc_msg_encode (&sends [i].msg, wire->body, sizeof wire->body);
+        wire->entry_count = 0;
+        zc_chatlog_t *log = zc_core_log (trio->cores [from]);
+        for (uint64_t seq = sends [i].first; seq <= sends [i].last && wire->entry_count < 8;
+             seq++) {
+            zc_entry_t *entry = zc_chatlog_get (log, seq);
+            if (entry && entry->size <= 1024) {
+                memcpy (wire->entries [wire->entry_count], entry->data, entry->size);
+                wire->entry_size [wire->entry_count++] = entry->size;
+            }
+        }
+    }
+}
+
+//  The loop's part for core id: bundles until there are none.
+static void
+s_trio_execute (s_trio_t *trio, uint32_t id)
+{
+    zc_core_t *core = trio->cores [id];
+    for (int round = 0; round < 2; round++) {
+        const zc_core_ready_t *ready = zc_core_ready (core);
+        bool writes = ready->write_first <= ready->write_last;
+        bool leader = zc_core_lead_epoch (core) != 0;
+        for (size_t i = 0; i < ready->early_count; i++)
+            if (ready->early [i].first <= ready->early [i].last && writes)
+                trio->leader_early_append = true;
+        if (!leader && ready->early_count)
+            trio->backup_early = true;
+        s_trio_queue (trio, id, ready->early, ready->early_count);
+        s_trio_queue (trio, id, ready->sends, ready->send_count);
+        for (size_t i = 0; i < ready->reply_count; i++) {
+            zc_msg_t reply;
+            if (zc_msg_decode_next (&reply, ready->replies [i].body.data,
+                                    ready->replies [i].body.size, &(size_t) { 0 }, NULL) == 0
+            &&  reply.type == ZC_ACK)
+                trio->acks++;
+        }
+        zc_core_durable (core, zc_chatlog_last_seq (zc_core_log (core)), trio->now);
+    }
+}
+
+static void
+s_trio_deliver (s_trio_t *trio)
+{
+    for (int guard = 0; guard < 10000 && trio->count; guard++) {
+        s_wire_t wire = trio->queue [0];
+        memmove (trio->queue, trio->queue + 1, --trio->count * sizeof *trio->queue);
+        if (wire.to < 1 || wire.to > 3)
+            continue;
+        if (wire.ping) {
+            zc_bytes_t pong;
+            zc_core_ping (trio->cores [wire.to], wire.body, wire.size, false, trio->now, &pong);
+            uint8_t copy [1024];
+            size_t size = pong.size < sizeof copy ? pong.size : sizeof copy;
+            memcpy (copy, pong.data, size);
+            zc_core_pong (trio->cores [wire.from], copy, size, trio->now);
+            s_trio_execute (trio, wire.from);
+            continue;
+        }
+        zc_bytes_t frames [8];
+        for (size_t i = 0; i < wire.entry_count; i++)
+            frames [i] = (zc_bytes_t) { wire.entries [i], wire.entry_size [i] };
+        zc_core_peer (trio->cores [wire.to], wire.body, wire.size, frames, wire.entry_count,
+                      trio->now);
+        s_trio_execute (trio, wire.to);
+    }
+}
+
+static void
+s_trio_step (s_trio_t *trio)
+{
+    for (uint32_t id = 1; id <= 3; id++) {
+        zc_core_tick (trio->cores [id], trio->now);
+        s_trio_execute (trio, id);
+    }
+    s_trio_deliver (trio);
+    trio->now += 10;
+}
+
+static uint32_t
+s_trio_leader (s_trio_t *trio)
+{
+    for (uint32_t id = 1; id <= 3; id++)
+        if (zc_core_serving (trio->cores [id], trio->now))
+            return id;
+    return 0;
+}
+
+static void
+test_trio (void)
+{
+    s_trio_t *trio = calloc (1, sizeof *trio);
+    trio->now = 1000;
+    for (uint32_t id = 1; id <= 3; id++) {
+        zc_core_config_t cfg = s_config (id, 3, 2);
+        zc_stored_t stored = { 0, 0, 0 };
+        trio->cores [id] = zc_core_new (&cfg, zc_chatlog_new (), &stored, trio->now);
+    }
+    for (int i = 0; i < 500 && !s_trio_leader (trio); i++)
+        s_trio_step (trio);
+    uint32_t leader = s_trio_leader (trio);
+    CHECKF (leader != 0, "three cores elected no leader");
+    if (leader) {
+        trio->leader_early_append = false;
+        trio->backup_early = false;
+        zc_core_t *core = trio->cores [leader];
+        uint8_t buf [ZC_MAX_FRAME];
+        zc_msg_t post;
+        zc_msg_init (&post, ZC_POST);
+        zc_msg_set_cstr (&post, ZF_CLIENT, CLIENT);
+        zc_msg_set_u64 (&post, ZF_ID, 1);
+        zc_msg_set_cstr (&post, ZF_ROOM, "general");
+        zc_msg_set_cstr (&post, ZF_FROM, "alice");
+        zc_msg_set_cstr (&post, ZF_TEXT, "hi");
+        zc_msg_set_u64 (&post, ZF_TS, 1);
+        size_t size = zc_msg_encode (&post, buf, sizeof buf);
+        zc_core_client (core, (const uint8_t *) "c1", 2, buf, size, NULL, trio->now);
+        zc_core_tick (core, trio->now);
+        s_trio_execute (trio, leader);
+        CHECKF (trio->acks == 0, "acknowledged before any backup held it");
+        CHECKF (trio->leader_early_append, "the leader's APPEND did not go before its write");
+        s_trio_deliver (trio);
+        for (int i = 0; i < 20 && !trio->acks; i++)
+            s_trio_step (trio);
+        CHECKF (trio->acks == 1, "%zu ACKs once backups hold the entry", trio->acks);
+        //  A second POST: the backups' log epoch is saved already, so
+        //  only the order "write, then APPEND_ACK" keeps their word
+        zc_msg_set_u64 (&post, ZF_ID, 2);
+        size = zc_msg_encode (&post, buf, sizeof buf);
+        zc_core_client (core, (const uint8_t *) "c1", 2, buf, size, NULL, trio->now);
+        for (int i = 0; i < 20 && trio->acks < 2; i++)
+            s_trio_step (trio);
+        CHECKF (trio->acks == 2, "%zu ACKs after the second POST", trio->acks);
+        CHECKF (!trio->backup_early, "a backup sent before its own write");
+        for (uint32_t id = 1; id <= 3; id++)
+            CHECK (zc_chatlog_last_seq (zc_core_log (trio->cores [id])) == 2);
+    }
+    for (uint32_t id = 1; id <= 3; id++)
+        zc_core_destroy (&trio->cores [id]);
+    free (trio->queue);
+    free (trio);
+}
+
 int
 main (void)
 {
@@ -410,5 +590,6 @@ main (void)
     test_fetch_hello_status ();
     test_lower_epoch ();
     test_replica_checks ();
+    test_trio ();
     return check_report ("test_core");
 }
