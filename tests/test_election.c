@@ -1846,9 +1846,13 @@ main (int argc, char **argv)
     //  The last two batches again with max_epoch_jump 2 (unless one was
     //  given): lagging nodes then rejoin by corroboration or by steps.
     uint64_t jump = s_epoch_jump;
-    struct { size_t n, runs; uint64_t jump; } batches [] = {
-        { 3, runs3, jump }, { 5, runs3 / 2, jump }, { 1, runs3 / 20, jump },
-        { 3, jump ? 0 : runs3 / 4, 2 }, { 5, jump ? 0 : runs3 / 8, 2 }
+    //  And one batch from a fresh seed (simnet.h: sim_fresh_seed)
+    uint64_t fresh = sim_fresh_seed ("test_election");
+    struct { size_t n, runs; uint64_t jump, first; } batches [] = {
+        { 3, runs3, jump, first }, { 5, runs3 / 2, jump, first },
+        { 1, runs3 / 20, jump, first },
+        { 3, jump ? 0 : runs3 / 4, 2, first }, { 5, jump ? 0 : runs3 / 8, 2, first },
+        { 3, fresh ? runs3 / 8 : 0, jump, fresh }
     };
     for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
         if (!batches [b].runs)
@@ -1856,13 +1860,15 @@ main (int argc, char **argv)
         s_epoch_jump = batches [b].jump;
         stats_t stats = { 0 };
         double t0 = sim_seconds ();
-        sim_random_batch ("test_election", s_random_run, first, batches [b].runs,
+        sim_random_batch ("test_election", s_random_run, batches [b].first, batches [b].runs,
                           batches [b].n, &stats, &s_passed, &s_failed);
         double took = sim_seconds () - t0;
         char with [40] = "";
         if (batches [b].jump)
             snprintf (with, sizeof with, " (max_epoch_jump %llu)",
                       (unsigned long long) batches [b].jump);
+        if (batches [b].first != first)
+            snprintf (with + strlen (with), sizeof with - strlen (with), " (fresh seed)");
         printf ("  random, %zu node%s%s: %zu/%zu schedules of %u s in %.1f s; converged in "
                 "%llu ms on average, %llu ms at most (seed %llu); highest epoch %llu; "
                 "%zu runs had two epochs served at once (old one at most %llu ms late)\n",

@@ -3006,19 +3006,27 @@ main (int argc, char **argv)
 
     size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 800);
     uint64_t first = sim_env_size ("ZC_SIM_SEED", 1);
-    struct { size_t n, runs; } batches [] = { { 3, runs3 }, { 5, runs3 / 4 }, { 1, runs3 / 20 } };
+    //  And one batch from a fresh seed (simnet.h: sim_fresh_seed)
+    uint64_t fresh = sim_fresh_seed ("test_replica");
+    struct { size_t n, runs; uint64_t first; } batches [] = {
+        { 3, runs3, first }, { 5, runs3 / 4, first }, { 1, runs3 / 20, first },
+        { 3, fresh ? runs3 / 8 : 0, fresh }
+    };
     for (size_t b = 0; b < sizeof batches / sizeof batches [0]; b++) {
         stats_t stats = { 0 };
         double t0 = sim_seconds ();
-        sim_random_batch ("test_replica", s_random_run, first, batches [b].runs,
+        if (!batches [b].runs)
+            continue;
+        sim_random_batch ("test_replica", s_random_run, batches [b].first, batches [b].runs,
                           batches [b].n, &stats, &s_passed, &s_failed);
         double took = sim_seconds () - t0;
-        printf ("  random, %zu node%s: %zu/%zu schedules of %u s in %.1f s (%zu with frames "
+        printf ("  random, %zu node%s%s: %zu/%zu schedules of %u s in %.1f s (%zu with frames "
                 "reordered); converged in %llu ms on average, %llu ms at most (seed %llu); "
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
                 "%llu entries committed, %llu acknowledgements; %llu view changes fetched; "
                 "%llu truncations (%llu entries); highest epoch %llu\n",
-                batches [b].n, batches [b].n > 1 ? "s" : "", stats.runs, batches [b].runs,
+                batches [b].n, batches [b].n > 1 ? "s" : "",
+                batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
                 (CHAOS_MS + QUIET_MS) / 1000, took, stats.reorder_runs,
                 (unsigned long long) (stats.runs ? stats.converge_total / stats.runs : 0),
                 (unsigned long long) stats.converge_max,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 //  ==========================================================================
 //  Trace
@@ -406,4 +407,24 @@ sim_env_size (const char *name, size_t fallback)
 {
     const char *value = getenv (name);
     return value && *value ? (size_t) strtoull (value, NULL, 10) : fallback;
+}
+
+uint64_t
+sim_fresh_seed (const char *test)
+{
+    const char *pinned = getenv ("ZC_SIM_SEED");
+    const char *fresh = getenv ("ZC_SIM_FRESH");
+    if ((pinned && *pinned) || (fresh && strcmp (fresh, "0") == 0))
+        return 0;
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    prng_t prng = { ((uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec)
+                    ^ (uint64_t) getpid () << 32 };
+    //  Above every fixed seed, and short enough to type
+    uint64_t seed = 1000000 + prng_next (&prng) % 1000000000000ull;
+    printf ("  fresh seed %llu (replay one schedule: %s SEED NODES; this batch: "
+            "ZC_SIM_SEED=%llu %s)\n", (unsigned long long) seed, test,
+            (unsigned long long) seed, test);
+    fflush (stdout);
+    return seed;
 }

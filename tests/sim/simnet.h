@@ -183,5 +183,11 @@ void sim_election_config (zc_election_config_t *cfg, uint32_t self, size_t n, ui
 double sim_seconds (void);
 //  An environment variable as a number, or fallback
 size_t sim_env_size (const char *name, size_t fallback);
+//  The first seed of one more batch, beyond the fixed seeds, drawn from the
+//  clock so that every CI run tries schedules no run tried before; printed
+//  with how to replay it.  0 (no such batch) when ZC_SIM_SEED pins the run
+//  or ZC_SIM_FRESH=0.  A failing seed of it is printed with its replay line
+//  as any other.
+uint64_t sim_fresh_seed (const char *test);
 
 #endif
