@@ -221,15 +221,12 @@ s_parse (zc_chaos_t *ch, int argc, char **argv)
     int opt;
     while ((opt = getopt_long (argc, argv, "qvh", options, NULL)) != -1) {
         switch (opt) {
-            case 's': {
-                char *end;
-                errno = 0;
-                ch->seed = strtoull (optarg, &end, 0);
-                if (errno || end == optarg || *end)
+            case 's':
+                //  strtoull alone took " -1" and "-1" as 2^64 - 1
+                if (zc_parse_u64_c (optarg, 0, UINT64_MAX, &ch->seed))
                     return s_bad ("--seed", optarg);
                 seeded = true;
                 break;
-            }
             case 'd': if (!s_number (optarg, 1, 86400, &v)) return s_bad ("--duration", optarg);
                       ch->duration_s = (unsigned) v; break;
             case 'n': if (!s_number (optarg, 3, ZC_CHAOS_MAX_NODES, &v)) return s_bad ("--nodes", optarg);

@@ -32,4 +32,14 @@ set +e
 "$BIN/chat-client" --servers "nonsense" >"$RUN/out" 2>"$RUN/err"; rc=$?
 set -e
 [ $rc = 2 ] || fail "chat-client with bad --servers exited $rc, want 2"
+
+# chat-chaos reads its seed through the one number parser: a sign is refused
+# (bare strtoull took "-1" as 2^64-1 and ran a campaign with it)
+for seed in -1 " 5" 12x; do
+  set +e
+  "$BIN/chat-chaos" --seed "$seed" >"$RUN/out" 2>"$RUN/err"; rc=$?
+  set -e
+  [ $rc = 2 ] || fail "chat-chaos --seed '$seed' exited $rc, want 2"
+  grep -q -- '--seed' "$RUN/err" || fail "chat-chaos --seed '$seed': '$(cat "$RUN/err")' does not name --seed"
+done
 log "ok"
