@@ -9,7 +9,9 @@
 */
 #include "history.h"
 #include "testutil.h"
+#include "texthash.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +424,75 @@ test_refused (void)
             count, first);
 }
 
+//  Texts (t= fingerprints, texthash.h): what the sender sent is what every
+//  receiver delivers; a renumbered message keeps its text; records without
+//  fingerprints (older clients) are not judged on texts
+static void
+test_texts (void)
+{
+    char good [1024], sent [40], other [40];
+    snprintf (sent, sizeof sent, "t=%016" PRIx64, zc_text_hash ("olá", strlen ("olá")));
+    snprintf (other, sizeof other, "t=%016" PRIx64, zc_text_hash ("ola", 3));
+    snprintf (good, sizeof good,
+        "room general\n"
+        "sent " C_ID " 1 1 %s\n"
+        "sent " C_ID " 2 2 %s\n"
+        "refused " C_ID " 1\n"
+        "sent " C_ID " 1 2\n"                //  renumbered: keeps its text
+        "ack " C_ID " 1 1 3 1 1 1\n"
+        "recv 1 1 3 1 " C_ID " 1 general %s @1.0\n"
+        "recv 1 1 3 1 " C_ID " 1 general\n", sent, other, other);
+    unsigned kinds;
+    char first [512];
+    size_t count = s_check_text (good, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_DUPLICATE,
+            "texts agree (one duplicate planted): %zu, %s", count, first);
+
+    //  The renumbered message delivered with the text of the refused one
+    char renumbered [1024];
+    snprintf (renumbered, sizeof renumbered,
+        "room general\n"
+        "sent " C_ID " 1 1 %s\n"
+        "sent " C_ID " 2 2 %s\n"
+        "refused " C_ID " 1\n"
+        "sent " C_ID " 1 2\n"
+        "ack " C_ID " 1 1 3 1 1 1\n"
+        "recv 1 1 3 1 " C_ID " 1 general %s\n", sent, other, sent);
+    count = s_check_text (renumbered, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_CONFLICT,
+            "renumbered, delivered with the refused text: %zu, %s", count, first);
+
+    //  A receiver delivers a text its sender never sent
+    char changed [512];
+    snprintf (changed, sizeof changed,
+        "room general\n"
+        "sent " C_ID " 1 1 %s\n"
+        "ack " C_ID " 1 1 2 1 1 1\n"
+        "recv 1 1 2 1 " C_ID " 1 general %s\n", sent, other);
+    count = s_check_text (changed, &kinds, first, sizeof (first));
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_CONFLICT && strstr (first, "text"),
+            "changed text: %zu, %s", count, first);
+
+    //  Two receivers of one seq disagree on its text (the sender is not here)
+    char split [512];
+    snprintf (split, sizeof split,
+        "recv 1 1 2 1 " C_ID " 1 general %s\n"
+        "recv 1 1 2 1 " C_ID " 1 general %s\n", sent, other);
+    count = s_check_text (split, &kinds, first, sizeof (first));
+    CHECKF ((kinds & 1u << ZC_HISTORY_CONFLICT) && strstr (first, "text"),
+            "two texts at one seq: %zu, %s", count, first);
+
+    //  A fingerprint that is not 16 hex digits is a bad line
+    const char *bad = "sent " C_ID " 1 1 t=12345\n";
+    zc_history_t *history = zc_history_new ();
+    FILE *mem = fmemopen ((void *) bad, strlen (bad), "r");
+    char err [256] = "";
+    CHECKF (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == -1
+            && strstr (err, "t="), "bad fingerprint refused: %s", err);
+    fclose (mem);
+    zc_history_destroy (&history);
+}
+
 int
 main (void)
 {
@@ -434,6 +505,7 @@ main (void)
     test_faults ();
     test_callback_and_files ();
     test_refused ();
+    test_texts ();
     for (int c = 0; c < 3; c++)
         unlink (s_path [c]);
     rmdir (s_dir);

@@ -8,6 +8,7 @@
     end) and, once the threads are joined, their ack times and epochs.
 */
 #include "chaos.h"
+#include "texthash.h"
 
 #include <client.h>
 
@@ -80,8 +81,9 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
     double at = (double) t / 1000.0;
     switch (ev->type) {
         case ZC_EV_MESSAGE:
-            fprintf (rec, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64 " %s @%.3f\n",
-                     ev->seq, ev->rseq, ev->ts, ev->epoch, ev->client, ev->id, ev->room, at);
+            fprintf (rec, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64
+                     " %s t=%016" PRIx64 " @%.3f\n", ev->seq, ev->rseq, ev->ts, ev->epoch,
+                     ev->client, ev->id, ev->room, zc_text_hash (ev->text, ev->text_len), at);
             atomic_fetch_add (&wk->delivered, 1);
             atomic_store (&wk->last_recv_seq, ev->seq);
             break;
@@ -166,8 +168,9 @@ s_worker (void *arg)
                 uint64_t ts = 0;
                 uint64_t id = zc_client_post (client, text, &ts);
                 if (id) {
-                    fprintf (rec, "sent %s %" PRIu64 " %" PRIu64 " @%.3f\n", zc_client_id (client),
-                             id, ts, (double) zc_chaos_t_ms (ch) / 1000.0);
+                    fprintf (rec, "sent %s %" PRIu64 " %" PRIu64 " t=%016" PRIx64 " @%.3f\n",
+                             zc_client_id (client), id, ts, zc_text_hash (text, strlen (text)),
+                             (double) zc_chaos_t_ms (ch) / 1000.0);
                     atomic_fetch_add (&wk->sent, 1);
                 }
                 next += interval;

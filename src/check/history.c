@@ -19,6 +19,9 @@ typedef struct {
     uint32_t client, room;      //  room ZC_NONE: only acked, room unknown
     uint32_t file, line;        //  where it was first seen
     bool has_recv, has_ack;
+    uint64_t text;              //  the text's fingerprint, from the first recv
+    bool has_text;              //  that had one (texthash.h)
+    uint32_t text_file, text_line;
 } s_entry_t;
 
 //  One file's deliveries in one room
@@ -105,8 +108,22 @@ s_entry_from_recv (s_check_t *ck, const zc_recv_t *r)
         *e = (s_entry_t) {
             .seq = r->seq, .rseq = r->rseq, .ts = r->ts, .epoch = r->epoch,
             .id = r->id, .client = r->client, .room = r->room,
-            .file = r->file, .line = r->line, .has_recv = true };
+            .file = r->file, .line = r->line, .has_recv = true,
+            .text = r->text, .has_text = r->has_text,
+            .text_file = r->file, .text_line = r->line };
         return;
+    }
+    //  A text changed on its way to one of the receivers
+    if (r->has_text && e->has_text && r->text != e->text)
+        s_report (ck, ZC_HISTORY_CONFLICT, r->file, r->line, r->seq,
+            "seq %" PRIu64 " (%s#%" PRIu64 ") has another text here than at %s:%u",
+            r->seq, s_str (ck, r->client), r->id, s_path (ck, e->text_file), e->text_line);
+    else
+    if (r->has_text && !e->has_text) {
+        e->text = r->text;
+        e->has_text = true;
+        e->text_file = r->file;
+        e->text_line = r->line;
     }
     if (e->client != r->client || e->id != r->id || e->ts != r->ts
     ||  e->epoch != r->epoch || e->room != r->room || e->rseq != r->rseq)
@@ -366,6 +383,16 @@ s_check_senders (s_check_t *ck)
                 PRIu64 ", %s:%u)", s_str (ck, s->client), s->id, s->ts,
                 self->sents [j].ts, s_path (ck, self->sents [j].file),
                 self->sents [j].line);
+    }
+    //  Every delivery carries the text its sender sent
+    for (size_t i = 0; i < self->nrecvs; i++) {
+        const zc_recv_t *r = &self->recvs [i];
+        uint32_t *j = r->has_text ? zc_hmap_find (&by_msg, r->client, r->id) : NULL;
+        if (j && self->sents [*j].has_text && self->sents [*j].text != r->text)
+            s_report (ck, ZC_HISTORY_CONFLICT, r->file, r->line, r->seq,
+                "%s#%" PRIu64 " delivered with another text than its sender sent (%s:%u)",
+                s_str (ck, r->client), r->id, s_path (ck, self->sents [*j].file),
+                self->sents [*j].line);
     }
     for (size_t i = 0; i < self->nacks; i++) {
         const zc_ack_t *a = &self->acks [i];

@@ -1,19 +1,21 @@
 /*  history.h — the history checker: reads the record files that clients
-    write (chat-client --record FILE) and proves the promises of DESIGN §6-§8
+    write (chat-client --record FILE) and proves the promises of docs/DESIGN.md §7 and docs/ELECTION.md
     over all of them together: nothing acknowledged lost, no duplicate, one
     order, Lamport rules.
 
     Record file, one per client process, one event a line, in the order the
     events happened at that client, fields separated by spaces:
 
-        sent <client> <id> <ts>                 posted message id with Lamport ts
+        sent <client> <id> <ts> [t=<hex>]       posted message id with Lamport ts
+                                                (t=: the text's fingerprint,
+                                                texthash.h; recv lines too)
         ack <client> <id> <seq> <ts> <epoch> [<node> [<node_epoch>]]
                                                 stored at seq, stamped ts, by the
                                                 leader of epoch; optionally the
                                                 node that acknowledged and the
                                                 epoch it leads (a repeat may be
                                                 acknowledged by a later leader)
-        recv <seq> <rseq> <ts> <epoch> <client> <id> <room>
+        recv <seq> <rseq> <ts> <epoch> <client> <id> <room> [t=<hex>]
                                                 delivered a chat message
         refused <client> <id>                   the leader refused id for good (never
                                                 stored): the `sent` lines of that
@@ -47,7 +49,8 @@
     ORDER      a client's seqs do not rise strictly; rseq does not rise
                strictly with seq within a room.
     CONFLICT   one seq denotes different (client,id,ts,epoch,room,rseq) at
-               different clients.
+               different clients, or different texts (t= fingerprints); or
+               a delivery carries another text than its sender's `sent`.
     GAP        a client's rseq skips within its room after its first message.
     ACK        an ack disagrees with deliveries (another message or ts at its
                seq, an epoch below the stamping epoch), or two acks disagree.

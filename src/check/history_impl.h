@@ -54,13 +54,17 @@ uint32_t zc_strtab_intern (zc_strtab_t *tab, const char *s);
 
 typedef struct {
     uint64_t seq, rseq, ts, epoch, id;
+    uint64_t text;              //  the text's fingerprint (texthash.h), if has_text
     uint32_t client, room, file, line;
+    bool has_text;
 } zc_recv_t;
 
 typedef struct {
     uint64_t id, ts;
     uint64_t prior_ts;          //  max ts the file delivered before this line
                                 //  (or before the line it renumbers)
+    uint64_t text;              //  the text's fingerprint (texthash.h), if has_text
+    bool has_text;
     uint32_t client, file, line;
     bool acked;                 //  an ack followed in its file (while loading)
     bool withdrawn;             //  a later `refused` of its id or one below,

@@ -62,6 +62,23 @@ s_numbers (char **tok, int first, int count, uint64_t *values,
     return -1;
 }
 
+//  The optional `t=<16 hex digits>` field among tok [from, ntok): the
+//  text's fingerprint (texthash.h).  0 if absent, 1 if found, -1 if bad.
+static int
+s_text (char **tok, int from, int ntok, uint64_t *text)
+{
+    for (int i = from; i < ntok; i++) {
+        const char *field = tok [i];
+        if (strncmp (field, "t=", 2) != 0)
+            continue;
+        if (strlen (field + 2) != 16 || strspn (field + 2, "0123456789abcdef") != 16)
+            return -1;
+        *text = strtoull (field + 2, NULL, 16);
+        return 1;
+    }
+    return 0;
+}
+
 //  State of one file while it loads
 typedef struct {
     zc_history_t *self;
@@ -110,18 +127,28 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             return "sent: expected <client> <id> <ts>";
         if (s_numbers (tok, 2, 2, v, "10") >= 0)
             return "sent: bad number";
+        uint64_t text = 0;
+        int has_text = s_text (tok, 4, ntok, &text);
+        if (has_text < 0)
+            return "sent: bad text fingerprint (t=)";
         uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
-        //  A message moved down one id keeps its ts, and its causal floor
-        //  is what was delivered before it was first posted
+        //  A message moved down one id keeps its ts and its text, and its
+        //  causal floor is what was delivered before it was first posted
         uint64_t prior_ts = ld->max_recv_ts;
         uint32_t *moved = zc_hmap_find (&ld->withdrawn, client, v [1]);
-        if (moved)
+        if (moved) {
             prior_ts = self->sents [*moved].prior_ts;
+            if (!has_text && self->sents [*moved].has_text) {
+                text = self->sents [*moved].text;
+                has_text = 1;
+            }
+        }
         uint32_t index = (uint32_t) self->nsents;
         self->sents = zc_vec_grow (self->sents, &self->sents_cap,
                                    self->nsents + 1, sizeof (zc_sent_t));
         self->sents [self->nsents++] = (zc_sent_t) {
             .id = v [0], .ts = v [1], .prior_ts = prior_ts,
+            .text = text, .has_text = has_text == 1,
             .client = client, .file = ld->file, .line = lineno };
         uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
         if (!slot)
@@ -173,12 +200,17 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
         uint64_t id;
         if (s_u64 (tok [6], &id) != 0 || id == 0)
             return "recv: bad id";
+        uint64_t text = 0;
+        int has_text = s_text (tok, 8, ntok, &text);
+        if (has_text < 0)
+            return "recv: bad text fingerprint (t=)";
         uint32_t room = zc_strtab_intern (&self->strs, tok [7]);
         self->recvs = zc_vec_grow (self->recvs, &self->recvs_cap,
                                    self->nrecvs + 1, sizeof (zc_recv_t));
         self->recvs [self->nrecvs++] = (zc_recv_t) {
             .seq = v [0], .rseq = v [1], .ts = v [2], .epoch = v [3],
-            .id = id, .client = zc_strtab_intern (&self->strs, tok [5]),
+            .id = id, .text = text, .has_text = has_text == 1,
+            .client = zc_strtab_intern (&self->strs, tok [5]),
             .room = room, .file = ld->file, .line = lineno };
         if (v [2] > ld->max_recv_ts)
             ld->max_recv_ts = v [2];

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "texthash.h"
 #include "client.h"
 #include "client_keys.h"
 #include "numparse.h"
@@ -270,8 +271,9 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             chat->last_seq = ev->seq;
             if (ev->own && ev->id > chat->own_shown)
                 chat->own_shown = ev->id;
-            s_record (chat, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64 " %s",
-                      ev->seq, ev->rseq, ev->ts, ev->epoch, ev->client, ev->id, ev->room);
+            s_record (chat, "recv %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64
+                      " %s t=%016" PRIx64, ev->seq, ev->rseq, ev->ts, ev->epoch, ev->client,
+                      ev->id, ev->room, zc_text_hash (ev->text, ev->text_len));
             if (ev->own)
                 printf ("[you][ts=%" PRIu64 "] ", ev->ts);
             else {
@@ -344,7 +346,9 @@ s_post_line (s_chat_t *chat)
         if (id)
             chat->last_posted = id;
         if (id)
-            s_record (chat, "sent %s %" PRIu64 " %" PRIu64, zc_client_id (chat->client), id, ts);
+            s_record (chat, "sent %s %" PRIu64 " %" PRIu64 " t=%016" PRIx64,
+                      zc_client_id (chat->client), id, ts,
+                      zc_text_hash (chat->line, chat->line_len));
     }
     chat->line_len = 0;
     chat->line_overflow = false;
