@@ -8,6 +8,7 @@
     then refuse to start from.
 */
 #include "store.h"
+#include "numparse.h"
 #include "oom.h"
 #include "wire.h"
 
@@ -120,24 +121,32 @@ s_read (const char *path, size_t max, char **text, size_t *size, char *err, size
     return 0;
 }
 
-//  A decimal uint64 of [text, text + len): digits only, no sign, no space,
-//  no overflow (strtoull would take "-1" as 2^64 - 1, and wrap silently).
+//  The state file `name` of dir, whole, into path (S_PATH_MAX bytes) and
+//  *text: 0, 1 when there is no such file, -1 with err set.
+static int
+s_read_state (const char *dir, const char *name, size_t max, char *path, char **text,
+              size_t *size, char *err, size_t errlen)
+{
+    if (s_path (path, S_PATH_MAX, dir, name)) {
+        snprintf (err, errlen, "--data-dir: too long (%.40s...)", dir);
+        return -1;
+    }
+    return s_read (path, max, text, size, err, errlen);
+}
+
+//  A field [text, text + len) as a decimal uint64, through the one number
+//  parser (numparse.h): digits only, no sign, no space, no overflow
+//  (strtoull would take "-1" as 2^64 - 1, and wrap silently)
 static bool
 s_decimal (const char *text, size_t len, uint64_t *value)
 {
-    if (len == 0 || len > 20)
+    char digits [24];
+    //  A NUL inside the field would end the text the parser sees early
+    if (len >= sizeof digits || memchr (text, '\0', len))
         return false;
-    uint64_t result = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text [i] < '0' || text [i] > '9')
-            return false;
-        unsigned digit = (unsigned) (text [i] - '0');
-        if (result > (UINT64_MAX - digit) / 10)
-            return false;
-        result = result * 10 + digit;
-    }
-    *value = result;
-    return true;
+    memcpy (digits, text, len);
+    digits [len] = 0;
+    return zc_parse_u64 (digits, 0, UINT64_MAX, value) == ZC_PARSE_OK;
 }
 
 //  A line (without its '\n') as exactly three fields, split at each
@@ -161,14 +170,10 @@ int
 zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen)
 {
     memset (state, 0, sizeof *state);
-    char path [S_PATH_MAX];
-    if (s_path (path, sizeof path, dir, "election.state")) {
-        snprintf (err, errlen, "--data-dir: too long (%.40s...)", dir);
-        return -1;
-    }
-    char *text;
+    char path [S_PATH_MAX], *text;
     size_t size;
-    int rc = s_read (path, S_ELECTION_MAX, &text, &size, err, errlen);
+    int rc = s_read_state (dir, "election.state", S_ELECTION_MAX, path, &text, &size,
+                           err, errlen);
     if (rc)
         return rc > 0 ? 0 : -1;         //  no file: a node that never voted
     const char *field [3];
@@ -339,14 +344,10 @@ zc_store_load_retired (const char *dir,
                        void (*each) (char kind, const char *key, uint64_t value, void *arg),
                        void *arg, char *err, size_t errlen)
 {
-    char path [S_PATH_MAX];
-    if (s_path (path, sizeof path, dir, "retired.state")) {
-        snprintf (err, errlen, "--data-dir: too long (%.40s...)", dir);
-        return -1;
-    }
-    char *text;
+    char path [S_PATH_MAX], *text;
     size_t size;
-    int rc = s_read (path, SIZE_MAX - 1, &text, &size, err, errlen);
+    int rc = s_read_state (dir, "retired.state", SIZE_MAX - 1, path, &text, &size,
+                           err, errlen);
     if (rc)
         return rc > 0 ? 0 : -1;         //  no file: nothing retired yet
     rc = s_parse_retired (text, size, path, each, arg, err, errlen);
