@@ -9,6 +9,7 @@
     the bundle's memory and hand-over in core_bundle.c.
 */
 #include "core_impl.h"
+#include "oom.h"
 
 //  --- storage bookkeeping (the replica's hooks) ---------------------------
 
@@ -246,13 +247,13 @@ zc_core_t *
 zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *stored,
              uint64_t now)
 {
-    zc_core_t *self = zc_core_checked (calloc (1, sizeof *self));
+    zc_core_t *self = ZC_ALLOC (calloc (1, sizeof *self));
     self->cfg = *cfg;
     self->log = log;
     self->stored = *stored;
     self->now = now;
     zc_election_state_t persisted = { stored->epoch, stored->leader };
-    self->election = zc_core_checked (zc_election_new (&cfg->election, &persisted, now));
+    self->election = ZC_ALLOC (zc_election_new (&cfg->election, &persisted, now));
     zc_replica_config_t rcfg = {
         .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,
@@ -262,12 +263,12 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     for (size_t i = 0; i < cfg->election.member_count; i++)
         if (cfg->election.members [i] != cfg->election.self)
             rcfg.peers [rcfg.peer_count++] = cfg->election.members [i];
-    self->replica = zc_core_checked (zc_replica_new (&rcfg, log, stored->log_epoch));
+    self->replica = ZC_ALLOC (zc_replica_new (&rcfg, log, stored->log_epoch));
     //  A wake-up's commits go to a few rooms and a few senders; frames
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
-    self->pub_box = zc_core_checked (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));
-    self->ack_box = zc_core_checked (zc_outbox_new (16, 16384, zc_core_flush_ack, self));
-    self->limits = zc_core_checked (zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms));
+    self->pub_box = ZC_ALLOC (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));
+    self->ack_box = ZC_ALLOC (zc_outbox_new (16, 16384, zc_core_flush_ack, self));
+    self->limits = ZC_ALLOC (zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms));
     self->room_rseq = zhashx_new ();
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (log));

@@ -4,22 +4,11 @@
     zc_core_ready hands it over (core.h, the loop's contract).
 */
 #include "core_impl.h"
+#include "oom.h"
 
 #include <stdarg.h>
 
 //  --- memory of one bundle -----------------------------------------------
-
-//  An allocation failure stops the node, like a crash (which the protocol
-//  survives); NDEBUG would compile an assert out.
-void *
-zc_core_checked (void *ptr)
-{
-    if (!ptr) {
-        fprintf (stderr, "chat-node: out of memory in the core; stopping\n");
-        _exit (1);
-    }
-    return ptr;
-}
 
 void *
 zc_core_grow (void *array, size_t *cap, size_t count, size_t item)
@@ -27,7 +16,7 @@ zc_core_grow (void *array, size_t *cap, size_t count, size_t item)
     if (count < *cap)
         return array;
     size_t grown = *cap ? *cap * 2 : 64;
-    array = zc_core_checked (realloc (array, grown * item));
+    array = ZC_ALLOC (realloc (array, grown * item));
     *cap = grown;
     return array;
 }
@@ -48,11 +37,11 @@ zc_core_alloc (zc_core_t *self, size_t size)
         }
         arena->current++;
     }
-    arena->blocks = zc_core_checked (realloc (arena->blocks,
+    arena->blocks = ZC_ALLOC (realloc (arena->blocks,
                                         (arena->count + 1) * sizeof *arena->blocks));
     zc_arena_block_t *block = &arena->blocks [arena->count++];
     block->size = size > S_ARENA_BLOCK ? size : S_ARENA_BLOCK;
-    block->data = zc_core_checked (malloc (block->size));
+    block->data = ZC_ALLOC (malloc (block->size));
     block->used = size;
     return block->data;
 }
@@ -157,8 +146,8 @@ zc_core_ready (zc_core_t *self)
     //  must be saved first or the leader is stuck.
     bool early_ok = !self->save_state && !self->no_early;
     if (self->send_cap < self->pending_cap) {
-        self->early = zc_core_checked (realloc (self->early, self->pending_cap * sizeof *self->early));
-        self->sends = zc_core_checked (realloc (self->sends, self->pending_cap * sizeof *self->sends));
+        self->early = ZC_ALLOC (realloc (self->early, self->pending_cap * sizeof *self->early));
+        self->sends = ZC_ALLOC (realloc (self->sends, self->pending_cap * sizeof *self->sends));
         self->send_cap = self->pending_cap;
     }
     for (size_t i = 0; i < self->pending_count; i++) {

@@ -13,13 +13,14 @@
     the sender's own message; a FETCH reply of at most ZC_FETCH_MAX_BYTES.
 */
 #include "core_impl.h"
+#include "oom.h"
 #include "config.h"         //  ZC_PORT_PUB
 
 //  A waiter is a copy of the sender's identity, kept on its log entry.
 static zc_core_ident_t *
 s_ident_dup (const uint8_t *ident, size_t len)
 {
-    zc_core_ident_t *copy = zc_core_checked (malloc (offsetof (zc_core_ident_t, data) + len));
+    zc_core_ident_t *copy = ZC_ALLOC (malloc (offsetof (zc_core_ident_t, data) + len));
     copy->len = len;
     memcpy (copy->data, ident, len);
     return copy;

@@ -112,9 +112,7 @@ struct _zc_core_t {
     uint8_t buf [ZC_MAX_FRAME];
 };
 
-//  core_bundle.c
-//  ptr, or stop the node (an allocation failed: like a crash)
-void *zc_core_checked (void *ptr);
+//  core_bundle.c (allocation failures stop the node: oom.h)
 void *zc_core_alloc (zc_core_t *self, size_t size);
 zc_bytes_t zc_core_copy (zc_core_t *self, const void *data, size_t size);
 void zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...);
