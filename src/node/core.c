@@ -251,6 +251,8 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     self->cfg = *cfg;
     self->log = log;
     self->stored = *stored;
+    if (zc_chatlog_last_seq (log) == 0)
+        self->stored.log_epoch = 0;     //  no log, whatever election.state says
     self->now = now;
     zc_election_state_t persisted = { stored->epoch, stored->leader };
     self->election = ZC_ALLOC (zc_election_new (&cfg->election, &persisted, now));
@@ -263,7 +265,7 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     for (size_t i = 0; i < cfg->election.member_count; i++)
         if (cfg->election.members [i] != cfg->election.self)
             rcfg.peers [rcfg.peer_count++] = cfg->election.members [i];
-    self->replica = ZC_ALLOC (zc_replica_new (&rcfg, log, stored->log_epoch));
+    self->replica = ZC_ALLOC (zc_replica_new (&rcfg, log, self->stored.log_epoch));
     //  A wake-up's commits go to a few rooms and a few senders; frames
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
     self->pub_box = ZC_ALLOC (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));

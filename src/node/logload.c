@@ -65,9 +65,8 @@ zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p, zc_chatlog_
         return -1;
     if (zc_segstore_note (segstore))
         zsys_warning ("node %u: %s", cfg->id, zc_segstore_note (segstore));
-    if (zc_chatlog_last_seq (load.log) == 0)
-        stored->log_epoch = 0;      //  no log, whatever the state file says
-    zsys_info ("node %u: log holds seq %llu..%llu (log epoch %llu)", cfg->id,
+    //  (with no log, the core takes the log epoch as 0 whatever the file says)
+    zsys_info ("node %u: log holds seq %llu..%llu (log epoch %llu in election.state)", cfg->id,
                (unsigned long long) zc_chatlog_first_seq (load.log),
                (unsigned long long) zc_chatlog_last_seq (load.log),
                (unsigned long long) stored->log_epoch);
