@@ -87,6 +87,7 @@ typedef struct {
     bool leader_down, fifo, storm;
     uint32_t drop_bp, slow_bp, dup_bp, batch, think_ms, clients;
     uint32_t sync_max_ms, power_bp;
+    uint64_t epoch_jump;        //  max_epoch_jump (0: the node's default, 1000)
     schedule_t sched;
 } plan_t;
 
@@ -115,6 +116,9 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
     static const uint32_t syncs [] = { 0, 0, 5, 30, 5 };
     plan->sync_max_ms = syncs [prng_range (&rng, 0, 4)];
     plan->power_bp = prng_chance (&rng, 5000) ? 5000 : 0;
+    //  A small max_epoch_jump (20%): lagging nodes must rejoin by
+    //  corroboration or by steps (docs/ELECTION.md "Hostile input")
+    plan->epoch_jump = prng_chance (&rng, 2000) ? 2 : 0;
     plan->clients = plan->storm ? 6 : 3;
     schedule_shape_t shape = {
         .chaos_ms = CHAOS_MS, .gap_min = 100, .gap_max = 1500,
@@ -134,11 +138,11 @@ s_print_plan (const plan_t *plan)
 {
     fprintf (stderr, "---- schedule: seed %llu, %zu nodes, quorum %u, batch %u, %s%s, "
              "leader_down %s, loss %u bp, slow %u bp, duplicates %u bp, sync up to %u ms, "
-             "power loss %u bp of crashes in a sync\n",
+             "power loss %u bp of crashes in a sync, max_epoch_jump %llu\n",
              (unsigned long long) plan->seed, plan->n, plan->quorum, plan->batch,
              plan->fifo ? "FIFO links" : "frames reorder", plan->storm ? ", storm" : "",
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp,
-             plan->sync_max_ms, plan->power_bp);
+             plan->sync_max_ms, plan->power_bp, (unsigned long long) plan->epoch_jump);
     schedule_print (&plan->sched, CHAOS_MS);
 }
 
@@ -170,8 +174,8 @@ typedef struct {
     uint64_t converge_total, converge_max, converge_max_seed;
     uint64_t first_ack_max, first_ack_max_seed;
     uint64_t acked, committed, fetches, truncations, truncated, max_epoch;
-    uint64_t power_losses, tails_lost;
-    size_t reorder_runs;
+    uint64_t power_losses, tails_lost, max_stale;
+    size_t reorder_runs, overlap_runs, jump_runs;
 } stats_t;
 
 static char s_last_failure [600];     //  the last random run's violation
@@ -193,6 +197,8 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->client_count = plan.clients;
     sim->sync_max_ms = plan.sync_max_ms;
     sim->power_bp = plan.power_bp;
+    for (uint32_t id = 1; id <= n; id++)
+        sim->nodes [id].ccfg.election.max_epoch_jump = plan.epoch_jump;
     sim_clients_on (sim, true);
 
     for (size_t i = 0; i < plan.sched.fault_count && !sim->failed; i++) {
@@ -267,6 +273,12 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
         stats->truncated += sim->truncated;
         stats->power_losses += sim->power_losses;
         stats->tails_lost += sim->tails_lost;
+        if (sim->max_stale > stats->max_stale)
+            stats->max_stale = sim->max_stale;
+        if (sim->overlap_steps)
+            stats->overlap_runs++;
+        if (plan.epoch_jump)
+            stats->jump_runs++;
         if (sim->served_cap > stats->max_epoch)
             for (uint64_t e = sim->served_cap; e-- > 0;)
                 if (sim->served [e]) {
@@ -359,7 +371,8 @@ main (int argc, char **argv)
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
                 "%llu entries committed, %llu acknowledgements; %llu view changes fetched; "
                 "%llu truncations (%llu entries); %llu power losses (%llu unsynced entries "
-                "lost); highest epoch %llu\n",
+                "lost); highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
+                "epochs served at once (the old one at most %llu ms late)\n",
                 batches [b].n, batches [b].n > 1 ? "s" : "",
                 batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
                 (CHAOS_MS + QUIET_MS) / 1000, took, stats.reorder_runs,
@@ -371,7 +384,8 @@ main (int argc, char **argv)
                 (unsigned long long) stats.committed, (unsigned long long) stats.acked,
                 (unsigned long long) stats.fetches, (unsigned long long) stats.truncations,
                 (unsigned long long) stats.truncated, (unsigned long long) stats.power_losses,
-                (unsigned long long) stats.tails_lost, (unsigned long long) stats.max_epoch);
+                (unsigned long long) stats.tails_lost, (unsigned long long) stats.max_epoch,
+                stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale);
     }
     printf ("  total %.1f s\n", sim_seconds () - start);
     packet_pool_destroy ();

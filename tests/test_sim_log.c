@@ -17,18 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-s_fixed_end (sim_t **sim_p, const char *name, int failed_before)
-{
-    sim_t *sim = *sim_p;
-    for (uint32_t id = 1; id <= sim->n; id++)
-        sim_check_refused (&sim->nodes [id]);
-    CHECKF (!sim->failed, "%s: invariant violated %s", name, sim->failure);
-    if (s_failed > failed_before || getenv ("ZC_SIM_TRACE"))
-        sim_dump (sim, name);
-    sim_destroy (sim_p);
-}
-
 //  (a) DESIGN §6b.3, Raft's Figure 8: leader 3 writes seq 2 alone and
 //  dies; leader 2 writes a different seq 2 alone and dies; 3 returns.  By
 //  the last-entry rule 3 would copy its seq 2 to node 1, commit and publish
@@ -107,7 +95,7 @@ test_figure8 (void)
             "%s: clients 1 and 2 resend and are acknowledged", name);
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 1000), "%s: logs converge", name);
     CHECKF (sim_holds (sim, 3, 2, 0, id), "%s: seq 2 is still the published message", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (b) A backup far behind (it was down) catches up after a restart
@@ -129,7 +117,7 @@ test_backup_behind (void)
             "%s: node 1 holds all 65 (log 1..%llu)", name, (unsigned long long) sim_last (sim, 1));
     printf ("  %s: 60 entries in batches of 4 in %llu ms\n", name,
             (unsigned long long) (sim->now - started));
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (c) The new leader is a node that missed the committed entries (it was
@@ -161,7 +149,7 @@ test_leader_behind (void)
     sim_start (sim, 3);
     CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 5000), "%s: node 3 leads again", name);
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 2000), "%s: logs converge", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (d) Hand-over to a returning higher node, with clients sending all the
@@ -202,7 +190,7 @@ test_handover (void)
     CHECKF (sim->acks > acks + 10, "%s: clients went on (%llu acknowledgements)", name,
             (unsigned long long) (sim->acks - acks));
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 1000), "%s: logs converge", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (e) The whole cluster crashes and restarts from its disks
@@ -235,7 +223,7 @@ test_full_restart (void)
     CHECKF (sim->committed_count == committed + 3 && sim->last_ts > last_ts,
             "%s: after the old ones, with later ts", name);
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 1000), "%s: logs converge", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (f) A backup that installs a new epoch drops the stale tail past what
@@ -286,7 +274,7 @@ test_install_drops_tail (void)
     sim_start (sim, 2);
     CHECKF (sim_post_acked (sim, 2, 1000), "%s: client 2 resends, acknowledged", name);
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 2000), "%s: logs converge", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 //  (g) The commit floor.  Leader 2 begins epoch e4 with seq 2..3 that only
@@ -357,7 +345,7 @@ test_commit_floor (void)
     CHECKF (sim_post_acked (sim, 1, 1000) && sim_post_acked (sim, 2, 1000),
             "%s: clients 1 and 2 resend, acknowledged", name);
     CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 2000), "%s: logs converge", name);
-    s_fixed_end (&sim, name, failed_before);
+    SIM_FIXED_END (sim, name, failed_before);
 }
 
 int

@@ -370,6 +370,24 @@ sim_fixed_new (size_t n, uint32_t quorum, uint64_t seed, uint32_t batch)
     return sim;
 }
 
+//  A fixed schedule ends: R7 on every node, then true if no invariant was
+//  violated.  Its trace is printed if one was, if `show` (a check of the
+//  schedule failed), or with ZC_SIM_TRACE set.  Destroys the cluster.
+bool
+sim_fixed_end (sim_t **sim_p, const char *name, bool show)
+{
+    sim_t *sim = *sim_p;
+    for (uint32_t id = 1; id <= sim->n; id++)
+        sim_check_refused (&sim->nodes [id]);
+    bool ok = !sim->failed;
+    if (!ok)
+        fprintf (stderr, "FAIL %s: invariant violated %s\n", name, sim->failure);
+    if (!ok || show || getenv ("ZC_SIM_TRACE"))
+        sim_dump (sim, name);
+    sim_destroy (sim_p);
+    return ok;
+}
+
 void
 sim_start_all (sim_t *sim)
 {

@@ -37,7 +37,7 @@
 //  Random schedules: chaos, then a quiet period.  Clients stop starting new
 //  messages DRAIN_MS before its end; by then the cluster must have
 //  converged (within CONVERGE_MAX_MS) and acknowledged everything.  The
-//  bound: test_election's 6 s for the election alone (hold-downs doubled by
+//  bound: 6 s for the election alone (hold-downs doubled by
 //  failed hand-overs included), plus one view change that gives up because
 //  the node holding the best log died when the quiet period began.
 #define CHAOS_MS        20000
@@ -155,6 +155,7 @@ typedef struct {
     queue_t held;
     bool woke;                  //  something arrived this instant
     unsigned spin;
+    uint64_t forged;            //  replica refusals a fixed schedule provoked (R7)
 } node_t;
 
 //  A fixed schedule's packet filter: true drops the frame
@@ -190,7 +191,9 @@ struct _sim_t {
     uint8_t buf [ZC_MAX_FRAME];
     //  Invariants
     uint32_t *served;                   //  epoch -> node that served it
+    uint64_t *served_since;             //  epoch -> first instant it was served
     size_t served_cap;
+    uint64_t max_served;
     fact_t *committed;                  //  committed [s - 1]: the entry at seq s
     uint64_t *commit_epoch;             //  lowest epoch in which a node knew it committed
     bool *acked;
@@ -203,6 +206,19 @@ struct _sim_t {
     //  Observations
     uint64_t acks, first_ack_after, last_ack_at;
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost;
+    uint64_t last_serving_at;           //  last step at which somebody served
+    uint64_t max_gap;                   //  longest stretch without a serving node
+    uint64_t max_stale;                 //  old epoch served this long after a newer one
+    uint64_t overlap_steps;             //  steps with two nodes serving (two epochs)
+    uint32_t watch;                     //  node that must serve throughout (0: none)
+    bool watch_lost;
+    uint64_t watch_lost_at;
+    //  A fixed schedule's spy: the first message of spy_type that node
+    //  spy_node sends (node_transmit)
+    uint32_t spy_node;
+    zc_type_t spy_type;
+    bool spy_found;
+    zc_msg_t spy_msg;
     bool tracing;
     trace_t trace;
 };
@@ -295,6 +311,12 @@ uint32_t sim_leader (sim_t *sim);
 void sim_describe (sim_t *sim, char *buf, size_t cap);
 void sim_dump (sim_t *sim, const char *what);
 sim_t *sim_fixed_new (size_t n, uint32_t quorum, uint64_t seed, uint32_t batch);
+bool sim_fixed_end (sim_t **sim_p, const char *name, bool show);
+//  In a test (testutil.h): end a fixed schedule begun when s_failed was `before`
+#define SIM_FIXED_END(sim, name, before) \
+    do { int before_ = (before); \
+         CHECKF (sim_fixed_end (&(sim), name, s_failed > before_), "%s: invariants hold", name); \
+    } while (0)
 void sim_start_all (sim_t *sim);
 bool p_converged_to (sim_t *sim, void *arg);
 bool p_serves (sim_t *sim, void *arg);

@@ -57,11 +57,12 @@ fact_str (const fact_t *fact, char *buf, size_t cap)
 
 //  R7: honest nodes refuse nothing.  The replica's guards against forged
 //  or absurd peer messages (issue 9) must never fire on what real nodes
-//  send, however the network reorders, repeats or delays it.
+//  send, however the network reorders, repeats or delays it.  (A fixed
+//  schedule that forges some says so in node->forged.)
 void
 sim_check_refused (node_t *node)
 {
-    if (node->rep && zc_replica_refused (node->rep))
+    if (node->rep && zc_replica_refused (node->rep) > node->forged)
         sim_fail (node->sim, "R7: node %u refused %llu honest peer messages (the last: %s)",
                   node->id, (unsigned long long) zc_replica_refused (node->rep),
                   zc_replica_refusal (node->rep));
@@ -340,32 +341,84 @@ sim_check_pub (sim_t *sim, node_t *node, const packet_t *packet)
     }
 }
 
-//  R3: at most one node serves per epoch
+static void
+s_served_grow (sim_t *sim, uint64_t epoch)
+{
+    if (epoch < sim->served_cap)
+        return;
+    size_t cap = sim->served_cap ? sim->served_cap : 64;
+    while (cap <= epoch)
+        cap *= 2;
+    sim->served = realloc (sim->served, cap * sizeof *sim->served);
+    sim->served_since = realloc (sim->served_since, cap * sizeof *sim->served_since);
+    if (!sim->served || !sim->served_since)
+        abort ();
+    for (size_t i = sim->served_cap; i < cap; i++) {
+        sim->served [i] = 0;
+        sim->served_since [i] = 0;
+    }
+    sim->served_cap = cap;
+}
+
+//  R3, the election's promise, for every running node: at most one node
+//  serves per epoch; a node that serves epoch E has persisted (E, itself)
+//  (once its loop runs: a node blocked in its sync answers nobody); once
+//  an epoch E' is served, no older epoch is served lease_ms later (so a
+//  frozen leader that wakes is harmless: docs/ELECTION.md).  And the
+//  observations fixed schedules read.
 void
 sim_check_serving (sim_t *sim)
 {
+    size_t serving = 0;
     for (uint32_t id = 1; id <= sim->n; id++) {
         node_t *node = &sim->nodes [id];
         if (!node->el || node->frozen || !zc_election_serving (node->el, sim->now))
             continue;
+        serving++;
         uint64_t epoch = zc_election_epoch (node->el);
-        if (epoch >= sim->served_cap) {
-            size_t cap = sim->served_cap ? sim->served_cap : 64;
-            while (cap <= epoch)
-                cap *= 2;
-            sim->served = realloc (sim->served, cap * sizeof *sim->served);
-            if (!sim->served)
-                abort ();
-            memset (sim->served + sim->served_cap, 0,
-                    (cap - sim->served_cap) * sizeof *sim->served);
-            sim->served_cap = cap;
-        }
-        if (!sim->served [epoch])
+        if (!node->syncing && (node->disk.epoch != epoch || node->disk.leader != id))
+            sim_fail (sim, "R3: node %u serves epoch %llu but its disk holds (%llu, %u)",
+                      id, (unsigned long long) epoch,
+                      (unsigned long long) node->disk.epoch, node->disk.leader);
+        s_served_grow (sim, epoch);
+        if (!sim->served [epoch]) {
             sim->served [epoch] = id;
+            sim->served_since [epoch] = sim->now;
+            if (epoch > sim->max_served)
+                sim->max_served = epoch;
+            sim_trace (sim, "SIM epoch %llu is served by node %u",
+                       (unsigned long long) epoch, id);
+        }
         else
         if (sim->served [epoch] != id)
             sim_fail (sim, "R3: nodes %u and %u both served epoch %llu", sim->served [epoch],
                       id, (unsigned long long) epoch);
+        for (uint64_t newer = epoch + 1; newer <= sim->max_served; newer++) {
+            if (!sim->served [newer])
+                continue;
+            uint64_t late = sim->now - sim->served_since [newer];
+            if (late > sim->max_stale)
+                sim->max_stale = late;
+            if (late >= T_LEASE)
+                sim_fail (sim, "R3: node %u still serves epoch %llu, %llu ms after node %u "
+                          "began serving epoch %llu (lease %u ms)", id,
+                          (unsigned long long) epoch, (unsigned long long) late,
+                          sim->served [newer], (unsigned long long) newer, T_LEASE);
+        }
+    }
+    if (serving > 1)
+        sim->overlap_steps++;
+    if (serving)
+        sim->last_serving_at = sim->now;
+    else
+    if (sim->now - sim->last_serving_at > sim->max_gap)
+        sim->max_gap = sim->now - sim->last_serving_at;
+    if (sim->watch && !sim->watch_lost
+    &&  !(sim_running (sim, sim->watch)
+          && zc_election_serving (sim->nodes [sim->watch].el, sim->now))) {
+        sim->watch_lost = true;
+        sim->watch_lost_at = sim->now;
+        sim_trace (sim, "SIM watched node %u is not serving", sim->watch);
     }
 }
 

@@ -266,6 +266,11 @@ node_transmit (sim_t *sim, node_t *node, const zc_core_send_t *send, bool hold)
         packet_blob_add (packet, sim->buf, used);
         packet->entries = (uint32_t) (send->last - send->first + 1);
     }
+    if (sim->spy_type && !sim->spy_found && node->id == sim->spy_node
+    &&  send->msg.type == sim->spy_type) {
+        sim->spy_found = true;
+        sim->spy_msg = send->msg;       //  its strings point into the bundle: numbers only
+    }
     if (sim->tracing && send->first <= send->last)
         sim_trace (sim, "SIM node %u -> %u: %s with seq %llu..%llu", node->id, send->to,
                    zc_type_name (send->msg.type), (unsigned long long) send->first,

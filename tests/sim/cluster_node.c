@@ -89,6 +89,7 @@ sim_destroy (sim_t **sim_p)
         packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
     heap_destroy (&sim->net);
     free (sim->served);
+    free (sim->served_since);
     free (sim->committed);
     free (sim->commit_epoch);
     free (sim->acked);
@@ -493,6 +494,12 @@ sim_thaw (sim_t *sim, uint32_t id)
     node->frozen = false;
     node->woke = true;
     sim_trace (sim, "FAULT node %u wakes (%zu frames waiting)", id, node->backlog.count);
+    //  R3: frozen past the lease, it does not serve (a single node with
+    //  quorum 1 is its own lease: nobody else could have taken over)
+    if (sim->quorum > 1 && sim->now - node->frozen_at > T_LEASE
+    &&  zc_election_serving (node->el, sim->now))
+        sim_fail (sim, "R3: node %u wakes after %llu ms frozen and still serves", id,
+                  (unsigned long long) (sim->now - node->frozen_at));
     if (!node->syncing)
         node_requeue (sim, node);
 }

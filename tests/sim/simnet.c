@@ -1,5 +1,5 @@
-/*  simnet.c — the simulator parts test_election.c and test_replica.c share
-    (simnet.h).
+/*  simnet.c — the simulator parts that know nothing of a node (simnet.h):
+    trace, heap, schedules, fault application, seeds.
 */
 #include "simnet.h"
 

@@ -1,12 +1,11 @@
-/*  simnet.h — what the simulated clusters of test_election.c and
-    test_replica.c share: the PRNG, the trace, the queue of frames in
-    flight, the random fault schedules and how they are applied, and the
-    timing every simulated node runs with.
+/*  simnet.h — the simulator's parts that know nothing of a node: the PRNG,
+    the trace, the heap of frames in flight, the random fault schedules and
+    how they are applied, and the timing every simulated node runs with.
+    The cluster over the shipped core that uses them is cluster.h's.
 
-    Each test keeps its own cluster (struct _sim_t: nodes, frames,
-    invariants); what is here knows nothing of it, but for the operations
-    a schedule calls through sim_ops_t.  Everything is drawn from a seeded
-    splitmix64 in a fixed order, so a seed replays exactly.
+    What is here calls the cluster only through sim_ops_t.  Everything is
+    drawn from a seeded splitmix64 in a fixed order, so a seed replays
+    exactly.
 */
 #ifndef ZC_SIMNET_H
 #define ZC_SIMNET_H
