@@ -20,7 +20,12 @@
         fdatasync; what the bundle releases after the write waits for it;
       - faults: crashes (the written log stays), power losses (a crash
         during a sync that also drops what no finished sync covered),
-        restarts from the disk, freezes (SIGSTOP), clock-free timing;
+        restarts from the disk, freezes (SIGSTOP); 20% of schedules give
+        every node max_epoch_jump 2, so that lagging nodes rejoin by
+        corroboration, and 30% have clients whose clocks jump ahead by up
+        to 2^40 (the leader clamps their ts: lamport.h).  The nodes' own
+        clocks are monotonic (zclock_mono): they do not jump; a stopped
+        one is a freeze;
       - clients POST to the node that serves, resend until acknowledged,
         and read the ACKs the core replies.  A storm (30% of schedules)
         brings faults five times as often and 6 busy clients instead of 3.
@@ -37,7 +42,12 @@
           acknowledged one missing ("expected" errors);
       R2  logs agree on committed positions: each node's log up to its
           own durable commit point equals the committed sequence;
-      R3  at most one node serves per epoch;
+      R3  the election's promise (docs/ELECTION.md): at most one node
+          serves per epoch; a node that serves epoch E has persisted (E,
+          itself); once an epoch is served, no older epoch is served a
+          lease later (two epochs may overlap for less than a lease, which
+          the README says); a node frozen past the lease does not serve
+          when it wakes;
       R4  along the committed sequence: ts rises strictly (Lamport never
           goes back), rseq is gap-free per room (one order per room),
           message numbers are gap-free per client;
@@ -88,6 +98,7 @@ typedef struct {
     uint32_t drop_bp, slow_bp, dup_bp, batch, think_ms, clients;
     uint32_t sync_max_ms, power_bp;
     uint64_t epoch_jump;        //  max_epoch_jump (0: the node's default, 1000)
+    uint32_t ts_jump_bp;        //  clients' clocks jump ahead (per message)
     schedule_t sched;
 } plan_t;
 
@@ -119,6 +130,8 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
     //  A small max_epoch_jump (20%): lagging nodes must rejoin by
     //  corroboration or by steps (docs/ELECTION.md "Hostile input")
     plan->epoch_jump = prng_chance (&rng, 2000) ? 2 : 0;
+    //  Clients whose clocks jump by up to 2^40 now and then (30%)
+    plan->ts_jump_bp = prng_chance (&rng, 3000) ? 100 : 0;
     plan->clients = plan->storm ? 6 : 3;
     schedule_shape_t shape = {
         .chaos_ms = CHAOS_MS, .gap_min = 100, .gap_max = 1500,
@@ -138,11 +151,12 @@ s_print_plan (const plan_t *plan)
 {
     fprintf (stderr, "---- schedule: seed %llu, %zu nodes, quorum %u, batch %u, %s%s, "
              "leader_down %s, loss %u bp, slow %u bp, duplicates %u bp, sync up to %u ms, "
-             "power loss %u bp of crashes in a sync, max_epoch_jump %llu\n",
+             "power loss %u bp of crashes in a sync, max_epoch_jump %llu, client clock jumps %u bp\n",
              (unsigned long long) plan->seed, plan->n, plan->quorum, plan->batch,
              plan->fifo ? "FIFO links" : "frames reorder", plan->storm ? ", storm" : "",
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp,
-             plan->sync_max_ms, plan->power_bp, (unsigned long long) plan->epoch_jump);
+             plan->sync_max_ms, plan->power_bp, (unsigned long long) plan->epoch_jump,
+             plan->ts_jump_bp);
     schedule_print (&plan->sched, CHAOS_MS);
 }
 
@@ -197,6 +211,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->client_count = plan.clients;
     sim->sync_max_ms = plan.sync_max_ms;
     sim->power_bp = plan.power_bp;
+    sim->ts_jump_bp = plan.ts_jump_bp;
     for (uint32_t id = 1; id <= n; id++)
         sim->nodes [id].ccfg.election.max_epoch_jump = plan.epoch_jump;
     sim_clients_on (sim, true);

@@ -144,6 +144,14 @@ sim_client_send (sim_t *sim, client_t *client, uint32_t to)
         client->in_flight = true;
         client->room = (unsigned) prng_range (&sim->rng, 0, SIM_ROOMS - 1);
     }
+    if (prng_chance (&sim->rng, sim->ts_jump_bp)) {
+        //  A client whose clock jumped (or a hostile one): the leader
+        //  clamps its ts (lamport.h), and ts still rise along the log (R4)
+        uint64_t jump = prng_range (&sim->rng, 1, 1ull << 40);
+        sim_trace (sim, "FAULT client %u's clock jumps by %llu", client->index,
+                   (unsigned long long) jump);
+        client->clock.time += jump;
+    }
     char room [8], text [48];
     snprintf (room, sizeof room, "r%u", client->room);
     snprintf (text, sizeof text, "client %u message %llu", client->index,

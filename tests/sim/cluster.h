@@ -184,6 +184,7 @@ struct _sim_t {
     bool leader_down;
     uint32_t sync_max_ms;               //  a sync takes 0..this (0: returns at once)
     uint32_t power_bp;                  //  a crash is a power loss (basis points)
+    uint32_t ts_jump_bp;                //  a client's clock jumps ahead (per message)
     uint64_t sample_ms;
     uint64_t steps, step_limit;
     filter_fn *filter;
