@@ -24,8 +24,8 @@
         every node max_epoch_jump 2, so that lagging nodes rejoin by
         corroboration, and 30% have clients whose clocks jump ahead by up
         to 2^40 (the leader clamps their ts: lamport.h).  The nodes' own
-        clocks are monotonic (zclock_mono): they do not jump; a stopped
-        one is a freeze;
+        clocks are CLOCK_BOOTTIME (node.c): they never go back, and a
+        suspend (time runs on while the node is stopped) is a freeze;
       - clients POST to the node that serves, resend until acknowledged,
         and read the ACKs the core replies.  A storm (30% of schedules)
         brings faults five times as often and 6 busy clients instead of 3.
