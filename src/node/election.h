@@ -4,8 +4,9 @@
     reply, a timer tick, "the leader's connection closed") with the current
     monotonic time, and appends actions (send this message to that peer,
     ping the leader, persist (epoch, leader), log a line).  It never touches
-    a socket, a file or a clock, so tests/test_election.c runs it under a
-    simulated network for thousands of seeded schedules.
+    a socket, a file or a clock, so the simulator (tests/test_sim*.c) runs
+    it, inside the node's core, under a simulated network for a thousand
+    seeded schedules a run.
 
     The rules (docs/ELECTION.md, "The rules", tells why):
     - Bully: ELECTION to higher ids; an ANSWER means "wait for COORDINATOR";

@@ -1,6 +1,6 @@
 /*  replica.c — see replica.h.  The safety argument is in docs/ELECTION.md
     ("The log across leaders"); the invariants are checked by
-    tests/test_replica.c under a simulated network.
+    the simulator (tests/test_sim*.c), inside whole simulated nodes.
 */
 #include "replica.h"
 #include "replication.h"
