@@ -64,8 +64,6 @@ s_generate (int fault, int at)
         snprintf (s_path [c], sizeof (s_path [c]), "%s/%c.rec", s_dir, 'a' + c);
         s_file [c] = fopen (s_path [c], "w");
         s_add (c, "room %s", s_room [c == 2]);
-        if (c == 2)
-            s_add (c, "start %d", START_C);
         s_add (c, "leader 1 1");
         s_add (c, "hello from a newer client");    //  unknown: ignored
     }
@@ -144,6 +142,8 @@ s_generate (int fault, int at)
         s_add (s, "ack %s %llu %llu %llu %llu%s", s_cid [s],
                (unsigned long long) id, (unsigned long long) ack_seq,
                (unsigned long long) ack_ts, (unsigned long long) epoch, tail);
+        if (k == START_C)       //  C joins: its delivery starts here
+            s_add (2, "start %d", START_C);
     }
     if (fault == F_UNSENT)
         s_add (0, "ack dddd0000000000000000000000000004 1 %d %llu 2", N + 1,
@@ -310,17 +310,21 @@ test_callback_and_files (void)
     zc_history_destroy (&history);
 }
 
-//  Checks one record file given as text; returns the violations and the
+//  Checks record files given as texts; returns the violations and the
 //  kinds in *kinds (a bit per kind), the first text in first
 static size_t
-s_check_text (const char *text, unsigned *kinds, char *first, size_t first_size)
+s_check_texts (const char *const *texts, size_t n, unsigned *kinds, char *first,
+               size_t first_size)
 {
     zc_history_t *history = zc_history_new ();
-    FILE *mem = fmemopen ((void *) text, strlen (text), "r");
-    char err [256] = "";
-    int rc = zc_history_load_stream (history, mem, "mem", err, sizeof (err));
-    fclose (mem);
-    CHECKF (rc == 0, "load: %s", err);
+    for (size_t i = 0; i < n; i++) {
+        FILE *mem = fmemopen ((void *) texts [i], strlen (texts [i]), "r");
+        char err [256] = "", name [32];
+        snprintf (name, sizeof name, "mem%zu", i);
+        int rc = zc_history_load_stream (history, mem, name, err, sizeof (err));
+        fclose (mem);
+        CHECKF (rc == 0, "load: %s", err);
+    }
     size_t count = zc_history_check (history, NULL, NULL, NULL);
     *kinds = 0;
     if (first_size)
@@ -333,6 +337,12 @@ s_check_text (const char *text, unsigned *kinds, char *first, size_t first_size)
     }
     zc_history_destroy (&history);
     return count;
+}
+
+static size_t
+s_check_text (const char *text, unsigned *kinds, char *first, size_t first_size)
+{
+    return s_check_texts (&text, 1, kinds, first, first_size);
 }
 
 #define C_ID "cccc0000000000000000000000000009"
@@ -493,6 +503,73 @@ test_texts (void)
     zc_history_destroy (&history);
 }
 
+//  Who is expected to deliver what: a client that wrote `start` listens
+//  to its room even if it delivered nothing (a room where every message
+//  was lost must not pass); its `end` says where it left; its own `start`
+//  and `end` must agree with its deliveries and acks; `lost` ids were sent
+//  and never acked
+static void
+test_listeners (void)
+{
+    const char *sender = "room general\nsent " C_ID " 1 1\nack " C_ID " 1 1 2 1\n"
+                         "sent " C_ID " 2 3\nack " C_ID " 2 2 4 1\n";
+    unsigned kinds;
+    char first [512];
+    //  A listener that heard nothing of two acked messages
+    const char *silent [] = { sender, "room general\nstart 0\n" };
+    size_t count = s_check_texts (silent, 2, &kinds, first, sizeof first);
+    CHECKF (count == 2 && kinds == 1u << ZC_HISTORY_MISSING,
+            "a silent listener misses both: %zu, %s", count, first);
+    //  No `start`: not a listener, nothing expected
+    const char *deaf [] = { sender, "room general\n" };
+    count = s_check_texts (deaf, 2, &kinds, first, sizeof first);
+    CHECKF (count == 0, "no start, no listener: %zu, %s", count, first);
+
+    //  `end`: it left after seq 1; seq 2 is not expected of it
+    const char *left [] = { sender, "room general\nstart 0\nrecv 1 1 2 1 " C_ID
+                                    " 1 general\nend 1\n" };
+    count = s_check_texts (left, 2, &kinds, first, sizeof first);
+    CHECKF (count == 0, "it ended at seq 1: %zu, %s", count, first);
+    const char *stayed [] = { sender, "room general\nstart 0\nrecv 1 1 2 1 " C_ID
+                                      " 1 general\n" };
+    count = s_check_texts (stayed, 2, &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_MISSING,
+            "without its end, seq 2 is missing: %zu, %s", count, first);
+
+    //  A start past the truth, and a delivery past the end
+    count = s_check_text ("room general\nstart 5\nrecv 3 1 2 1 " C_ID " 1 general\n",
+                          &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_BOUNDS,
+            "delivered below its start: %zu, %s", count, first);
+    count = s_check_text ("room general\nstart 5\nsent " C_ID " 1 1\nack " C_ID
+                          " 1 3 2 1\n", &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_BOUNDS,
+            "sent after its start, stored below it: %zu, %s", count, first);
+    count = s_check_text ("room general\nsent " C_ID " 1 1\nstart 5\nack " C_ID
+                          " 1 3 2 1\n", &kinds, first, sizeof first);
+    CHECKF (count == 0, "sent before its start, stored below it: %zu, %s", count, first);
+    count = s_check_text ("room general\nstart 0\nend 0\nrecv 1 1 2 1 " C_ID
+                          " 1 general\n", &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_BOUNDS,
+            "delivered past its end: %zu, %s", count, first);
+
+    //  `lost`: an id sent, stored, never acked
+    count = s_check_text ("room general\nsent " C_ID " 1 1\nlost " C_ID " 1\n",
+                          &kinds, first, sizeof first);
+    CHECKF (count == 0, "lost after sent: %zu, %s", count, first);
+    count = s_check_text ("room general\nlost " C_ID " 1\n", &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_IDS, "lost, never sent: %zu, %s",
+            count, first);
+    count = s_check_text ("room general\nsent " C_ID " 1 1\nack " C_ID " 1 1 2 1\nlost "
+                          C_ID " 1\n", &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_ACK, "lost after its ack: %zu, %s",
+            count, first);
+    count = s_check_text ("room general\nsent " C_ID " 1 1\nlost " C_ID " 1\nack " C_ID
+                          " 1 1 2 1\n", &kinds, first, sizeof first);
+    CHECKF (count == 1 && kinds == 1u << ZC_HISTORY_ACK, "acked after lost: %zu, %s",
+            count, first);
+}
+
 int
 main (void)
 {
@@ -506,6 +583,7 @@ main (void)
     test_callback_and_files ();
     test_refused ();
     test_texts ();
+    test_listeners ();
     for (int c = 0; c < 3; c++)
         unlink (s_path [c]);
     rmdir (s_dir);

@@ -468,6 +468,8 @@ s_check_complete (s_check_t *ck, const s_stream_t *st)
     }
     for (size_t k = lo; k < ck->room_lo [st->room + 1]; k++) {
         const s_entry_t *e = &ck->entries [ck->room_idx [k]];
+        if (f->has_end && e->seq > f->end)
+            break;              //  it left after its last delivery (`end`)
         if (zc_hmap_find (&ck->delivered, st->file, e->seq))
             continue;
         if (e->seq < st->last_seq || ck->opts.expect_complete)
@@ -479,6 +481,76 @@ s_check_complete (s_check_t *ck, const s_stream_t *st)
                   " the last delivered was seq %" PRIu64,
                 s_str (ck, st->room), e->seq, s_str (ck, e->client), e->id,
                 e->has_ack ? "acked" : "delivered elsewhere", st->last_seq);
+    }
+}
+
+//  A listener that delivered nothing in its room still expects what was
+//  stored there after its start: its `start` line says it listened, and a
+//  room where every message was lost must not pass for one nobody heard
+static void
+s_silent_listeners (s_check_t *ck)
+{
+    zc_history_t *self = ck->self;
+    for (uint32_t file = 0; file < self->nfiles; file++) {
+        zc_hfile_t *f = &self->files [file];
+        if (!f->has_start || f->room == ZC_NONE)
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < ck->nstreams && !seen; i++)
+            seen = ck->streams [i].file == file && ck->streams [i].room == f->room;
+        if (seen)
+            continue;
+        ck->streams = zc_vec_grow (ck->streams, &ck->streams_cap,
+                                   ck->nstreams + 1, sizeof (s_stream_t));
+        ck->streams [ck->nstreams++] = (s_stream_t) {
+            .file = file, .room = f->room, .last_seq = f->start };
+    }
+}
+
+//  A client's own `start` and `end` lines are claims, checked against its
+//  own deliveries and acks: nothing delivered at or below its start, no
+//  message it sent after its start stored at or below it, nothing
+//  delivered past its end.  (A start pushed past the truth would excuse
+//  every loss below it.)
+static void
+s_check_bounds (s_check_t *ck)
+{
+    zc_history_t *self = ck->self;
+    for (uint32_t file = 0; file < self->nfiles; file++) {
+        zc_hfile_t *f = &self->files [file];
+        for (size_t i = f->recv_lo; i < f->recv_hi; i++) {
+            const zc_recv_t *r = &self->recvs [i];
+            if (f->has_start && r->seq <= f->start)
+                s_report (ck, ZC_HISTORY_BOUNDS, file, r->line, r->seq,
+                    "delivered seq %" PRIu64 ", at or below its start %" PRIu64
+                    " (line %u)", r->seq, f->start, f->start_line);
+            if (f->has_end && r->seq > f->end)
+                s_report (ck, ZC_HISTORY_BOUNDS, file, r->line, r->seq,
+                    "delivered seq %" PRIu64 ", past its end %" PRIu64 " (line %u)",
+                    r->seq, f->end, f->end_line);
+        }
+    }
+    for (size_t i = 0; i < self->nacks; i++) {
+        const zc_ack_t *a = &self->acks [i];
+        const zc_hfile_t *f = &self->files [a->file];
+        if (a->after_start && a->seq <= f->start)
+            s_report (ck, ZC_HISTORY_BOUNDS, a->file, a->line, a->seq,
+                "%s#%" PRIu64 ", sent after its start %" PRIu64 " (line %u), acked "
+                "at seq %" PRIu64, s_str (ck, a->client), a->id, f->start,
+                f->start_line, a->seq);
+        if (a->after_lost)
+            s_report (ck, ZC_HISTORY_ACK, a->file, a->line, a->seq,
+                "%s#%" PRIu64 " acked after its `lost` line", s_str (ck, a->client), a->id);
+    }
+    for (size_t i = 0; i < self->nlosts; i++) {
+        const zc_lost_t *l = &self->losts [i];
+        if (!l->sent)
+            s_report (ck, ZC_HISTORY_IDS, l->file, l->line, 0,
+                "%s#%" PRIu64 " lost, but never sent", s_str (ck, l->client), l->id);
+        else
+        if (l->acked)
+            s_report (ck, ZC_HISTORY_ACK, l->file, l->line, 0,
+                "%s#%" PRIu64 " lost after it was acked", s_str (ck, l->client), l->id);
     }
 }
 
@@ -516,7 +588,9 @@ zc_history_check (zc_history_t *self, const zc_history_opts_t *opts,
 
     s_check_senders (&ck);
     zc_history_check_split (self, s_split_report, &ck);
+    s_check_bounds (&ck);
 
+    s_silent_listeners (&ck);
     s_index_rooms (&ck);
     for (size_t i = 0; i < ck.nstreams; i++)
         s_check_complete (&ck, &ck.streams [i]);

@@ -27,12 +27,19 @@
                                                 causal floor stays the old line's)
         leader <node> <epoch>                   started following node in epoch
         room <name>                             the room this client listens to
-        start <seq>                             delivery started after seq
+        start <seq>                             delivery started after seq: the
+                                                client listens to its room
+        end <seq>                               the client left its loop; seq is
+                                                its last delivery (at most one)
+        lost <client> <id>                      the id was stored, but the node no
+                                                longer held it when asked
+                                                (retention): dropped, never acked
 
     Unknown line kinds and blank lines are ignored; extra trailing fields are
     ignored.  A line with too few fields or a bad number is an error (seq,
     rseq and id count from 1: a 0 is bad too).  Only the first `start`
-    counts; `leader` lines are counted, not checked.  A client must write
+    counts; a second `end` is an error; `leader` lines are counted, not
+    checked.  A client must write
     `sent` in the order it ticked its clock relative to its `recv` lines.  A last
     line without its newline is the torn write of a killed client: it is
     skipped and counted, never trusted.
@@ -41,9 +48,11 @@
 
     MISSING    an acknowledged message (or one delivered to another client of
                the room) is not delivered to a live client of its room — one
-               with any recv in that room — whose delivery covers its seq
-               (seq > start).  Holes below the client's last delivered seq
-               are always checked; the tail only with expect_complete.
+               with any recv in that room, or a `start` line and the room's
+               `room` line — whose delivery covers its seq (start < seq,
+               and seq <= end if it wrote `end`).  Holes below the client's
+               last delivered seq are always checked; the tail only with
+               expect_complete.
     DUPLICATE  a client delivers a seq, or a (client,id), twice; or the log
                holds one (client,id) at two seqs.
     ORDER      a client's seqs do not rise strictly; rseq does not rise
@@ -64,6 +73,11 @@
     SPLIT      two nodes acknowledged messages as leaders of one epoch (from
                acks with <node> and <node_epoch>); an ack's node_epoch below
                the epoch that stamped the entry is an ACK violation.
+    BOUNDS     a client's `start` or `end` disagrees with its own lines: it
+               delivered a seq at or below its start, or past its end; or a
+               message it sent after its `start` line was stored at or below
+               that start.  (`lost` of an id never sent is IDS; `lost` of an
+               acked id, or an ack after `lost`, is ACK.)
 
     Usage: new, load_file for each record file, check, destroy.  Checking is
     hash- and sort-based: a million lines take about a second.  Out of memory
@@ -91,6 +105,7 @@ typedef enum {
     ZC_HISTORY_IDS,
     ZC_HISTORY_ROOM,
     ZC_HISTORY_SPLIT,
+    ZC_HISTORY_BOUNDS,
     ZC_HISTORY_KINDS            //  number of kinds + 1
 } zc_history_kind_t;
 
@@ -113,6 +128,7 @@ typedef struct {
     size_t files, lines, torn;  //  torn: unterminated last lines skipped
     size_t sent, acked, received, leaders;
     size_t refused;             //  `refused` lines
+    size_t lost;                //  `lost` lines
     size_t seqs;                //  distinct seqs (after a check)
     size_t senders;             //  distinct client ids that sent (after a check)
     size_t rooms;               //  distinct rooms delivered

@@ -67,6 +67,7 @@ typedef struct {
     bool has_text;
     uint32_t client, file, line;
     bool acked;                 //  an ack followed in its file (while loading)
+    bool lost;                  //  a `lost` line of its id followed (while loading)
     bool withdrawn;             //  a later `refused` of its id or one below,
                                 //  unacknowledged: moved to a new id or gone
 } zc_sent_t;
@@ -77,13 +78,28 @@ typedef struct {
     uint32_t node;              //  the acknowledging node, 0 = unknown
     uint32_t client, file, line;
     bool refused;               //  of an id refused and not sent again yet
+    bool after_start;           //  its `sent` line came after the file's `start`
+    bool after_lost;            //  its file had said `lost` for this id before
 } zc_ack_t;
+
+//  A `lost <client> <id>` line: the id was stored, but the node no longer
+//  held it when the client asked (retention); dropped unacknowledged
+typedef struct {
+    uint64_t id;
+    uint32_t client, file, line;
+    bool sent;                  //  a `sent` line of the id came before
+    bool acked;                 //  ... and was acknowledged before
+} zc_lost_t;
 
 typedef struct {
     char *path;
     uint32_t room;              //  from a `room` line, or ZC_NONE
     uint32_t first_room;        //  room of its first recv, or ZC_NONE
     uint64_t start;             //  from the first `start` line, else 0
+    bool has_start, has_end;
+    unsigned start_line;
+    uint64_t end;               //  from the `end` line: its last delivery
+    unsigned end_line;
     size_t recv_lo, recv_hi;    //  its recvs: [lo, hi) in self->recvs
     size_t sent, acked;
 } zc_hfile_t;
@@ -98,6 +114,8 @@ struct _zc_history_t {
     size_t nsents, sents_cap;
     zc_ack_t *acks;
     size_t nacks, acks_cap;
+    zc_lost_t *losts;
+    size_t nlosts, losts_cap;
     size_t lines, torn, leaders, refused;
     //  Results of the last check
     zc_history_violation_t *viols;

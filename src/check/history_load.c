@@ -31,6 +31,7 @@ zc_history_destroy (zc_history_t **self_p)
     free (self->recvs);
     free (self->sents);
     free (self->acks);
+    free (self->losts);
     for (size_t i = 0; i < self->nviols; i++)
         free ((char *) self->viols [i].text);
     free (self->viols);
@@ -171,16 +172,46 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             return "ack: bad node epoch";
         uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
         uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
-        if (slot && *slot != S_WITHDRAWN)
-            self->sents [*slot].acked = true;
+        zc_sent_t *sent = slot && *slot != S_WITHDRAWN ? &self->sents [*slot] : NULL;
+        if (sent)
+            sent->acked = true;
         self->acks = zc_vec_grow (self->acks, &self->acks_cap,
                                   self->nacks + 1, sizeof (zc_ack_t));
         self->acks [self->nacks++] = (zc_ack_t) {
             .id = v [0], .seq = v [1], .ts = v [2], .epoch = v [3],
             .node = (uint32_t) node, .node_epoch = node_epoch,
             .client = client, .file = ld->file, .line = lineno,
-            .refused = slot && *slot == S_WITHDRAWN };
+            .refused = slot && *slot == S_WITHDRAWN,
+            .after_start = sent && ld->have_start && sent->line > ld->hfile.start_line,
+            .after_lost = sent && sent->lost };
         ld->hfile.acked++;
+    }
+    else
+    if (strcmp (kind, "lost") == 0) {
+        if (ntok < 3)
+            return "lost: expected <client> <id>";
+        if (s_u64 (tok [2], &v [0]) != 0 || v [0] == 0)
+            return "lost: bad id";
+        uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
+        uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
+        zc_sent_t *sent = slot && *slot != S_WITHDRAWN ? &self->sents [*slot] : NULL;
+        self->losts = zc_vec_grow (self->losts, &self->losts_cap, self->nlosts + 1,
+                                   sizeof (zc_lost_t));
+        self->losts [self->nlosts++] = (zc_lost_t) {
+            .id = v [0], .client = client, .file = ld->file, .line = lineno,
+            .sent = sent != NULL, .acked = sent && sent->acked };
+        if (sent)
+            sent->lost = true;
+    }
+    else
+    if (strcmp (kind, "end") == 0) {
+        if (ntok < 2 || s_u64 (tok [1], &v [0]) != 0)
+            return "end: expected <seq>";
+        if (ld->hfile.has_end)
+            return "end: a second one";
+        ld->hfile.has_end = true;
+        ld->hfile.end = v [0];
+        ld->hfile.end_line = lineno;
     }
     else
     if (strcmp (kind, "refused") == 0) {
@@ -238,8 +269,11 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
     if (strcmp (kind, "start") == 0) {
         if (ntok < 2 || s_u64 (tok [1], &v [0]) != 0)
             return "start: expected <seq>";
-        if (!ld->have_start)
+        if (!ld->have_start) {
             ld->hfile.start = v [0];
+            ld->hfile.start_line = lineno;
+            ld->hfile.has_start = true;
+        }
         ld->have_start = true;
     }
     //  Anything else: a line kind from a newer client, ignored
@@ -266,7 +300,7 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         .self = self, .file = (uint32_t) self->nfiles,
         .hfile = { .room = ZC_NONE, .first_room = ZC_NONE,
                    .recv_lo = self->nrecvs } };
-    size_t nsents = self->nsents, nacks = self->nacks;
+    size_t nsents = self->nsents, nacks = self->nacks, nlosts = self->nlosts;
     size_t leaders = self->leaders, refused = self->refused;
     zc_hmap_init (&ld.live, 64);
     zc_hmap_init (&ld.withdrawn, 16);
@@ -306,6 +340,7 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         self->nrecvs = ld.hfile.recv_lo;
         self->nsents = nsents;
         self->nacks = nacks;
+        self->nlosts = nlosts;
         self->leaders = leaders;
         self->refused = refused;
         return -1;
@@ -337,7 +372,7 @@ zc_history_load_file (zc_history_t *self, const char *path,
 
 static const char *s_kind_names [ZC_HISTORY_KINDS] = {
     "?", "missing", "duplicate", "order", "conflict", "gap", "ack",
-    "lamport", "causal", "ids", "room", "split" };
+    "lamport", "causal", "ids", "room", "split", "bounds" };
 
 const char *
 zc_history_kind_name (zc_history_kind_t kind)
@@ -370,4 +405,5 @@ zc_history_stats (zc_history_t *self, zc_history_stats_t *stats)
     stats->received = self->nrecvs;
     stats->leaders = self->leaders;
     stats->refused = self->refused;
+    stats->lost = self->nlosts;
 }
