@@ -1,6 +1,7 @@
 /*  test_chaos_pure.c — the chaos harness's pure parts: the seeded fault
-    schedule (src/chaos/schedule.c) and the per-fault detection and
-    election times read from the nodes' log lines (src/chaos/timing.c).
+    schedule (src/chaos/schedule.c), the per-fault detection and
+    election times read from the nodes' log lines (src/chaos/timing.c),
+    and the comparison of the nodes' logs at the end (src/chaos/logimage.c).
 
     The schedules of the ten original kinds are pinned by hashes taken
     before term-leader and return-higher existed: a seed in an old report
@@ -177,6 +178,49 @@ test_timing_handover (void)
     CHECK (t.outage_from == -1 && t.detect_ms == -1 && t.elect_ms == -1);
 }
 
+//  The nodes' logs at the end of a run (logimage.c): compared on the seqs
+//  both hold, up to the highest acknowledged seq
+static void
+s_image (zc_log_image_t *image, uint64_t first, uint64_t last, uint64_t odd)
+{
+    memset (image, 0, sizeof (*image));
+    for (uint64_t seq = first; seq <= last; seq++) {
+        char entry [32];
+        int n = snprintf (entry, sizeof entry, "entry %" PRIu64 "%s", seq,
+                          seq == odd ? " (other)" : "");
+        zc_log_image_add (image, seq, (const uint8_t *) entry, (size_t) n);
+    }
+}
+
+static void
+test_log_images (void)
+{
+    zc_log_image_t a, b;
+    uint64_t seq = 0;
+    s_image (&a, 1, 50, 0);
+    s_image (&b, 1, 50, 0);
+    CHECK (!zc_log_images_differ (&a, &b, 50, &seq));
+    zc_log_image_free (&b);
+    s_image (&b, 1, 50, 17);
+    CHECKF (zc_log_images_differ (&a, &b, 50, &seq) && seq == 17,
+            "a different entry at seq 17 is found (%" PRIu64 ")", seq);
+    CHECK (!zc_log_images_differ (&a, &b, 16, &seq));     //  17 is not committed
+    zc_log_image_free (&b);
+    s_image (&b, 1, 30, 0);                                 //  a backup behind
+    CHECK (!zc_log_images_differ (&a, &b, 50, &seq));
+    zc_log_image_free (&b);
+    s_image (&b, 21, 50, 0);                                //  retention retired 1..20
+    CHECK (!zc_log_images_differ (&a, &b, 50, &seq));
+    zc_log_image_free (&b);
+    s_image (&b, 21, 60, 45);                               //  retired, longer, one differs
+    CHECKF (zc_log_images_differ (&a, &b, 100, &seq) && seq == 45,
+            "retired prefix, differs at 45 (%" PRIu64 ")", seq);
+    zc_log_image_free (&b);
+    CHECK (!zc_log_images_differ (&a, &b, 50, &seq));     //  an empty log
+    CHECK (zc_log_image_add (&a, 52, (const uint8_t *) "x", 1) == -1);   //  not contiguous
+    zc_log_image_free (&a);
+}
+
 int
 main (void)
 {
@@ -185,5 +229,6 @@ main (void)
     test_new_kinds_drawn ();
     test_timing_failover ();
     test_timing_handover ();
+    test_log_images ();
     return check_report ("test_chaos_pure");
 }

@@ -249,6 +249,11 @@ zc_campaign (zc_chaos_t *ch)
 done:
     ch->interrupted = zc_chaos_stop != 0;
     s_cleanup (ch);
+    if (rc == 0 && !ch->interrupted && ch->crew) {
+        zc_workers_totals_t wt;
+        zc_workers_totals (ch->crew, &wt);
+        zc_logs_compare (ch, wt.max_ack_seq);
+    }
     if (rc == 0 || (ch->interrupted && ch->crew)) {
         size_t violations = zc_report (ch, stdout);
         rc = ch->interrupted ? 130 : violations ? 1 : 0;

@@ -182,6 +182,23 @@ void zc_nodes_stop_all (zc_chaos_t *ch);
 void zc_nodes_free (zc_chaos_t *ch);
 bool zc_node_live (const zc_cnode_t *node);                 //  running, not paused
 
+//  logs.c: the nodes' logs, once they stopped, compared pairwise up to
+//  upto (the highest seq a client saw acknowledged); a difference is a
+//  LOGS violation.  The image and its comparison are pure (unit-tested).
+typedef struct {
+    uint64_t first;                 //  seq of data [0]
+    size_t count, cap;
+    uint8_t **data;
+    size_t *size;
+} zc_log_image_t;
+int zc_log_image_add (zc_log_image_t *image, uint64_t seq, const uint8_t *data, size_t size);
+void zc_log_image_free (zc_log_image_t *image);
+//  True if a and b hold different bytes at a seq both hold, at most upto
+//  (the first such seq in *seq)
+bool zc_log_images_differ (const zc_log_image_t *a, const zc_log_image_t *b, uint64_t upto,
+                           uint64_t *seq);
+void zc_logs_compare (zc_chaos_t *ch, uint64_t upto);
+
 //  netns.c
 void zc_net_cleanup_stale (void);
 int zc_net_setup (zc_chaos_t *ch, char *err, size_t errlen);
@@ -216,6 +233,7 @@ typedef struct {
     uint64_t sent, acked, delivered, notices, lost;
     size_t epochs;                  //  distinct epochs in leader and ack events
     uint64_t first_epoch, last_epoch;
+    uint64_t max_ack_seq;           //  the highest seq any worker saw acknowledged
 } zc_workers_totals_t;
 void zc_workers_totals (zc_workers_t *w, zc_workers_totals_t *t);
 //  Every ack: when (ms since t0), from which node leading which epoch

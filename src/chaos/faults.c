@@ -158,13 +158,184 @@ s_settle_or_flag (zc_chaos_t *ch, zc_fault_run_t *run, const char *when)
     return settled;
 }
 
+//  One function per fault kind: inject the fault (run->what says what was
+//  done, run->t_inject when), hold it for f->hold_ms, heal it.  `found` is
+//  the leader's index when the fault began (-1: none found); the return is
+//  the node struck (-1: none in particular)
+
+//  kill -9 / SIGTERM / SIGSTOP of the leader or of a backup, then restart
+//  or SIGCONT after the hold
+static int
+s_fault_node (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    const zc_fault_t *f = &run->f;
+    const char *role = "";
+    bool of_leader = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_PAUSE_LEADER
+                  || f->kind == ZC_F_TERM_LEADER;
+    bool kill = f->kind != ZC_F_PAUSE_LEADER && f->kind != ZC_F_PAUSE_BACKUP;
+    int sig = f->kind == ZC_F_TERM_LEADER ? SIGTERM : SIGKILL;
+    int target = s_leader (ch, found, &role);
+    if (!of_leader) {
+        target = s_pick_live (ch, f->pick, target);
+        role = "a backup";
+    }
+    if (target < 0) {
+        snprintf (run->what, sizeof (run->what), "no node to hit: skipped");
+        run->t_inject = run->t_heal = zc_chaos_t_ms (ch);
+        return target;
+    }
+    snprintf (run->what, sizeof (run->what), "node %u (%s) %s for %.2f s",
+              ch->node [target].id, role,
+              !kill ? "stopped (SIGSTOP)" : sig == SIGKILL ? "killed -9, restarted"
+              : "stopped (SIGTERM), restarted", f->hold_ms / 1000.0);
+    run->t_inject = zc_chaos_t_ms (ch);
+    if (kill)
+        zc_node_kill (ch, (unsigned) target, sig);
+    else
+        zc_node_pause (ch, (unsigned) target, true);
+    zc_chaos_sleep (ch, f->hold_ms);
+    if (kill)
+        s_restart (ch, (unsigned) target);
+    else
+        zc_node_pause (ch, (unsigned) target, false);
+    return target;
+}
+
+//  The highest node killed and restarted param times
+static int
+s_fault_flap (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    (void) found;
+    const zc_fault_t *f = &run->f;
+    int target = (int) ch->nodes - 1;
+    snprintf (run->what, sizeof (run->what), "node %u flapped %u times (down %u ms, "
+              "up %u ms)", ch->node [target].id, f->param, f->param2, f->hold_ms);
+    run->t_inject = zc_chaos_t_ms (ch);
+    for (uint32_t c = 0; c < f->param && !zc_chaos_stop; c++) {
+        zc_node_kill (ch, (unsigned) target, SIGKILL);
+        zc_chaos_sleep (ch, f->param2);
+        s_restart (ch, (unsigned) target);
+        if (c + 1 < f->param)
+            zc_chaos_sleep (ch, f->hold_ms);
+    }
+    return target;
+}
+
+//  Every node stopped at once, started again after the hold
+static int
+s_fault_full_restart (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    (void) found;
+    const zc_fault_t *f = &run->f;
+    snprintf (run->what, sizeof (run->what), "every node stopped (%s), started "
+              "again after %.2f s", f->param ? "SIGTERM" : "SIGKILL", f->hold_ms / 1000.0);
+    run->t_inject = zc_chaos_t_ms (ch);
+    for (unsigned i = 0; i < ch->nodes; i++)
+        zc_node_kill (ch, i, f->param ? SIGTERM : SIGKILL);
+    zc_chaos_sleep (ch, f->hold_ms);
+    for (unsigned i = 0; i < ch->nodes; i++)
+        s_restart (ch, i);
+    return -1;
+}
+
+//  One node (the leader with param) cut off from everyone
+static int
+s_fault_isolate (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    const zc_fault_t *f = &run->f;
+    const char *role = "";
+    int target = f->param ? s_leader (ch, found, &role) : s_pick_live (ch, f->pick, -1);
+    if (!f->param)
+        role = "a node";
+    if (target < 0)
+        target = (int) ch->nodes - 1;
+    snprintf (run->what, sizeof (run->what), "node %u (%s) cut off (%s) for %.2f s",
+              ch->node [target].id, role, f->param2 ? "link down" : "nftables drop",
+              f->hold_ms / 1000.0);
+    run->t_inject = zc_chaos_t_ms (ch);
+    zc_net_isolate (ch, (unsigned) target, f->param2);
+    zc_chaos_sleep (ch, f->hold_ms);
+    zc_net_heal (ch);
+    return target;
+}
+
+//  A minority (with the leader in it with param) split from the rest
+static int
+s_fault_split (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    const zc_fault_t *f = &run->f;
+    zc_rng_t rng = { f->pick };
+    const char *role = "";
+    bool minority [ZC_CHAOS_MAX_NODES] = { false };
+    unsigned size = (ch->nodes - 1) / 2, have = 0;
+    int leader = s_leader (ch, found, &role);
+    if (f->param && leader >= 0) {
+        minority [leader] = true;
+        have++;
+    }
+    while (have < size) {
+        unsigned i = (unsigned) (zc_rng_next (&rng) % ch->nodes);
+        if (!minority [i] && (int) i != leader) {
+            minority [i] = true;
+            have++;
+        }
+    }
+    char side [64] = "";
+    size_t used = 0;
+    for (unsigned i = 0; i < ch->nodes; i++)
+        if (minority [i])
+            used += (size_t) snprintf (side + used, sizeof (side) - used, "%s%u",
+                                       used ? "," : "", ch->node [i].id);
+    snprintf (run->what, sizeof (run->what), "minority {%s} split from the rest for "
+              "%.2f s (leader %s)", side, f->hold_ms / 1000.0,
+              leader >= 0 && minority [leader] ? "in the minority" : "in the majority");
+    run->t_inject = zc_chaos_t_ms (ch);
+    zc_net_split (ch, minority);
+    zc_chaos_sleep (ch, f->hold_ms);
+    zc_net_heal (ch);
+    return -1;
+}
+
+//  param % of packets dropped everywhere
+static int
+s_fault_loss (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    (void) found;
+    const zc_fault_t *f = &run->f;
+    snprintf (run->what, sizeof (run->what), "%u %% of packets dropped everywhere "
+              "for %.2f s", f->param, f->hold_ms / 1000.0);
+    run->t_inject = zc_chaos_t_ms (ch);
+    zc_net_loss (ch, f->param);
+    zc_chaos_sleep (ch, f->hold_ms);
+    zc_net_heal (ch);
+    return -1;
+}
+
+//  One link slowed by param ms each way, through the delay proxy
+static int
+s_fault_delay (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    (void) found;
+    const zc_fault_t *f = &run->f;
+    snprintf (run->what, sizeof (run->what), "link node %u -> node %u delayed %u ms "
+              "each way for %.2f s", ch->delay_from, ch->delay_to, f->param,
+              f->hold_ms / 1000.0);
+    run->t_inject = zc_chaos_t_ms (ch);
+    zc_proxy_set_delay (ch->proxy, f->param);
+    zc_chaos_sleep (ch, f->hold_ms);
+    zc_proxy_set_delay (ch->proxy, 0);
+    return -1;
+}
+
 //  A planned fail-back: the highest node stops (SIGTERM), the others elect
 //  a leader among themselves; after hold the node returns while the load
 //  runs and, after the hold-down, the leader hands over to it.  The fault
-//  is the return: that is what the clients live through.
-static void
-s_return_higher (zc_chaos_t *ch, zc_fault_run_t *run)
+//  is the return: that is what the clients live through, so the leader it
+//  strikes is the one found then (run->struck_leader is set here).
+static int
+s_fault_return_higher (zc_chaos_t *ch, zc_fault_run_t *run, int found)
 {
+    (void) found;
     unsigned top = ch->nodes - 1;
     uint32_t id = ch->node [top].id;
     run->t_begin = zc_chaos_t_ms (ch);
@@ -172,155 +343,40 @@ s_return_higher (zc_chaos_t *ch, zc_fault_run_t *run)
     snprintf (run->what, sizeof (run->what), "node %u (highest) stopped (SIGTERM)", id);
     s_settle_or_flag (ch, run, "after the stop of");     //  goes on: a verdict, not a halt
     zc_chaos_sleep (ch, run->f.hold_ms);
-    int found = zc_leader_now (ch, &run->old_epoch);
-    run->old_leader = found >= 0 ? ch->node [found].id : 0;
-    run->struck_leader = found >= 0;
+    int now = zc_leader_now (ch, &run->old_epoch);
+    run->old_leader = now >= 0 ? ch->node [now].id : 0;
+    run->struck_leader = now >= 0;
     snprintf (run->what, sizeof (run->what), "node %u (highest) stopped (SIGTERM), back "
               "after %.2f s to take over from node %u", id, run->f.hold_ms / 1000.0,
               run->old_leader);
     run->t_inject = zc_chaos_t_ms (ch);
     s_restart (ch, top);
+    return -1;
 }
+
+typedef int (s_fault_fn) (zc_chaos_t *ch, zc_fault_run_t *run, int found);
+
+static s_fault_fn *const s_faults [ZC_F_KINDS] = {
+    [ZC_F_KILL_LEADER] = s_fault_node,      [ZC_F_KILL_BACKUP] = s_fault_node,
+    [ZC_F_PAUSE_LEADER] = s_fault_node,     [ZC_F_PAUSE_BACKUP] = s_fault_node,
+    [ZC_F_TERM_LEADER] = s_fault_node,      [ZC_F_FLAP] = s_fault_flap,
+    [ZC_F_FULL_RESTART] = s_fault_full_restart, [ZC_F_ISOLATE] = s_fault_isolate,
+    [ZC_F_SPLIT] = s_fault_split,           [ZC_F_LOSS] = s_fault_loss,
+    [ZC_F_DELAY] = s_fault_delay,           [ZC_F_RETURN_HIGHER] = s_fault_return_higher,
+};
 
 void
 zc_fault_run (zc_chaos_t *ch, zc_fault_run_t *run)
 {
     const zc_fault_t *f = &run->f;
-    zc_rng_t rng = { f->pick };
-    const char *role = "";
-    double hold = f->hold_ms / 1000.0;
-    int target = -1;
     run->t_begin = -1;
     int found = zc_leader_now (ch, &run->old_epoch);
     if (found < 0)      //  a STATUS reply late on a busy machine: ask again
         found = zc_leader_now (ch, &run->old_epoch);
     run->old_leader = found >= 0 ? ch->node [found].id : 0;
-    switch (f->kind) {
-        case ZC_F_KILL_LEADER:
-        case ZC_F_KILL_BACKUP:
-        case ZC_F_PAUSE_LEADER:
-        case ZC_F_PAUSE_BACKUP:
-        case ZC_F_TERM_LEADER: {
-            bool of_leader = f->kind == ZC_F_KILL_LEADER || f->kind == ZC_F_PAUSE_LEADER
-                          || f->kind == ZC_F_TERM_LEADER;
-            bool kill = f->kind != ZC_F_PAUSE_LEADER && f->kind != ZC_F_PAUSE_BACKUP;
-            int sig = f->kind == ZC_F_TERM_LEADER ? SIGTERM : SIGKILL;
-            target = s_leader (ch, found, &role);
-            if (!of_leader) {
-                target = s_pick_live (ch, f->pick, target);
-                role = "a backup";
-            }
-            if (target < 0) {
-                snprintf (run->what, sizeof (run->what), "no node to hit: skipped");
-                run->t_inject = run->t_heal = zc_chaos_t_ms (ch);
-                break;
-            }
-            snprintf (run->what, sizeof (run->what), "node %u (%s) %s for %.2f s",
-                      ch->node [target].id, role,
-                      !kill ? "stopped (SIGSTOP)" : sig == SIGKILL ? "killed -9, restarted"
-                      : "stopped (SIGTERM), restarted", hold);
-            run->t_inject = zc_chaos_t_ms (ch);
-            if (kill)
-                zc_node_kill (ch, (unsigned) target, sig);
-            else
-                zc_node_pause (ch, (unsigned) target, true);
-            zc_chaos_sleep (ch, f->hold_ms);
-            if (kill)
-                s_restart (ch, (unsigned) target);
-            else
-                zc_node_pause (ch, (unsigned) target, false);
-            break;
-        }
-        case ZC_F_FLAP: {
-            target = (int) ch->nodes - 1;
-            snprintf (run->what, sizeof (run->what), "node %u flapped %u times (down %u ms, "
-                      "up %u ms)", ch->node [target].id, f->param, f->param2, f->hold_ms);
-            run->t_inject = zc_chaos_t_ms (ch);
-            for (uint32_t c = 0; c < f->param && !zc_chaos_stop; c++) {
-                zc_node_kill (ch, (unsigned) target, SIGKILL);
-                zc_chaos_sleep (ch, f->param2);
-                s_restart (ch, (unsigned) target);
-                if (c + 1 < f->param)
-                    zc_chaos_sleep (ch, f->hold_ms);
-            }
-            break;
-        }
-        case ZC_F_FULL_RESTART:
-            snprintf (run->what, sizeof (run->what), "every node stopped (%s), started "
-                      "again after %.2f s", f->param ? "SIGTERM" : "SIGKILL", hold);
-            run->t_inject = zc_chaos_t_ms (ch);
-            for (unsigned i = 0; i < ch->nodes; i++)
-                zc_node_kill (ch, i, f->param ? SIGTERM : SIGKILL);
-            zc_chaos_sleep (ch, f->hold_ms);
-            for (unsigned i = 0; i < ch->nodes; i++)
-                s_restart (ch, i);
-            break;
-        case ZC_F_ISOLATE:
-            target = f->param ? s_leader (ch, found, &role) : s_pick_live (ch, f->pick, -1);
-            if (!f->param)
-                role = "a node";
-            if (target < 0)
-                target = (int) ch->nodes - 1;
-            snprintf (run->what, sizeof (run->what), "node %u (%s) cut off (%s) for %.2f s",
-                      ch->node [target].id, role, f->param2 ? "link down" : "nftables drop",
-                      hold);
-            run->t_inject = zc_chaos_t_ms (ch);
-            zc_net_isolate (ch, (unsigned) target, f->param2);
-            zc_chaos_sleep (ch, f->hold_ms);
-            zc_net_heal (ch);
-            break;
-        case ZC_F_SPLIT: {
-            bool minority [ZC_CHAOS_MAX_NODES] = { false };
-            unsigned size = (ch->nodes - 1) / 2, have = 0;
-            int leader = s_leader (ch, found, &role);
-            if (f->param && leader >= 0) {
-                minority [leader] = true;
-                have++;
-            }
-            while (have < size) {
-                unsigned i = (unsigned) (zc_rng_next (&rng) % ch->nodes);
-                if (!minority [i] && (int) i != leader) {
-                    minority [i] = true;
-                    have++;
-                }
-            }
-            char side [64] = "";
-            size_t used = 0;
-            for (unsigned i = 0; i < ch->nodes; i++)
-                if (minority [i])
-                    used += (size_t) snprintf (side + used, sizeof (side) - used, "%s%u",
-                                               used ? "," : "", ch->node [i].id);
-            snprintf (run->what, sizeof (run->what), "minority {%s} split from the rest for "
-                      "%.2f s (leader %s)", side, hold,
-                      leader >= 0 && minority [leader] ? "in the minority" : "in the majority");
-            run->t_inject = zc_chaos_t_ms (ch);
-            zc_net_split (ch, minority);
-            zc_chaos_sleep (ch, f->hold_ms);
-            zc_net_heal (ch);
-            break;
-        }
-        case ZC_F_LOSS:
-            snprintf (run->what, sizeof (run->what), "%u %% of packets dropped everywhere "
-                      "for %.2f s", f->param, hold);
-            run->t_inject = zc_chaos_t_ms (ch);
-            zc_net_loss (ch, f->param);
-            zc_chaos_sleep (ch, f->hold_ms);
-            zc_net_heal (ch);
-            break;
-        case ZC_F_DELAY:
-            snprintf (run->what, sizeof (run->what), "link node %u -> node %u delayed %u ms "
-                      "each way for %.2f s", ch->delay_from, ch->delay_to, f->param, hold);
-            run->t_inject = zc_chaos_t_ms (ch);
-            zc_proxy_set_delay (ch->proxy, f->param);
-            zc_chaos_sleep (ch, f->hold_ms);
-            zc_proxy_set_delay (ch->proxy, 0);
-            break;
-        case ZC_F_RETURN_HIGHER:
-            s_return_higher (ch, run);
-            break;
-        case ZC_F_KINDS:
-            break;
-    }
+    int target = -1;
+    if (f->kind < ZC_F_KINDS && s_faults [f->kind])
+        target = s_faults [f->kind] (ch, run, found);
     if (f->kind != ZC_F_RETURN_HIGHER)
         run->struck_leader = found >= 0
             && (target == found || f->kind == ZC_F_FULL_RESTART

@@ -1,6 +1,6 @@
 /*  report.c — the verdict: run the history checker over the workers'
     records, add the harness's own findings (CRASH, CONVERGE, DRAIN),
-    measure the client-visible outage of every fault (DESIGN §9: from the
+    measure the client-visible outage of every fault (docs/DESIGN.md §9: from the
     fault to the first message acknowledged after it) and, from the nodes'
     election lines, its detection and election times (timing.c); print the
     report and write the JSON summary and the CSV.
@@ -201,11 +201,30 @@ s_write_csv (zc_chaos_t *ch, const int64_t *outage, const zc_fault_timing_t *tim
     fclose (csv);
 }
 
-size_t
-zc_report (zc_chaos_t *ch, FILE *out)
+//  Everything the report says, gathered once, then printed in sections
+typedef struct {
+    zc_chaos_t *ch;
+    s_list_t viols;
+    zc_history_stats_t hst;
+    int64_t *outage;                    //  by fault run, -1: no ack after it
+    zc_fault_timing_t *timing;          //  by fault run
+    s_stats_t total;                    //  outages of every fault
+    s_by_kind_t outage_k, detect_k, elect_k;
+    size_t kind_n [ZC_F_KINDS];         //  faults injected, by kind
+    size_t outside;                     //  elections outside every fault's window
+    zc_workers_totals_t wt;
+    uint64_t first, last;               //  epochs, the clients' and STATUS's
+    size_t epochs;
+    char command [2048];
+    bool passed;
+} s_report_t;
+
+//  The history checker, in-process, over every worker's record, and the
+//  harness's own findings after its
+static void
+s_collect_history (s_report_t *rp)
 {
-    //  The history checker, in-process, over every worker's record
-    s_list_t viols = { 0 };
+    zc_chaos_t *ch = rp->ch;
     zc_history_t *history = zc_history_new ();
     char err [512];
     for (unsigned i = 0; i < ch->workers && ch->crew; i++) {
@@ -213,66 +232,78 @@ zc_report (zc_chaos_t *ch, FILE *out)
         if (path && zc_history_load_file (history, path, err, sizeof (err)) != 0) {
             char text [600];
             snprintf (text, sizeof (text), "HARNESS: %s", err);
-            s_add (&viols, text);
+            s_add (&rp->viols, text);
         }
     }
-    zc_history_check (history, NULL, s_on_violation, &viols);
-    zc_history_stats_t hst;
-    zc_history_stats (history, &hst);
+    zc_history_check (history, NULL, s_on_violation, &rp->viols);
+    zc_history_stats (history, &rp->hst);
     zc_history_destroy (&history);
     for (size_t i = 0; i < ch->nviols; i++)
-        s_add (&viols, ch->viols [i]);
+        s_add (&rp->viols, ch->viols [i]);
+}
 
-    //  Outages, detection and election times
+//  Outages, detection and election times, by fault and by kind
+static void
+s_measure_faults (s_report_t *rp)
+{
+    zc_chaos_t *ch = rp->ch;
     size_t nacks = 0, nlines = 0;
     const zc_ack_time_t *acks = zc_workers_ack_times (ch->crew, &nacks);
     const zc_logline_t *lines = zc_nodelog_lines (ch->nodelog, &nlines);
     int64_t *all = calloc (ch->nruns + 1, sizeof (int64_t));
-    int64_t *outage = calloc (ch->nruns + 1, sizeof (int64_t));
-    zc_fault_timing_t *timing = calloc (ch->nruns + 1, sizeof (zc_fault_timing_t));
-    if (!all || !outage || !timing)
+    rp->outage = calloc (ch->nruns + 1, sizeof (int64_t));
+    rp->timing = calloc (ch->nruns + 1, sizeof (zc_fault_timing_t));
+    if (!all || !rp->outage || !rp->timing)
         abort ();
-    s_by_kind_t outage_k, detect_k, elect_k;
-    s_by_kind_init (&outage_k, ch->nruns);
-    s_by_kind_init (&detect_k, ch->nruns);
-    s_by_kind_init (&elect_k, ch->nruns);
+    s_by_kind_init (&rp->outage_k, ch->nruns);
+    s_by_kind_init (&rp->detect_k, ch->nruns);
+    s_by_kind_init (&rp->elect_k, ch->nruns);
     size_t nall = 0;
     for (size_t r = 0; r < ch->nruns; r++) {
         const zc_fault_run_t *run = &ch->runs [r];
-        zc_fault_timing (lines, nlines, run, &timing [r]);
-        outage [r] = s_outage (acks, nacks, run, timing [r].outage_from);
-        s_by_kind_add (&detect_k, run->f.kind, timing [r].detect_ms);
-        s_by_kind_add (&elect_k, run->f.kind, timing [r].elect_ms);
-        s_by_kind_add (&outage_k, run->f.kind, outage [r]);
-        if (outage [r] >= 0)
-            all [nall++] = outage [r];
+        zc_fault_timing (lines, nlines, run, &rp->timing [r]);
+        rp->outage [r] = s_outage (acks, nacks, run, rp->timing [r].outage_from);
+        s_by_kind_add (&rp->detect_k, run->f.kind, rp->timing [r].detect_ms);
+        s_by_kind_add (&rp->elect_k, run->f.kind, rp->timing [r].elect_ms);
+        s_by_kind_add (&rp->outage_k, run->f.kind, rp->outage [r]);
+        if (rp->outage [r] >= 0)
+            all [nall++] = rp->outage [r];
     }
-    s_stats_t total = s_stats (all, nall);
-    s_by_kind_done (&outage_k);
-    s_by_kind_done (&detect_k);
-    s_by_kind_done (&elect_k);
-    const s_stats_t *by_kind = outage_k.st;
-    size_t kind_n [ZC_F_KINDS] = { 0 };     //  faults injected, by kind
+    rp->total = s_stats (all, nall);
+    free (all);
+    s_by_kind_done (&rp->outage_k);
+    s_by_kind_done (&rp->detect_k);
+    s_by_kind_done (&rp->elect_k);
     for (size_t r = 0; r < ch->nruns; r++)
-        kind_n [ch->runs [r].f.kind]++;
-    size_t outside = zc_elections_outside (lines, nlines, ch->runs, ch->nruns);
+        rp->kind_n [ch->runs [r].f.kind]++;
+    rp->outside = zc_elections_outside (lines, nlines, ch->runs, ch->nruns);
+}
 
-    zc_workers_totals_t wt;
-    zc_workers_totals (ch->crew, &wt);
-    uint64_t first = wt.first_epoch, last = wt.last_epoch;
-    size_t epochs = wt.epochs;
+//  What the clients and STATUS saw of the elections, and the verdict
+static void
+s_collect_totals (s_report_t *rp)
+{
+    zc_chaos_t *ch = rp->ch;
+    zc_workers_totals (ch->crew, &rp->wt);
+    rp->first = rp->wt.first_epoch;
+    rp->last = rp->wt.last_epoch;
+    rp->epochs = rp->wt.epochs;
     for (size_t i = 0; i < ch->nepochs_status; i++) {
         uint64_t e = ch->epochs_status [i];
-        if (!first || e < first)
-            first = e;
-        if (e > last)
-            last = e;
+        if (!rp->first || e < rp->first)
+            rp->first = e;
+        if (e > rp->last)
+            rp->last = e;
     }
-    char command [2048];
-    zc_chaos_command (ch, command, sizeof (command));
-    bool passed = viols.count == 0 && !ch->interrupted;
+    zc_chaos_command (ch, rp->command, sizeof (rp->command));
+    rp->passed = rp->viols.count == 0 && !ch->interrupted;
+}
 
-    //  Text
+//  The run, the faults injected and the elections
+static void
+s_print_header (const s_report_t *rp, FILE *out)
+{
+    const zc_chaos_t *ch = rp->ch;
     fprintf (out, "\n== chat-chaos report ==\n");
     fprintf (out, "seed %" PRIu64 ", %u nodes, %u workers in %u rooms at %g msg/s each, "
              "%u s of faults; network faults: %s\n", ch->seed, ch->nodes, ch->workers,
@@ -280,41 +311,57 @@ zc_report (zc_chaos_t *ch, FILE *out)
              ch->netns ? "on (one network namespace per node)" : "off (not root, or --no-netns)");
     fprintf (out, "faults injected: %zu (node restarts: %u)\n ", ch->nruns, ch->restarts);
     for (int k = 0; k < ZC_F_KINDS; k++)
-        if (k < ZC_F_TERM_LEADER || kind_n [k])
-            fprintf (out, " %s %zu", zc_fault_name ((zc_fault_kind_t) k), kind_n [k]);
+        if (k < ZC_F_TERM_LEADER || rp->kind_n [k])
+            fprintf (out, " %s %zu", zc_fault_name ((zc_fault_kind_t) k), rp->kind_n [k]);
     fprintf (out, "\nelections: %zu epochs seen by the clients (%" PRIu64 " .. %" PRIu64
              "; STATUS saw up to %" PRIu64 "); %zu outside every fault's window\n",
-             epochs, wt.first_epoch, wt.last_epoch, last, outside);
+             rp->epochs, rp->wt.first_epoch, rp->wt.last_epoch, rp->last, rp->outside);
+}
+
+//  Client-visible outages, detection and election times, by kind; messages
+static void
+s_print_outages (const s_report_t *rp, FILE *out)
+{
+    const s_stats_t *by_kind = rp->outage_k.st;
     fprintf (out, "failover, client-visible outage (fault -> first message acknowledged "
              "after it; acks in flight from the struck leader not counted), %zu faults:\n",
-             total.count);
-    if (total.count)
+             rp->total.count);
+    if (rp->total.count)
         fprintf (out, "  min %" PRId64 " ms, median %" PRId64 " ms, p99 %" PRId64
-                 " ms, max %" PRId64 " ms\n", total.min, total.median, total.p99, total.max);
+                 " ms, max %" PRId64 " ms\n", rp->total.min, rp->total.median, rp->total.p99,
+                 rp->total.max);
     for (int k = 0; k < ZC_F_KINDS; k++)
         if (by_kind [k].count)
             fprintf (out, "  %-13s n=%-3zu min %5" PRId64 "  median %5" PRId64 "  max %5"
                      PRId64 " ms\n", zc_fault_name ((zc_fault_kind_t) k), by_kind [k].count,
                      by_kind [k].min, by_kind [k].median, by_kind [k].max);
     for (int k = 0; k < ZC_F_KINDS; k++)
-        if (detect_k.st [k].count || elect_k.st [k].count)
+        if (rp->detect_k.st [k].count || rp->elect_k.st [k].count)
             fprintf (out, "  %-13s detection (first node logs it) median %" PRId64 " ms, "
                      "max %" PRId64 " ms; election (\"I am the leader\") median %" PRId64
                      " ms, max %" PRId64 " ms\n", zc_fault_name ((zc_fault_kind_t) k),
-                     detect_k.st [k].median, detect_k.st [k].max, elect_k.st [k].median,
-                     elect_k.st [k].max);
+                     rp->detect_k.st [k].median, rp->detect_k.st [k].max,
+                     rp->elect_k.st [k].median, rp->elect_k.st [k].max);
     fprintf (out, "messages: sent %" PRIu64 ", acknowledged %" PRIu64 ", delivered %" PRIu64
              " (to every worker of the room); client notices %" PRIu64 "\n",
-             wt.sent, wt.acked, wt.delivered, wt.notices);
+             rp->wt.sent, rp->wt.acked, rp->wt.delivered, rp->wt.notices);
+}
+
+//  One line per fault, and the delay proxy's traffic
+static void
+s_print_timeline (const s_report_t *rp, FILE *out)
+{
+    const zc_chaos_t *ch = rp->ch;
     fprintf (out, "timeline (t = seconds since the start):\n");
     for (size_t r = 0; r < ch->nruns; r++) {
         const zc_fault_run_t *run = &ch->runs [r];
+        const zc_fault_timing_t *timing = &rp->timing [r];
         char o [32] = "no ack after it", d [80] = "";
-        if (outage [r] >= 0)
-            snprintf (o, sizeof (o), "%" PRId64 " ms", outage [r]);
-        if (timing [r].detect_ms >= 0 || timing [r].elect_ms >= 0)
+        if (rp->outage [r] >= 0)
+            snprintf (o, sizeof (o), "%" PRId64 " ms", rp->outage [r]);
+        if (timing->detect_ms >= 0 || timing->elect_ms >= 0)
             snprintf (d, sizeof (d), "detected +%" PRId64 " ms, elected +%" PRId64 " ms; ",
-                      timing [r].detect_ms, timing [r].elect_ms);
+                      timing->detect_ms, timing->elect_ms);
         fprintf (out, "  #%-3u t=%6.1f %-13s %s; %soutage %s; %s in %.1f s\n", run->index,
                  (double) run->t_inject / 1000.0, zc_fault_name (run->f.kind), run->what, d, o,
                  run->settled ? "settled" : "NOT settled",
@@ -324,110 +371,143 @@ zc_report (zc_chaos_t *ch, FILE *out)
         fprintf (out, "delay proxy (node %u -> node %u, via %s): %" PRIu64 " connections, %.1f MB"
                  " relayed\n", ch->delay_from, ch->delay_to, ch->proxy_host, ch->proxy_conns,
                  (double) ch->proxy_bytes / 1e6);
+}
+
+//  The checker's count, the violations by kind, then the first of them
+static void
+s_print_violations (const s_report_t *rp, FILE *out)
+{
+    const s_list_t *viols = &rp->viols;
     fprintf (out, "history checker: %zu record files, %zu lines, %zu seqs: %zu violation(s)\n",
-             hst.files, hst.lines, hst.seqs, hst.violations);
-    if (viols.count) {
-        //  By kind first: the word before the first colon
-        fprintf (out, "violations (%zu):", viols.count);
-        for (size_t i = 0; i < viols.count; i++) {
-            size_t len = strcspn (viols.items [i], ":"), same = 0, j;
-            for (j = 0; j < i; j++)
-                if (strncmp (viols.items [j], viols.items [i], len + 1) == 0)
-                    break;
-            if (j < i)
-                continue;       //  counted at its first
-            for (j = i; j < viols.count; j++)
-                same += strncmp (viols.items [j], viols.items [i], len + 1) == 0;
-            fprintf (out, "%s %.*s %zu", i ? "," : "", (int) len, viols.items [i], same);
-        }
-        fputc ('\n', out);
-        for (size_t i = 0; i < viols.count && i < SHOWN_VIOLATIONS; i++)
-            fprintf (out, "  %s\n", viols.items [i]);
-        if (viols.count > SHOWN_VIOLATIONS)
-            fprintf (out, "  ... and %zu more (all in the JSON summary)\n",
-                     viols.count - SHOWN_VIOLATIONS);
+             rp->hst.files, rp->hst.lines, rp->hst.seqs, rp->hst.violations);
+    if (!viols->count)
+        return;
+    //  By kind first: the word before the first colon
+    fprintf (out, "violations (%zu):", viols->count);
+    for (size_t i = 0; i < viols->count; i++) {
+        size_t len = strcspn (viols->items [i], ":"), same = 0, j;
+        for (j = 0; j < i; j++)
+            if (strncmp (viols->items [j], viols->items [i], len + 1) == 0)
+                break;
+        if (j < i)
+            continue;       //  counted at its first
+        for (j = i; j < viols->count; j++)
+            same += strncmp (viols->items [j], viols->items [i], len + 1) == 0;
+        fprintf (out, "%s %.*s %zu", i ? "," : "", (int) len, viols->items [i], same);
     }
+    fputc ('\n', out);
+    for (size_t i = 0; i < viols->count && i < SHOWN_VIOLATIONS; i++)
+        fprintf (out, "  %s\n", viols->items [i]);
+    if (viols->count > SHOWN_VIOLATIONS)
+        fprintf (out, "  ... and %zu more (all in the JSON summary)\n",
+                 viols->count - SHOWN_VIOLATIONS);
+}
+
+static void
+s_print_verdict (const s_report_t *rp, FILE *out)
+{
+    const zc_chaos_t *ch = rp->ch;
     if (ch->interrupted)
         fprintf (out, "verdict: INTERRUPTED (no verdict), seed %" PRIu64 "\n", ch->seed);
     else
-    if (passed)
+    if (rp->passed)
         fprintf (out, "verdict: PASS, no invariant violated (seed %" PRIu64 ")\n", ch->seed);
     else
         fprintf (out, "verdict: FAIL, %zu violation(s) with seed %" PRIu64 "\n",
-                 viols.count, ch->seed);
-    fprintf (out, "reproduce: %s\n", command);
+                 rp->viols.count, ch->seed);
+    fprintf (out, "reproduce: %s\n", rp->command);
     fprintf (out, "run folder: %s%s\n", ch->run_dir,
-             passed && !ch->keep ? " (removed: the run passed)" : "");
+             rp->passed && !ch->keep ? " (removed: the run passed)" : "");
+}
 
-    //  JSON
+//  The JSON summary (--json): the same facts, every violation
+static void
+s_write_json (const s_report_t *rp)
+{
+    const zc_chaos_t *ch = rp->ch;
     FILE *json = ch->json_path ? fopen (ch->json_path, "w") : NULL;
     if (ch->json_path && !json)
         fprintf (stderr, "chat-chaos: cannot write %s\n", ch->json_path);
-    if (json) {
-        fprintf (json, "{\"seed\":%" PRIu64 ",\"nodes\":%u,\"workers\":%u,\"rooms\":%u,"
-                 "\"rate\":%g,\"duration_s\":%u,\"network_faults\":%s,\"passed\":%s,"
-                 "\"interrupted\":%s,\"command\":", ch->seed, ch->nodes, ch->workers,
-                 ch->rooms, ch->rate, ch->duration_s, ch->netns ? "true" : "false",
-                 passed ? "true" : "false", ch->interrupted ? "true" : "false");
-        zc_json_str (json, command);
-        fprintf (json, ",\"run_dir\":");
-        zc_json_str (json, ch->run_dir);
-        fprintf (json, ",\"faults\":{\"total\":%zu,\"restarts\":%u,\"by_kind\":{",
-                 ch->nruns, ch->restarts);
-        for (int k = 0; k < ZC_F_KINDS; k++)
-            fprintf (json, "%s\"%s\":%zu", k ? "," : "", zc_fault_name ((zc_fault_kind_t) k),
-                     kind_n [k]);
-        fprintf (json, "}},\"epochs_seen\":%zu,\"first_epoch\":%" PRIu64 ",\"last_epoch\":%"
-                 PRIu64 ",\"elections_outside_faults\":%zu,\"heartbeat_ms\":%u,\"label\":",
-                 epochs, first, last, outside, ch->heartbeat_ms);
-        zc_json_str (json, ch->label ? ch->label : "");
-        fprintf (json, ",\"outage_ms\":");
-        s_json_stats (json, &total);
-        s_json_by_kind (json, "outage_ms_by_kind", &outage_k);
-        s_json_by_kind (json, "detection_ms_by_kind", &detect_k);
-        s_json_by_kind (json, "election_ms_by_kind", &elect_k);
-        fprintf (json, ",\"messages\":{\"sent\":%" PRIu64 ",\"acknowledged\":%" PRIu64
-                 ",\"delivered\":%" PRIu64 ",\"notices\":%" PRIu64 "},\"timeline\":[",
-                 wt.sent, wt.acked, wt.delivered, wt.notices);
-        for (size_t r = 0; r < ch->nruns; r++) {
-            const zc_fault_run_t *run = &ch->runs [r];
-            fprintf (json, "%s{\"index\":%u,\"kind\":\"%s\",\"t_ms\":%" PRId64 ",\"heal_ms\":%"
-                     PRId64 ",\"settled_ms\":%" PRId64 ",\"settled\":%s,\"outage_ms\":%" PRId64
-                     ",\"detection_ms\":%" PRId64 ",\"election_ms\":%" PRId64 ",\"outage_from_ms\":%"
-                     PRId64 ",\"elections\":%u,\"old_leader\":%u,\"new_leader\":%u"
-                     ",\"what\":", r ? "," : "", run->index, zc_fault_name (run->f.kind),
-                     run->t_inject, run->t_heal, run->t_settled,
-                     run->settled ? "true" : "false", outage [r], timing [r].detect_ms,
-                     timing [r].elect_ms, timing [r].outage_from, timing [r].elections,
-                     run->old_leader, timing [r].new_leader);
-            zc_json_str (json, run->what);
-            fputc ('}', json);
-        }
-        fprintf (json, "],\"delay_proxy\":{\"from\":%u,\"to\":%u,\"connections\":%" PRIu64
-                 ",\"bytes\":%" PRIu64 "}", ch->delay_from, ch->delay_to, ch->proxy_conns,
-                 ch->proxy_bytes);
-        fprintf (json, ",\"violation_count\":%zu,\"violations\":[", viols.count);
-        for (size_t i = 0; i < viols.count; i++) {
-            if (i)
-                fputc (',', json);
-            zc_json_str (json, viols.items [i]);
-        }
-        fprintf (json, "]}\n");
-        fclose (json);
+    if (!json)
+        return;
+    fprintf (json, "{\"seed\":%" PRIu64 ",\"nodes\":%u,\"workers\":%u,\"rooms\":%u,"
+             "\"rate\":%g,\"duration_s\":%u,\"network_faults\":%s,\"passed\":%s,"
+             "\"interrupted\":%s,\"command\":", ch->seed, ch->nodes, ch->workers,
+             ch->rooms, ch->rate, ch->duration_s, ch->netns ? "true" : "false",
+             rp->passed ? "true" : "false", ch->interrupted ? "true" : "false");
+    zc_json_str (json, rp->command);
+    fprintf (json, ",\"run_dir\":");
+    zc_json_str (json, ch->run_dir);
+    fprintf (json, ",\"faults\":{\"total\":%zu,\"restarts\":%u,\"by_kind\":{",
+             ch->nruns, ch->restarts);
+    for (int k = 0; k < ZC_F_KINDS; k++)
+        fprintf (json, "%s\"%s\":%zu", k ? "," : "", zc_fault_name ((zc_fault_kind_t) k),
+                 rp->kind_n [k]);
+    fprintf (json, "}},\"epochs_seen\":%zu,\"first_epoch\":%" PRIu64 ",\"last_epoch\":%"
+             PRIu64 ",\"elections_outside_faults\":%zu,\"heartbeat_ms\":%u,\"label\":",
+             rp->epochs, rp->first, rp->last, rp->outside, ch->heartbeat_ms);
+    zc_json_str (json, ch->label ? ch->label : "");
+    fprintf (json, ",\"outage_ms\":");
+    s_json_stats (json, &rp->total);
+    s_json_by_kind (json, "outage_ms_by_kind", &rp->outage_k);
+    s_json_by_kind (json, "detection_ms_by_kind", &rp->detect_k);
+    s_json_by_kind (json, "election_ms_by_kind", &rp->elect_k);
+    fprintf (json, ",\"messages\":{\"sent\":%" PRIu64 ",\"acknowledged\":%" PRIu64
+             ",\"delivered\":%" PRIu64 ",\"notices\":%" PRIu64 "},\"timeline\":[",
+             rp->wt.sent, rp->wt.acked, rp->wt.delivered, rp->wt.notices);
+    for (size_t r = 0; r < ch->nruns; r++) {
+        const zc_fault_run_t *run = &ch->runs [r];
+        const zc_fault_timing_t *timing = &rp->timing [r];
+        fprintf (json, "%s{\"index\":%u,\"kind\":\"%s\",\"t_ms\":%" PRId64 ",\"heal_ms\":%"
+                 PRId64 ",\"settled_ms\":%" PRId64 ",\"settled\":%s,\"outage_ms\":%" PRId64
+                 ",\"detection_ms\":%" PRId64 ",\"election_ms\":%" PRId64 ",\"outage_from_ms\":%"
+                 PRId64 ",\"elections\":%u,\"old_leader\":%u,\"new_leader\":%u"
+                 ",\"what\":", r ? "," : "", run->index, zc_fault_name (run->f.kind),
+                 run->t_inject, run->t_heal, run->t_settled,
+                 run->settled ? "true" : "false", rp->outage [r], timing->detect_ms,
+                 timing->elect_ms, timing->outage_from, timing->elections,
+                 run->old_leader, timing->new_leader);
+        zc_json_str (json, run->what);
+        fputc ('}', json);
     }
+    fprintf (json, "],\"delay_proxy\":{\"from\":%u,\"to\":%u,\"connections\":%" PRIu64
+             ",\"bytes\":%" PRIu64 "}", ch->delay_from, ch->delay_to, ch->proxy_conns,
+             ch->proxy_bytes);
+    fprintf (json, ",\"violation_count\":%zu,\"violations\":[", rp->viols.count);
+    for (size_t i = 0; i < rp->viols.count; i++) {
+        if (i)
+            fputc (',', json);
+        zc_json_str (json, rp->viols.items [i]);
+    }
+    fprintf (json, "]}\n");
+    fclose (json);
+}
 
+size_t
+zc_report (zc_chaos_t *ch, FILE *out)
+{
+    s_report_t rp = { .ch = ch };
+    s_collect_history (&rp);
+    s_measure_faults (&rp);
+    s_collect_totals (&rp);
+
+    s_print_header (&rp, out);
+    s_print_outages (&rp, out);
+    s_print_timeline (&rp, out);
+    s_print_violations (&rp, out);
+    s_print_verdict (&rp, out);
+    s_write_json (&rp);
     if (ch->csv_path)
-        s_write_csv (ch, outage, timing);
+        s_write_csv (ch, rp.outage, rp.timing);
 
-    size_t count = viols.count;
-    for (size_t i = 0; i < viols.count; i++)
-        free (viols.items [i]);
-    free (viols.items);
-    s_by_kind_free (&outage_k);
-    s_by_kind_free (&detect_k);
-    s_by_kind_free (&elect_k);
-    free (all);
-    free (outage);
-    free (timing);
+    size_t count = rp.viols.count;
+    for (size_t i = 0; i < rp.viols.count; i++)
+        free (rp.viols.items [i]);
+    free (rp.viols.items);
+    s_by_kind_free (&rp.outage_k);
+    s_by_kind_free (&rp.detect_k);
+    s_by_kind_free (&rp.elect_k);
+    free (rp.outage);
+    free (rp.timing);
     return count;
 }

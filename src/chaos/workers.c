@@ -320,6 +320,9 @@ zc_workers_totals (zc_workers_t *w, zc_workers_totals_t *t)
         t->delivered += atomic_load (&wk->delivered);
         t->notices += atomic_load (&wk->notices);
         t->lost += atomic_load (&wk->lost);
+        uint64_t max_ack = atomic_load (&wk->max_ack_seq);
+        if (max_ack > t->max_ack_seq)
+            t->max_ack_seq = max_ack;
         if (wk->started)
             continue;           //  epochs are the thread's until it is joined
         all = s_grow (all, &cap, n + wk->nepochs + 1, sizeof (uint64_t));
