@@ -35,8 +35,8 @@ s_dealer (const zc_server_addr_t *addr, const zc_client_keys_t *keys)
     return sock;
 }
 
-static void
-s_fill (zc_status_row_t *row, const zc_msg_t *msg)
+void
+zc_status_row_from_msg (zc_status_row_t *row, const zc_msg_t *msg)
 {
     row->reachable = true;
     row->id = (uint32_t) msg->node;
@@ -68,7 +68,7 @@ s_read_reply (zsock_t *sock, zc_status_row_t *row)
     if (zmsg_size (reply) == 1
     &&  zc_msg_decode (&msg, zframe_data (frame), zframe_size (frame), NULL) == 0
     &&  msg.type == ZC_STATUS_REPLY) {
-        s_fill (row, &msg);
+        zc_status_row_from_msg (row, &msg);
         ok = true;
     }
     zmsg_destroy (&reply);

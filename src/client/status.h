@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "wire.h"
 
 typedef struct {
     char server[300];               //  "host:port" as given
@@ -34,6 +35,10 @@ int zc_client_status (const char *servers, int timeout_ms,
 //  keys_dir NULL is plaintext.  -1 with err also when the keys do not load.
 int zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms,
                            zc_status_row_t *rows, size_t cap, char *err, size_t errlen);
+
+//  A row from a STATUS_REPLY (reachable; fields the node did not send are
+//  0); server is left as it is.
+void zc_status_row_from_msg (zc_status_row_t *row, const zc_msg_t *msg);
 
 //  Write the rows as one line of JSON: {"nodes":[{...},...]} plus '\n'.
 //  Returns 0, or -1 on a write error.

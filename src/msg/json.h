@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 //  Write s as a quoted JSON string: quotes, backslashes and control
-//  characters escaped; NULL writes "".
+//  characters escaped, UTF-8 characters as they are, and each byte that is
+//  not part of a valid UTF-8 character as \ufffd (JSON text is UTF-8);
+//  NULL writes "".
 void zc_json_str (FILE *out, const char *s);
 
 #endif
