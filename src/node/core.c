@@ -89,9 +89,15 @@ s_too_deep (zc_core_t *self)
 static void
 s_absorb (zc_core_t *self, zc_ractions_t *out, uint64_t now)
 {
-    bool early = self->lead_epoch != 0;
+    //  Only APPENDs go early (core.h): whatever else the replica says (an
+    //  APPEND_ACK, LOG_ENTRIES) speaks of this node's log as written, and
+    //  waits for the write.  A leader that refuses a deposed leader's late
+    //  APPEND answers with an APPEND_ACK; it used to go early, found by the
+    //  simulator's R6 (harmless as a refusal, but against the contract).
+    bool leading = self->lead_epoch != 0;
     for (size_t i = 0; i < out->count; i++) {
         zc_rsend_t *send = &out->sends [i];
+        bool early = leading && send->msg.type == ZC_APPEND;
         zc_core_push_send (self, send->to, false, &send->msg, send->first, send->last, early);
     }
     if (out->save)

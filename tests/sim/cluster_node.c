@@ -220,8 +220,18 @@ node_execute (sim_t *sim, node_t *node, bool release)
         return;
     }
     const zc_core_ready_t *ready = zc_core_ready (node->core);
-    for (size_t i = 0; i < ready->early_count; i++)
+    //  R6: what goes out before the write is a leader's APPENDs only, and
+    //  never ahead of state that must be saved first (a new log epoch, a
+    //  vote: nobody may hear of it before it is on disk)
+    if (ready->early_count && ready->save_state)
+        sim_fail (sim, "R6: node %u sends %zu messages early while its state must be saved "
+                  "first", node->id, ready->early_count);
+    for (size_t i = 0; i < ready->early_count; i++) {
+        if (ready->early [i].msg.type != ZC_APPEND || ready->early [i].ping)
+            sim_fail (sim, "R6: node %u sends a %s early", node->id,
+                      zc_type_name (ready->early [i].msg.type));
         node_transmit (sim, node, &ready->early [i], false);
+    }
     bool wrote = ready->truncate || ready->write_first <= ready->write_last;
     if (ready->truncate)
         disk_truncate (node, ready->truncate_after);
