@@ -371,8 +371,7 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     zc_throttle_init (&self->throttle);
     int64_t now = zclock_mono ();
     self->hello_all_at = now;
-    self->probe_at = now;
-    self->probe_ms = ZC_PROBE_MS;
+    zc_catchup_init (&self->catchup, self->retry_ms, now);
     self->last_ack_at = now;
     zc_cl_log (self, "client %s, room %s, name %s, %zu server(s), %s",
            self->id, self->room, self->name, self->nservers,

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "client_keys.h"
+#include "catchup.h"
 #include "client_monitor.h"
 #include "delivery.h"
 #include "follow.h"
@@ -19,22 +20,12 @@
 #include "servers.h"
 #include "throttle.h"
 
-#define ZC_PROBE_MS     1000        //  HELLO the leader this often (tail gaps),
-#define ZC_PROBE_MAX_MS 8000        //  backing off to this while the room is quiet
 #define ZC_BUSY_MS      50          //  wait after "busy" before resending
-#define ZC_FETCH_COUNT  256         //  entries asked per FETCH
 #define ZC_FETCH_BYTES  (ZC_FETCH_MAX_BYTES - ZC_MAX_FRAME)
                                     //  a reply this large may have been cut at
                                     //  the node's 4 MiB limit: count it as full
 #define ZC_BATCH        256         //  frames read per socket per wake-up
 #define ZC_SUB_HWM      100000      //  PUB is lossy; a deep queue loses less
-
-//  Resume after a leader change: wait for the new leader's WELCOME saying
-//  it serves, then FETCH after our position, gap or not, until a reply is
-//  not full
-#define ZC_CATCHUP_NONE  0
-#define ZC_CATCHUP_WAIT  1
-#define ZC_CATCHUP_FETCH 2
 
 //  One server of the --servers list: its DEALER and what we know of it
 typedef struct {
@@ -91,17 +82,9 @@ struct _zc_client_t {
 
     zc_delivery_t *delivery;
     int64_t held_since;             //  messages waiting for a baseline since
-    int catchup;                    //  resume after a leader change: ZC_CATCHUP_*
-    bool fetch_out;                 //  a FETCH is out (or was just tried)
-    int64_t fetch_at;
-    zc_cl_server_t *fetch_server;   //  where it went
-    uint64_t fetch_from;            //  next rseq when it went out
-    uint64_t fetch_floor;           //  and the floor (its `last`)
+    zc_catchup_t catchup;           //  FETCHes and the quiet-room probe (catchup.h)
 
     int64_t hello_all_at;           //  last time every server was asked
-    int64_t probe_at;               //  last HELLO to the leader
-    int64_t probe_ms;               //  quiet-room probe interval (backs off)
-    int64_t chat_at;                //  last message of our room on SUB
 
     zc_lamport_t clock;
     zc_cl_item_t *events;           //  a ring of queued events: no
@@ -131,6 +114,8 @@ void zc_cl_hello_all (zc_client_t *self, int64_t now, bool force);
 void zc_cl_rewind (zc_client_t *self, int64_t now);
 void zc_cl_pump (zc_client_t *self, int64_t now);
 void zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes);
+//  The index of server in self->servers (-1: NULL)
+int zc_cl_server_index (zc_client_t *self, const zc_cl_server_t *server);
 void zc_cl_timers (zc_client_t *self, int64_t now);
 long zc_cl_next_wake (zc_client_t *self, int64_t now);
 

@@ -1,8 +1,9 @@
 /*  client_lead.c — following the leader, sending, and the client's timers.
 
     Everything that decides when to send what to whom: HELLOs, pending
-    POSTs in id order, FETCH for gaps, and the timers (retry without
-    progress, "busy" hold, leader probe, baseline fallback).
+    POSTs in id order, and the timers (retry without progress, "busy"
+    hold, baseline fallback); what to FETCH and when to probe the leader
+    is catchup.h's, carried out here.
 */
 #include "client_impl.h"
 
@@ -53,8 +54,7 @@ s_follow_changed (zc_client_t *self, int64_t now)
     //  sends (client_recv.c): what goes to this one counts afresh
     zc_pending_forget_sends (self->pending);
     self->stale_left = 0;
-    self->fetch_out = false;
-    self->catchup = zc_delivery_started (self->delivery)? ZC_CATCHUP_WAIT: ZC_CATCHUP_NONE;
+    zc_catchup_leader_changed (&self->catchup, zc_delivery_started (self->delivery));
     self->busy_at = 0;
     zc_cl_server_t *server = zc_cl_leader_server (self);
     if (server)
@@ -129,47 +129,34 @@ zc_cl_pump (zc_client_t *self, int64_t now)
     }
 }
 
-//  FETCH {last: floor, rseq: next - 1, room, count}: every message still
-//  to come has both seq > last and rseq > rseq (delivery.h), so a node
-//  that filters by either (or both) sends exactly what we lack, or more
-static void
-s_fetch (zc_client_t *self, zc_cl_server_t *leader, int64_t now)
+int
+zc_cl_server_index (zc_client_t *self, const zc_cl_server_t *server)
 {
-    uint64_t last = 0, rseq = 0;
-    zc_delivery_resume_point (self->delivery, &last, &rseq);
-    zc_msg_t fetch;
-    zc_msg_init (&fetch, ZC_FETCH);
-    zc_msg_set_u64 (&fetch, ZF_LAST, last);
-    zc_msg_set_cstr (&fetch, ZF_ROOM, self->room);
-    zc_msg_set_u64 (&fetch, ZF_RSEQ, rseq);
-    zc_msg_set_u64 (&fetch, ZF_COUNT, ZC_FETCH_COUNT);
-    if (zc_cl_send (self, leader, &fetch) == 0)
-        zc_cl_log (self, "%s before rseq %" PRIu64 ": FETCH after seq %" PRIu64
-                   " from node %u", self->catchup == ZC_CATCHUP_FETCH? "catching up": "gap",
-                   rseq + 1, last, leader->node);
-    //  Sent or not, wait retry_ms before asking again unless ENTRIES come
-    self->fetch_out = true;
-    self->fetch_at = now;
-    self->fetch_server = leader;
-    self->fetch_from = rseq + 1;
-    self->fetch_floor = last;
+    return server ? (int) (server - self->servers) : -1;
 }
 
-//  ENTRIES came (and were offered).  A full reply means more may follow:
-//  ask again at once.  A short one from the server asked ends a catch-up
-//  (we hold everything it had published); with progress, a gap that
-//  remains is asked for again at once, without, after retry_ms
+//  The FETCH zc_catchup_tick asked for (catchup.h)
+static void
+s_fetch (zc_client_t *self, zc_cl_server_t *leader, const zc_catchup_do_t *todo)
+{
+    zc_msg_t fetch;
+    zc_msg_init (&fetch, ZC_FETCH);
+    zc_msg_set_u64 (&fetch, ZF_LAST, todo->last);
+    zc_msg_set_cstr (&fetch, ZF_ROOM, self->room);
+    zc_msg_set_u64 (&fetch, ZF_RSEQ, todo->rseq);
+    zc_msg_set_u64 (&fetch, ZF_COUNT, ZC_CATCHUP_COUNT);
+    if (zc_cl_send (self, leader, &fetch) == 0)
+        zc_cl_log (self, "%s before rseq %" PRIu64 ": FETCH after seq %" PRIu64
+                   " from node %u", zc_catchup_active (&self->catchup)? "catching up": "gap",
+                   todo->rseq + 1, todo->last, leader->node);
+}
+
+//  ENTRIES came (and were offered): catchup.h decides what follows
 void
 zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes)
 {
-    if (!self->fetch_out || server != self->fetch_server)
-        return;                     //  a reply to an earlier round
-    bool full = entries >= ZC_FETCH_COUNT || bytes >= ZC_FETCH_BYTES;
-    if (!full && self->catchup == ZC_CATCHUP_FETCH)
-        self->catchup = ZC_CATCHUP_NONE;
-    if (full || zc_delivery_next_rseq (self->delivery) > self->fetch_from
-    ||  zc_delivery_floor (self->delivery) > self->fetch_floor)
-        self->fetch_out = false;
+    zc_catchup_reply (&self->catchup, self->delivery, zc_cl_server_index (self, server),
+                      entries, bytes, ZC_FETCH_BYTES);
 }
 
 static int64_t
@@ -204,20 +191,6 @@ zc_cl_timers (zc_client_t *self, int64_t now)
     zc_cl_server_t *leader = zc_cl_leader_server (self);
     if (!leader)
         zc_cl_hello_all (self, now, false);
-    else
-    if (now - self->probe_at >= self->probe_ms && now - self->chat_at >= ZC_PROBE_MS) {
-        //  The room is quiet: a lost last message would show no gap, the
-        //  room's last rseq in the leader's WELCOME does.  Not while
-        //  messages flow: a gap in the stream shows itself, and a WELCOME
-        //  overtaking the PUB stream would look like one.  The longer the
-        //  room stays quiet, the rarer the probe (1 s doubling to 8 s; a
-        //  message resets it): thousands of idle clients each probing
-        //  every second were a leader's main load (RESULTS.md, scale run)
-        leader->hello_due = true;
-        self->probe_at = now;
-        if (self->probe_ms < ZC_PROBE_MAX_MS)
-            self->probe_ms *= 2;
-    }
     if (!zc_delivery_started (self->delivery) && zc_delivery_held (self->delivery)) {
         if (!self->held_since)
             self->held_since = now;
@@ -228,16 +201,14 @@ zc_cl_timers (zc_client_t *self, int64_t now)
             zc_cl_drain_delivery (self);
         }
     }
-    if (self->catchup == ZC_CATCHUP_WAIT && leader && now - self->probe_at >= self->retry_ms) {
-        leader->hello_due = true;   //  until its WELCOME says it serves
-        self->probe_at = now;
-    }
-    bool catchup = self->catchup == ZC_CATCHUP_FETCH;
-    if (!zc_delivery_gap (self->delivery, NULL) && !catchup)
-        self->fetch_out = false;
-    else
-    if (leader && (!self->fetch_out || now - self->fetch_at >= self->retry_ms))
-        s_fetch (self, leader, now);
+    //  The leader's FETCHes and probes (catchup.h)
+    zc_catchup_do_t todo;
+    zc_catchup_tick (&self->catchup, self->delivery, zc_cl_server_index (self, leader), now,
+                     &todo);
+    if (todo.hello && leader)
+        leader->hello_due = true;
+    if (todo.fetch && leader)
+        s_fetch (self, leader, &todo);
 }
 
 //  Milliseconds until the nearest timer, at most one second
@@ -251,20 +222,13 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     int64_t oldest = zc_pending_oldest (self->pending);
     if (oldest >= 0 && !self->busy_at)
         S_AT ((oldest > self->last_ack_at? oldest: self->last_ack_at) + self->retry_ms);
-    if (!zc_cl_leader_server (self))
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (!leader)
         S_AT (self->hello_all_at + self->retry_ms);
-    else
-    if (self->catchup == ZC_CATCHUP_WAIT)
-        S_AT (self->probe_at + self->retry_ms);
-    else
-        S_AT (self->probe_at + self->probe_ms > self->chat_at + ZC_PROBE_MS
-              ? self->probe_at + self->probe_ms: self->chat_at + ZC_PROBE_MS);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
-    //  A gap with no leader to ask waits for the HELLO round above
-    if ((zc_delivery_gap (self->delivery, NULL) || self->catchup == ZC_CATCHUP_FETCH)
-    &&  (self->fetch_out || zc_cl_leader_server (self)))
-        S_AT (self->fetch_out? self->fetch_at + self->retry_ms: now);
+    S_AT (zc_catchup_next (&self->catchup, self->delivery, zc_cl_server_index (self, leader),
+                           now));
 #undef S_AT
     return wake > now? (long) (wake - now): 0;
 }

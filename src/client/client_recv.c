@@ -57,12 +57,8 @@ s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, in
     //  following it would only bring no_quorum again
     if (serving || !self_named)
         zc_cl_hint (self, msg->leader, msg->epoch, serving, now);
-    if (serving && self->catchup == ZC_CATCHUP_WAIT && msg->node == self->follow.leader) {
-        //  The new leader serves: resume from our position (a FETCH that
-        //  went out before is not this catch-up)
-        self->catchup = ZC_CATCHUP_FETCH;
-        self->fetch_out = false;
-    }
+    if (serving && msg->node == self->follow.leader)
+        zc_catchup_serving (&self->catchup);        //  the new leader serves: resume
     if (serving && (msg->has & ZF_RSEQ)) {
         //  The room's last published rseq, as of log position seq: the
         //  baseline, or a gap check.  Not commit: entries between the
@@ -523,8 +519,7 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
         s_on_sub_msg (self, beacon, &msg);
     } while (offset < size);
     if (room && chat) {
-        self->chat_at = zclock_mono ();     //  once per frame, not per message
-        self->probe_ms = ZC_PROBE_MS;       //  the room is not quiet
+        zc_catchup_chat (&self->catchup, zclock_mono ());   //  once per frame, not per message
         zc_cl_drain_delivery (self);
     }
 }
