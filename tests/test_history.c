@@ -2,7 +2,7 @@
     files: a correct history of three clients passes; each invariant,
     broken on purpose, is reported with the right kind.
 
-    The generator plays a leader and three clients by the rules of DESIGN §7:
+    The generator plays a leader and three clients by the rules of docs/DESIGN.md §7:
     A and B talk in room "general", C in room "random" (and joined late:
     start 4).  The leader changes at half time (epoch 1 -> 2).  A fault
     bends one rule at one message.

@@ -74,7 +74,7 @@
       test_sim SEED [NODES]       replay one random schedule with its trace
       test_sim --expect-violation the planted-bug check
     Environment:
-      ZC_SIM_RUNS=N   random schedules with 3 nodes (default 800); 5 nodes
+      ZC_SIM_RUNS=N   random schedules with 3 nodes (default 1600); 5 nodes
                       get N/4, 1 node N/20
       ZC_SIM_SEED=S   first seed (default 1)
       ZC_SIM_FRESH=0  no batch from a fresh seed (simnet.h sim_fresh_seed)
@@ -365,7 +365,7 @@ main (int argc, char **argv)
     }
     double start = sim_seconds ();
 
-    size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 800);
+    size_t runs3 = sim_env_size ("ZC_SIM_RUNS", 1600);
     uint64_t first = sim_env_size ("ZC_SIM_SEED", 1);
     //  And one batch from a fresh seed (simnet.h: sim_fresh_seed)
     uint64_t fresh = sim_fresh_seed ("test_sim");

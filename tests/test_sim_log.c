@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  (a) DESIGN §6b.3, Raft's Figure 8: leader 3 writes seq 2 alone and
-//  dies; leader 2 writes a different seq 2 alone and dies; 3 returns.  By
-//  the last-entry rule 3 would copy its seq 2 to node 1, commit and publish
+//  (a) Raft's Figure 8 (docs/ELECTION.md, "Why the log epoch, not the last
+//  entry's epoch"): leader 3 writes seq 2 alone and dies; leader 2 writes a
+//  different seq 2 alone and dies; 3 returns.  By the last-entry rule 3 would copy its seq 2 to node 1, commit and publish
 //  it, die, and 2 (whose last entry has the higher epoch) would return and
 //  overwrite it.  By log epochs, node 1 (which installed epoch e2) beats 3.
 static void
 test_figure8 (void)
 {
-    const char *name = "figure 8 (DESIGN 6b.3)";
+    const char *name = "figure 8";
     int failed_before = s_failed;
     sim_t *sim = sim_fixed_new (3, 2, 8001, 4);
     uint32_t two = 2, three = 3;

@@ -1,6 +1,6 @@
 /*  report.c — the verdict: run the history checker over the workers'
     records, add the harness's own findings (CRASH, CONVERGE, DRAIN),
-    measure the client-visible outage of every fault (docs/DESIGN.md §9: from the
+    measure the client-visible outage of every fault (docs/DESIGN.md §10: from the
     fault to the first message acknowledged after it) and, from the nodes'
     election lines, its detection and election times (timing.c); print the
     report and write the JSON summary and the CSV.

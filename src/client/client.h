@@ -12,7 +12,7 @@
       dedup makes resending safe: nothing is lost, nothing doubled.
     - Received messages come out in room order, each once; a gap in rseq is
       repaired by FETCH (see delivery.h).
-    - Resume (DESIGN §6, zguide's Clone pattern): subscribe first, then
+    - Resume (docs/DESIGN.md §8, zguide's Clone pattern): subscribe first, then
       HELLO (with `last`, the seq delivered up to).  When the leader
       changes, the client keeps its delivery position (a new leader's
       WELCOME never moves it) and FETCHes everything after it from the new
@@ -21,7 +21,7 @@
     - History: with cfg.history = N, the last N messages of the room come
       first, then the live stream.  What the cluster no longer holds
       (retention) is skipped with a notice.
-    - Lamport (DESIGN §7): a POST carries tick(); delivered messages and
+    - Lamport (docs/DESIGN.md §7): a POST carries tick(); delivered messages and
       ACKs are observed.
     - Limits (PROTOCOL.md §7): "slow_down" holds the stream for retry_ms
       (bounded, throttle.h) and resends in order, one notice per burst;

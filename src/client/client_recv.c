@@ -46,7 +46,7 @@ s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, in
         if (self->servers [i].node == msg->node && &self->servers [i] != server)
             self->servers [i].node = 0;
     server->node = (uint32_t) msg->node;
-    //  Ports, never hosts: we keep the host we dialed (DESIGN §3)
+    //  Ports, never hosts: we keep the host we dialed (docs/DESIGN.md §2)
     if (msg->pub_port >= 1 && msg->pub_port <= 65535)
         zc_cl_sub_point (self, server, (uint16_t) msg->pub_port);
 

@@ -10,8 +10,8 @@
       how far its log now equals the leader's (cumulative).  Its log epoch
       becomes the leader's epoch once it holds the log the leader started
       its epoch with, and no foreign tail.
-    - Leader: first the view change (DESIGN §6b.3): among the quorum that
-      accepted its epoch it takes the log with the highest (log epoch, last
+    - Leader: first the view change (docs/ELECTION.md, "The view change"):
+      among the quorum that accepted its epoch it takes the log with the highest (log epoch, last
       seq), fetching what it lacks from that node; only then is it ready to
       stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
       and commits what a quorum holds in its epoch.
