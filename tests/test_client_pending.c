@@ -197,6 +197,49 @@ test_refuse (void)
     zc_pending_destroy (&p);
 }
 
+//  A lost ACK: message 1's ACK never comes while 2 and 3 are acked.  It is
+//  overdue once retry_ms passed since it went out, alone; its resend
+//  restarts its own timer; what was not sent in this round is not overdue
+static void
+test_overdue (void)
+{
+    zc_pending_t *p = zc_pending_new ();
+    CHECK (s_add (p, 1, 0) == 0 && s_add (p, 2, 0) == 0 && s_add (p, 3, 0) == 0
+           && s_add (p, 4, 0) == 0);
+    uint64_t ids [8];
+    CHECK (s_send_all (p, 100, ids) == 4);
+    s_ack (p, 2, true);
+    s_ack (p, 3, true);
+    s_ack (p, 4, true);
+    CHECK (zc_pending_overdue (p, 0, 99) == NULL);          //  not yet
+    const zc_post_t *post = zc_pending_overdue (p, 0, 100);
+    CHECK (post && post->id == 1 && post->unanswered == 1);
+    CHECK (zc_pending_overdue (p, 1, 100) == NULL);          //  the only one
+    zc_pending_resent (p, 1, 500);
+    CHECK (zc_pending_overdue (p, 0, 499) == NULL);          //  its timer restarted
+    post = zc_pending_overdue (p, 0, 500);
+    CHECK (post && post->id == 1 && post->unanswered == 2 && post->sent_at == 500);
+    //  Posted after the round's sends: not sent, so not overdue
+    CHECK (s_add (p, 5, 600) == 0);
+    CHECK (zc_pending_overdue (p, 1, 10000) == NULL);
+    //  A new round: nothing went out in it yet
+    zc_pending_rewind (p, 700);
+    CHECK (zc_pending_overdue (p, 0, 10000) == NULL);
+    s_ack (p, 1, true);
+    s_ack (p, 5, true);
+    CHECK (zc_pending_overdue (p, 0, 10000) == NULL);
+    //  Slow, not lost: nothing above it acknowledged, so never overdue
+    //  (the quiet-sender round handles it)
+    zc_pending_destroy (&p);
+    p = zc_pending_new ();
+    CHECK (s_add (p, 1, 0) == 0 && s_add (p, 2, 0) == 0);
+    CHECK (s_send_all (p, 100, ids) == 2);
+    CHECK (zc_pending_overdue (p, 0, 100000) == NULL);
+    s_ack (p, 1, true);
+    CHECK (zc_pending_overdue (p, 0, 100000) == NULL);
+    zc_pending_destroy (&p);
+}
+
 int
 main (void)
 {
@@ -205,5 +248,6 @@ main (void)
     test_rounds ();
     test_growth ();
     test_refuse ();
+    test_overdue ();
     return check_report ("test_client_pending");
 }

@@ -8,8 +8,10 @@
     - The leader is the one of the highest epoch heard in WELCOME, BEACON
       and ERROR hints; a change of leader resends every pending message.
     - Posting is pipelined: every unacknowledged message goes to the leader
-      in id order, and again after retry_ms without progress.  The leader's
-      dedup makes resending safe: nothing is lost, nothing doubled.
+      in id order, and again after retry_ms without progress; one whose ACK
+      was lost (a later one was acknowledged) goes again on its own after
+      retry_ms.  The leader's dedup makes resending safe: nothing is lost,
+      nothing doubled.
     - Received messages come out in room order, each once; a gap in rseq is
       repaired by FETCH (see delivery.h).
     - Resume (docs/DESIGN.md §8, zguide's Clone pattern): subscribe first, then

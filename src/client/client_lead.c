@@ -159,6 +159,31 @@ zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, siz
                       entries, bytes, ZC_FETCH_BYTES);
 }
 
+//  A message sent retry_ms ago and still not acknowledged goes to the
+//  leader again on its own, even while the ACKs of later ones arrive (its
+//  ACK may have been dropped: pending.h); the leader's dedup answers it
+//  with its ACK.  Not while the stream is held (busy, slow_down pacing).
+static void
+s_resend_overdue (zc_client_t *self, int64_t now)
+{
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (!leader || self->busy_at)
+        return;
+    void *handle = zsock_resolve (leader->dealer);
+    const zc_post_t *post;
+    uint64_t after = 0;
+    while ((post = zc_pending_overdue (self->pending, after, now - self->retry_ms))
+       &&  zc_throttle_may_send (&self->throttle, now)) {
+        if (zmq_send (handle, post->frame, post->size, ZMQ_DONTWAIT) != (int) post->size)
+            break;
+        zc_cl_log (self, "no ACK for message %" PRIu64 " in %u ms: resending it to node %u",
+                   post->id, self->retry_ms, leader->node);
+        after = post->id;
+        zc_pending_resent (self->pending, post->id, now);
+        zc_throttle_sent (&self->throttle);
+    }
+}
+
 static int64_t
 s_fallback_ms (zc_client_t *self)
 {
@@ -185,6 +210,7 @@ zc_cl_timers (zc_client_t *self, int64_t now)
         zc_cl_rewind (self, now);
         zc_cl_hello_all (self, now, false);
     }
+    s_resend_overdue (self, now);
     for (size_t i = 0; i < self->nservers; i++)
         if (!self->servers [i].dealer && now - self->hello_all_at >= self->retry_ms)
             zc_cl_dealer_reopen (self, &self->servers [i]);
@@ -220,9 +246,12 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
     if (self->busy_at)
         S_AT (self->busy_at);
     int64_t oldest = zc_pending_oldest (self->pending);
-    if (oldest >= 0 && !self->busy_at)
-        S_AT ((oldest > self->last_ack_at? oldest: self->last_ack_at) + self->retry_ms);
     zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (oldest >= 0 && !self->busy_at)
+        //  The resend round when the sender is quiet, or the oldest
+        //  message's own resend (s_resend_overdue)
+        S_AT ((leader || oldest > self->last_ack_at? oldest: self->last_ack_at)
+              + self->retry_ms);
     if (!leader)
         S_AT (self->hello_all_at + self->retry_ms);
     if (self->held_since)

@@ -20,6 +20,7 @@ struct _zc_pending_t {
     uint64_t cursor;            //  next id due in this round
     uint32_t round;
     int64_t round_at;           //  when the round began
+    uint64_t max_acked;         //  the highest id acknowledged
 };
 
 zc_pending_t *
@@ -134,6 +135,8 @@ zc_pending_ack (zc_pending_t *self, uint64_t id)
     zc_post_t *post = *s_slot (self, id);
     *s_slot (self, id) = NULL;
     self->live--;
+    if (id > self->max_acked)
+        self->max_acked = id;
     s_trim (self);
     return post;
 }
@@ -276,6 +279,37 @@ zc_pending_oldest (zc_pending_t *self)
     if (post->round == self->round)
         return post->sent_at;
     return post->queued_at > self->round_at? post->queued_at: self->round_at;
+}
+
+const zc_post_t *
+zc_pending_overdue (zc_pending_t *self, uint64_t after_id, int64_t before)
+{
+    assert (self);
+    if (!self->live)
+        return NULL;
+    uint64_t id = after_id + 1 > self->head ? after_id + 1 : self->head;
+    //  Only what went out in this round (the cursor is past it), and below
+    //  an acknowledged id: the leader acknowledges in id order, so a later
+    //  ACK proves this one stored and its ACK lost.  (A message merely slow
+    //  to commit is left to the quiet-sender round: resending a whole
+    //  window because a disk is slow would only add load.)
+    for (; id < self->cursor && id < self->max_acked; id++) {
+        const zc_post_t *post = *s_slot (self, id);
+        if (post && post->round == self->round && post->sent_at <= before)
+            return post;
+    }
+    return NULL;
+}
+
+void
+zc_pending_resent (zc_pending_t *self, uint64_t id, int64_t now)
+{
+    assert (self);
+    zc_post_t *post = (zc_post_t *) zc_pending_find (self, id);
+    if (post) {
+        post->sent_at = now;
+        post->unanswered++;
+    }
 }
 
 bool

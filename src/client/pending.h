@@ -97,6 +97,17 @@ bool zc_pending_has_due (zc_pending_t *self);
 //  caller retries when this is older than its retry interval.
 int64_t zc_pending_oldest (zc_pending_t *self);
 
+//  Resending one message on its own timer: an ACK can be lost (a node's
+//  reply queue full) while the ACKs of later messages arrive, so waiting
+//  for the sender to go quiet could wait forever.  zc_pending_overdue
+//  returns the first message above after_id that went out in this round
+//  at or before `before`, is still not acknowledged and lies below an
+//  acknowledged id (ACKs come in id order: its own was lost), or NULL;
+//  zc_pending_resent records its resend at now (counted unanswered, its
+//  place in the round unchanged).
+const zc_post_t *zc_pending_overdue (zc_pending_t *self, uint64_t after_id, int64_t before);
+void zc_pending_resent (zc_pending_t *self, uint64_t id, int64_t now);
+
 //  True if an error about id answers a send of an earlier round (or id is
 //  no longer pending): it must not trigger another round.
 bool zc_pending_stale (zc_pending_t *self, uint64_t id);
