@@ -70,6 +70,10 @@ test_names (void)
     CHECK (zc_fault_mask (list, &mask) == 0 && mask == ZC_F_EVERY);
     CHECK (strcmp (zc_fault_name (ZC_F_TERM_LEADER), "term-leader") == 0);
     CHECK (strcmp (zc_fault_name (ZC_F_RETURN_HIGHER), "return-higher") == 0);
+    CHECK (strcmp (zc_fault_name (ZC_F_CPU_HOG), "cpu-hog") == 0);
+    CHECK (zc_fault_mask ("all", &mask) == 0 && !(mask & (1u << ZC_F_CPU_HOG)));
+    CHECK (zc_fault_mask ("all,cpu-hog", &mask) == 0
+           && mask == (ZC_F_ALL | (1u << ZC_F_CPU_HOG)));
 }
 
 static void

@@ -52,6 +52,7 @@ typedef enum {
     ZC_F_TERM_LEADER,       //  SIGTERM the leader (a planned stop), restart after hold
     ZC_F_RETURN_HIGHER,     //  SIGTERM the highest node, restart it after hold: it
                             //  takes over by hand-over (the fault is the restart)
+    ZC_F_CPU_HOG,           //  a busy process shares the leader's CPU for hold
     ZC_F_KINDS
 } zc_fault_kind_t;
 

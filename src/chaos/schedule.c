@@ -26,7 +26,8 @@ zc_rng_range (zc_rng_t *rng, uint32_t lo, uint32_t hi)
 
 static const char *s_names [ZC_F_KINDS] = {
     "kill-leader", "kill-backup", "pause-leader", "pause-backup", "flap",
-    "full-restart", "isolate", "split", "loss", "delay", "term-leader", "return-higher"
+    "full-restart", "isolate", "split", "loss", "delay", "term-leader", "return-higher",
+    "cpu-hog"
 };
 
 const char *
@@ -94,6 +95,9 @@ s_draw (zc_rng_t *rng, zc_fault_kind_t k, zc_fault_t *f)
         case ZC_F_RETURN_HIGHER:
             //  How long the highest node stays down before it returns
             f->hold_ms = zc_rng_range (rng, 500, 3000);
+            break;
+        case ZC_F_CPU_HOG:
+            f->hold_ms = zc_rng_range (rng, 2000, 6000);
             break;
         case ZC_F_PAUSE_LEADER:
         case ZC_F_PAUSE_BACKUP:
