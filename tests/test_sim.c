@@ -56,7 +56,9 @@
           message is acknowledged, and every up node's log and commit
           point equal the leader's; with fewer than a quorum, nobody serves;
       R6  the disk always equals the log in memory; persisted epochs never
-          decrease, one leader per epoch; no livelock;
+          decrease, one leader per epoch; what goes out before the write
+          is a leader's APPENDs only, never with state to save; no
+          livelock;
       R7  no node refuses a peer message as forged or absurd (the guards
           of issue 9 never fire on honest traffic).
 
