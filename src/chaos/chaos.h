@@ -187,10 +187,13 @@ bool zc_node_live (const zc_cnode_t *node);                 //  running, not pau
 //  upto (the highest seq a client saw acknowledged); a difference is a
 //  LOGS violation.  The image and its comparison are pure (unit-tested).
 typedef struct {
-    uint64_t first;                 //  seq of data [0]
+    uint8_t *data;
+    size_t size;
+} zc_log_record_t;
+typedef struct {
+    uint64_t first;                 //  seq of records [0]
+    zc_log_record_t *records;
     size_t count, cap;
-    uint8_t **data;
-    size_t *size;
 } zc_log_image_t;
 int zc_log_image_add (zc_log_image_t *image, uint64_t seq, const uint8_t *data, size_t size);
 void zc_log_image_free (zc_log_image_t *image);

@@ -2,6 +2,7 @@
     (chaos.h, "logs.c"): pure, so that test_chaos_pure tests it.
 */
 #include "chaos.h"
+#include "oom.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,8 @@ void
 zc_log_image_free (zc_log_image_t *image)
 {
     for (size_t i = 0; i < image->count; i++)
-        free (image->data [i]);
-    free (image->data);
-    free (image->size);
+        free (image->records [i].data);
+    free (image->records);
     memset (image, 0, sizeof (*image));
 }
 
@@ -25,20 +25,11 @@ zc_log_image_add (zc_log_image_t *image, uint64_t seq, const uint8_t *data, size
     else
     if (seq != image->first + image->count)
         return -1;
-    if (image->count == image->cap) {
-        image->cap = image->cap ? image->cap * 2 : 1024;
-        image->data = realloc (image->data, image->cap * sizeof (uint8_t *));
-        image->size = realloc (image->size, image->cap * sizeof (size_t));
-        if (!image->data || !image->size)
-            abort ();
-    }
-    uint8_t *copy = malloc (size ? size : 1);
-    if (!copy)
-        abort ();
+    image->records = zc_grow (image->records, &image->cap, image->count + 1,
+                              sizeof *image->records);
+    uint8_t *copy = ZC_ALLOC (malloc (size ? size : 1));
     memcpy (copy, data, size);
-    image->data [image->count] = copy;
-    image->size [image->count] = size;
-    image->count++;
+    image->records [image->count++] = (zc_log_record_t) { copy, size };
     return 0;
 }
 
@@ -55,7 +46,8 @@ zc_log_images_differ (const zc_log_image_t *a, const zc_log_image_t *b, uint64_t
         hi = upto;
     for (uint64_t s = lo; s <= hi && s >= lo; s++) {
         size_t i = (size_t) (s - a->first), j = (size_t) (s - b->first);
-        if (a->size [i] != b->size [j] || memcmp (a->data [i], b->data [j], a->size [i])) {
+        const zc_log_record_t *x = &a->records [i], *y = &b->records [j];
+        if (x->size != y->size || memcmp (x->data, y->data, x->size)) {
             *seq = s;
             return true;
         }

@@ -8,6 +8,7 @@
     end) and, once the threads are joined, their ack times and epochs.
 */
 #include "chaos.h"
+#include "oom.h"
 #include "texthash.h"
 
 #include <client.h>
@@ -44,21 +45,6 @@ struct zc_workers {
     size_t nall;
 };
 
-static void *
-s_grow (void *items, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return items;
-    size_t cap2 = *cap ? *cap * 2 : 256;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *bigger = realloc (items, cap2 * elem);
-    if (!bigger)
-        abort ();
-    *cap = cap2;
-    return bigger;
-}
-
 static void
 s_epoch (s_worker_t *wk, uint64_t epoch)
 {
@@ -67,7 +53,7 @@ s_epoch (s_worker_t *wk, uint64_t epoch)
     for (size_t i = 0; i < wk->nepochs; i++)
         if (wk->epochs [i] == epoch)
             return;
-    wk->epochs = s_grow (wk->epochs, &wk->epochs_cap, wk->nepochs + 1, sizeof (uint64_t));
+    wk->epochs = zc_grow (wk->epochs, &wk->epochs_cap, wk->nepochs + 1, sizeof (uint64_t));
     wk->epochs [wk->nepochs++] = epoch;
 }
 
@@ -93,7 +79,7 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
             atomic_fetch_add (&wk->acked, 1);
             if (ev->seq > atomic_load (&wk->max_ack_seq))
                 atomic_store (&wk->max_ack_seq, ev->seq);
-            wk->acks = s_grow (wk->acks, &wk->acks_cap, wk->nacks + 1, sizeof (zc_ack_time_t));
+            wk->acks = zc_grow (wk->acks, &wk->acks_cap, wk->nacks + 1, sizeof (zc_ack_time_t));
             wk->acks [wk->nacks++] = (zc_ack_time_t) {
                 .t = t, .node = ev->leader, .lead_epoch = ev->lead_epoch };
             s_epoch (wk, ev->epoch);
@@ -298,7 +284,7 @@ zc_workers_join (zc_workers_t *w)
     size_t cap = 0;
     for (unsigned i = 0; i < w->count; i++) {
         s_worker_t *wk = &w->wk [i];
-        w->all_acks = s_grow (w->all_acks, &cap, w->nall + wk->nacks + 1, sizeof (zc_ack_time_t));
+        w->all_acks = zc_grow (w->all_acks, &cap, w->nall + wk->nacks + 1, sizeof (zc_ack_time_t));
         if (wk->nacks)
             memcpy (w->all_acks + w->nall, wk->acks, wk->nacks * sizeof (zc_ack_time_t));
         w->nall += wk->nacks;
@@ -325,7 +311,7 @@ zc_workers_totals (zc_workers_t *w, zc_workers_totals_t *t)
             t->max_ack_seq = max_ack;
         if (wk->started)
             continue;           //  epochs are the thread's until it is joined
-        all = s_grow (all, &cap, n + wk->nepochs + 1, sizeof (uint64_t));
+        all = zc_grow (all, &cap, n + wk->nepochs + 1, sizeof (uint64_t));
         if (wk->nepochs)
             memcpy (all + n, wk->epochs, wk->nepochs * sizeof (uint64_t));
         n += wk->nepochs;

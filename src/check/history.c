@@ -78,8 +78,8 @@ s_report (s_check_t *ck, zc_history_kind_t kind, uint32_t file,
     if (ck->report)
         ck->report (&v, ck->arg);
     else {
-        self->viols = zc_vec_grow (self->viols, &self->viols_cap,
-                                   self->nviols + 1, sizeof (v));
+        self->viols = zc_grow (self->viols, &self->viols_cap,
+                               self->nviols + 1, sizeof (v));
         v.text = zc_xstrdup (text);
         self->viols [self->nviols++] = v;
     }
@@ -187,8 +187,8 @@ s_build_entries (s_check_t *ck)
             uint64_t seq = pass == 0 ? self->recvs [i].seq : self->acks [i].seq;
             if (zc_hmap_put (&ck->by_seq, seq, 0, (uint32_t) ck->nentries)
                 == ck->nentries) {
-                ck->entries = zc_vec_grow (ck->entries, &ck->entries_cap,
-                                   ck->nentries + 1, sizeof (s_entry_t));
+                ck->entries = zc_grow (ck->entries, &ck->entries_cap,
+                                       ck->nentries + 1, sizeof (s_entry_t));
                 memset (&ck->entries [ck->nentries++], 0, sizeof (s_entry_t));
             }
             if (pass == 0)
@@ -278,8 +278,8 @@ s_stream (s_check_t *ck, size_t first, uint32_t file, const zc_recv_t *r)
     for (size_t i = first; i < ck->nstreams; i++)
         if (ck->streams [i].room == r->room)
             return &ck->streams [i];
-    ck->streams = zc_vec_grow (ck->streams, &ck->streams_cap,
-                               ck->nstreams + 1, sizeof (s_stream_t));
+    ck->streams = zc_grow (ck->streams, &ck->streams_cap,
+                           ck->nstreams + 1, sizeof (s_stream_t));
     ck->streams [ck->nstreams] = (s_stream_t) {
         .file = file, .room = r->room, .last_seq = r->seq,
         .last_rseq = r->rseq - 1 };
@@ -500,8 +500,8 @@ s_silent_listeners (s_check_t *ck)
             seen = ck->streams [i].file == file && ck->streams [i].room == f->room;
         if (seen)
             continue;
-        ck->streams = zc_vec_grow (ck->streams, &ck->streams_cap,
-                                   ck->nstreams + 1, sizeof (s_stream_t));
+        ck->streams = zc_grow (ck->streams, &ck->streams_cap,
+                               ck->nstreams + 1, sizeof (s_stream_t));
         ck->streams [ck->nstreams++] = (s_stream_t) {
             .file = file, .room = f->room, .last_seq = f->start };
     }

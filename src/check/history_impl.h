@@ -5,6 +5,7 @@
 #define ZC_HISTORY_IMPL_H
 
 #include "history.h"
+#include "oom.h"          //  zc_grow
 
 #define ZC_NONE UINT32_MAX      //  no string / no index
 
@@ -16,8 +17,6 @@ void *zc_xcalloc (size_t count, size_t size);
 void *zc_xrealloc (void *ptr, size_t size);
 char *zc_xstrdup (const char *s);
 
-//  Returns items (elem bytes each, *cap allocated) grown to hold need.
-void *zc_vec_grow (void *items, size_t *cap, size_t need, size_t elem);
 
 //  Hash map from a pair (a, b) to a uint32_t value.
 typedef struct {

@@ -86,7 +86,6 @@ typedef struct {
     uint32_t file;
     zc_hfile_t hfile;
     uint64_t max_recv_ts;
-    bool have_start;
     //  A refused id moves the later messages of its client down one id
     //  (chat_client.c): which sent line holds each (client, id) now, and
     //  the withdrawn lines by (client, ts), to find a renumbered one's
@@ -145,8 +144,8 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
             }
         }
         uint32_t index = (uint32_t) self->nsents;
-        self->sents = zc_vec_grow (self->sents, &self->sents_cap,
-                                   self->nsents + 1, sizeof (zc_sent_t));
+        self->sents = zc_grow (self->sents, &self->sents_cap,
+                               self->nsents + 1, sizeof (zc_sent_t));
         self->sents [self->nsents++] = (zc_sent_t) {
             .id = v [0], .ts = v [1], .prior_ts = prior_ts,
             .text = text, .has_text = has_text == 1,
@@ -175,14 +174,14 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
         zc_sent_t *sent = slot && *slot != S_WITHDRAWN ? &self->sents [*slot] : NULL;
         if (sent)
             sent->acked = true;
-        self->acks = zc_vec_grow (self->acks, &self->acks_cap,
-                                  self->nacks + 1, sizeof (zc_ack_t));
+        self->acks = zc_grow (self->acks, &self->acks_cap,
+                              self->nacks + 1, sizeof (zc_ack_t));
         self->acks [self->nacks++] = (zc_ack_t) {
             .id = v [0], .seq = v [1], .ts = v [2], .epoch = v [3],
             .node = (uint32_t) node, .node_epoch = node_epoch,
             .client = client, .file = ld->file, .line = lineno,
             .refused = slot && *slot == S_WITHDRAWN,
-            .after_start = sent && ld->have_start && sent->line > ld->hfile.start_line,
+            .after_start = sent && ld->hfile.has_start && sent->line > ld->hfile.start_line,
             .after_lost = sent && sent->lost };
         ld->hfile.acked++;
     }
@@ -195,8 +194,8 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
         uint32_t client = zc_strtab_intern (&self->strs, tok [1]);
         uint32_t *slot = zc_hmap_find (&ld->live, client, v [0]);
         zc_sent_t *sent = slot && *slot != S_WITHDRAWN ? &self->sents [*slot] : NULL;
-        self->losts = zc_vec_grow (self->losts, &self->losts_cap, self->nlosts + 1,
-                                   sizeof (zc_lost_t));
+        self->losts = zc_grow (self->losts, &self->losts_cap, self->nlosts + 1,
+                               sizeof (zc_lost_t));
         self->losts [self->nlosts++] = (zc_lost_t) {
             .id = v [0], .client = client, .file = ld->file, .line = lineno,
             .sent = sent != NULL, .acked = sent && sent->acked };
@@ -236,8 +235,8 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
         if (has_text < 0)
             return "recv: bad text fingerprint (t=)";
         uint32_t room = zc_strtab_intern (&self->strs, tok [7]);
-        self->recvs = zc_vec_grow (self->recvs, &self->recvs_cap,
-                                   self->nrecvs + 1, sizeof (zc_recv_t));
+        self->recvs = zc_grow (self->recvs, &self->recvs_cap,
+                               self->nrecvs + 1, sizeof (zc_recv_t));
         self->recvs [self->nrecvs++] = (zc_recv_t) {
             .seq = v [0], .rseq = v [1], .ts = v [2], .epoch = v [3],
             .id = id, .text = text, .has_text = has_text == 1,
@@ -269,12 +268,11 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
     if (strcmp (kind, "start") == 0) {
         if (ntok < 2 || s_u64 (tok [1], &v [0]) != 0)
             return "start: expected <seq>";
-        if (!ld->have_start) {
+        if (!ld->hfile.has_start) {     //  only the first counts
             ld->hfile.start = v [0];
             ld->hfile.start_line = lineno;
             ld->hfile.has_start = true;
         }
-        ld->have_start = true;
     }
     //  Anything else: a line kind from a newer client, ignored
     return NULL;
@@ -347,8 +345,8 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
     }
     ld.hfile.recv_hi = self->nrecvs;
     ld.hfile.path = zc_xstrdup (name);
-    self->files = zc_vec_grow (self->files, &self->files_cap,
-                               self->nfiles + 1, sizeof (zc_hfile_t));
+    self->files = zc_grow (self->files, &self->files_cap,
+                           self->nfiles + 1, sizeof (zc_hfile_t));
     self->files [self->nfiles++] = ld.hfile;
     self->lines += lines;
     self->torn += torn;

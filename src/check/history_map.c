@@ -49,18 +49,6 @@ zc_xstrdup (const char *s)
     return copy;
 }
 
-void *
-zc_vec_grow (void *items, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return items;
-    size_t cap2 = *cap ? *cap : 16;
-    while (cap2 < need)
-        cap2 *= 2;
-    *cap = cap2;
-    return zc_xrealloc (items, cap2 * elem);
-}
-
 //  splitmix64 finaliser: good enough spreading for sequential keys
 static uint64_t
 s_mix (uint64_t x)
@@ -197,8 +185,8 @@ zc_strtab_intern (zc_strtab_t *tab, const char *s)
             return tab->slots [i];
         i = (i + 1) & mask;
     }
-    tab->strs = zc_vec_grow (tab->strs, &tab->cap, tab->count + 1,
-                             sizeof (char *));
+    tab->strs = zc_grow (tab->strs, &tab->cap, tab->count + 1,
+                         sizeof (char *));
     tab->strs [tab->count] = zc_xstrdup (s);
     tab->slots [i] = (uint32_t) tab->count;
     return (uint32_t) tab->count++;

@@ -114,8 +114,6 @@ void zc_cl_hello_all (zc_client_t *self, int64_t now, bool force);
 void zc_cl_rewind (zc_client_t *self, int64_t now);
 void zc_cl_pump (zc_client_t *self, int64_t now);
 void zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes);
-//  The index of server in self->servers (-1: NULL)
-int zc_cl_server_index (zc_client_t *self, const zc_cl_server_t *server);
 void zc_cl_timers (zc_client_t *self, int64_t now);
 long zc_cl_next_wake (zc_client_t *self, int64_t now);
 

@@ -129,8 +129,9 @@ zc_cl_pump (zc_client_t *self, int64_t now)
     }
 }
 
-int
-zc_cl_server_index (zc_client_t *self, const zc_cl_server_t *server)
+//  The index of server in self->servers (-1: NULL), as catchup.h names it
+static int
+s_server_index (zc_client_t *self, const zc_cl_server_t *server)
 {
     return server ? (int) (server - self->servers) : -1;
 }
@@ -155,7 +156,7 @@ s_fetch (zc_client_t *self, zc_cl_server_t *leader, const zc_catchup_do_t *todo)
 void
 zc_cl_fetch_done (zc_client_t *self, zc_cl_server_t *server, size_t entries, size_t bytes)
 {
-    zc_catchup_reply (&self->catchup, self->delivery, zc_cl_server_index (self, server),
+    zc_catchup_reply (&self->catchup, self->delivery, s_server_index (self, server),
                       entries, bytes, ZC_FETCH_BYTES);
 }
 
@@ -229,7 +230,7 @@ zc_cl_timers (zc_client_t *self, int64_t now)
     }
     //  The leader's FETCHes and probes (catchup.h)
     zc_catchup_do_t todo;
-    zc_catchup_tick (&self->catchup, self->delivery, zc_cl_server_index (self, leader), now,
+    zc_catchup_tick (&self->catchup, self->delivery, s_server_index (self, leader), now,
                      &todo);
     if (todo.hello && leader)
         leader->hello_due = true;
@@ -256,7 +257,7 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
         S_AT (self->hello_all_at + self->retry_ms);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
-    S_AT (zc_catchup_next (&self->catchup, self->delivery, zc_cl_server_index (self, leader),
+    S_AT (zc_catchup_next (&self->catchup, self->delivery, s_server_index (self, leader),
                            now));
 #undef S_AT
     return wake > now? (long) (wake - now): 0;

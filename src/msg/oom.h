@@ -22,7 +22,9 @@
 #ifndef ZC_OOM_H
 #define ZC_OOM_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #define ZC_EXIT_OOM 1               //  as a node that cannot save its state
@@ -48,5 +50,26 @@ zc_alloc_check_at (void *ptr, const char *file, int line)
 //  ptr (what an allocator returned), or stop if it is NULL.  Never wrap a
 //  call that may return NULL for a good reason (malloc (0), realloc to 0).
 #define ZC_ALLOC(ptr) zc_alloc_check_at ((ptr), __FILE__, __LINE__)
+
+//  The one growable-array step: items (room for *cap of elem bytes each)
+//  grown, by doubling, to hold at least need; *cap updated.  Stops like
+//  ZC_ALLOC when memory (or size_t) runs out.
+static inline void *
+zc_grow (void *items, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return items;
+    size_t grown = *cap ? *cap : 16;
+    while (grown < need) {
+        if (grown > SIZE_MAX / 2)
+            zc_oom ();
+        grown *= 2;
+    }
+    if (elem && grown > SIZE_MAX / elem)
+        zc_oom ();
+    items = ZC_ALLOC (realloc (items, grown * elem));
+    *cap = grown;
+    return items;
+}
 
 #endif

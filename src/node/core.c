@@ -494,7 +494,7 @@ s_beacon (zc_core_t *self, uint64_t now)
     zc_msg_set_u64 (&msg, ZF_LEADER, leader);
     zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     size_t size = zc_msg_encode (&msg, self->buf, sizeof self->buf);
-    self->pubs = zc_core_grow (self->pubs, &self->pub_cap, self->pub_count, sizeof *self->pubs);
+    self->pubs = zc_grow (self->pubs, &self->pub_cap, self->pub_count + 1, sizeof *self->pubs);
     self->pubs [self->pub_count++] = (zc_core_pub_t) {
         zc_core_copy (self, ZC_BEACON_TOPIC, strlen (ZC_BEACON_TOPIC)),
         zc_core_copy (self, self->buf, size) };

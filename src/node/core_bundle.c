@@ -10,17 +10,6 @@
 
 //  --- memory of one bundle -----------------------------------------------
 
-void *
-zc_core_grow (void *array, size_t *cap, size_t count, size_t item)
-{
-    if (count < *cap)
-        return array;
-    size_t grown = *cap ? *cap * 2 : 64;
-    array = ZC_ALLOC (realloc (array, grown * item));
-    *cap = grown;
-    return array;
-}
-
 #define S_ARENA_BLOCK (256 * 1024)
 
 void *
@@ -77,7 +66,7 @@ zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...)
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
-    self->logs = zc_core_grow (self->logs, &self->log_cap, self->log_count, sizeof *self->logs);
+    self->logs = zc_grow (self->logs, &self->log_cap, self->log_count + 1, sizeof *self->logs);
     zc_bytes_t copy = zc_core_copy (self, text, strlen (text) + 1);
     self->logs [self->log_count++] = (zc_core_log_t) { level, (const char *) copy.data };
 }
@@ -86,8 +75,8 @@ void
 zc_core_push_send (zc_core_t *self, uint32_t to, bool ping, const zc_msg_t *msg,
              uint64_t first, uint64_t last, bool early)
 {
-    self->pending = zc_core_grow (self->pending, &self->pending_cap, self->pending_count,
-                                  sizeof *self->pending);
+    self->pending = zc_grow (self->pending, &self->pending_cap, self->pending_count + 1,
+                             sizeof *self->pending);
     self->pending [self->pending_count++] = (zc_core_pending_t) {
         { to, ping, *msg, first, last }, early };
 }

@@ -46,8 +46,8 @@ static zc_core_reply_t *
 s_reply_raw (zc_core_t *self, const uint8_t *ident, size_t ident_len,
              const uint8_t *body, size_t size)
 {
-    self->replies = zc_core_grow (self->replies, &self->reply_cap, self->reply_count,
-                                  sizeof *self->replies);
+    self->replies = zc_grow (self->replies, &self->reply_cap, self->reply_count + 1,
+                             sizeof *self->replies);
     zc_core_reply_t *reply = &self->replies [self->reply_count++];
     reply->ident = zc_core_copy (self, ident, ident_len);
     reply->body = zc_core_copy (self, body, size);
@@ -81,7 +81,7 @@ zc_core_flush_pub (void *arg, const uint8_t *key, size_t key_len,
                    const uint8_t *frame, size_t size)
 {
     zc_core_t *self = arg;
-    self->pubs = zc_core_grow (self->pubs, &self->pub_cap, self->pub_count, sizeof *self->pubs);
+    self->pubs = zc_grow (self->pubs, &self->pub_cap, self->pub_count + 1, sizeof *self->pubs);
     self->pubs [self->pub_count++] = (zc_core_pub_t) {
         zc_core_copy (self, key, key_len), zc_core_copy (self, frame, size) };
 }

@@ -116,7 +116,6 @@ struct _zc_core_t {
 void *zc_core_alloc (zc_core_t *self, size_t size);
 zc_bytes_t zc_core_copy (zc_core_t *self, const void *data, size_t size);
 void zc_core_logf (zc_core_t *self, zc_core_level_t level, const char *format, ...);
-void *zc_core_grow (void *array, size_t *cap, size_t count, size_t item);
 void zc_core_push_send (zc_core_t *self, uint32_t to, bool ping, const zc_msg_t *msg,
                         uint64_t first, uint64_t last, bool early);
 //  Every event starts here: a bundle the loop took is done with.

@@ -11,9 +11,9 @@
       becomes the leader's epoch once it holds the log the leader started
       its epoch with, and no foreign tail.
     - Leader: first the view change (docs/ELECTION.md, "The view change"):
-      among the quorum that accepted its epoch it takes the log with the highest (log epoch, last
-      seq), fetching what it lacks from that node; only then is it ready to
-      stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
+      among the quorum that accepted its epoch it takes the log with the
+      highest (log epoch, last seq), fetching what it lacks from that node;
+      only then is it ready to stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
       and commits what a quorum holds in its epoch.
     - Hostile input (issue 9): a message that no correct peer could send
       is refused whole, unanswered, and counted (zc_replica_refused); and

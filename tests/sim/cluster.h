@@ -197,7 +197,6 @@ struct _sim_t {
     uint64_t max_served;
     fact_t *committed;                  //  committed [s - 1]: the entry at seq s
     uint64_t *commit_epoch;             //  lowest epoch in which a node knew it committed
-    bool *acked;
     size_t committed_count, committed_cap;
     uint64_t room_rseq [SIM_ROOMS];
     uint64_t client_id [SIM_CLIENTS];
@@ -205,7 +204,7 @@ struct _sim_t {
     bool failed;
     char failure [600];
     //  Observations
-    uint64_t acks, first_ack_after, last_ack_at;
+    uint64_t acks, first_ack_after;
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost;
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node

@@ -76,10 +76,8 @@ s_grow_committed (sim_t *sim)
     size_t cap = sim->committed_cap ? sim->committed_cap * 2 : 1024;
     sim->committed = realloc (sim->committed, cap * sizeof *sim->committed);
     sim->commit_epoch = realloc (sim->commit_epoch, cap * sizeof *sim->commit_epoch);
-    sim->acked = realloc (sim->acked, cap * sizeof *sim->acked);
-    if (!sim->committed || !sim->commit_epoch || !sim->acked)
+    if (!sim->committed || !sim->commit_epoch)
         abort ();
-    memset (sim->acked + sim->committed_cap, 0, (cap - sim->committed_cap) * sizeof *sim->acked);
     sim->committed_cap = cap;
 }
 
@@ -193,10 +191,7 @@ sim_acknowledged (sim_t *sim, node_t *node, const fact_t *fact, const char *how)
     if (holders < sim->quorum)
         sim_fail (sim, "R1: node %u %s %s held by only %zu disks", node->id, how,
                   fact_str (fact, text, sizeof text), holders);
-    if (!sim->acked [fact->seq - 1])
-        sim->acked [fact->seq - 1] = true;
     sim->acks++;
-    sim->last_ack_at = sim->now;
     if (!sim->first_ack_after && sim->now >= CHAOS_MS)
         sim->first_ack_after = sim->now;
     int index = sim_client_index (fact->client);

@@ -92,7 +92,6 @@ sim_destroy (sim_t **sim_p)
     free (sim->served_since);
     free (sim->committed);
     free (sim->commit_epoch);
-    free (sim->acked);
     free (sim->trace.data);
     free (sim);
     *sim_p = NULL;
