@@ -35,7 +35,7 @@
 typedef struct {
     zc_core_t *core;
     uint64_t now;
-    uint64_t disk_last;         //  what the "loop" wrote
+    uint64_t ticket;            //  the last write the "loop" was handed
     //  what the last bundles released
     zc_msg_t replies [64];
     uint8_t reply_data [64][4096];
@@ -65,10 +65,8 @@ static const zc_core_ready_t *
 s_take (s_loop_t *loop)
 {
     const zc_core_ready_t *ready = zc_core_ready (loop->core);
-    if (ready->truncate)
-        loop->disk_last = ready->truncate_after;
-    if (ready->write_first <= ready->write_last)
-        loop->disk_last = ready->write_last;
+    if (ready->ticket)
+        loop->ticket = ready->ticket;
     for (size_t i = 0; i < ready->pub_count; i++) {
         if (ready->pubs [i].topic.size == strlen (ZC_BEACON_TOPIC)
         &&  memcmp (ready->pubs [i].topic.data, ZC_BEACON_TOPIC, ready->pubs [i].topic.size) == 0)
@@ -95,7 +93,7 @@ static void
 s_turn (s_loop_t *loop)
 {
     s_take (loop);
-    zc_core_durable (loop->core, loop->disk_last, loop->now);
+    zc_core_durable (loop->core, loop->ticket, loop->now);
     s_take (loop);
 }
 
@@ -147,7 +145,7 @@ s_start_single (void)
         const zc_core_ready_t *ready = s_take (loop);
         if (ready->save_state && ready->state.leader == 1)
             saved = true;
-        zc_core_durable (loop->core, loop->disk_last, loop->now);
+        zc_core_durable (loop->core, loop->ticket, loop->now);
         s_take (loop);
     }
     CHECKF (zc_core_serving (loop->core, loop->now), "a 1-node core did not serve");
@@ -180,7 +178,8 @@ test_post_durable (void)
             "released before the write: %zu replies, %zu pubs", loop->reply_count,
             loop->pub_count);
     //  The disk holds nothing yet: nothing is released
-    zc_core_durable (loop->core, 0, loop->now);
+    CHECK (loop->ticket > 0);
+    zc_core_durable (loop->core, loop->ticket - 1, loop->now);
     s_take (loop);
     CHECKF (loop->reply_count == 0 && loop->pub_count == 0,
             "released with nothing durable: %zu replies, %zu pubs", loop->reply_count,
@@ -190,7 +189,7 @@ test_post_durable (void)
     s_take (loop);
     CHECKF (loop->reply_count == 0, "a tick released what is not durable");
     //  On disk: publication, then the ACK
-    zc_core_durable (loop->core, 1, loop->now);
+    zc_core_durable (loop->core, loop->ticket, loop->now);
     s_take (loop);
     CHECKF (loop->reply_count == 1 && loop->replies [0].type == ZC_ACK
             && loop->replies [0].seq == 1 && loop->replies [0].id == 1,
@@ -470,6 +469,7 @@ typedef struct {
 
 typedef struct {
     zc_core_t *cores [4];       //  by id 1..3
+    uint64_t tickets [4];       //  the last write each was handed
     s_wire_t *queue;
     size_t count, cap;
     uint64_t now;
@@ -527,7 +527,9 @@ s_trio_execute (s_trio_t *trio, uint32_t id)
             &&  reply.type == ZC_ACK)
                 trio->acks++;
         }
-        zc_core_durable (core, zc_chatlog_last_seq (zc_core_log (core)), trio->now);
+        if (ready->ticket)
+            trio->tickets [id] = ready->ticket;
+        zc_core_durable (core, trio->tickets [id], trio->now);
     }
 }
 

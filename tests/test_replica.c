@@ -448,6 +448,7 @@ test_hostile_ack (void)
     zc_msg_t chat;
     CHECK (zc_msg_decode (&chat, buf, size, NULL) == 0);
     CHECK (zc_replica_append (b->rep, &chat, buf, size));
+    zc_replica_durable (b->rep, 6);         //  our own copy is on disk
 
     uint64_t lies [] = { UINT64_MAX, 6 };
     for (size_t i = 0; i < 2; i++) {

@@ -53,6 +53,7 @@ typedef enum {
     ZC_F_RETURN_HIGHER,     //  SIGTERM the highest node, restart it after hold: it
                             //  takes over by hand-over (the fault is the restart)
     ZC_F_CPU_HOG,           //  a busy process shares the leader's CPU for hold
+    ZC_F_SLOW_DISK,         //  a backup's every sync takes param ms longer for hold
     ZC_F_KINDS
 } zc_fault_kind_t;
 

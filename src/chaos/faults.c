@@ -407,6 +407,39 @@ s_fault_cpu_hog (zc_chaos_t *ch, zc_fault_run_t *run, int found)
     return target;
 }
 
+//  A slow disk under a backup: every sync of its storage thread takes
+//  param ms longer (the node's test-only hook, docs/STORAGE.md: the
+//  harness starts nodes with ZCHAT_TEST_SLOW_DISK=1 and writes the delay
+//  into the node's data folder).  The leader and the other backups make
+//  the majority meanwhile (issue 11: no leader change).
+static int
+s_fault_slow_disk (zc_chaos_t *ch, zc_fault_run_t *run, int found)
+{
+    const zc_fault_t *f = &run->f;
+    const char *role = "";
+    int leader = s_leader (ch, found, &role);
+    int target = s_pick_live (ch, f->pick, leader);
+    if (target < 0) {
+        snprintf (run->what, sizeof (run->what), "no backup to slow down: skipped");
+        run->t_inject = run->t_heal = zc_chaos_t_ms (ch);
+        return -1;
+    }
+    char path [512];
+    snprintf (path, sizeof (path), "%s/data/node-%u/test-sync-delay-ms", ch->run_dir,
+              ch->node [target].id);
+    FILE *file = fopen (path, "w");
+    bool set = file && fprintf (file, "%u\n", f->param) > 0;
+    if (file && fclose (file))
+        set = false;
+    snprintf (run->what, sizeof (run->what), "node %u (a backup): every sync %u ms slower "
+              "for %.2f s%s", ch->node [target].id, f->param, f->hold_ms / 1000.0,
+              set ? "" : " (could not write the hook's file)");
+    run->t_inject = zc_chaos_t_ms (ch);
+    zc_chaos_sleep (ch, f->hold_ms);
+    unlink (path);
+    return target;
+}
+
 typedef int (s_fault_fn) (zc_chaos_t *ch, zc_fault_run_t *run, int found);
 
 static s_fault_fn *const s_faults [ZC_F_KINDS] = {
@@ -416,7 +449,7 @@ static s_fault_fn *const s_faults [ZC_F_KINDS] = {
     [ZC_F_FULL_RESTART] = s_fault_full_restart, [ZC_F_ISOLATE] = s_fault_isolate,
     [ZC_F_SPLIT] = s_fault_split,           [ZC_F_LOSS] = s_fault_loss,
     [ZC_F_DELAY] = s_fault_delay,           [ZC_F_RETURN_HIGHER] = s_fault_return_higher,
-    [ZC_F_CPU_HOG] = s_fault_cpu_hog,
+    [ZC_F_CPU_HOG] = s_fault_cpu_hog,       [ZC_F_SLOW_DISK] = s_fault_slow_disk,
 };
 
 void

@@ -149,6 +149,8 @@ zc_node_start (zc_chaos_t *ch, unsigned i)
         dup2 (logfd, 1);
         dup2 (logfd, 2);
         syscall (SYS_close_range, 3u, ~0u, 0u);
+        //  The slow-disk fault's hook (docs/STORAGE.md): test-only
+        setenv ("ZCHAT_TEST_SLOW_DISK", "1", 1);
         execv (node->argv [0], node->argv);
         _exit (127);
     }

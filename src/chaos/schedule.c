@@ -27,7 +27,7 @@ zc_rng_range (zc_rng_t *rng, uint32_t lo, uint32_t hi)
 static const char *s_names [ZC_F_KINDS] = {
     "kill-leader", "kill-backup", "pause-leader", "pause-backup", "flap",
     "full-restart", "isolate", "split", "loss", "delay", "term-leader", "return-higher",
-    "cpu-hog"
+    "cpu-hog", "slow-disk"
 };
 
 const char *
@@ -97,6 +97,10 @@ s_draw (zc_rng_t *rng, zc_fault_kind_t k, zc_fault_t *f)
             f->hold_ms = zc_rng_range (rng, 500, 3000);
             break;
         case ZC_F_CPU_HOG:
+            f->hold_ms = zc_rng_range (rng, 2000, 6000);
+            break;
+        case ZC_F_SLOW_DISK:
+            f->param = zc_rng_range (rng, 20, 80);
             f->hold_ms = zc_rng_range (rng, 2000, 6000);
             break;
         case ZC_F_PAUSE_LEADER:

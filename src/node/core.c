@@ -30,6 +30,8 @@ s_hook_truncate (void *arg, uint64_t after_seq)
     zc_core_t *self = arg;
     if (after_seq < self->trunc_low)
         self->trunc_low = after_seq;
+    if (self->durable > after_seq)
+        zc_core_set_durable (self, after_seq);
     return 0;
 }
 
@@ -238,6 +240,10 @@ s_after_event (zc_core_t *self)
                 zc_election_peer_progress (self->election, ecfg->members [i],
                                            zc_replica_match (self->replica, ecfg->members [i]));
     }
+    //  A backup's APPEND_ACK may have moved the commit point past what our
+    //  own disk already holds: release at once, not at the next write.
+    if (self->lead_epoch)
+        zc_core_advance (self, self->now);
 }
 
 //  --- life ------------------------------------------------------------------
@@ -281,7 +287,7 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (log));
     self->disk_last = zc_chatlog_last_seq (log);
-    self->durable = self->disk_last;
+    zc_core_set_durable (self, self->disk_last);
     self->trunc_low = UINT64_MAX;
     self->next_retain = now;
     self->next_beacon = now;
@@ -314,6 +320,7 @@ zc_core_destroy (zc_core_t **self_p)
     free (self->replies);
     free (self->pubs);
     free (self->logs);
+    zc_core_held_free (self);
     free (self);
     *self_p = NULL;
 }
@@ -547,14 +554,12 @@ zc_core_tick (zc_core_t *self, uint64_t now)
 
 //  Only now may what depends on the disk go out: with --quorum 1 the
 //  commit point is our own log end, and "acknowledged" must mean "on our
-//  disk" (a failed write stops the loop before it gets here).
+//  disk"; the sends held for these writes leave with the next bundle.
 void
-zc_core_durable (zc_core_t *self, uint64_t seq, uint64_t now)
+zc_core_durable (zc_core_t *self, uint64_t ticket, uint64_t now)
 {
     zc_core_begin (self, now);
-    if (seq > self->disk_last)
-        seq = self->disk_last;      //  nothing the core did not ask to write
-    self->durable = seq;
+    zc_core_jobs_done (self, ticket);
     if (self->lead_epoch)
         zc_core_advance (self, now);
 }

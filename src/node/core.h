@@ -10,25 +10,34 @@
     bundle in the order written below, and reports back what persistence
     achieved.  tests/sim drives this same code under a simulated network.
 
-    The loop's contract, per bundle (zc_core_ready):
+    The loop's contract, per bundle (zc_core_ready).  The node's storage
+    runs behind the loop (group commit, docs/STORAGE.md): a write handed
+    to it is durable only when it says so, and the loop serves meanwhile.
       1. send early[0..early_count)     a leader's APPENDs, sent while its own
                                         disk write runs (Raft thesis §10.2.1);
                                         never present when state must be saved
-      2. write the log: if truncate, drop every entry after truncate_after;
-         then append entries write_first..write_last from zc_core_log;
-         then sync (as --fsync says)
-      3. if save_state: write `state` durably (election.state)
-      4. zc_core_durable (last seq now on disk): only then may the core
-         release what depends on it (ACKs, publications, votes)
-      5. send sends[], then pubs[], then replies[] (publications before
-         ACKs: a sender that hears its ACK may expect its own message on
-         the PUB next); print logs[]
+      2. hand the write, numbered `ticket` (0: nothing to write), to the
+         storage, in ticket order: if truncate, drop every entry after
+         truncate_after; then append entries write_first..write_last from
+         zc_core_log (copy them: the core may drop them later); then sync
+         (as --fsync says)
+      3. if save_state: wait until every ticket handed out so far is
+         durable, write `state` durably (election.state), and report the
+         last ticket with zc_core_durable; likewise before retain_upto
+      4. send sends[], then pubs[], then replies[] at once (publications
+         before ACKs: a sender that hears its ACK may expect its own
+         message on the PUB next); print logs[].  What must wait for the
+         disk is not in them: ACKs and publications wait for a quorum and
+         our own durable copy, and sends that speak of this node's log or
+         state (a backup's APPEND_ACK, a vote) are held by the core until
+         the tickets handed out before them are durable
+      5. when the storage reports ticket T on disk (all writes up to T
+         synced): zc_core_durable (T), then take a bundle: the releases
     If a write in 2 or 3 fails, the loop stops the node with a non-zero
     exit and sends nothing more: nothing was released.  The loop takes a
     bundle after every peer message (the replica's answer describes the
     log as it stands after that message) and once after each wake-up's
-    client requests and tick.  zc_core_durable may add releases: take a
-    bundle again after it (it has nothing to persist).
+    client requests and tick.
 
     Bundles stay valid until the next call into the core.
 */
@@ -101,6 +110,7 @@ typedef struct {
     bool truncate;
     uint64_t truncate_after;
     uint64_t write_first, write_last;       //  none when first > last
+    uint64_t ticket;                        //  this write's number (0: none)
     bool save_state;
     zc_stored_t state;
     zc_core_send_t *sends;
@@ -149,8 +159,8 @@ void zc_core_client_bad (zc_core_t *self, const uint8_t *ident, size_t ident_len
                          const char *reason, uint64_t now);
 //  Timers: call at or after zc_core_deadline.
 void zc_core_tick (zc_core_t *self, uint64_t now);
-//  The log is on disk up to seq (after executing a bundle).
-void zc_core_durable (zc_core_t *self, uint64_t seq, uint64_t now);
+//  The storage synced every write up to bundle `ticket` (contract, 5).
+void zc_core_durable (zc_core_t *self, uint64_t ticket, uint64_t now);
 //  Retention retired the log up to base (the chat log is compacted).
 void zc_core_compacted (zc_core_t *self, uint64_t base);
 

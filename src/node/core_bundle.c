@@ -100,6 +100,105 @@ zc_core_begin (zc_core_t *self, uint64_t now)
     s_arena_reset (&self->arena);
 }
 
+//  --- what waits for the disk ---------------------------------------------
+
+//  A send that speaks of this node's log or state as written (a backup's
+//  APPEND_ACK, a vote, LOG_ENTRIES, ...) waits until every write handed
+//  out before it is durable: the loop's storage runs behind the bundles.
+static void
+s_hold (zc_core_t *self, const zc_core_send_t *send)
+{
+    size_t size = zc_msg_encode (&send->msg, self->buf, sizeof self->buf);
+    if (!size) {
+        self->dropped++;        //  no message of ours is this big
+        return;
+    }
+    self->held = zc_grow (self->held, &self->held_cap, self->held_count + 1, sizeof *self->held);
+    uint8_t *data = ZC_ALLOC (malloc (size));
+    memcpy (data, self->buf, size);
+    self->held [self->held_count++] = (zc_core_held_t) {
+        self->issued, send->to, send->first, send->last, data, size };
+}
+
+//  Held sends whose entries a truncation replaces would carry entries
+//  they never named: they go (the protocol repeats what is lost).
+static void
+s_drop_held_past (zc_core_t *self, uint64_t after_seq)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < self->held_count; i++) {
+        zc_core_held_t *held = &self->held [i];
+        if (held->first <= held->last && held->last > after_seq)
+            free (held->data);
+        else
+            self->held [kept++] = *held;
+    }
+    self->held_count = kept;
+}
+
+//  The held sends the disk has caught up with join the bundle's sends,
+//  in the order they were made.
+static void
+s_release_held (zc_core_t *self, zc_core_ready_t *ready)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < self->held_count; i++) {
+        zc_core_held_t *held = &self->held [i];
+        if (held->ticket > self->done) {
+            self->held [kept++] = *held;
+            continue;
+        }
+        zc_bytes_t copy = zc_core_copy (self, held->data, held->size);
+        free (held->data);
+        zc_core_send_t *send = &self->sends [ready->send_count];
+        if (zc_msg_decode (&send->msg, copy.data, copy.size, NULL) == 0) {
+            send->to = held->to;
+            send->ping = false;
+            send->first = held->first;
+            send->last = held->last;
+            ready->send_count++;
+        }
+    }
+    self->held_count = kept;
+}
+
+void
+zc_core_held_free (zc_core_t *self)
+{
+    for (size_t i = 0; i < self->held_count; i++)
+        free (self->held [i].data);
+    free (self->held);
+    free (self->jobs);
+}
+
+void
+zc_core_jobs_done (zc_core_t *self, uint64_t ticket)
+{
+    if (ticket > self->issued)
+        ticket = self->issued;      //  nothing the core did not hand out
+    if (ticket <= self->done)
+        return;
+    self->done = ticket;
+    uint64_t durable = self->durable;
+    size_t gone = 0;
+    while (gone < self->job_count && self->jobs [gone].ticket <= ticket)
+        durable = self->jobs [gone++].last;
+    self->job_count -= gone;
+    memmove (self->jobs, self->jobs + gone, self->job_count * sizeof *self->jobs);
+    //  A later write that truncates replaces what the disk holds past its cut
+    for (size_t i = 0; i < self->job_count; i++)
+        if (self->jobs [i].cut < durable)
+            durable = self->jobs [i].cut;
+    zc_core_set_durable (self, durable < self->disk_last ? durable : self->disk_last);
+}
+
+void
+zc_core_set_durable (zc_core_t *self, uint64_t seq)
+{
+    self->durable = seq;
+    zc_replica_durable (self->replica, seq);
+}
+
 //  --- output ----------------------------------------------------------------
 
 const zc_core_ready_t *
@@ -128,21 +227,37 @@ zc_core_ready (zc_core_t *self)
     self->disk_last = last;
     self->trunc_low = UINT64_MAX;
     if (self->durable > stable)
-        self->durable = stable;
+        zc_core_set_durable (self, stable);
+    if (ready->truncate || ready->write_first <= ready->write_last) {
+        ready->ticket = ++self->issued;
+        self->jobs = zc_grow (self->jobs, &self->job_cap, self->job_count + 1,
+                              sizeof *self->jobs);
+        self->jobs [self->job_count++] = (zc_core_job_t) {
+            ready->ticket, last, ready->truncate ? stable : UINT64_MAX };
+    }
+    if (ready->truncate)
+        s_drop_held_past (self, stable);
     ready->save_state = self->save_state;
     ready->state = self->stored;
     //  The sends, split: a leader's replica sends go early unless state
-    //  must be saved first or the leader is stuck.
+    //  must be saved first or the leader is stuck; the rest wait for the
+    //  writes handed out so far (pings never: they say nothing of the log).
     bool early_ok = !self->save_state && !self->no_early;
-    if (self->send_cap < self->pending_cap) {
-        self->early = ZC_ALLOC (realloc (self->early, self->pending_cap * sizeof *self->early));
-        self->sends = ZC_ALLOC (realloc (self->sends, self->pending_cap * sizeof *self->sends));
-        self->send_cap = self->pending_cap;
+    size_t need = self->pending_count + self->held_count;
+    if (self->send_cap < need) {
+        self->early = ZC_ALLOC (realloc (self->early, need * sizeof *self->early));
+        self->sends = ZC_ALLOC (realloc (self->sends, need * sizeof *self->sends));
+        self->send_cap = need;
     }
+    s_release_held (self, ready);
+    bool behind = self->issued > self->done;
     for (size_t i = 0; i < self->pending_count; i++) {
         zc_core_pending_t *pending = &self->pending [i];
         if (early_ok && pending->early)
             self->early [ready->early_count++] = pending->send;
+        else
+        if (behind && !pending->send.ping)
+            s_hold (self, &pending->send);
         else
             self->sends [ready->send_count++] = pending->send;
     }
@@ -158,6 +273,15 @@ zc_core_ready (zc_core_t *self)
     return ready;
 }
 
+static bool
+s_releasable (zc_core_t *self)
+{
+    for (size_t i = 0; i < self->held_count; i++)
+        if (self->held [i].ticket <= self->done)
+            return true;
+    return false;
+}
+
 bool
 zc_core_has_ready (zc_core_t *self)
 {
@@ -165,5 +289,5 @@ zc_core_has_ready (zc_core_t *self)
         return false;
     return self->pending_count || self->reply_count || self->pub_count || self->log_count
         || self->save_state || self->retain_upto || self->trunc_low != UINT64_MAX
-        || zc_chatlog_last_seq (self->log) != self->disk_last;
+        || zc_chatlog_last_seq (self->log) != self->disk_last || s_releasable (self);
 }

@@ -2,7 +2,8 @@
 
     The leader stamps each POST (seq, rseq, Lamport ts), appends it to its
     log and keeps the sender's identity on the entry; once a quorum holds
-    the entry and our own disk does (zc_core_durable), it publishes it and
+    the entry on its disk (ours counting once zc_core_durable says so:
+    zc_replication_commit), it publishes it and
     acknowledges the sender.  Nothing is acknowledged or published while
     the election says we do not serve (no lease, handing over, not the
     leader).
@@ -633,16 +634,15 @@ s_publish (zc_core_t *self, const zc_entry_t *entry)
     zc_outbox_add (self->pub_box, entry->room, strlen (entry->room), entry->data, entry->size);
 }
 
-//  Leader: publish and acknowledge up to what a quorum holds and our own
-//  disk holds (core.h step 4) — only while serving.
+//  Leader: publish and acknowledge up to what a quorum of disks holds
+//  (ours counts once it is on ours: zc_replication_commit) — only while
+//  serving.
 void
 zc_core_advance (zc_core_t *self, uint64_t now)
 {
     if (!zc_core_serving (self, now))
         return;
     uint64_t upto = zc_replica_commit (self->replica);
-    if (upto > self->durable)
-        upto = self->durable;
     while (self->published < upto) {
         zc_entry_t *entry = zc_chatlog_get (self->log, ++self->published);
         if (!entry)

@@ -48,6 +48,23 @@ typedef struct {
     bool early;
 } zc_core_pending_t;
 
+//  A send that waits for the disk (core.h, "what waits"): kept encoded,
+//  because the bundle that made it is gone by the time it leaves.
+typedef struct {
+    uint64_t ticket;                //  leaves once this ticket is durable
+    uint32_t to;
+    uint64_t first, last;           //  the log entries that ride along
+    uint8_t *data;
+    size_t size;
+} zc_core_held_t;
+
+//  A log write handed to the loop, not yet reported durable.
+typedef struct {
+    uint64_t ticket;
+    uint64_t last;                  //  the log's end once it is on disk
+    uint64_t cut;                   //  it truncates after this seq (UINT64_MAX: no)
+} zc_core_job_t;
+
 struct _zc_core_t {
     zc_core_config_t cfg;
     zc_election_t *election;
@@ -69,7 +86,15 @@ struct _zc_core_t {
     //  point asked for since the last bundle.
     uint64_t disk_last;
     uint64_t trunc_low;             //  UINT64_MAX: none
-    uint64_t durable;               //  what the loop reported on disk
+    uint64_t durable;               //  the log equals the disk's synced copy up to here
+    //  The loop's storage runs behind the bundles (core.h): tickets given
+    //  to bundles that write, the highest reported durable, the writes in
+    //  between, and the sends waiting for them.
+    uint64_t issued, done;
+    zc_core_job_t *jobs;
+    size_t job_count, job_cap;
+    zc_core_held_t *held;
+    size_t held_count, held_cap;
 
     uint64_t next_retain;
     uint64_t next_beacon;
@@ -120,6 +145,11 @@ void zc_core_push_send (zc_core_t *self, uint32_t to, bool ping, const zc_msg_t 
                         uint64_t first, uint64_t last, bool early);
 //  Every event starts here: a bundle the loop took is done with.
 void zc_core_begin (zc_core_t *self, uint64_t now);
+//  The loop reported ticket on disk: what the log's durable end is now.
+void zc_core_jobs_done (zc_core_t *self, uint64_t ticket);
+void zc_core_held_free (zc_core_t *self);
+//  The log equals the disk's synced copy up to seq (the replica learns it).
+void zc_core_set_durable (zc_core_t *self, uint64_t seq);
 
 //  core_client.c
 void zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,

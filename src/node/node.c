@@ -3,9 +3,10 @@
     One thread, one zmq_poll until the core's deadline (zc_core_deadline,
     its one timer table); each wake-up drains what is queued (peer traffic
     first, so that a node that was frozen learns the present before it
-    answers a client), then ticks the core and executes what the wake-up
-    produced: batching by load.  Every decision is the core's (core.h);
-    this file moves bytes, writes the log and the election state in the
+    answers a client; then the storage thread's reports), then ticks the
+    core and executes what the wake-up produced: batching by load.  Every
+    decision is the core's (core.h); this file moves bytes, hands the log
+    to the storage thread (storage.h), writes the election state in the
     order the bundle contract says, and stops the node when a write fails.
 */
 #include "node_impl.h"
@@ -112,31 +113,6 @@ s_fail (zc_node_t *self, const char *what, int error)
     return -1;
 }
 
-//  Step 2 of the contract: the log as the bundle says.
-static int
-s_write_log (zc_node_t *self, const zc_core_ready_t *ready)
-{
-    if (ready->truncate) {
-        if (zc_segstore_truncate (self->segstore, ready->truncate_after))
-            return s_fail (self, "write the log", errno);
-        self->disk_last = ready->truncate_after;
-    }
-    zc_chatlog_t *log = zc_core_log (self->core);
-    for (uint64_t seq = ready->write_first; seq <= ready->write_last; seq++) {
-        zc_entry_t *entry = zc_chatlog_get (log, seq);
-        if (!entry) {
-            errno = EINVAL;         //  the core names only entries it holds
-            return s_fail (self, "write the log", errno);
-        }
-        if (zc_segstore_append (self->segstore, seq, entry->data, entry->size))
-            return s_fail (self, "write the log", errno);
-        self->disk_last = seq;
-    }
-    if (zc_segstore_sync (self->segstore))
-        return s_fail (self, "write the log", errno);
-    return 0;
-}
-
 static void
 s_print (const zc_core_log_t *logs, size_t count)
 {
@@ -150,21 +126,26 @@ s_print (const zc_core_log_t *logs, size_t count)
             zsys_info ("%s", logs [i].text);
 }
 
-//  Executes the core's bundle (core.h, the loop's contract).  With
-//  release (the end of a wake-up), or when the bundle wrote entries,
-//  reports what is durable and executes the releases that follow.
+//  Executes the core's bundles (core.h, the loop's contract) until none
+//  is left: the write goes to the storage thread and the rest out at once
+//  (what must wait for the disk, the core holds back).  A bundle that
+//  saves state or retires segments first waits for the storage to be idle.
 //  0, or -1 when a write failed: the node stops.
 int
-zc_node_execute (zc_node_t *self, bool release)
+zc_node_execute (zc_node_t *self)
 {
-    for (int round = 0; round < 2; round++) {
-        if (!zc_core_has_ready (self->core) && !release)
-            return 0;
+    while (!self->failed && zc_core_has_ready (self->core)) {
         const zc_core_ready_t *ready = zc_core_ready (self->core);
         zc_node_peers_send (self, ready->early, ready->early_count);
-        bool wrote = ready->truncate || ready->write_first <= ready->write_last;
-        if (s_write_log (self, ready))
-            return -1;
+        if (ready->ticket
+        &&  zc_storage_write (self->storage, ready->ticket, ready->truncate,
+                              ready->truncate_after, zc_core_log (self->core),
+                              ready->write_first, ready->write_last))
+            return s_fail (self, "write the log", errno);
+        bool barrier = ready->save_state || ready->retain_upto;
+        uint64_t done = 0;
+        if (barrier && zc_storage_wait (self->storage, &done))
+            return s_fail (self, "write the log", errno);
         if (ready->save_state && zc_store_save (self->cfg.data_dir, &ready->state))
             //  A vote or claim we cannot make durable must not be sent.
             return s_fail (self, "save election state", errno);
@@ -174,13 +155,23 @@ zc_node_execute (zc_node_t *self, bool release)
         s_print (ready->logs, ready->log_count);
         if (ready->retain_upto)
             zc_logload_retain (&self->cfg, self->segstore, self->core, ready->retain_upto);
-        if (!wrote && !release)
-            return 0;
-        zc_core_durable (self->core, self->disk_last, zc_node_now ());
-        release = false;
-        //  The releases durable made (publications, ACKs): round 2
+        if (barrier)
+            zc_core_durable (self->core, done, zc_node_now ());
     }
-    return 0;
+    return self->failed ? -1 : 0;
+}
+
+//  The storage's reports: what is on disk now, and its releases.
+static void
+s_storage_recv (zc_node_t *self)
+{
+    uint64_t done = 0;
+    if (zc_storage_recv (self->storage, &done)) {
+        s_fail (self, "write the log", errno);
+        return;
+    }
+    zc_core_durable (self->core, done, zc_node_now ());
+    zc_node_execute (self);
 }
 
 zc_node_t *
@@ -251,8 +242,22 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         zc_node_destroy (&self);
         return NULL;
     }
-    self->disk_last = zc_chatlog_last_seq (log);
     self->core = zc_core_new (&ccfg, log, &stored, zc_node_now ());
+    //  The slow-disk hook is for tests only (chat-chaos sets the variable):
+    //  a node started without it never looks for the file.
+    char slow_file [1100] = "";
+    const char *hook = getenv ("ZCHAT_TEST_SLOW_DISK");
+    if (hook && strcmp (hook, "1") == 0) {
+        snprintf (slow_file, sizeof slow_file, "%s/test-sync-delay-ms", cfg->data_dir);
+        zsys_warning ("node %u: test hook on: each sync first sleeps the ms in %s",
+                      cfg->id, slow_file);
+    }
+    self->storage = zc_storage_new (self->segstore, slow_file [0] ? slow_file : NULL);
+    if (!self->storage) {
+        snprintf (err, errlen, "cannot start the storage thread");
+        zc_node_destroy (&self);
+        return NULL;
+    }
     zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
                "%zu peers, quorum %u, heartbeat %u ms, data in %s", cfg->id, cfg->port,
                cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
@@ -272,6 +277,7 @@ zc_node_destroy (zc_node_t **self_p)
     zsock_destroy (&self->pub);
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->hb_rep);
+    zc_storage_destroy (&self->storage);        //  what was handed out reaches the disk
     zc_core_destroy (&self->core);
     zc_segstore_destroy (&self->segstore);
     zc_security_destroy (&self->security);
@@ -303,6 +309,9 @@ zc_node_run (zc_node_t *self)
         for (size_t i = 0; i < 4; i++)
             if (socks [i])
                 items [count++] = (zmq_pollitem_t) { zsock_resolve (socks [i]), 0, ZMQ_POLLIN, 0 };
+        size_t storage_at = count;
+        items [count++] = (zmq_pollitem_t) {
+            zsock_resolve (zc_storage_sock (self->storage)), 0, ZMQ_POLLIN, 0 };
         size_t monitor_at = count;
         if (self->hb_monitor)
             items [count++] = (zmq_pollitem_t) {
@@ -321,6 +330,8 @@ zc_node_run (zc_node_t *self)
         //  Peer traffic first: a node that was frozen learns the present
         //  before it answers any client.
         zc_node_peer_recv (self);
+        if (items [storage_at].revents & ZMQ_POLLIN)
+            s_storage_recv (self);
         s_count_security (self);
         zc_node_hb_rep_recv (self);
         if (self->hb_req)
@@ -337,7 +348,7 @@ zc_node_run (zc_node_t *self)
         zc_core_tick (self->core, zc_node_now ());
         zc_node_client_recv (self);
         zc_core_tick (self->core, zc_node_now ());
-        zc_node_execute (self, true);
+        zc_node_execute (self);
     }
     zc_core_counters_t counters;
     zc_core_counters (self->core, &counters);

@@ -19,6 +19,7 @@
 #include "core.h"
 #include "chatlog.h"
 #include "segstore.h"
+#include "storage.h"
 #include "store.h"
 #include "wire.h"
 #include "security.h"
@@ -40,7 +41,7 @@ struct _zc_node_t {
     zc_config_t cfg;
     zc_core_t *core;
     zc_segstore_t *segstore;
-    uint64_t disk_last;             //  last seq written to the segment store
+    zc_storage_t *storage;          //  the thread that writes it (storage.h)
 
     zsock_t *client_router;         //  P
     zsock_t *pub;                   //  P+1000
@@ -69,7 +70,7 @@ struct _zc_node_t {
 uint64_t zc_node_now (void);
 zmsg_t *zc_node_recv_nowait (zsock_t *sock);
 int zc_node_send (zsock_t *sock, zc_node_t *self, const zc_msg_t *msg, int flags);
-int zc_node_execute (zc_node_t *self, bool release);
+int zc_node_execute (zc_node_t *self);
 
 //  node_client.c
 void zc_node_client_recv (zc_node_t *self);

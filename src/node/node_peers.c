@@ -243,7 +243,7 @@ zc_node_peer_recv (zc_node_t *self)
                           body ? zframe_size (body) : 0, self->frames, count, zc_node_now ());
             //  The replica's answer describes the log as it stands after
             //  this message: executed before the next one
-            zc_node_execute (self, false);
+            zc_node_execute (self);
         }
         zframe_destroy (&identity);
         zframe_destroy (&body);
@@ -262,7 +262,7 @@ zc_node_hb_req_recv (zc_node_t *self)
         zc_core_pong (self->core, body ? zframe_data (body) : NULL, body ? zframe_size (body) : 0,
                       zc_node_now ());
         zmsg_destroy (&reply);
-        zc_node_execute (self, false);
+        zc_node_execute (self);
         if (!self->hb_req || self->failed)
             break;
     }
@@ -275,7 +275,7 @@ zc_node_hb_monitor_recv (zc_node_t *self)
     char *name = event ? zmsg_popstr (event) : NULL;
     if (name && streq (name, "DISCONNECTED")) {
         zc_core_leader_down (self->core, zc_node_now ());
-        zc_node_execute (self, false);
+        zc_node_execute (self);
     }
     else
     if (name) {

@@ -18,6 +18,7 @@ struct _zc_replica_t {
     bool ready;                 //  leading, with the best log
     uint64_t log_epoch;         //  epoch whose leader's log we hold
     uint64_t commit;
+    uint64_t durable;           //  our log is on our disk up to here
     uint64_t start_seq;         //  leader: log end when the epoch began
     bool failed;                //  storage refused a write
     //  View change: fetching the best log from another node.
@@ -504,6 +505,15 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
 //  with last_seq 2^64-1 once made a match that counted for every commit,
 //  and wrapped the next seq to send to 0: issue 9, item 7).
 static void
+s_leader_commit (zc_replica_t *self)
+{
+    uint64_t commit = zc_replication_commit (self->repl, zc_chatlog_last_seq (self->log),
+                                             self->durable, self->start_seq);
+    if (commit > self->commit)
+        self->commit = commit;
+}
+
+static void
 s_on_append_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now)
 {
     size_t index = 0;
@@ -516,10 +526,7 @@ s_on_append_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now)
         return;
     }
     zc_replication_ack (self->repl, (uint32_t) msg->node, msg->granted, msg->last_seq, now);
-    uint64_t commit = zc_replication_commit (self->repl, zc_chatlog_last_seq (self->log),
-                                             self->start_seq);
-    if (commit > self->commit)
-        self->commit = commit;
+    s_leader_commit (self);
 }
 
 void
@@ -561,8 +568,7 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
     if (self->failed)
         return;
     uint64_t last = zc_chatlog_last_seq (self->log);
-    if (self->cfg.quorum <= 1 && self->commit < last)
-        self->commit = last;        //  alone is enough: --quorum 1
+    s_leader_commit (self);         //  with --quorum 1, our own disk is enough
     for (size_t i = 0; i < self->cfg.peer_count; i++) {
         uint32_t peer = self->cfg.peers [i];
         uint64_t from;
@@ -587,6 +593,14 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
             self->sent [i] = sent;
         zc_replication_sent (self->repl, peer, sent, now);
     }
+}
+
+void
+zc_replica_durable (zc_replica_t *self, uint64_t seq)
+{
+    self->durable = seq;
+    if (self->leading && self->ready)
+        s_leader_commit (self);
 }
 
 uint64_t

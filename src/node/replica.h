@@ -108,6 +108,9 @@ void zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *
 void zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out);
 
 uint64_t zc_replica_commit (zc_replica_t *self);
+//  Our log is on our disk up to seq: a leader counts its own copy only
+//  up to here (the core tells it, zc_core_durable).
+void zc_replica_durable (zc_replica_t *self, uint64_t seq);
 uint64_t zc_replica_log_epoch (zc_replica_t *self);
 //  The leader's log end when its epoch began (0 when not leading).
 uint64_t zc_replica_start_seq (zc_replica_t *self);

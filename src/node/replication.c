@@ -165,17 +165,22 @@ zc_replication_ack (zc_replication_t *self, uint32_t id, bool granted,
 }
 
 uint64_t
-zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq, uint64_t floor)
+zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq,
+                       uint64_t leader_durable, uint64_t floor)
 {
-    //  The quorum-th highest position among the leader and its backups.
+    //  The quorum-th highest position among the leader and its backups;
+    //  the leader's own copy counts once it is on its disk (Raft thesis
+    //  §10.2.1: its write runs beside the backups').
+    if (leader_durable > leader_last_seq)
+        leader_durable = leader_last_seq;
     uint64_t best = 0;
     for (size_t i = 0; i <= self->count; i++) {
-        uint64_t candidate = i < self->count ? self->peers [i].match : leader_last_seq;
+        uint64_t candidate = i < self->count ? self->peers [i].match : leader_durable;
         if (candidate > leader_last_seq)
             candidate = leader_last_seq;
         if (candidate < floor)
             continue;
-        size_t holders = 1;     //  the leader holds everything it has
+        size_t holders = candidate <= leader_durable ? 1 : 0;
         for (size_t j = 0; j < self->count; j++)
             if (self->peers [j].match >= candidate && self->peers [j].match >= floor)
                 holders++;

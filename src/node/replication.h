@@ -41,11 +41,13 @@ void zc_replication_sent (zc_replication_t *self, uint32_t peer, uint64_t to, ui
 void zc_replication_ack (zc_replication_t *self, uint32_t peer, bool granted,
                          uint64_t last_seq, uint64_t now);
 
-//  Highest seq held by a quorum (the leader holds leader_last_seq).  Only
-//  backups that confirmed at least `floor` (the log the leader began its
-//  epoch with) count: before that they have not installed this epoch's log.
+//  Highest seq held by a quorum of disks: the leader's up to
+//  leader_durable (of its log 1..leader_last_seq), each backup's up to
+//  what it confirmed.  Only backups that confirmed at least `floor` (the
+//  log the leader began its epoch with) count: before that they have not
+//  installed this epoch's log.
 uint64_t zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq,
-                                uint64_t floor);
+                                uint64_t leader_durable, uint64_t floor);
 
 //  A peer's confirmed position (0 if unknown peer).
 uint64_t zc_replication_match (zc_replication_t *self, uint32_t peer);

@@ -17,7 +17,7 @@ fail() { echo "[$NAME] FAIL: $*" >&2; exit 1; }
 
 [ -x "$BIN/chat-chaos" ] || fail "no chat-chaos in $BIN"
 [ -x "$BIN/chat-node-buggy" ] || fail "no chat-node-buggy in $BIN (configure with -DZC_BUGGY_NODE=ON)"
-kinds="kill-leader kill-backup pause-leader pause-backup flap full-restart delay cpu-hog"
+kinds="kill-leader kill-backup pause-leader pause-backup flap full-restart delay cpu-hog slow-disk"
 buggy_faults=kill-leader,pause-leader
 # Network faults need root and working network namespaces (not, e.g., a chroot).
 netns_works() {
@@ -35,10 +35,10 @@ else
   log "not root, or no working network namespaces here: the network faults (isolate, split, loss) are skipped"
 fi
 
-log "campaign 1: seed 20261127, every fault kind and cpu-hog, 150 s of faults; must pass"
+log "campaign 1: seed 20261127, every fault kind, cpu-hog and slow-disk, 150 s of faults; must pass"
 rc=0
 "$BIN/chat-chaos" --seed 20261127 --duration 150 --nodes 5 --workers 8 --rooms 3 --rate 20 \
-    --faults all,cpu-hog \
+    --faults all,cpu-hog,slow-disk \
     --run-dir "$OUT/pass" --json "$OUT/pass.json" -q >"$OUT/pass.txt" 2>&1 || rc=$?
 cat "$OUT/pass.txt"
 [ $rc = 0 ] || fail "campaign 1 ended with status $rc (violations, or it could not run)"

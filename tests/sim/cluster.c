@@ -217,6 +217,8 @@ sim_next_event (sim_t *sim)
                     : node->syncing ? node->sync_at : zc_core_deadline (node->core);
         if (at < next)
             next = at;
+        if (node->flushing && !node->frozen && !node->syncing && node->flush_at < next)
+            next = node->flush_at;
     }
     if (sim->clients_auto)
         for (unsigned i = 0; i < sim->client_count; i++)
@@ -239,6 +241,9 @@ sim_step (sim_t *sim)
             sim_thaw (sim, id);
         if (node->core && node->syncing && !node->frozen && node->sync_at <= sim->now)
             node_sync_done (sim, node);
+        if (node->core && node->flushing && !node->frozen && !node->syncing
+        &&  node->flush_at <= sim->now)
+            node_flush_done (sim, node);
     }
     while (heap_due (&sim->net, sim->now) && !sim->failed)
         sim_deliver (sim, net_pop (&sim->net));

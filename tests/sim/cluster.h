@@ -111,6 +111,7 @@ typedef struct {
     record_t *records;          //  records [i] holds seq i + 1
     size_t count, cap;
     size_t synced;              //  records [0..synced) survive a power loss
+    size_t cover;               //  and [0..cover) once the sync in flight returns
 } disk_t;
 
 typedef struct _sim_t sim_t;
@@ -145,10 +146,14 @@ typedef struct {
     bool frozen;
     uint64_t frozen_at, thaw_at;
     queue_t backlog;            //  frames that reached it while frozen or syncing
-    //  The loop blocks in its sync (node.c s_write_log): what the bundle
-    //  releases after the write waits in held until the sync is done
+    //  The storage beside the loop (node.c, storage.c): tickets handed to
+    //  it, the last one a finished sync covered, the sync in flight
+    uint64_t issued, flushed;
+    bool flushing;
+    uint64_t flush_at, flush_ticket;
+    //  A bundle that saves state blocks the loop until everything is on
+    //  disk (core.h contract, 3): its sends wait in held until then
     bool syncing;
-    bool sync_release;          //  then zc_core_durable (node.c: wrote or release)
     uint64_t sync_at;
     bool state_pending;
     zc_stored_t state;          //  election.state, written after the log
@@ -279,6 +284,7 @@ void sim_destroy (sim_t **sim_p);
 void disk_cut (disk_t *disk, uint64_t after_seq);
 void disk_truncate (node_t *node, uint64_t after_seq);
 void node_sync_done (sim_t *sim, node_t *node);
+void node_flush_done (sim_t *sim, node_t *node);
 void node_loop (sim_t *sim, node_t *node);
 void sim_deliver (sim_t *sim, packet_t *packet);
 void sim_start (sim_t *sim, uint32_t id);

@@ -143,12 +143,10 @@ sim_verify (sim_t *sim, node_t *node)
                   (unsigned long long) zc_chatlog_last_seq (node->log));
         return;
     }
-    //  The replica counts its own log as written; the core releases only
-    //  what is also durable (core.h step 4), and the loop syncs before it
-    //  reads the next message: what a node takes as committed is what is
-    //  on its disk, synced, up to its commit point
-    if (commit > node->disk.synced)
-        commit = node->disk.synced;
+    //  A commit point counts only synced copies (a leader's own once the
+    //  loop reported it durable, a backup's once it said so in an
+    //  APPEND_ACK, which the core holds until then): it is taken as it is,
+    //  and s_commit_new checks that a quorum of synced disks holds it
     //  The epoch in which the node learned it (or later: it is checked
     //  every step, so at most the same instant's epoch change later)
     uint64_t epoch = node->lead_epoch ? node->lead_epoch : zc_election_epoch (node->el);

@@ -66,6 +66,8 @@ node_free (node_t *node)
     queue_clear (&node->backlog);
     queue_clear (&node->held);
     node->syncing = false;
+    node->flushing = false;
+    node->issued = node->flushed = 0;
     node->state_pending = false;
 }
 
@@ -131,6 +133,8 @@ disk_cut (disk_t *disk, uint64_t after_seq)
         disk->count = after_seq;
     if (disk->synced > disk->count)
         disk->synced = disk->count;
+    if (disk->cover > disk->count)
+        disk->cover = disk->count;
 }
 
 void
@@ -206,15 +210,20 @@ node_pub (sim_t *sim, node_t *node, const zc_core_pub_t *pub, bool hold)
     node_emit (sim, node, packet, hold);
 }
 
-//  node.c zc_node_execute over the fake disk: early sends, the log's
-//  write, the state's, then (after the sync) the rest of the bundle, and
-//  zc_core_durable for what the sync made durable
+static void node_flush_start (sim_t *sim, node_t *node);
+
+//  node.c zc_node_execute over the fake disk: early sends, the log's write
+//  handed to the storage (the records land at once, as in the page cache;
+//  the sync that makes them durable runs beside the loop, node_flush_*),
+//  then the rest at once: what must wait for the disk, the core holds.  A
+//  bundle that saves state blocks the loop until everything handed out
+//  and the state are on disk (contract, 3), its sends held until then.
 static void
-node_execute (sim_t *sim, node_t *node, bool release)
+node_execute (sim_t *sim, node_t *node)
 {
     if (sim->failed || !node->core)
         return;
-    if (!zc_core_has_ready (node->core) && !release) {
+    if (!zc_core_has_ready (node->core)) {
         node_observe (sim, node);
         return;
     }
@@ -231,41 +240,71 @@ node_execute (sim_t *sim, node_t *node, bool release)
                       zc_type_name (ready->early [i].msg.type));
         node_transmit (sim, node, &ready->early [i], false);
     }
-    bool wrote = ready->truncate || ready->write_first <= ready->write_last;
     if (ready->truncate)
         disk_truncate (node, ready->truncate_after);
     for (uint64_t seq = ready->write_first; seq <= ready->write_last && !sim->failed; seq++)
         disk_append (node, zc_chatlog_get (node->log, seq));
-    if (ready->save_state) {
+    if (ready->ticket) {
+        if (ready->ticket != node->issued + 1)
+            sim_fail (sim, "R6: node %u's write has ticket %llu after %llu", node->id,
+                      (unsigned long long) ready->ticket, (unsigned long long) node->issued);
+        node->issued = ready->ticket;
+    }
+    bool barrier = ready->save_state;
+    if (barrier) {
         node->state = ready->state;
         node->state_pending = true;
     }
-    bool sync = wrote || ready->save_state;
     for (size_t i = 0; i < ready->send_count; i++)
-        node_transmit (sim, node, &ready->sends [i], sync);
+        node_transmit (sim, node, &ready->sends [i], barrier);
     for (size_t i = 0; i < ready->pub_count; i++)
-        node_pub (sim, node, &ready->pubs [i], sync);
+        node_pub (sim, node, &ready->pubs [i], barrier);
     for (size_t i = 0; i < ready->reply_count; i++)
-        node_reply (sim, node, &ready->replies [i], sync);
+        node_reply (sim, node, &ready->replies [i], barrier);
     for (size_t i = 0; i < ready->log_count; i++)
         sim_trace (sim, "node %u: %s", node->id, ready->logs [i].text);
     if (ready->retain_upto)
         sim_fail (sim, "node %u retires its log up to %llu with retention off", node->id,
                   (unsigned long long) ready->retain_upto);
     node_observe (sim, node);
-    if (sync) {
+    if (barrier) {
         node->syncing = true;
-        node->sync_release = wrote || release;
         node->sync_at = sim->now + (sim->sync_max_ms
                                     ? prng_range (&sim->rng, 0, sim->sync_max_ms) : 0);
         if (node->sync_at == sim->now)
             node_sync_done (sim, node);
         return;
     }
-    if (!release)
+    node_flush_start (sim, node);
+}
+
+//  The storage's next group commit: everything handed out so far, synced
+//  at once (0..sync_max_ms later), while the loop goes on
+static void
+node_flush_start (sim_t *sim, node_t *node)
+{
+    if (node->flushing || node->syncing || node->issued <= node->flushed)
         return;
-    zc_core_durable (node->core, node->disk.count, sim->now);
-    node_execute (sim, node, false);       //  the releases durable made
+    node->flushing = true;
+    node->flush_ticket = node->issued;
+    node->disk.cover = node->disk.count;
+    node->flush_at = sim->now + (sim->sync_max_ms ? prng_range (&sim->rng, 0, sim->sync_max_ms)
+                                                  : 0);
+    if (node->flush_at == sim->now)
+        node_flush_done (sim, node);
+}
+
+//  The sync returned and the loop read the storage's report
+void
+node_flush_done (sim_t *sim, node_t *node)
+{
+    node->flushing = false;
+    if (node->disk.cover > node->disk.synced)
+        node->disk.synced = node->disk.cover;
+    node->flushed = node->flush_ticket;
+    zc_core_durable (node->core, node->flush_ticket, sim->now);
+    node_execute (sim, node);
+    node_flush_start (sim, node);
 }
 
 //  The frames that waited while the loop was blocked or frozen, in order
@@ -281,13 +320,15 @@ node_requeue (sim_t *sim, node_t *node)
     node->backlog.count = 0;
 }
 
-//  The sync returned: the rest of the bundle goes out, then the core
-//  learns what is durable
+//  The barrier's wait is over: everything handed out is synced, the state
+//  written; the bundle's sends go out, then the core learns it
 void
 node_sync_done (sim_t *sim, node_t *node)
 {
     node->syncing = false;
+    node->flushing = false;
     node->disk.synced = node->disk.count;
+    node->flushed = node->issued;
     if (node->state_pending) {
         sim_persist_state (sim, node, &node->state);
         node->state_pending = false;
@@ -297,10 +338,8 @@ node_sync_done (sim_t *sim, node_t *node)
     node->held.count = 0;
     if (!node->frozen)
         node_requeue (sim, node);
-    if (node->sync_release) {
-        zc_core_durable (node->core, node->disk.count, sim->now);
-        node_execute (sim, node, false);
-    }
+    zc_core_durable (node->core, node->issued, sim->now);
+    node_execute (sim, node);
 }
 
 //  One pass of node.c's loop after its poll woke up: timers, the clients'
@@ -317,7 +356,7 @@ node_loop (sim_t *sim, node_t *node)
     }
     queue_clear (&node->inbox);
     zc_core_tick (node->core, sim->now);
-    node_execute (sim, node, true);
+    node_execute (sim, node);
     if (node->core && !node->syncing && zc_core_deadline (node->core) <= sim->now) {
         if (++node->spin > 100)
             sim_fail (sim, "R6: livelock: node %u's deadline stays at %llu", node->id,
@@ -351,7 +390,7 @@ sim_deliver (sim_t *sim, packet_t *packet)
                 sim_trace (sim, "SIM node %u: connection to node %u closed", node->id,
                            packet->from);
                 zc_core_leader_down (node->core, sim->now);
-                node_execute (sim, node, false);
+                node_execute (sim, node);
             }
             break;
         case PK_POST:
@@ -372,7 +411,7 @@ sim_deliver (sim_t *sim, packet_t *packet)
         }
         case PK_PONG:
             zc_core_pong (node->core, packet->frame, packet->size, sim->now);
-            node_execute (sim, node, false);
+            node_execute (sim, node);
             break;
         case PK_PEER: {
             zc_bytes_t frames [64];
@@ -392,7 +431,7 @@ sim_deliver (sim_t *sim, packet_t *packet)
                                (unsigned long long) packet->sent_at);
             }
             zc_core_peer (node->core, packet->frame, packet->size, frames, count, sim->now);
-            node_execute (sim, node, false);
+            node_execute (sim, node);
             break;
         }
         default:
@@ -431,6 +470,8 @@ sim_start (sim_t *sim, uint32_t id)
     node->verified = 0;
     node->frozen = false;
     node->syncing = false;
+    node->flushing = false;
+    node->issued = node->flushed = 0;
     node->state_pending = false;
     node->spin = 0;
     node->woke = true;
@@ -441,7 +482,7 @@ sim_start (sim_t *sim, uint32_t id)
 }
 
 //  A crash: the process dies and its written log stays (the kernel writes
-//  it out); a power loss (power_bp of crashes during a sync) also drops
+//  it out); a power loss (power_bp of crashes while something is unsynced) drops
 //  what no finished sync covered, with the state not yet written
 void
 sim_crash (sim_t *sim, uint32_t id)
@@ -449,7 +490,10 @@ sim_crash (sim_t *sim, uint32_t id)
     node_t *node = sim_node (sim, id);
     if (!node->core)
         return;
-    bool power = node->syncing && node->sync_at > sim->now
+    if (node->flushing && node->flush_at <= sim->now && node->disk.cover > node->disk.synced)
+        node->disk.synced = node->disk.cover;   //  the sync returned; the loop never heard
+    bool power = ((node->syncing && node->sync_at > sim->now)
+                  || node->disk.count > node->disk.synced)
               && prng_chance (&sim->rng, sim->power_bp);
     sim_trace (sim, "FAULT node %u %s%s (log 1..%llu, synced 1..%zu, commit %llu)", id,
                power ? "loses power" : "crashes", node->frozen ? " while frozen" : "",
