@@ -32,7 +32,9 @@ test_rmrf (const char *dir)
     char path [1300];
     while (handle && (entry = readdir (handle)))
         if (strcmp (entry->d_name, ".") && strcmp (entry->d_name, "..")) {
-            snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
+            int len = snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
+            if (len < 0 || (size_t) len >= sizeof path)
+                continue;           //  no scratch folder of ours nests that deep
             if (unlink (path))
                 test_rmrf (path);
         }

@@ -241,7 +241,8 @@ s_after_event (zc_core_t *self)
                                            zc_replica_match (self->replica, ecfg->members [i]));
     }
     //  A backup's APPEND_ACK may have moved the commit point past what our
-    //  own disk already holds: release at once, not at the next write.
+    //  own disk already holds: release with this wake-up (zc_core_release
+    //  at its tick), not at the next write.
     if (self->lead_epoch)
         zc_core_advance (self, self->now);
 }
@@ -550,6 +551,7 @@ zc_core_tick (zc_core_t *self, uint64_t now)
         self->next_beacon = now + every;
     }
     s_after_event (self);
+    zc_core_release (self);
 }
 
 //  Only now may what depends on the disk go out: with --quorum 1 the
@@ -562,6 +564,7 @@ zc_core_durable (zc_core_t *self, uint64_t ticket, uint64_t now)
     zc_core_jobs_done (self, ticket);
     if (self->lead_epoch)
         zc_core_advance (self, now);
+    zc_core_release (self);
 }
 
 void

@@ -659,8 +659,16 @@ zc_core_advance (zc_core_t *self, uint64_t now)
             free (who);
         }
     }
-    //  Publications before ACKs: a sender that hears its ACK may expect
-    //  its own message on the PUB next (the loop sends pubs[] first).
+}
+
+//  What advance released goes into the bundle once per wake-up (its tick)
+//  and per storage report, not per event: a wake-up's publications of a
+//  room and ACKs of a client share frames (DECISIONS.md, batches on the
+//  wire).  Publications before ACKs: a sender that hears its ACK may
+//  expect its own message on the PUB next (the loop sends pubs[] first).
+void
+zc_core_release (zc_core_t *self)
+{
     zc_outbox_flush (self->pub_box);
     zc_outbox_flush (self->ack_box);
 }

@@ -157,6 +157,7 @@ void zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
 void zc_core_reply_error (zc_core_t *self, const uint8_t *ident, size_t ident_len,
                           const char *code, const char *reason);
 void zc_core_advance (zc_core_t *self, uint64_t now);
+void zc_core_release (zc_core_t *self);
 void zc_core_release_waiters (zc_core_t *self);
 zc_outbox_flush_fn zc_core_flush_pub;
 zc_outbox_flush_fn zc_core_flush_ack;
