@@ -75,7 +75,7 @@ test_group_commit (void)
     test_mkdtemp (dir, "zc_storage");
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
     CHECK (store);
-    zc_storage_t *storage = zc_storage_new (store, NULL);
+    zc_storage_t *storage = zc_storage_new (store, NULL, 0);
     CHECK (storage);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 2000, "one");
@@ -108,7 +108,7 @@ test_truncate_in_order (void)
     char dir [64];
     test_mkdtemp (dir, "zc_storage");
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
-    zc_storage_t *storage = zc_storage_new (store, NULL);
+    zc_storage_t *storage = zc_storage_new (store, NULL, 0);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 10, "old");
     CHECK (zc_storage_write (storage, 1, false, 0, log, 1, 10) == 0);
@@ -137,7 +137,7 @@ test_failure (void)
     char dir [64];
     test_mkdtemp (dir, "zc_storage");
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
-    zc_storage_t *storage = zc_storage_new (store, NULL);
+    zc_storage_t *storage = zc_storage_new (store, NULL, 0);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 10, "x");
     CHECK (zc_storage_write (storage, 1, false, 0, log, 1, 3) == 0);
@@ -150,7 +150,7 @@ test_failure (void)
     CHECK (zc_storage_write (storage, 3, false, 0, log, 7, 7) == -1 && errno == EINVAL);
     CHECK (zc_storage_recv (storage, &done) == -1);
     //  A seq the log does not hold is refused before it travels
-    zc_storage_t *other = zc_storage_new (store, NULL);
+    zc_storage_t *other = zc_storage_new (store, NULL, 0);
     errno = 0;
     CHECK (zc_storage_write (other, 1, false, 0, log, 11, 11) == -1 && errno == EINVAL);
     zc_storage_destroy (&other);
@@ -167,7 +167,7 @@ test_destroy_flushes (void)
     char dir [64];
     test_mkdtemp (dir, "zc_storage");
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
-    zc_storage_t *storage = zc_storage_new (store, NULL);
+    zc_storage_t *storage = zc_storage_new (store, NULL, 0);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 300, "y");
     for (uint64_t ticket = 1; ticket <= 300; ticket++)
@@ -189,7 +189,7 @@ test_slow_hook (void)
     test_mkdtemp (dir, "zc_storage");
     snprintf (slow, sizeof slow, "%s/test-sync-delay-ms", dir);
     zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
-    zc_storage_t *storage = zc_storage_new (store, slow);
+    zc_storage_t *storage = zc_storage_new (store, slow, 0);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 2, "z");
     FILE *file = fopen (slow, "w");
@@ -211,6 +211,49 @@ test_slow_hook (void)
     test_rmrf (dir);
 }
 
+//  While syncs are fast and the thread idle, the caller writes itself;
+//  a slow sync sends the next writes to the thread, and fast ones bring
+//  them back
+static void
+test_inline (void)
+{
+    char dir [64], slow [128];
+    test_mkdtemp (dir, "zc_storage");
+    snprintf (slow, sizeof slow, "%s/test-sync-delay-ms", dir);
+    zc_segstore_t *store = zc_segstore_open (dir, NULL, s_err, sizeof s_err);
+    zc_storage_t *storage = zc_storage_new (store, slow, 1000);
+    zc_chatlog_t *log = zc_chatlog_new ();
+    s_fill (log, 1, 100, "i");
+    uint64_t done = 0, ticket = 0;
+    CHECK (zc_storage_write (storage, ++ticket, false, 0, log, 1, 1) == 1);
+    CHECK (zc_segstore_last_seq (store) == 1);
+    FILE *file = fopen (slow, "w");
+    CHECK (file && fprintf (file, "40\n") > 0);
+    if (file)
+        fclose (file);
+    CHECK (zc_storage_write (storage, ++ticket, false, 0, log, 2, 2) == 1);   //  slow, here
+    int rc = zc_storage_write (storage, ++ticket, false, 0, log, 3, 3);
+    CHECKF (rc == 0, "after a 40 ms sync the write went %s", rc == 1 ? "inline" : "wrong");
+    CHECK (zc_storage_wait (storage, &done) == 0 && done == ticket);
+    unlink (slow);
+    bool back = false;
+    uint64_t written = 3;
+    for (uint64_t seq = 4; seq <= 100 && !back; seq++) {
+        rc = zc_storage_write (storage, ++ticket, false, 0, log, seq, seq);
+        written = seq;
+        back = rc == 1;
+        CHECK (rc >= 0 && zc_storage_wait (storage, &done) == 0 && done == ticket);
+    }
+    CHECKF (back, "fast syncs did not bring the writes back inline");
+    zc_storage_destroy (&storage);
+    zc_segstore_destroy (&store);
+    s_replayed_t seen = s_reopen (dir);
+    CHECKF (seen.count == written && seen.last == written, "%llu records, %llu written",
+            (unsigned long long) seen.count, (unsigned long long) written);
+    zc_chatlog_destroy (&log);
+    test_rmrf (dir);
+}
+
 int
 main (void)
 {
@@ -220,5 +263,6 @@ main (void)
     test_failure ();
     test_destroy_flushes ();
     test_slow_hook ();
+    test_inline ();
     return check_report ("test_storage");
 }

@@ -17,7 +17,7 @@
                                         disk write runs (Raft thesis §10.2.1);
                                         never present when state must be saved
       2. hand the write, numbered `ticket` (0: nothing to write), to the
-         storage, in ticket order: if truncate, drop every entry after
+         storage, in ticket order (or write it here, then go on as in 3): if truncate, drop every entry after
          truncate_after; then append entries write_first..write_last from
          zc_core_log (copy them: the core may drop them later); then sync
          (as --fsync says)

@@ -126,6 +126,11 @@ s_print (const zc_core_log_t *logs, size_t count)
             zsys_info ("%s", logs [i].text);
 }
 
+//  While syncs take less than this on average, the loop syncs small writes
+//  itself when the storage thread is idle (storage.h): a millisecond is a
+//  hundredth of the default heartbeat.
+#define S_INLINE_SYNC_US 1000
+
 //  Executes the core's bundles (core.h, the loop's contract) until none
 //  is left: the write goes to the storage thread and the rest out at once
 //  (what must wait for the disk, the core holds back).  A bundle that
@@ -137,12 +142,14 @@ zc_node_execute (zc_node_t *self)
     while (!self->failed && zc_core_has_ready (self->core)) {
         const zc_core_ready_t *ready = zc_core_ready (self->core);
         zc_node_peers_send (self, ready->early, ready->early_count);
-        if (ready->ticket
-        &&  zc_storage_write (self->storage, ready->ticket, ready->truncate,
-                              ready->truncate_after, zc_core_log (self->core),
-                              ready->write_first, ready->write_last))
+        int wrote = ready->ticket
+                  ? zc_storage_write (self->storage, ready->ticket, ready->truncate,
+                                      ready->truncate_after, zc_core_log (self->core),
+                                      ready->write_first, ready->write_last)
+                  : 0;
+        if (wrote < 0)
             return s_fail (self, "write the log", errno);
-        bool barrier = ready->save_state || ready->retain_upto;
+        bool barrier = ready->save_state || ready->retain_upto || wrote == 1;
         uint64_t done = 0;
         if (barrier && zc_storage_wait (self->storage, &done))
             return s_fail (self, "write the log", errno);
@@ -252,7 +259,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         zsys_warning ("node %u: test hook on: each sync first sleeps the ms in %s",
                       cfg->id, slow_file);
     }
-    self->storage = zc_storage_new (self->segstore, slow_file [0] ? slow_file : NULL);
+    self->storage = zc_storage_new (self->segstore, slow_file [0] ? slow_file : NULL,
+                                    S_INLINE_SYNC_US);
     if (!self->storage) {
         snprintf (err, errlen, "cannot start the storage thread");
         zc_node_destroy (&self);

@@ -28,14 +28,19 @@ typedef struct _zc_storage_t zc_storage_t;
 //  slow-disk fault, docs/STORAGE.md): before each sync the thread reads a
 //  number of milliseconds from that file, if it exists, and sleeps that
 //  long, as a slow disk would make fdatasync take.
-zc_storage_t *zc_storage_new (zc_segstore_t *segstore, const char *slow_file);
+//  inline_us: while the thread is idle and syncs take less than this on
+//  average (0: never), zc_storage_write writes and syncs on the caller's
+//  thread instead (storage.c).
+zc_storage_t *zc_storage_new (zc_segstore_t *segstore, const char *slow_file,
+                              uint32_t inline_us);
 //  Applies and syncs what was handed out, then stops the thread.
 void zc_storage_destroy (zc_storage_t **self_p);
 
 //  Hands one write over: if truncate, drop the entries after
 //  truncate_after; then append entries first..last of log (copied now).
-//  Tickets must grow.  0, or -1 with errno set (out of memory, a seq the
-//  log does not hold).
+//  Tickets must grow.  0 (handed over), 1 (written and synced already,
+//  inline_us), or -1 with errno set (out of memory, a seq the log does not
+//  hold, or the write or sync failed here).
 int zc_storage_write (zc_storage_t *self, uint64_t ticket, bool truncate,
                       uint64_t truncate_after, zc_chatlog_t *log,
                       uint64_t first, uint64_t last);

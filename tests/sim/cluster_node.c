@@ -217,7 +217,8 @@ static void node_flush_start (sim_t *sim, node_t *node);
 //  the sync that makes them durable runs beside the loop, node_flush_*),
 //  then the rest at once: what must wait for the disk, the core holds.  A
 //  bundle that saves state blocks the loop until everything handed out
-//  and the state are on disk (contract, 3), its sends held until then.
+//  and the state are on disk (contract, 3), its sends held until then; so
+//  does one the loop writes itself (the storage idle, storage.c).
 static void
 node_execute (sim_t *sim, node_t *node)
 {
@@ -250,8 +251,12 @@ node_execute (sim_t *sim, node_t *node)
                       (unsigned long long) ready->ticket, (unsigned long long) node->issued);
         node->issued = ready->ticket;
     }
-    bool barrier = ready->save_state;
-    if (barrier) {
+    //  The loop writes a bundle itself while the storage is idle and syncs
+    //  are fast (storage.c): the same as a barrier, drawn for half of them
+    bool idle = !node->flushing && node->flushed + 1 == node->issued;
+    bool barrier = ready->save_state
+                || (ready->ticket && idle && prng_chance (&sim->rng, 5000));
+    if (ready->save_state) {
         node->state = ready->state;
         node->state_pending = true;
     }
