@@ -54,6 +54,16 @@ s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
     return 0;
 }
 
+//  The slow-disk hook's file: every sync ms longer
+static void
+s_slow_for (const char *path, unsigned ms)
+{
+    FILE *file = fopen (path, "w");
+    CHECK (file && fprintf (file, "%u\n", ms) > 0);
+    if (file)
+        fclose (file);
+}
+
 static s_replayed_t
 s_reopen (const char *dir)
 {
@@ -192,10 +202,7 @@ test_slow_hook (void)
     zc_storage_t *storage = zc_storage_new (store, slow, 0);
     zc_chatlog_t *log = zc_chatlog_new ();
     s_fill (log, 1, 2, "z");
-    FILE *file = fopen (slow, "w");
-    CHECK (file && fprintf (file, "40\n") > 0);
-    if (file)
-        fclose (file);
+    s_slow_for (slow, 40);
     int64_t start = zclock_mono ();
     uint64_t done = 0;
     CHECK (zc_storage_write (storage, 1, false, 0, log, 1, 1) == 0);
@@ -227,10 +234,7 @@ test_inline (void)
     uint64_t done = 0, ticket = 0;
     CHECK (zc_storage_write (storage, ++ticket, false, 0, log, 1, 1) == 1);
     CHECK (zc_segstore_last_seq (store) == 1);
-    FILE *file = fopen (slow, "w");
-    CHECK (file && fprintf (file, "40\n") > 0);
-    if (file)
-        fclose (file);
+    s_slow_for (slow, 40);
     CHECK (zc_storage_write (storage, ++ticket, false, 0, log, 2, 2) == 1);   //  slow, here
     int rc = zc_storage_write (storage, ++ticket, false, 0, log, 3, 3);
     CHECKF (rc == 0, "after a 40 ms sync the write went %s", rc == 1 ? "inline" : "wrong");

@@ -316,10 +316,14 @@ s_read_report (zc_storage_t *self)
     return 0;
 }
 
-int
-zc_storage_recv (zc_storage_t *self, uint64_t *done)
+//  Reads reports: those that wait, or (block) until every ticket handed
+//  out is reported.  0, or -1 with errno set (failed).
+static int
+s_reports (zc_storage_t *self, bool block, uint64_t *done)
 {
-    while (!self->failed && (zsock_events (zactor_sock (self->actor)) & ZMQ_POLLIN))
+    while (!self->failed
+       &&  (block ? self->done < self->handed
+                  : (zsock_events (zactor_sock (self->actor)) & ZMQ_POLLIN) != 0))
         if (s_read_report (self))
             return -1;
     if (self->failed) {
@@ -331,17 +335,15 @@ zc_storage_recv (zc_storage_t *self, uint64_t *done)
 }
 
 int
+zc_storage_recv (zc_storage_t *self, uint64_t *done)
+{
+    return s_reports (self, false, done);
+}
+
+int
 zc_storage_wait (zc_storage_t *self, uint64_t *done)
 {
-    while (!self->failed && self->done < self->handed)
-        if (s_read_report (self))
-            return -1;
-    if (self->failed) {
-        errno = self->failed;
-        return -1;
-    }
-    *done = self->done;
-    return 0;
+    return s_reports (self, true, done);
 }
 
 void
