@@ -134,7 +134,7 @@ s_start_single (void)
 {
     s_loop_t *loop = calloc (1, sizeof *loop);
     zc_core_config_t cfg = s_config (1, 1, 1);
-    zc_stored_t stored = { 0, 0, 0 };
+    zc_stored_t stored = { .epoch = 0, .leader = 0, .log_epoch = 0 };
     loop->now = 1000;
     loop->core = zc_core_new (&cfg, zc_chatlog_new (), &stored, loop->now);
     bool saved = false;
@@ -348,7 +348,7 @@ static void
 test_lower_epoch (void)
 {
     zc_core_config_t cfg = s_config (1, 3, 2);
-    zc_stored_t stored = { 5, 0, 0 };
+    zc_stored_t stored = { .epoch = 5, .leader = 0, .log_epoch = 0 };
     zc_core_t *core = zc_core_new (&cfg, zc_chatlog_new (), &stored, 1000);
     zc_msg_t coord;
     zc_msg_init (&coord, ZC_COORDINATOR);
@@ -587,7 +587,7 @@ test_trio (void)
     trio->now = 1000;
     for (uint32_t id = 1; id <= 3; id++) {
         zc_core_config_t cfg = s_config (id, 3, 2);
-        zc_stored_t stored = { 0, 0, 0 };
+        zc_stored_t stored = { .epoch = 0, .leader = 0, .log_epoch = 0 };
         trio->cores [id] = zc_core_new (&cfg, zc_chatlog_new (), &stored, trio->now);
     }
     for (int i = 0; i < 500 && !s_trio_leader (trio); i++)

@@ -146,6 +146,10 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
         shape.span_max = shape.freeze_max = 1000;
     }
     schedule_make (&plan->sched, &rng, n, plan->quorum, &shape);
+    //  Lost disks (25%): a third of the crashes replace the machine's disk
+    //  (docs/ELECTION.md "Lost state"), when every member comes back: a
+    //  node that lost its state votes only once it heard them all
+    plan->lose_bp = plan->sched.down_mask == 0 && prng_chance (&rng, 2500) ? 3300 : 0;
 }
 
 static void
@@ -213,6 +217,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->client_count = plan.clients;
     sim->sync_max_ms = plan.sync_max_ms;
     sim->power_bp = plan.power_bp;
+    sim->lose_bp = plan.lose_bp;
     sim->ts_jump_bp = plan.ts_jump_bp;
     for (uint32_t id = 1; id <= n; id++)
         sim->nodes [id].ccfg.election.max_epoch_jump = plan.epoch_jump;

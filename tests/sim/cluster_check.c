@@ -263,8 +263,10 @@ sim_persist_state (sim_t *sim, node_t *node, const zc_stored_t *state)
     if (disk->has_state && state->epoch < disk->epoch)
         sim_fail (sim, "R6: node %u persists epoch %llu after epoch %llu", node->id,
                   (unsigned long long) state->epoch, (unsigned long long) disk->epoch);
+    //  (An unknown leader promises less than a known one: a node whose log
+    //  was lost forgets whom it accepted, docs/ELECTION.md "Lost state")
     if (disk->has_state && state->epoch == disk->epoch && disk->leader
-    &&  state->leader != disk->leader)
+    &&  state->leader != disk->leader && state->leader != ZC_LEADER_UNKNOWN)
         sim_fail (sim, "R6: node %u persists leader %u for epoch %llu, having persisted %u",
                   node->id, state->leader, (unsigned long long) state->epoch, disk->leader);
     if (state->log_epoch > state->epoch)
@@ -273,6 +275,7 @@ sim_persist_state (sim_t *sim, node_t *node, const zc_stored_t *state)
     disk->epoch = state->epoch;
     disk->leader = state->leader;
     disk->log_epoch = state->log_epoch;
+    disk->trust = state->trust;
     disk->has_state = true;
 }
 

@@ -465,7 +465,9 @@ sim_start (sim_t *sim, uint32_t id)
         }
     }
     node->disk.synced = node->disk.count;       //  what a restart reads is on disk
-    zc_stored_t stored = { node->disk.epoch, node->disk.leader, node->disk.log_epoch };
+    zc_stored_t stored = { .epoch = node->disk.epoch, .leader = node->disk.leader,
+                           .log_epoch = node->disk.log_epoch, .trust = node->disk.trust,
+                           .missing = !node->disk.has_state };
     node->core = zc_core_new (&node->ccfg, log, &stored, sim->now);
     node->el = zc_core_election (node->core);
     node->rep = zc_core_replica (node->core);
@@ -484,6 +486,34 @@ sim_start (sim_t *sim, uint32_t id)
                "log 1..%zu, log epoch %llu", id, node->incarnation,
                (unsigned long long) node->disk.epoch, node->disk.leader, node->disk.count,
                (unsigned long long) node->disk.log_epoch);
+}
+
+//  A node that neither recovers its lost state nor holds an untrusted log
+//  (docs/ELECTION.md "Lost state"), running or down
+static bool
+s_whole (node_t *node)
+{
+    if (node->core)
+        return !zc_election_recovering (node->el) && zc_election_trusted (node->el);
+    return node->disk.has_state && (!node->disk.trust || node->disk.log_epoch >= node->disk.trust);
+}
+
+//  The machine's disk is replaced: no election state, no log.  Its
+//  operator restarts it with --initial-cluster-state existing.
+static void
+s_lose_disk (sim_t *sim, node_t *node)
+{
+    for (uint32_t other = 1; other <= sim->n; other++)
+        if (other != node->id && !s_whole (&sim->nodes [other]))
+            return;
+    sim->disks_lost++;
+    sim_trace (sim, "FAULT node %u loses its disk (log 1..%zu, epoch %llu)", node->id,
+               node->disk.count, (unsigned long long) node->disk.epoch);
+    disk_cut (&node->disk, 0);
+    node->disk.epoch = node->disk.log_epoch = node->disk.trust = 0;
+    node->disk.leader = 0;
+    node->disk.has_state = false;
+    node->ccfg.initial = ZC_INITIAL_EXISTING;
 }
 
 //  A crash: the process dies and its written log stays (the kernel writes
@@ -515,6 +545,8 @@ sim_crash (sim_t *sim, uint32_t id)
     node_free (node);
     node->frozen = false;
     node->lead_epoch = 0;
+    if (sim->lose_bp && prng_chance (&sim->rng, sim->lose_bp))
+        s_lose_disk (sim, node);
     if (!sim->leader_down)
         return;
     for (uint32_t other = 1; other <= sim->n; other++) {
