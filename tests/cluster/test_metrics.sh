@@ -61,7 +61,13 @@ for i in 1 2 3; do
   check_format "$RUN/m$i.txt" || fail "node $i's metrics are not valid text format"
   grep -qx "zchat_node_id $i" "$RUN/m$i.txt" || fail "node $i does not say its id"
   grep -qx 'zchat_serving 1' "$RUN/m$i.txt" && [ "$i" != "$lead" ] && fail "backup $i says it serves"
+  changes=$(awk '$1 == "zchat_leader_changes_total" { print $2 }' "$RUN/m$i.txt")
+  [ "${changes:-0}" -ge 1 ] || fail "node $i counts no leader change, yet follows leader $lead"
 done
+won=$(awk '$1 == "zchat_elections_won_total" { print $2 }' "$RUN/m$lead.txt")
+started=$(awk '$1 == "zchat_elections_started_total" { print $2 }' "$RUN/m$lead.txt")
+[ "${won:-0}" -ge 1 ] && [ "${started:-0}" -ge "${won:-0}" ] \
+  || fail "leader $lead counts ${started:-0} elections started and ${won:-0} won" 
 curl -sf -o /dev/null "http://127.0.0.1:$ZCHAT_METRICS_BASE/other" && fail "a path other than /metrics answered 200"
 curl -s -D - -o /dev/null "http://127.0.0.1:$ZCHAT_METRICS_BASE/metrics" | grep -qi '^content-type: text/plain; version=0.0.4' \
   || fail "no text format content type"
