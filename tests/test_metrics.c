@@ -1,9 +1,12 @@
 /*  test_metrics.c — the metrics' text (metrics.c) and the --metrics flag
     (config.c): histogram buckets, escaping, the exposition of a known
-    state line by line, and the flag's errors.  No sockets: the endpoint
+    state line by line, the flag's errors, and the core handing each
+    POST's stamp back with its ACK (once).  No sockets: the endpoint
     itself is scraped by tests/cluster/test_metrics.sh.
 */
 #include "metrics.h"
+#include "core.h"
+#include "wire.h"
 #include "config.h"
 #include "election.h"
 #include "testutil.h"
@@ -253,6 +256,101 @@ test_flag (void)
     CHECK (strstr (s_err, "longer than 63") != NULL);
 }
 
+//  --- the core's side: stamps back with their ACKs, counters -------------
+
+static uint64_t s_ticket;
+
+static const zc_core_ready_t *
+s_take (zc_core_t *core)
+{
+    const zc_core_ready_t *ready = zc_core_ready (core);
+    if (ready->ticket)
+        s_ticket = ready->ticket;
+    return ready;
+}
+
+static void
+s_post (zc_core_t *core, uint64_t id, uint64_t now)
+{
+    zc_msg_t post;
+    zc_msg_init (&post, ZC_POST);
+    zc_msg_set_cstr (&post, ZF_CLIENT, "0123456789abcdef0123456789abcdef");
+    zc_msg_set_u64 (&post, ZF_ID, id);
+    zc_msg_set_cstr (&post, ZF_ROOM, "general");
+    zc_msg_set_cstr (&post, ZF_FROM, "alice");
+    zc_msg_set_cstr (&post, ZF_TEXT, "hello");
+    zc_msg_set_u64 (&post, ZF_TS, 1);
+    uint8_t buf [ZC_MAX_FRAME];
+    size_t size = zc_msg_encode (&post, buf, sizeof buf);
+    zc_core_client (core, (const uint8_t *) "c1", 2, buf, size, NULL, now);
+}
+
+static size_t
+s_acks (const zc_core_ready_t *ready)
+{
+    size_t acks = 0;
+    for (size_t i = 0; i < ready->reply_count; i++) {
+        zc_msg_t msg;
+        const uint8_t *at = ready->replies [i].body.data;
+        size_t offset = 0;
+        while (offset < ready->replies [i].body.size
+           &&  zc_msg_decode_next (&msg, at, ready->replies [i].body.size, &offset, NULL) == 0)
+            acks += msg.type == ZC_ACK;
+    }
+    return acks;
+}
+
+static void
+test_core_stamps (void)
+{
+    zc_core_config_t cfg = {
+        .election = { .self = 1, .quorum = 1, .mh = 42, .heartbeat_ms = 100, .misses = 3,
+                      .election_ms = 200, .lease_ms = 300, .holddown_ms = 2000, .seed = 7,
+                      .members = { 1 }, .member_count = 1 },
+        .batch = 512, .sync_timeout_ms = 3000, .port = 5000, .max_text = 1000,
+        .max_rooms = 8,
+    };
+    zc_stored_t stored = { 0, 0, 0 };
+    uint64_t now = 1000;
+    zc_core_t *core = zc_core_new (&cfg, zc_chatlog_new (), &stored, now);
+    for (int i = 0; i < 200 && !zc_core_serving (core, now); i++) {
+        uint64_t deadline = zc_core_deadline (core);
+        now = deadline > now ? deadline : now + 1;
+        zc_core_tick (core, now);
+        s_take (core);
+        zc_core_durable (core, s_ticket, now);
+        s_take (core);
+    }
+    CHECK (zc_core_serving (core, now));
+    zc_core_stamp (core, 111);
+    s_post (core, 1, now);
+    zc_core_stamp (core, 222);
+    s_post (core, 2, now);
+    zc_core_stamp (core, 0);        //  not stamped: not timed
+    s_post (core, 3, now);
+    zc_core_tick (core, now);
+    const zc_core_ready_t *ready = s_take (core);
+    CHECK (ready->acked_count == 0);            //  nothing durable, nothing acked
+    zc_core_durable (core, s_ticket, now);
+    ready = s_take (core);
+    CHECKF (s_acks (ready) == 3, "%zu ACKs", s_acks (ready));
+    CHECKF (ready->acked_count == 2, "%zu stamps", ready->acked_count);
+    CHECK (ready->acked_count == 2 && ready->acked [0] == 111 && ready->acked [1] == 222);
+    zc_core_tick (core, now);
+    ready = s_take (core);
+    CHECK (ready->acked_count == 0);            //  each stamp comes back once
+
+    zc_core_counters_t counters;
+    zc_core_counters (core, &counters);
+    CHECK (counters.handled == 3);
+    CHECK (counters.published == 3);
+    CHECK (counters.appended == 0);             //  all stamped here
+    CHECK (counters.won == 1 && counters.elections >= 1);
+    CHECK (counters.leader_changes == 1);
+    CHECK (zc_core_clients (core, now) == 1);
+    zc_core_destroy (&core);
+}
+
 int
 main (void)
 {
@@ -260,5 +358,6 @@ main (void)
     test_escaping ();
     test_render ();
     test_flag ();
+    test_core_stamps ();
     return check_report ("test_metrics");
 }
