@@ -104,7 +104,7 @@ s_listen (const char *host, uint16_t port, char *err, size_t errlen)
         }
         addr_len = sizeof *in4;
     }
-    int fd = socket (addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket (addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf (err, errlen, "--metrics: cannot create a socket: %s", strerror (errno));
         return -1;
