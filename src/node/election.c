@@ -194,6 +194,7 @@ zc_el_start_election (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     if (!s_may_run (self, now))
         return;
+    self->started++;
     self->role = ZC_ROLE_CANDIDATE;
     self->handover_to = 0;
     s_reset_votes (self);
@@ -237,6 +238,8 @@ zc_el_start_prevote (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     if (!s_may_run (self, now))
         return;
+    if (self->role != ZC_ROLE_CANDIDATE)
+        self->started++;            //  not from a round already counted
     self->role = ZC_ROLE_CANDIDATE;
     if (self->st.epoch >= ZC_EPOCH_MAX - 1) {
         //  Never claim at or past the ceiling: epoch + 1 must not wrap.
@@ -278,6 +281,7 @@ s_send_claims (zc_election_t *self, uint64_t now, zc_actions_t *out, bool all)
 void
 zc_el_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    self->won++;
     self->role = ZC_ROLE_LEADER;
     self->phase = PHASE_NONE;
     self->leader = self->cfg.self;
@@ -633,6 +637,13 @@ uint64_t
 zc_election_refused (zc_election_t *self)
 {
     return self->refused;
+}
+
+void
+zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won)
+{
+    *started = self->started;
+    *won = self->won;
 }
 
 bool

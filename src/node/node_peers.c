@@ -187,8 +187,10 @@ zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
         int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
         if (zc_node_send (link->dealer, self, &send->msg, more))
             continue;           //  not connected: the core will repeat
-        if (more)
+        if (more) {
             s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
+            self->repl_sent += send->last - send->first + 1;
+        }
     }
 }
 
