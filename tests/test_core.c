@@ -635,6 +635,42 @@ test_trio (void)
     free (trio);
 }
 
+//  Lost state (docs/ELECTION.md): which starts recover, by what is on disk
+//  and --initial-cluster-state
+static bool
+s_recovers (zc_initial_t initial, bool has_state, bool has_log)
+{
+    zc_core_config_t cfg = s_config (1, 3, 2);
+    cfg.initial = initial;
+    zc_stored_t stored = { .missing = !has_state };
+    if (has_state)
+        stored = (zc_stored_t) { .epoch = 4, .leader = 3, .log_epoch = has_log ? 4 : 0 };
+    zc_chatlog_t *log = zc_chatlog_new ();
+    if (has_log)
+        zc_chatlog_set_base (log, 10, 4);
+    zc_core_t *core = zc_core_new (&cfg, log, &stored, 1000);
+    bool recovering = zc_election_recovering (zc_core_election (core));
+    zc_core_destroy (&core);
+    return recovering;
+}
+
+static void
+test_lost_state (void)
+{
+    //  A folder with its state is never lost, whatever the flag says
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, true, true));
+    CHECK (!s_recovers (ZC_INITIAL_EXISTING, true, true));
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, true, false));
+    //  A log without election.state: the state was lost
+    CHECK (s_recovers (ZC_INITIAL_AUTO, false, true));
+    CHECK (s_recovers (ZC_INITIAL_EXISTING, false, true));
+    //  Nothing at all: lost if the operator says the node ran before;
+    //  new if they say so, and in auto until a peer shows a log
+    CHECK (s_recovers (ZC_INITIAL_EXISTING, false, false));
+    CHECK (!s_recovers (ZC_INITIAL_NEW, false, false));
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, false, false));
+}
+
 int
 main (void)
 {
@@ -644,5 +680,6 @@ main (void)
     test_replica_checks ();
     test_fetch_cap ();
     test_trio ();
+    test_lost_state ();
     return check_report ("test_core");
 }

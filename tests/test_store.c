@@ -110,14 +110,14 @@ test_election_round_trip (void)
     CHECK (state.epoch == 7 && state.leader == 3 && state.log_epoch == 6);
 
     //  The extremes of each field survive
-    saved = (zc_stored_t) { UINT64_MAX, UINT32_MAX, UINT64_MAX };
+    saved = (zc_stored_t) { .epoch = UINT64_MAX, .leader = UINT32_MAX, .log_epoch = UINT64_MAX };
     CHECK (zc_store_save (dir, &saved) == 0);
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
     CHECK (state.epoch == UINT64_MAX && state.leader == UINT32_MAX
            && state.log_epoch == UINT64_MAX);
 
     //  A new save replaces the old one whole
-    saved = (zc_stored_t) { 8, 1, 8 };
+    saved = (zc_stored_t) { .epoch = 8, .leader = 1, .log_epoch = 8 };
     CHECK (zc_store_save (dir, &saved) == 0);
     CHECK (s_eq (s_content (dir, "election.state", buf, sizeof buf), "8 1 8\n"));
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
@@ -136,7 +136,8 @@ test_election_round_trip (void)
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == -1);
     s_write (dir, "election.state", "9 1 4 x\n", 8);
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == -1);
-    CHECK (zc_store_save (dir, &(zc_stored_t) { 8, 1, 8 }) == 0);
+    saved = (zc_stored_t) { .epoch = 8, .leader = 1, .log_epoch = 8 };
+    CHECK (zc_store_save (dir, &saved) == 0);
 
     //  A folder made with its parents (mkdir -p)
     char deep [128];
@@ -175,7 +176,7 @@ test_election_corrupt (void)
     ELECTION_REFUSED (dir, "5 2 ");                         //  cut in the middle
     ELECTION_REFUSED (dir, "5 2 1");                        //  cut before its end
     ELECTION_REFUSED (dir, "5 2 12");                       //  the same: 12 of 123?
-    ELECTION_REFUSED (dir, "5 2 1 4\n");                    //  a field too many
+    ELECTION_REFUSED (dir, "5 2 1 4 3\n");                  //  a field too many
     ELECTION_REFUSED (dir, "5 2 1\n6 2 1\n");               //  two lines
     ELECTION_REFUSED (dir, "5  2 1\n");                     //  not the writer's spacing
     ELECTION_REFUSED (dir, " 5 2 1\n");

@@ -274,12 +274,12 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     self->stored = *stored;
     bool has_log = zc_chatlog_last_seq (log) > 0;
     //  Lost state (docs/ELECTION.md): no election.state beside a log, or
-    //  where the operator says the node ran before; or a state that names
-    //  a log epoch over an empty log (the log was moved aside)
+    //  where the operator says the node ran before.  (A state over an
+    //  empty log is a cluster that has not chatted yet: not lost.)
     zc_election_config_t ecfg = cfg->election;
     ecfg.lost = stored->missing
-              ? cfg->initial == ZC_INITIAL_EXISTING || (cfg->initial == ZC_INITIAL_AUTO && has_log)
-              : stored->log_epoch > 0 && !has_log;
+             && (cfg->initial == ZC_INITIAL_EXISTING
+                 || (cfg->initial == ZC_INITIAL_AUTO && has_log));
     ecfg.fresh = stored->missing && cfg->initial == ZC_INITIAL_AUTO && !has_log;
     if (!has_log)
         self->stored.log_epoch = 0;     //  no log, whatever election.state says

@@ -14,9 +14,12 @@
        nobody's state, carrying a token the reply must echo, so that only
        replies sent after our restart count).  A member that holds epoch e
        refuses with e; one that grants holds less than the epoch asked.
-       Every epoch we could have voted in, its claimant persisted before
-       asking us, and epochs never decrease: once every member has
-       answered, the highest of their epochs R bounds all our old votes.
+       A vote of ours mattered only in an epoch whose claim won: then a
+       quorum q counting us persisted that epoch (the claimant before
+       asking, the others before accepting), and epochs never decrease.
+       Any n - q + 1 of the other members meet those q - 1 others, so
+       once that many answered (recovering nodes do not answer), the
+       highest of their epochs R bounds every vote of ours that counted.
        We keep (R, unknown leader): no leader at R, any above it.
     2. Untrusted: until our log holds what a leader of an epoch above R
        started its epoch with (our log epoch reaches R + 1, `trust`), the
@@ -80,6 +83,17 @@ s_probe (zc_election_t *self, uint64_t now, zc_actions_t *out)
     }
 }
 
+//  How many other members must tell us their epoch: n - q + 1 of them
+//  (all of them under a quorum of 1, where nothing is safe).
+static size_t
+s_needed (zc_election_t *self)
+{
+    size_t n = self->peer_count + 1;
+    size_t q = self->cfg.quorum ? self->cfg.quorum : n / 2 + 1;
+    size_t need = q > n ? 1 : n - q + 1;
+    return need > self->peer_count ? self->peer_count : need;
+}
+
 static void
 s_recover_done (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
@@ -96,10 +110,24 @@ s_recover_done (zc_election_t *self, uint64_t now, zc_actions_t *out)
     }
     self->st.trust = floor + 1;
     zc_el_persist (self, out, floor, ZC_LEADER_UNKNOWN);
-    zc_el_log (self, out, "heard every member: highest epoch %llu; no leader of it for "
-               "me, votes from epoch %llu", (unsigned long long) floor,
+    zc_el_log (self, out, "heard enough members: highest epoch %llu; no leader of it "
+               "for me, votes from epoch %llu", (unsigned long long) floor,
                (unsigned long long) floor + 1);
     zc_el_become_backup (self, 0, now);
+}
+
+//  Done once enough members answered (true)
+static bool
+s_check_done (zc_election_t *self, uint64_t now, zc_actions_t *out, size_t *known_p)
+{
+    size_t known = 0;
+    for (size_t i = 0; i < self->peer_count; i++)
+        known += self->peers [i].bound_known;
+    *known_p = known;
+    if (known < s_needed (self))
+        return false;
+    s_recover_done (self, now, out);
+    return true;
 }
 
 //  A peer's message shows the cluster has a log (or has served one): a
@@ -134,11 +162,8 @@ zc_el_lost_recv (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg,
         if (!peer->bound_known || bound > peer->bound)
             peer->bound = bound;
         peer->bound_known = true;
-        bool all = true;
-        for (size_t i = 0; i < self->peer_count; i++)
-            all = all && self->peers [i].bound_known;
-        if (all)
-            s_recover_done (self, now, out);
+        size_t known;
+        s_check_done (self, now, out, &known);
     }
     return true;
 }
@@ -147,6 +172,9 @@ void
 zc_el_lost_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     if (self->recovering) {
+        size_t known;
+        if (s_check_done (self, now, out, &known))
+            return;
         if (now >= self->next_recover_probe)
             s_probe (self, now, out);
         if (now >= self->recover_log_at) {
@@ -157,8 +185,8 @@ zc_el_lost_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
                 if (!self->peers [i].bound_known)
                     at += (size_t) snprintf (waiting + at, sizeof waiting - at, "%s%u",
                                              at ? ", " : "", self->peers [i].id);
-            zc_el_log (self, out, "lost state: I vote once every member told me its "
-                       "epoch; waiting for node %s", waiting);
+            zc_el_log (self, out, "lost state: I vote once %zu more of node %s told me "
+                       "their epoch", s_needed (self) - known, waiting);
         }
         return;
     }

@@ -113,6 +113,8 @@ typedef struct {
     size_t count, cap;
     size_t synced;              //  records [0..synced) survive a power loss
     size_t cover;               //  and [0..cover) once the sync in flight returns
+    fact_t *ghost;              //  what a lost disk held, synced: it counted in quorums
+    size_t ghost_count;         //  (counted still until the node votes again)
 } disk_t;
 
 typedef struct _sim_t sim_t;
@@ -292,6 +294,8 @@ void node_loop (sim_t *sim, node_t *node);
 void sim_deliver (sim_t *sim, packet_t *packet);
 void sim_start (sim_t *sim, uint32_t id);
 void sim_crash (sim_t *sim, uint32_t id);
+void sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial);
+bool sim_whole (node_t *node);
 void sim_freeze (sim_t *sim, uint32_t id, uint64_t ms);
 void sim_thaw (sim_t *sim, uint32_t id);
 void sim_split (sim_t *sim, uint32_t mask);

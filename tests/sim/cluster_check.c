@@ -81,7 +81,8 @@ s_grow_committed (sim_t *sim)
     sim->committed_cap = cap;
 }
 
-//  How many disks hold this very entry now, synced
+//  How many disks hold this very entry now, synced (a lost disk's entries
+//  still count while its node does not vote: sim_lose_disk)
 static size_t
 s_holders (sim_t *sim, const fact_t *fact)
 {
@@ -89,6 +90,10 @@ s_holders (sim_t *sim, const fact_t *fact)
     for (uint32_t id = 1; id <= sim->n; id++) {
         disk_t *disk = &sim->nodes [id].disk;
         if (fact->seq <= disk->synced && fact_eq (&disk->records [fact->seq - 1].fact, fact))
+            holders++;
+        else
+        if (fact->seq <= disk->ghost_count && fact_eq (&disk->ghost [fact->seq - 1], fact)
+        &&  !sim_whole (&sim->nodes [id]))
             holders++;
     }
     return holders;

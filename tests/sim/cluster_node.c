@@ -86,6 +86,7 @@ sim_destroy (sim_t **sim_p)
         for (size_t i = 0; i < node->disk.count; i++)
             free (node->disk.records [i].data);
         free (node->disk.records);
+        free (node->disk.ghost);
     }
     for (size_t i = 0; i < sim->net.count; i++)
         packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
@@ -469,6 +470,8 @@ sim_start (sim_t *sim, uint32_t id)
                            .log_epoch = node->disk.log_epoch, .trust = node->disk.trust,
                            .missing = !node->disk.has_state };
     node->core = zc_core_new (&node->ccfg, log, &stored, sim->now);
+    if (node->ccfg.initial == ZC_INITIAL_NEW)
+        node->ccfg.initial = ZC_INITIAL_AUTO;   //  said for the first start only
     node->el = zc_core_election (node->core);
     node->rep = zc_core_replica (node->core);
     node->log = zc_core_log (node->core);
@@ -490,30 +493,55 @@ sim_start (sim_t *sim, uint32_t id)
 
 //  A node that neither recovers its lost state nor holds an untrusted log
 //  (docs/ELECTION.md "Lost state"), running or down
-static bool
-s_whole (node_t *node)
+bool
+sim_whole (node_t *node)
 {
     if (node->core)
         return !zc_election_recovering (node->el) && zc_election_trusted (node->el);
     return node->disk.has_state && (!node->disk.trust || node->disk.log_epoch >= node->disk.trust);
 }
 
-//  The machine's disk is replaced: no election state, no log.  Its
-//  operator restarts it with --initial-cluster-state existing.
-static void
-s_lose_disk (sim_t *sim, node_t *node)
+//  The machine's disk is replaced while it is down: no election state, no
+//  log.  It restarts as `initial` says (--initial-cluster-state).
+void
+sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial)
 {
-    for (uint32_t other = 1; other <= sim->n; other++)
-        if (other != node->id && !s_whole (&sim->nodes [other]))
-            return;
+    node_t *node = &sim->nodes [id];
+    assert (!node->core);
     sim->disks_lost++;
+    //  Its synced entries counted in commits; the cluster's promise is that
+    //  a single loss loses none of them, so the checks count them as held
+    //  until the node votes again (cluster_check.c s_holders)
+    free (node->disk.ghost);
+    node->disk.ghost_count = node->disk.synced;
+    node->disk.ghost = calloc (node->disk.ghost_count + 1, sizeof (fact_t));
+    if (!node->disk.ghost)
+        abort ();
+    for (size_t i = 0; i < node->disk.ghost_count; i++)
+        node->disk.ghost [i] = node->disk.records [i].fact;
     sim_trace (sim, "FAULT node %u loses its disk (log 1..%zu, epoch %llu)", node->id,
                node->disk.count, (unsigned long long) node->disk.epoch);
     disk_cut (&node->disk, 0);
     node->disk.epoch = node->disk.log_epoch = node->disk.trust = 0;
     node->disk.leader = 0;
     node->disk.has_state = false;
-    node->ccfg.initial = ZC_INITIAL_EXISTING;
+    node->ccfg.initial = initial;
+}
+
+//  A random schedule's lost disk: only while every other member is
+//  whole, since two lost at once in a quorum may have lost a vote or an
+//  acknowledged entry for good (docs/ELECTION.md "Lost state"), and never
+//  a lone node's.  Its
+//  operator restarts it with --initial-cluster-state existing.
+static void
+s_lose_disk (sim_t *sim, node_t *node)
+{
+    if (sim->n == 1)
+        return;                     //  a lone node's lost disk is the whole cluster's
+    for (uint32_t other = 1; other <= sim->n; other++)
+        if (other != node->id && !sim_whole (&sim->nodes [other]))
+            return;
+    sim_lose_disk (sim, node->id, ZC_INITIAL_EXISTING);
 }
 
 //  A crash: the process dies and its written log stays (the kernel writes
