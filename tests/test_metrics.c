@@ -310,7 +310,7 @@ test_core_stamps (void)
         .batch = 512, .sync_timeout_ms = 3000, .port = 5000, .max_text = 1000,
         .max_rooms = 8,
     };
-    zc_stored_t stored = { 0, 0, 0 };
+    zc_stored_t stored = { .epoch = 0 };
     uint64_t now = 1000;
     zc_core_t *core = zc_core_new (&cfg, zc_chatlog_new (), &stored, now);
     for (int i = 0; i < 200 && !zc_core_serving (core, now); i++) {

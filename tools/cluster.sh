@@ -88,6 +88,10 @@ start_node() {
     keys=()
     [ "${SECURE:-0}" = 1 ] && keys=(--keys "$run/keys/node-$i")
     [ -n "${ZCHAT_METRICS_BASE:-}" ] && keys+=(--metrics "127.0.0.1:$((ZCHAT_METRICS_BASE + i - 1))")
+    # Bootstrapping (start, a node never run here): say it is new, so that
+    # a node started late is not taken for one that lost its folder
+    # (docs/ELECTION.md "Lost state"); a restart lets the node tell.
+    [ "${2:-}" = new ] && [ ! -d "$run/data/node-$i" ] && keys+=(--initial-cluster-state new)
     # shellcheck disable=SC2086
     exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
         --peers "$peers" --data-dir "$run/data/node-$i" ${keys[@]+"${keys[@]}"} \
@@ -146,7 +150,7 @@ cmd_start() {
   # The run folder remembers secure mode: restart and client read it
   echo "N=$n BASE=$base SECURE=$secure" >"$run/cluster.env"
   N=$n BASE=$base SECURE=$secure
-  for ((i = 1; i <= N; i++)); do start_node "$i"; done
+  for ((i = 1; i <= N; i++)); do start_node "$i" new; done
   # A node that cannot start (a port in use, a bad data folder) exits at
   # once with one line in its log: say so rather than pretend.
   sleep 0.5

@@ -28,7 +28,8 @@ enum {
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
     OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
-    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_METRICS
+    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_METRICS,
+    OPT_INITIAL
 };
 
 static const struct option s_options [] = {
@@ -57,6 +58,7 @@ static const struct option s_options [] = {
     { "reply-hwm",           required_argument, NULL, OPT_REPLY_HWM },
     { "max-epoch-jump",      required_argument, NULL, OPT_MAX_EPOCH_JUMP },
     { "metrics",             required_argument, NULL, OPT_METRICS },
+    { "initial-cluster-state", required_argument, NULL, OPT_INITIAL },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -98,6 +100,12 @@ static const char s_usage [] =
 "                           per wake-up, before anything is acknowledged),\n"
 "                           always (after every entry), never (left to the OS:\n"
 "                           a machine crash can lose acknowledged messages)\n"
+"  --initial-cluster-state new|existing\n"
+"                           what a missing election.state means: new, a node\n"
+"                           that never ran; existing, one that lost its data\n"
+"                           (it votes once every member told it its epoch).\n"
+"                           Default: existing if the folder holds a log, else\n"
+"                           new until a peer shows that the cluster has a log\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
 "  -v, --verbose            more logging; repeat for more\n"
@@ -487,6 +495,16 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
                 cfg->fsync = ZC_CONFIG_FSYNC_NEVER;
             else
                 return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", optarg);
+            return 0;
+        case OPT_INITIAL:
+            if (streq_s (optarg, "new"))
+                cfg->initial = ZC_CONFIG_INITIAL_NEW;
+            else
+            if (streq_s (optarg, "existing"))
+                cfg->initial = ZC_CONFIG_INITIAL_EXISTING;
+            else
+                return s_fail (err, errlen, "--initial-cluster-state: '%s' is not new or "
+                               "existing", optarg);
             return 0;
         case OPT_RETAIN_MB:
             return s_number ("--retain-mb", optarg, 0, 100000000, &cfg->retain_mb, err, errlen);

@@ -30,6 +30,11 @@
 #define ZC_CONFIG_FSYNC_ALWAYS 1
 #define ZC_CONFIG_FSYNC_NEVER  2
 
+//  Values match zc_initial_t in core.h (0: neither flag given).
+#define ZC_CONFIG_INITIAL_AUTO     0
+#define ZC_CONFIG_INITIAL_NEW      1
+#define ZC_CONFIG_INITIAL_EXISTING 2
+
 typedef struct {
     uint32_t id;
     char host[256];                 //  as given: "localhost", "10.0.0.2", "[::1]"
@@ -51,6 +56,7 @@ typedef struct {
                                     //  majority trades safety for availability:
                                     //  both sides of a partition could lead
     int fsync;                      //  --fsync batch|always|never (ZC_CONFIG_FSYNC_*)
+    int initial;                    //  --initial-cluster-state (ZC_CONFIG_INITIAL_*)
     uint32_t retain_mb;             //  --retain-mb (0: keep all)
     uint32_t retain_hours;          //  --retain-hours (0: keep all)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")

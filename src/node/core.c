@@ -185,6 +185,7 @@ s_run_actions (zc_core_t *self, zc_actions_t *actions, uint64_t now)
             case ZC_ACT_PERSIST:
                 self->stored.epoch = action->state.epoch;
                 self->stored.leader = action->state.leader;
+                self->stored.trust = action->state.trust;
                 s_save_state (self);
                 break;
             case ZC_ACT_LOG:
@@ -271,11 +272,20 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     self->cfg = *cfg;
     self->log = log;
     self->stored = *stored;
-    if (zc_chatlog_last_seq (log) == 0)
+    bool has_log = zc_chatlog_last_seq (log) > 0;
+    //  Lost state (docs/ELECTION.md): no election.state beside a log, or
+    //  where the operator says the node ran before.  (A state over an
+    //  empty log is a cluster that has not chatted yet: not lost.)
+    zc_election_config_t ecfg = cfg->election;
+    ecfg.lost = stored->missing
+             && (cfg->initial == ZC_INITIAL_EXISTING
+                 || (cfg->initial == ZC_INITIAL_AUTO && has_log));
+    ecfg.fresh = stored->missing && cfg->initial == ZC_INITIAL_AUTO && !has_log;
+    if (!has_log)
         self->stored.log_epoch = 0;     //  no log, whatever election.state says
     self->now = now;
-    zc_election_state_t persisted = { stored->epoch, stored->leader };
-    self->election = ZC_ALLOC (zc_election_new (&cfg->election, &persisted, now));
+    zc_election_state_t persisted = { stored->epoch, stored->leader, stored->trust };
+    self->election = ZC_ALLOC (zc_election_new (&ecfg, &persisted, now));
     zc_replica_config_t rcfg = {
         .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,

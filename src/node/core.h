@@ -53,8 +53,16 @@
 #include "store.h"
 #include "wire.h"
 
+//  --initial-cluster-state: what a missing election.state means
+//  (docs/ELECTION.md "Lost state").  AUTO: lost if the folder holds a
+//  log, else unknown until a peer shows a log; NEW: never voted;
+//  EXISTING: lost.
+typedef enum { ZC_INITIAL_AUTO, ZC_INITIAL_NEW, ZC_INITIAL_EXISTING } zc_initial_t;
+
 typedef struct {
     zc_election_config_t election;  //  self, members, quorum, mh, timing, seed
+    zc_initial_t initial;           //  --initial-cluster-state (lost and fresh are
+                                    //  derived from it and the disk: zc_core_new)
     uint32_t batch;                 //  entries per APPEND (512; 32 with --fsync always)
     uint32_t sync_timeout_ms;       //  view change gives up after this
     uint16_t port;                  //  for WELCOME: client port, and port + ZC_PORT_PUB

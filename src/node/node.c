@@ -240,6 +240,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         .max_text = cfg->max_text, .max_rooms = cfg->max_rooms,
         .max_clients = cfg->max_clients, .rate = cfg->rate,
         .retain = cfg->retain_mb || cfg->retain_hours,
+        .initial = (zc_initial_t) cfg->initial,
     };
     ccfg.election.members [ccfg.election.member_count++] = cfg->id;
     for (size_t i = 0; i < cfg->peer_count; i++)

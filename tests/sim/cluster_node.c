@@ -86,6 +86,7 @@ sim_destroy (sim_t **sim_p)
         for (size_t i = 0; i < node->disk.count; i++)
             free (node->disk.records [i].data);
         free (node->disk.records);
+        free (node->disk.ghost);
     }
     for (size_t i = 0; i < sim->net.count; i++)
         packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
@@ -465,8 +466,12 @@ sim_start (sim_t *sim, uint32_t id)
         }
     }
     node->disk.synced = node->disk.count;       //  what a restart reads is on disk
-    zc_stored_t stored = { node->disk.epoch, node->disk.leader, node->disk.log_epoch };
+    zc_stored_t stored = { .epoch = node->disk.epoch, .leader = node->disk.leader,
+                           .log_epoch = node->disk.log_epoch, .trust = node->disk.trust,
+                           .missing = !node->disk.has_state };
     node->core = zc_core_new (&node->ccfg, log, &stored, sim->now);
+    if (node->ccfg.initial == ZC_INITIAL_NEW)
+        node->ccfg.initial = ZC_INITIAL_AUTO;   //  said for the first start only
     node->el = zc_core_election (node->core);
     node->rep = zc_core_replica (node->core);
     node->log = zc_core_log (node->core);
@@ -484,6 +489,59 @@ sim_start (sim_t *sim, uint32_t id)
                "log 1..%zu, log epoch %llu", id, node->incarnation,
                (unsigned long long) node->disk.epoch, node->disk.leader, node->disk.count,
                (unsigned long long) node->disk.log_epoch);
+}
+
+//  A node that neither recovers its lost state nor holds an untrusted log
+//  (docs/ELECTION.md "Lost state"), running or down
+bool
+sim_whole (node_t *node)
+{
+    if (node->core)
+        return !zc_election_recovering (node->el) && zc_election_trusted (node->el);
+    return node->disk.has_state && (!node->disk.trust || node->disk.log_epoch >= node->disk.trust);
+}
+
+//  The machine's disk is replaced while it is down: no election state, no
+//  log.  It restarts as `initial` says (--initial-cluster-state).
+void
+sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial)
+{
+    node_t *node = &sim->nodes [id];
+    assert (!node->core);
+    sim->disks_lost++;
+    //  Its synced entries counted in commits; the cluster's promise is that
+    //  a single loss loses none of them, so the checks count them as held
+    //  until the node votes again (cluster_check.c s_holders)
+    free (node->disk.ghost);
+    node->disk.ghost_count = node->disk.synced;
+    node->disk.ghost = calloc (node->disk.ghost_count + 1, sizeof (fact_t));
+    if (!node->disk.ghost)
+        abort ();
+    for (size_t i = 0; i < node->disk.ghost_count; i++)
+        node->disk.ghost [i] = node->disk.records [i].fact;
+    sim_trace (sim, "FAULT node %u loses its disk (log 1..%zu, epoch %llu)", node->id,
+               node->disk.count, (unsigned long long) node->disk.epoch);
+    disk_cut (&node->disk, 0);
+    node->disk.epoch = node->disk.log_epoch = node->disk.trust = 0;
+    node->disk.leader = 0;
+    node->disk.has_state = false;
+    node->ccfg.initial = initial;
+}
+
+//  A random schedule's lost disk: only while every other member is
+//  whole, since two lost at once in a quorum may have lost a vote or an
+//  acknowledged entry for good (docs/ELECTION.md "Lost state"), and never
+//  a lone node's.  Its
+//  operator restarts it with --initial-cluster-state existing.
+static void
+s_lose_disk (sim_t *sim, node_t *node)
+{
+    if (sim->n == 1)
+        return;                     //  a lone node's lost disk is the whole cluster's
+    for (uint32_t other = 1; other <= sim->n; other++)
+        if (other != node->id && !sim_whole (&sim->nodes [other]))
+            return;
+    sim_lose_disk (sim, node->id, ZC_INITIAL_EXISTING);
 }
 
 //  A crash: the process dies and its written log stays (the kernel writes
@@ -515,6 +573,8 @@ sim_crash (sim_t *sim, uint32_t id)
     node_free (node);
     node->frozen = false;
     node->lead_epoch = 0;
+    if (sim->lose_bp && prng_chance (&sim->rng, sim->lose_bp))
+        s_lose_disk (sim, node);
     if (!sim->leader_down)
         return;
     for (uint32_t other = 1; other <= sim->n; other++) {
