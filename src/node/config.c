@@ -27,7 +27,7 @@ enum {
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
     OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
-    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP
+    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE
 };
 
 static const struct option s_options [] = {
@@ -55,6 +55,7 @@ static const struct option s_options [] = {
     { "pub-hwm",             required_argument, NULL, OPT_PUB_HWM },
     { "reply-hwm",           required_argument, NULL, OPT_REPLY_HWM },
     { "max-epoch-jump",      required_argument, NULL, OPT_MAX_EPOCH_JUMP },
+    { "trace",               no_argument,       NULL, OPT_TRACE },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -98,6 +99,8 @@ static const char s_usage [] =
 "                           a machine crash can lose acknowledged messages)\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"  --trace                  log a zc-trace line per election message sent and\n"
+"                           received and per role change (chat-trace draws them)\n"
 "  -v, --verbose            more logging; repeat for more\n"
 "  -h, --help               print this and exit\n"
 "\n"
@@ -493,6 +496,9 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
             cfg->max_epoch_jump = jump;
             return 0;
         }
+        case OPT_TRACE:
+            cfg->trace = 1;
+            return 0;
         case 'v':
             cfg->verbose++;
             return 0;
