@@ -11,7 +11,7 @@ zc_tlayout_opts_default (zc_tlayout_opts_t *opts)
 {
     opts->all = false;
     opts->gone_us = 2000000;
-    opts->max_latency_us = 2000000;
+    opts->max_latency_us = 1000000;
     opts->skew_us = 1000;
 }
 
@@ -191,15 +191,18 @@ s_repeat (s_build_t *b, const s_key_t *key)
     return false;
 }
 
+//  A SEND with no RECV is lost if its receiver wrote a log and was down
+//  then, or logged on for max_latency_us after it; otherwise the log may
+//  just end before the arrival.
 static void
 s_arrow (s_build_t *b, const zc_tev_t *events, const size_t *partner, size_t i,
-         const bool *has_log, const zc_tlayout_opts_t *opts)
+         const bool *has_log, const uint64_t *last_us, const zc_tlayout_opts_t *opts)
 {
     zc_tlayout_t *self = b->self;
     const zc_tev_t *ev = &events [i];
     bool is_send = ev->kind == ZC_TEV_SEND;
-    if (!is_send && partner [i] != SIZE_MAX)
-        return;                 //  drawn at its SEND
+    if (is_send && partner [i] != SIZE_MAX)
+        return;                 //  drawn when it arrives
     size_t a = zc_tlayout_column (self, ev->node), c = zc_tlayout_column (self, ev->peer);
     if (a == SIZE_MAX || c == SIZE_MAX)
         return;
@@ -210,7 +213,8 @@ s_arrow (s_build_t *b, const zc_tev_t *events, const size_t *partner, size_t i,
     key.type = ev->type;
     key.epoch = ev->epoch;
     key.granted = ev->granted;
-    key.lost = is_send && partner [i] == SIZE_MAX && has_log [c];
+    key.lost = is_send && partner [i] == SIZE_MAX && has_log [c]
+            && (!(b->alive & (1ull << c)) || last_us [c] > ev->us + opts->max_latency_us);
     if (key.lost)
         self->lost++;
     if (!opts->all && s_repeat (b, &key)) {
@@ -224,8 +228,8 @@ s_arrow (s_build_t *b, const zc_tev_t *events, const size_t *partner, size_t i,
     row->type = ev->type;
     row->lost = key.lost;
     row->matched = partner [i] != SIZE_MAX;
-    if (row->matched && events [partner [i]].us > ev->us)
-        row->latency_us = events [partner [i]].us - ev->us;
+    if (row->matched && ev->us > events [partner [i]].us)
+        row->latency_us = ev->us - events [partner [i]].us;
     char type [32];
     int n = snprintf (row->label, sizeof row->label, "%s e%llu",
                       zc_tev_type_name (ev->type, type, sizeof type),
@@ -269,6 +273,7 @@ zc_tlayout_new (const zc_tev_t *events, size_t count, const zc_tlayout_opts_t *o
     //  before their first (not if that is their START)
     bool has_log [ZC_TLAYOUT_MAX_NODES] = { false };
     size_t last [ZC_TLAYOUT_MAX_NODES];
+    uint64_t last_us [ZC_TLAYOUT_MAX_NODES] = { 0 };
     s_build_t b = { .self = self };
     for (size_t i = 0; i < count; i++) {
         size_t col = zc_tlayout_column (self, events [i].node);
@@ -282,6 +287,7 @@ zc_tlayout_new (const zc_tev_t *events, size_t count, const zc_tlayout_opts_t *o
             b.alive |= 1ull << col;
         has_log [col] = true;
         last [col] = i;
+        last_us [col] = events [i].us;
     }
     for (size_t col = 0; col < self->node_count; col++)
         if (!has_log [col])
@@ -296,7 +302,7 @@ zc_tlayout_new (const zc_tev_t *events, size_t count, const zc_tlayout_opts_t *o
         if (col != SIZE_MAX && ev->kind != ZC_TEV_CRASH && ev->kind != ZC_TEV_STOP)
             b.alive |= 1ull << col;
         if (s_is_message (ev))
-            s_arrow (&b, events, partner, i, has_log, opts);
+            s_arrow (&b, events, partner, i, has_log, last_us, opts);
         else {
             s_note_label (ev, label, sizeof label);
             s_note (&b, ev, col, s_mark (ev->kind), label);

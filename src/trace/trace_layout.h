@@ -2,11 +2,13 @@
 
     Columns are the nodes (every id that writes or is named, ascending);
     rows are events in time order.  A message is one arrow, drawn when it
-    was sent: each RECV is paired with the oldest matching SEND on its link
+    arrived (so a change of role shows after what caused it), or when it
+    was sent if it never did: each RECV is paired with the oldest matching SEND on its link
     (same type, epoch, granted and leader) sent at most max_latency_us
     before it (or skew_us after it: clocks of two machines).  A SEND whose
     receiver's log has no such RECV is "lost" (its receiver was down or
-    the frame dropped), if that log is there at all.  STATE, DOWN, START,
+    the frame dropped) if that receiver was down then, or logged on for
+    max_latency_us after it; otherwise its log may just end too soon.  STATE, DOWN, START,
     STOP, CRASH and NOTE are notes on one column (a NOTE of node 0 spans
     the chart).  A node's lifeline stops at CRASH or STOP and resumes at
     START; a log that ends gone_us or more before the others' ends without
@@ -53,7 +55,7 @@ typedef struct {
     uint64_t skew_us;           //  a RECV may precede its SEND by this much
 } zc_tlayout_opts_t;
 
-//  The defaults: fold, 2 s, 2 s, 1 ms.
+//  The defaults: fold, 2 s, 1 s, 1 ms.
 void zc_tlayout_opts_default (zc_tlayout_opts_t *opts);
 
 typedef struct {
