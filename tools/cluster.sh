@@ -25,7 +25,8 @@
 # (heartbeats).  The default base keeps every port below 32768, outside
 # Linux's ephemeral range (see README).  Logs, pid files and data go under
 # one run folder: $ZCHAT_RUN_DIR (default ./zchat-run).  Extra node flags:
-# $ZCHAT_NODE_FLAGS (e.g. "--heartbeat-ms 50").  Binaries: $ZCHAT_BIN
+# $ZCHAT_NODE_FLAGS (e.g. "--heartbeat-ms 50").  With $ZCHAT_METRICS_BASE=M
+# node i also serves Prometheus metrics at http://127.0.0.1:M+i-1/metrics.  Binaries: $ZCHAT_BIN
 # (default: build/, built on first use by tools/setup.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +87,7 @@ start_node() {
     done
     keys=()
     [ "${SECURE:-0}" = 1 ] && keys=(--keys "$run/keys/node-$i")
+    [ -n "${ZCHAT_METRICS_BASE:-}" ] && keys+=(--metrics "127.0.0.1:$((ZCHAT_METRICS_BASE + i - 1))")
     # shellcheck disable=SC2086
     exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
         --peers "$peers" --data-dir "$run/data/node-$i" ${keys[@]+"${keys[@]}"} \

@@ -82,6 +82,10 @@ typedef struct {
     uint64_t max_epoch_jump;        //  --max-epoch-jump N: an epoch further above
                                     //  ours than this is refused unless a quorum
                                     //  of members reports it (default 1000)
+    struct {                        //  --metrics ADDR:PORT: Prometheus text over
+        char host [64];             //  HTTP (docs/METRICS.md); an IP literal,
+        uint16_t port;              //  "[v6]", "*" or "localhost"; port 0: off
+    } metrics;
 } zc_config_t;
 
 #define ZC_CLIENTS_KEYS 0           //  only certificates in KEYS/clients/

@@ -19,8 +19,10 @@
 static int
 s_hook_append (void *arg, const zc_entry_t *entry)
 {
-    (void) arg;
-    (void) entry;
+    zc_core_t *self = arg;
+    //  What this leadership stamped is ours; the rest came from others
+    if (!self->lead_epoch || entry->epoch != self->lead_epoch)
+        self->appended_in++;
     return 0;
 }
 
@@ -154,6 +156,11 @@ s_on_role (zc_core_t *self, uint64_t now)
             zc_core_release_waiters (self);
         }
         zc_replica_follow (self->replica, epoch, zc_election_leader (self->election));
+    }
+    uint32_t leader = zc_election_leader (self->election);
+    if (leader && leader != self->seen_leader) {
+        self->seen_leader = leader;
+        self->leader_changes++;
     }
     zc_core_logf (self, ZC_CORE_INFO, "[NODE] node %u: %s, leader %u, epoch %llu%s",
                   self->cfg.election.self, zc_role_name (role),
@@ -321,6 +328,8 @@ zc_core_destroy (zc_core_t **self_p)
     free (self->replies);
     free (self->pubs);
     free (self->logs);
+    free (self->stamps);
+    free (self->acked);
     zc_core_held_free (self);
     free (self);
     *self_p = NULL;
@@ -455,6 +464,12 @@ zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
     zc_core_begin (self, now);
     zc_core_on_client (self, ident, ident_len, body, size, user, now);
     s_after_event (self);
+}
+
+void
+zc_core_stamp (zc_core_t *self, uint64_t stamp)
+{
+    self->stamp = stamp;
 }
 
 void
@@ -594,6 +609,16 @@ zc_core_counters (zc_core_t *self, zc_core_counters_t *out)
     out->denied = self->denied;
     out->forged = self->forged_boundary + zc_election_refused (self->election)
                 + zc_replica_refused (self->replica);
+    out->published = self->publications;
+    out->appended = self->appended_in;
+    out->leader_changes = self->leader_changes;
+    zc_election_stats (self->election, &out->elections, &out->won);
+}
+
+size_t
+zc_core_clients (zc_core_t *self, uint64_t now)
+{
+    return zc_limits_clients (self->limits, now);
 }
 
 uint64_t

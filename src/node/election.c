@@ -179,6 +179,7 @@ s_send_elections (zc_election_t *self, zc_actions_t *out)
 void
 zc_el_start_election (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    self->started++;
     self->role = ZC_ROLE_CANDIDATE;
     self->handover_to = 0;
     s_reset_votes (self);
@@ -220,6 +221,8 @@ static void s_fail_round (zc_election_t *self, uint64_t now);
 void
 zc_el_start_prevote (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    if (self->role != ZC_ROLE_CANDIDATE)
+        self->started++;            //  not from a round already counted
     self->role = ZC_ROLE_CANDIDATE;
     if (self->st.epoch >= ZC_EPOCH_MAX - 1) {
         //  Never claim at or past the ceiling: epoch + 1 must not wrap.
@@ -261,6 +264,7 @@ s_send_claims (zc_election_t *self, uint64_t now, zc_actions_t *out, bool all)
 void
 zc_el_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    self->won++;
     self->role = ZC_ROLE_LEADER;
     self->phase = PHASE_NONE;
     self->leader = self->cfg.self;
@@ -607,6 +611,13 @@ uint64_t
 zc_election_refused (zc_election_t *self)
 {
     return self->refused;
+}
+
+void
+zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won)
+{
+    *started = self->started;
+    *won = self->won;
 }
 
 bool

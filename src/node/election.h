@@ -154,6 +154,10 @@ void zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out
 //  uncorroborated epoch jumps, impossible lease tokens.  (STATUS "forged".)
 uint64_t zc_election_refused (zc_election_t *self);
 
+//  Election rounds this node started (a Bully round, or a pre-vote begun
+//  as a backup: a hand-over), and how many it won (became the leader).
+void zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won);
+
 //  True while a leader pauses to hand over to a higher node.
 bool zc_election_handing_over (zc_election_t *self);
 const char *zc_role_name (zc_role_t role);

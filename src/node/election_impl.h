@@ -72,6 +72,7 @@ struct _zc_election_t {
     uint64_t next_probe;         //  earliest next corroboration probe
     uint64_t next_step;          //  earliest next uncorroborated step (election_guard.c)
     uint64_t refused;            //  messages refused as absurd or forged
+    uint64_t started, won;       //  zc_election_stats
     bool exhausted_logged;
     uint64_t rng;
     zc_el_peer_t peers[ZC_ELECTION_MAX_MEMBERS];

@@ -159,6 +159,7 @@ zc_node_execute (zc_node_t *self)
         zc_node_peers_send (self, ready->sends, ready->send_count);
         zc_node_send_pubs (self, ready->pubs, ready->pub_count);
         zc_node_send_replies (self, ready->replies, ready->reply_count);
+        zc_node_metrics_acked (self, ready);
         s_print (ready->logs, ready->log_count);
         if (ready->retain_upto)
             zc_logload_retain (&self->cfg, self->segstore, self->core, ready->retain_upto);
@@ -270,6 +271,10 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         zc_node_destroy (&self);
         return NULL;
     }
+    if (zc_node_metrics_open (self, err, errlen)) {
+        zc_node_destroy (&self);
+        return NULL;
+    }
     zsys_info ("node %u: client port %u, pub %u, peers %u, heartbeat %u; epoch %llu, "
                "%zu peers, quorum %u, heartbeat %u ms, data in %s", cfg->id, cfg->port,
                cfg->port + ZC_PORT_PUB, cfg->port + ZC_PORT_PEER,
@@ -284,6 +289,7 @@ zc_node_destroy (zc_node_t **self_p)
     if (!self_p || !*self_p)
         return;
     zc_node_t *self = *self_p;
+    zc_node_metrics_close (self);
     zc_node_peers_close (self);
     zsock_destroy (&self->client_router);
     zsock_destroy (&self->pub);
@@ -315,6 +321,9 @@ zc_node_run (zc_node_t *self)
         uint64_t now = zc_node_now ();
         uint64_t deadline = zc_core_deadline (self->core);
         long timeout = deadline > now ? (long) (deadline - now) : 0;
+        long publish = zc_node_metrics_tick (self);      //  -1: no --metrics
+        if (publish >= 0 && publish < timeout)
+            timeout = publish;
         size_t count = 0;
         zsock_t *socks [] = { self->peer_router, self->hb_rep, self->hb_req,
                               self->client_router };

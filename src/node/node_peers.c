@@ -189,8 +189,10 @@ zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
             continue;           //  not connected: the core will repeat
         if (self->cfg.trace)
             zc_node_trace_send (self, send);
-        if (more)
+        if (more) {
             s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
+            self->repl_sent += send->last - send->first + 1;
+        }
     }
 }
 
