@@ -50,11 +50,7 @@ zc_trender_svg (const zc_tlayout_t *layout, FILE *out)
              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
              "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"12\">\n",
              width, height, width, height);
-    fputs ("<defs>\n"
-           "<marker id=\"head\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" "
-           "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#222\"/></marker>\n"
-           "</defs>\n"
-           "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", out);
+    fputs ("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", out);
     fprintf (out, "<text x=\"8\" y=\"24\" fill=\"#555\">time ms</text>\n");
     for (size_t c = 0; c < layout->node_count; c++)
         fprintf (out, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\">"
@@ -76,21 +72,26 @@ zc_trender_svg (const zc_tlayout_t *layout, FILE *out)
                      (double) row->us / 1000.0);
         if (row->kind == ZC_TROW_ARROW) {
             int x0 = s_x (row->from), x1 = s_x (row->to);
-            int end = x1 + (x1 > x0 ? -4 : 4);
-            if (row->lost)
-                fprintf (out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00\" "
-                         "stroke-dasharray=\"5,3\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#c00\" "
-                         "text-anchor=\"middle\">x</text>\n", x0, y, end, y, end, y + 4);
-            else
-                fprintf (out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\" "
-                         "marker-end=\"url(#head)\"/>\n", x0, y, end, y);
-            fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s>",
-                     (x0 + x1) / 2, y - 3, row->lost ? " fill=\"#c00\"" : "");
-            s_text (out, row->label);
+            int dir = x1 > x0 ? 1 : -1;
+            const char *colour = row->lost ? "#c00" : "#222";
+            fputs ("<g>", out);
             if (row->matched)
                 fprintf (out, "<title>%.3f ms in flight</title>",
                          (double) row->latency_us / 1000.0);
-            fputs ("</text>\n", out);
+            fprintf (out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"%s/>",
+                     x0, y, x1 - dir * 4, y, colour,
+                     row->lost ? " stroke-dasharray=\"5,3\"" : "");
+            if (row->lost)
+                fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#c00\" "
+                         "text-anchor=\"middle\">x</text>", x1 - dir * 4, y + 4);
+            else
+                //  The head drawn, not a marker: every renderer draws a path
+                fprintf (out, "<path d=\"M%d,%d L%d,%d L%d,%d z\" fill=\"#222\"/>",
+                         x1 - dir * 2, y, x1 - dir * 11, y - 4, x1 - dir * 11, y + 4);
+            fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">",
+                     (x0 + x1) / 2, y - 3, colour);
+            s_text (out, row->label);
+            fputs ("</text></g>\n", out);
         }
         else
         if (row->kind == ZC_TROW_NOTE && row->col != ZC_TCOL_CLUSTER) {
