@@ -1,4 +1,4 @@
-/*  test_trace.c — chat-trace's pure parts and sim-trace's scenarios:
+/*  test_trace.c — chat-trace's pure parts and zchat-sim-trace's scenarios:
     the zc-trace line (format, parse, bad input), the layout (columns,
     pairing, lost, folding, lifelines), the exact ASCII of a small known
     trace, SVG well-formed, and the seed's scenario on the simulator (3

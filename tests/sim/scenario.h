@@ -1,6 +1,6 @@
 /*  scenario.h — named election scenarios on the simulator, traced.
 
-    What tests/tools/sim_trace.c (sim-trace) runs for a teacher, and what
+    What tests/tools/sim_trace.c (zchat-sim-trace) runs for a teacher, and what
     tests/test_trace.c checks: a fresh cluster over the shipped core, one
     scenario, every election message and change of role as a zc-trace
     event (trace_event.h), the same events chat-node --trace logs.  The
