@@ -265,12 +265,17 @@ cmd_demo() {
   grep -h 'ELECTION' "$run/node-2.log" || true
 }
 
+# The crash, in the node's own log as a zc-trace line: chat-trace draws it
+# (docs/ELECTION.md "Watching an election"); the node cannot write it.
+# (stamped just before the signal, so it precedes what the others notice).
+trace_crash() { printf 'zc-trace 1 us=%s node=%s ev=crash\n' "$2" "$1" >>"$run/node-$1.log"; }
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
   start)   cmd_start "$@" ;;
   stop)    cmd_stop ;;
-  kill)    load; check_id "${1:-}"; kill -KILL "$(pid_of "$1")" 2>/dev/null || true; rm -f "$run/node-$1.pid"; echo "node $1 killed" ;;
+  kill)    load; check_id "${1:-}"; t=$(date +%s%6N); { kill -KILL "$(pid_of "$1")" 2>/dev/null && trace_crash "$1" "$t"; } || true; rm -f "$run/node-$1.pid"; echo "node $1 killed" ;;
   pause)   load; check_id "${1:-}"; kill -STOP "$(pid_of "$1")"; echo "node $1 paused" ;;
   resume)  load; check_id "${1:-}"; kill -CONT "$(pid_of "$1")"; echo "node $1 resumed" ;;
   restart) load; check_id "${1:-}"; ensure_built; stop_node "$1"; start_node "$1"; echo "node $1 restarted" ;;

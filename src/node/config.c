@@ -28,8 +28,8 @@ enum {
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
     OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
-    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_METRICS,
-    OPT_INITIAL
+    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE,
+    OPT_METRICS, OPT_INITIAL
 };
 
 static const struct option s_options [] = {
@@ -57,6 +57,7 @@ static const struct option s_options [] = {
     { "pub-hwm",             required_argument, NULL, OPT_PUB_HWM },
     { "reply-hwm",           required_argument, NULL, OPT_REPLY_HWM },
     { "max-epoch-jump",      required_argument, NULL, OPT_MAX_EPOCH_JUMP },
+    { "trace",               no_argument,       NULL, OPT_TRACE },
     { "metrics",             required_argument, NULL, OPT_METRICS },
     { "initial-cluster-state", required_argument, NULL, OPT_INITIAL },
     { "verbose",             no_argument,       NULL, 'v' },
@@ -108,6 +109,8 @@ static const char s_usage [] =
 "                           new until a peer shows that the cluster has a log\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"  --trace                  log a zc-trace line per election message sent and\n"
+"                           received and per role change (chat-trace draws them)\n"
 "  -v, --verbose            more logging; repeat for more\n"
 "  -h, --help               print this and exit\n"
 "\n"
@@ -550,6 +553,9 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
             cfg->max_epoch_jump = jump;
             return 0;
         }
+        case OPT_TRACE:
+            cfg->trace = 1;
+            return 0;
         case OPT_METRICS:
             return s_metrics (cfg, optarg, err, errlen);
         case 'v':

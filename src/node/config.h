@@ -61,6 +61,8 @@ typedef struct {
     uint32_t retain_hours;          //  --retain-hours (0: keep all)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
     int verbose;                    //  -v / --verbose, repeatable
+    int trace;                      //  --trace: a line per election message
+                                    //  (docs/ELECTION.md "Watching an election")
 
     //  Security (docs/PROTOCOL.md §8).  Without --keys a node binds
     //  127.0.0.1 unless --bind is given, and then warns once that its ports

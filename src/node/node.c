@@ -166,6 +166,8 @@ zc_node_execute (zc_node_t *self)
         if (barrier)
             zc_core_durable (self->core, done, zc_node_now ());
     }
+    if (self->cfg.trace)
+        zc_node_trace_state (self);
     return self->failed ? -1 : 0;
 }
 
@@ -252,6 +254,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     self->core = zc_core_new (&ccfg, log, &stored, zc_node_now ());
+    if (cfg->trace)
+        zc_node_trace_start (self, &stored);
     //  The slow-disk hook is for tests only (chat-chaos sets the variable):
     //  a node started without it never looks for the file.
     char slow_file [1100] = "";
@@ -373,6 +377,8 @@ zc_node_run (zc_node_t *self)
     self->dropped = counters.dropped;
     self->denied = counters.denied;
     self->forged = counters.forged;
+    if (self->cfg.trace)
+        zc_node_trace_event (self, ZC_TEV_STOP, 0);
     zsys_info ("node %u: stopping", self->cfg.id);
     return self->failed ? 1 : 0;
 }

@@ -28,6 +28,7 @@
 #include "zap.h"
 #include "watcher.h"
 #include "ratelog.h"
+#include "trace_event.h"
 #include "metrics.h"
 #include "metrics_http.h"
 
@@ -71,6 +72,7 @@ struct _zc_node_t {
     uint64_t replies_lost;          //  replies a client was not there to take
 
     bool failed;                    //  a write failed: the node stops
+    zc_tstate_t trace_state;        //  --trace: the last STATE line written
     //  STATUS counters as the loop stopped (for in-process tests)
     uint64_t dropped, denied, forged;
     zc_bytes_t frames [ZC_NODE_MAX_FRAMES];
@@ -97,6 +99,13 @@ void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
 void zc_node_hb_rep_recv (zc_node_t *self);
 void zc_node_hb_req_recv (zc_node_t *self);
 void zc_node_hb_monitor_recv (zc_node_t *self);
+
+//  node_trace.c: --trace lines (call only with cfg.trace set)
+void zc_node_trace_send (zc_node_t *self, const zc_core_send_t *send);
+void zc_node_trace_recv (zc_node_t *self, const uint8_t *body, size_t size);
+void zc_node_trace_state (zc_node_t *self);
+void zc_node_trace_event (zc_node_t *self, zc_tev_kind_t kind, uint32_t peer);
+void zc_node_trace_start (zc_node_t *self, const zc_stored_t *stored);
 
 //  node_metrics.c
 uint64_t zc_node_now_us (void);

@@ -166,6 +166,18 @@ typedef struct {
     uint64_t forged;            //  replica refusals a fixed schedule provoked (R7)
 } node_t;
 
+//  A tap on what chat-node --trace would log (tests/sim/scenario.c): a
+//  peer frame as it goes onto the network (SEND, msg decoded) and as a
+//  node reads it (RECV), a node after each of its bundles (STATE), the
+//  leader's connection closing (DOWN), and the faults (CRASH, START,
+//  FAULT with a line of text; node 0 for the whole network).
+typedef enum {
+    SIM_TAP_SEND, SIM_TAP_RECV, SIM_TAP_STATE, SIM_TAP_DOWN, SIM_TAP_CRASH,
+    SIM_TAP_START, SIM_TAP_FAULT
+} sim_tap_kind_t;
+typedef void (sim_tap_fn) (sim_t *sim, sim_tap_kind_t kind, uint32_t node, uint32_t peer,
+                           const zc_msg_t *msg, const char *text, void *arg);
+
 //  A fixed schedule's packet filter: true drops the frame
 typedef bool (filter_fn) (sim_t *sim, uint32_t from, uint32_t to, const zc_msg_t *msg,
                           uint32_t entries, void *arg);
@@ -231,6 +243,8 @@ struct _sim_t {
     zc_msg_t spy_msg;
     bool tracing;
     trace_t trace;
+    sim_tap_fn *tap;                    //  NULL: none
+    void *tap_arg;
 };
 
 //  Drop the frames of one type from one node (to any, or to one node);

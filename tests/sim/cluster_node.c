@@ -167,6 +167,8 @@ disk_truncate (node_t *node, uint64_t after_seq)
 static void
 node_observe (sim_t *sim, node_t *node)
 {
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_STATE, node->id, 0, NULL, NULL, sim->tap_arg);
     uint64_t lead = zc_core_lead_epoch (node->core);
     if (lead != node->lead_epoch) {
         if (node->lead_epoch && !node->ready_checked) {
@@ -395,6 +397,9 @@ sim_deliver (sim_t *sim, packet_t *packet)
             if (zc_election_leader (node->el) == packet->from) {
                 sim_trace (sim, "SIM node %u: connection to node %u closed", node->id,
                            packet->from);
+                if (sim->tap)
+                    sim->tap (sim, SIM_TAP_DOWN, node->id, packet->from, NULL, NULL,
+                              sim->tap_arg);
                 zc_core_leader_down (node->core, sim->now);
                 node_execute (sim, node);
             }
@@ -435,6 +440,12 @@ sim_deliver (sim_t *sim, packet_t *packet)
                                (unsigned long long) msg.last_seq, (unsigned long long) msg.commit,
                                (unsigned long long) msg.start_seq,
                                (unsigned long long) packet->sent_at);
+            }
+            if (sim->tap) {
+                zc_msg_t msg;
+                if (zc_msg_decode (&msg, packet->frame, packet->size, NULL) == 0)
+                    sim->tap (sim, SIM_TAP_RECV, node->id, packet->from, &msg, NULL,
+                              sim->tap_arg);
             }
             zc_core_peer (node->core, packet->frame, packet->size, frames, count, sim->now);
             node_execute (sim, node);
@@ -489,6 +500,8 @@ sim_start (sim_t *sim, uint32_t id)
                "log 1..%zu, log epoch %llu", id, node->incarnation,
                (unsigned long long) node->disk.epoch, node->disk.leader, node->disk.count,
                (unsigned long long) node->disk.log_epoch);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_START, id, node->disk.leader, NULL, NULL, sim->tap_arg);
 }
 
 //  A node that neither recovers its lost state nor holds an untrusted log
@@ -562,6 +575,8 @@ sim_crash (sim_t *sim, uint32_t id)
                power ? "loses power" : "crashes", node->frozen ? " while frozen" : "",
                (unsigned long long) zc_chatlog_last_seq (node->log), node->disk.synced,
                (unsigned long long) zc_replica_commit (node->rep));
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_CRASH, id, 0, NULL, NULL, sim->tap_arg);
     sim_check_disk (sim, node);
     if (node->syncing && node->sync_at <= sim->now)
         node->disk.synced = node->disk.count;   //  the sync finished; the loop never heard
@@ -596,6 +611,11 @@ sim_freeze (sim_t *sim, uint32_t id, uint64_t ms)
     if (!node->el || node->frozen)
         return;
     sim_trace (sim, "FAULT node %u freezes for %llu ms", id, (unsigned long long) ms);
+    if (sim->tap) {
+        char text [64];
+        snprintf (text, sizeof text, "freezes for %llu ms", (unsigned long long) ms);
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, text, sim->tap_arg);
+    }
     node->frozen = true;
     node->frozen_at = sim->now;
     node->thaw_at = sim->now + ms;
@@ -612,6 +632,8 @@ sim_thaw (sim_t *sim, uint32_t id)
     node->frozen = false;
     node->woke = true;
     sim_trace (sim, "FAULT node %u wakes (%zu frames waiting)", id, node->backlog.count);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "wakes", sim->tap_arg);
     //  R3: frozen past the lease, it does not serve (a single node with
     //  quorum 1 is its own lease: nobody else could have taken over)
     if (sim->quorum > 1 && sim->now - node->frozen_at > T_LEASE
@@ -626,6 +648,17 @@ void
 sim_split (sim_t *sim, uint32_t mask)
 {
     sim_trace (sim, "FAULT partition: mask %#x against the rest", mask);
+    if (sim->tap) {
+        char text [160] = "partition:";
+        for (int side = 1; side >= 0; side--) {
+            for (uint32_t a = 1; a <= sim->n; a++)
+                if ((int) ((mask >> a) & 1) == side)
+                    snprintf (text + strlen (text), sizeof text - strlen (text), " %u", a);
+            if (side)
+                snprintf (text + strlen (text), sizeof text - strlen (text), " |");
+        }
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, text, sim->tap_arg);
+    }
     for (uint32_t a = 1; a <= sim->n; a++)
         for (uint32_t b = 1; b <= sim->n; b++)
             if (((mask >> a) & 1) != ((mask >> b) & 1))
@@ -636,6 +669,11 @@ void
 sim_cut (sim_t *sim, uint32_t from, uint32_t to)
 {
     sim_trace (sim, "FAULT link %u -> %u cut", from, to);
+    if (sim->tap) {
+        char text [64];
+        snprintf (text, sizeof text, "link %u -> %u cut", from, to);
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, text, sim->tap_arg);
+    }
     sim->cut [from][to] = true;
 }
 
@@ -643,6 +681,8 @@ void
 sim_heal (sim_t *sim)
 {
     sim_trace (sim, "FAULT network healed");
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, "network healed", sim->tap_arg);
     memset (sim->cut, 0, sizeof sim->cut);
 }
 
