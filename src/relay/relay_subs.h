@@ -1,0 +1,56 @@
+/*  relay_subs.h — which rooms a relay must subscribe to upstream.
+
+    chat-relay (docs/PROTOCOL.md, "Relays") binds an XPUB for its
+    listeners and holds SUB sockets upstream.  With ZMQ_XPUB_VERBOSER the
+    XPUB hands every listener's subscribe and unsubscribe to the relay as
+    a one-frame message: byte 1 or 0, then the topic (a room name, or a
+    prefix of one; empty means every topic).  This module counts listeners
+    per topic and says when the relay must subscribe upstream (the first
+    listener of a topic) or unsubscribe (the last one gone), ZeroMQ's
+    XSUB/XPUB forwarder manner with the counts kept here.
+
+    Bad frames are counted drops, never a crash: an empty frame, a first
+    byte other than 0 or 1, a topic longer than ZC_MAX_ROOM, an
+    unsubscribe of a topic nobody holds, and a new topic beyond the
+    table's capacity.  Pure: no sockets.
+*/
+#ifndef ZC_RELAY_SUBS_H
+#define ZC_RELAY_SUBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+typedef enum {
+    ZC_SUBS_NONE = 0,               //  counted; nothing to do upstream
+    ZC_SUBS_SUBSCRIBE,              //  first listener: subscribe upstream
+    ZC_SUBS_UNSUBSCRIBE,            //  last listener gone: unsubscribe
+    ZC_SUBS_DROP                    //  bad frame: counted, ignored
+} zc_subs_action_t;
+
+typedef struct _zc_relay_subs_t zc_relay_subs_t;
+
+//  Create with room for max_topics distinct topics (0 = default, 4096).
+zc_relay_subs_t *zc_relay_subs_new (size_t max_topics);
+
+//  Destroy.  Safe on NULL.
+void zc_relay_subs_destroy (zc_relay_subs_t **self_p);
+
+//  Take one XPUB subscription frame.  On SUBSCRIBE or UNSUBSCRIBE, topic
+//  (ZC_MAX_ROOM + 1 bytes) holds the topic, NUL-terminated, and *topic_len
+//  its length, to pass to the upstream SUBs.
+zc_subs_action_t zc_relay_subs_frame (zc_relay_subs_t *self,
+                                      const uint8_t *data, size_t size,
+                                      char *topic, size_t *topic_len);
+
+//  Listeners holding exactly this topic (0 if none).
+size_t zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len);
+
+//  Distinct topics held now.
+size_t zc_relay_subs_topics (zc_relay_subs_t *self);
+
+//  Frames dropped as bad since creation.
+uint64_t zc_relay_subs_dropped (zc_relay_subs_t *self);
+
+#endif
