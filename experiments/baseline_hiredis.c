@@ -146,15 +146,23 @@ s_hr_read (zb_hr_t *self, void (*on_reply) (void *owner, redisReply *r), void *o
     return self->c->err? -1: 0;
 }
 
+//  Connect and check the server answers (a PING)
+static int
+s_hr_connect_pinged (const zb_opts_t *opts, zb_hr_t **self_p, char *err, size_t size)
+{
+    int rc = s_hr_connect (opts, self_p, err, size);
+    if (rc == 0)
+        rc = s_hr_command ((*self_p)->c, 1, (const char *[]) { "PING" }, REDIS_REPLY_STATUS,
+                           "PING", NULL, err, size);
+    return rc;
+}
+
 static int
 s_hr_sender_open (zb_sender_t *self, char *err, size_t size)
 {
     zb_hr_t *x;
-    int rc = s_hr_connect (self->opts, &x, err, size);
+    int rc = s_hr_connect_pinged (self->opts, &x, err, size);
     self->ext = x;
-    if (rc == 0)
-        rc = s_hr_command (x->c, 1, (const char *[]) { "PING" }, REDIS_REPLY_STATUS, "PING",
-                           NULL, err, size);
     self->fd = rc == 0? x->c->fd: -1;
     return rc;
 }
@@ -381,11 +389,8 @@ static int
 s_aof_sub_open (zb_sub_t *self, char *err, size_t size)
 {
     zb_hr_t *x;
-    int rc = s_hr_connect (self->opts, &x, err, size);
+    int rc = s_hr_connect_pinged (self->opts, &x, err, size);
     self->ext = x;
-    if (rc == 0)
-        rc = s_hr_command (x->c, 1, (const char *[]) { "PING" }, REDIS_REPLY_STATUS, "PING",
-                           NULL, err, size);
     return rc;
 }
 
