@@ -10,8 +10,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 shift || true
 
-# iproute2 (ip) and nftables (nft): the chaos harness's network faults, as root
-packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables)
+# iproute2 (ip) and nftables (nft): the chaos harness's network faults, as root;
+# libncurses-dev (ncursesw): chat-client's terminal UI; tmux: its test
+packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables
+          libncurses-dev tmux)
 if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
   # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
   # version: 14 on Debian bookworm), which clang does not pull in by itself.
