@@ -18,6 +18,16 @@
     - nats: NATS core through its text protocol: senders PUB, subscribers
       SUB.  NATS has no ACK: a PING every window/4 messages bounds what is
       in flight (its PONG says the server has read all before it).
+    - cnats, hiredis: the same two through the vendors' C libraries
+      (built when pkg-config finds libnats / hiredis).
+    - jetstream: NATS JetStream through cnats: js_PublishAsync, each ACK
+      the stream's (a quorum of its replicas stored it), at most --window
+      in flight; subscribers are ordered push consumers.  The stream
+      (file storage, --replicas) is made at the start, deleted at the end.
+    - redis-aof: a durable Redis through hiredis: senders pipeline XADD
+      to a stream and a WAIT 1 0 after each batch written (the ACK of the
+      batch: one replica has it); subscribers read with XREAD BLOCK.
+      PUBLISH is never written to the AOF, hence a stream.
 
     Measured as zchat-bench does: every payload (the chat text in
     pipeline) begins "zb T S N ", T the send time in microseconds
@@ -55,6 +65,8 @@
     - baseline_tcp.c       TCP connections and buffers (redis, nats)
     - baseline_redis.c     the redis mode: RESP
     - baseline_nats.c      the nats mode: the NATS text protocol
+    - baseline_cnats.c     the cnats and jetstream modes (libnats)
+    - baseline_hiredis.c   the hiredis and redis-aof modes (hiredis)
 */
 #ifndef ZB_BASELINE_H
 #define ZB_BASELINE_H
@@ -81,12 +93,15 @@
 //  --------------------------------------------------------------------------
 //  Options, per-thread state, results
 
-typedef enum { ZB_PUBSUB, ZB_PIPELINE, ZB_REDIS, ZB_NATS } zb_mode_t;
+typedef enum { ZB_PUBSUB, ZB_PIPELINE, ZB_REDIS, ZB_NATS, ZB_CNATS, ZB_JETSTREAM,
+               ZB_HIREDIS, ZB_REDIS_AOF, ZB_MODES } zb_mode_t;
 
 typedef struct {
     zb_mode_t mode;
     const char *mode_name, *room, *csv, *label, *cdf;
+    const char *urls;               //  cnats, jetstream: nats:// URLs, comma-separated
     uint32_t senders, subscribers, window, size, hwm, io_threads;
+    uint32_t replicas;              //  jetstream: the stream's
     int port;
     bool drop;
     double rate, duration, drain;
@@ -123,6 +138,7 @@ typedef struct {
     zb_samples_t ack;
     char *text;
     size_t header_len;
+    void *ext;                      //  the vendor library modes' own state
 } zb_sender_t;
 
 typedef struct {
@@ -139,6 +155,7 @@ typedef struct {
     zb_set_t seen [ZB_MAX_SENDERS];
     uint64_t delivered, delivered_in, dups, reordered, foreign, notices;
     zb_samples_t e2e;
+    void *ext;                      //  the vendor library modes' own state
 } zb_sub_t;
 
 //  What a run measured, in zchat-bench's terms
@@ -167,12 +184,23 @@ typedef struct {
     //  Before any client opens, and after all are closed (or NULL)
     int (*start) (const zb_opts_t *opts, char *err, size_t size);
     void (*stop) (void);
+    //  Frees ext (or NULL), before fd is closed
+    void (*sender_close) (zb_sender_t *self);
+    void (*sub_close) (zb_sub_t *self);
 } zb_ops_t;
 
 extern const zb_ops_t zb_pubsub_ops;        //  baseline_zmq.c
 extern const zb_ops_t zb_pipeline_ops;      //  baseline_pipeline.c
 extern const zb_ops_t zb_redis_ops;         //  baseline_redis.c
 extern const zb_ops_t zb_nats_ops;          //  baseline_nats.c
+#ifdef ZB_HAVE_CNATS
+extern const zb_ops_t zb_cnats_ops;         //  baseline_cnats.c
+extern const zb_ops_t zb_jetstream_ops;
+#endif
+#ifdef ZB_HAVE_HIREDIS
+extern const zb_ops_t zb_hiredis_ops;       //  baseline_hiredis.c
+extern const zb_ops_t zb_redis_aof_ops;
+#endif
 
 //  --------------------------------------------------------------------------
 //  What main and the threads share (baseline_main.c)
@@ -224,6 +252,13 @@ int zb_sent_at_put (zb_sender_t *self, uint64_t n, int64_t at);
 
 //  A sender got the ACK of its message n
 void zb_sender_ack (zb_sender_t *self, uint64_t n);
+
+//  The same, the ACK having come at time at (zb_now_us) in another thread
+void zb_sender_ack_at (zb_sender_t *self, uint64_t n, int64_t at);
+
+//  The message number N of a payload "zb T S N ...": 0 for a ping or
+//  anything else
+uint64_t zb_payload_number (const char *p, size_t len);
 
 //  A subscriber got a payload: a ping, a measured message, or foreign
 void zb_sub_payload (zb_sub_t *self, const char *p, size_t len);

@@ -57,6 +57,18 @@ static const char *s_usage =
     "             (ROUTER; msgpack decode, Lamport stamp, encode; XPUB, ACK) -> SUB\n"
     "  redis      Redis pub/sub (PUBLISH pipelined, SUBSCRIBE) on 127.0.0.1:--port\n"
     "  nats       NATS core (PUB, SUB) on 127.0.0.1:--port\n"
+    "  cnats      NATS core through cnats (libnats): natsConnection_Publish, a\n"
+    "             synchronous flush every --window messages; SubscribeSync\n"
+    "  hiredis    Redis pub/sub through hiredis: PUBLISH pipelined, SUBSCRIBE\n"
+    "  jetstream  NATS JetStream through cnats: a file stream of --replicas on the\n"
+    "             subject --room, made here and deleted at the end; js_PublishAsync\n"
+    "             (the ACK: the stream stored it), ordered push consumers\n"
+    "  redis-aof  durable Redis through hiredis: XADD pipelined to the stream --room,\n"
+    "             a WAIT 1 0 after each batch written (the batch's ACK: a replica\n"
+    "             has it); XREAD BLOCK.  Run the server with appendonly yes,\n"
+    "             appendfsync always and one replica (run_baselines.sh does)\n"
+    "  (cnats and jetstream need libnats, hiredis and redis-aof hiredis at build\n"
+    "  time; --list-modes prints the modes this binary has)\n"
     "\n"
     "  --senders S        sending threads, one connection each (default 1)\n"
     "  --subscribers R    subscriber threads, one connection each (default 1; 0 = none)\n"
@@ -71,7 +83,11 @@ static const char *s_usage =
     "  --room NAME        topic, channel or subject (default bench)\n"
     "  --drain SECS       after sending, wait this long for what is in flight and\n"
     "                     for subscribers to get everything (default 5)\n"
-    "  --port P           redis: 6379, nats: 4222 (default)\n"
+    "  --port P           redis, hiredis, redis-aof: 6379; nats, cnats, jetstream:\n"
+    "                     4222 (default)\n"
+    "  --urls LIST        cnats, jetstream: the servers, nats://HOST:PORT,... (default\n"
+    "                     nats://127.0.0.1:--port); cnats picks one at random\n"
+    "  --replicas N       jetstream: the stream's replicas (default 3)\n"
     "  --hwm N            pubsub, pipeline: SNDHWM of the XPUBs and RCVHWM of the SUBs\n"
     "                     (default 100000; 0 = none)\n"
     "  --drop             pubsub, pipeline: the XPUBs drop at the HWM (ZeroMQ's\n"
@@ -113,22 +129,49 @@ s_parse_real (const char *name, const char *text, double min, double max, double
     return s_number (text, min, max, value)? 0: s_bad (name, text);
 }
 
+static const char *s_mode_names [ZB_MODES] = {
+    "pubsub", "pipeline", "redis", "nats", "cnats", "jetstream", "hiredis", "redis-aof"
+};
+
+//  The mode's operations (NULL: not built); main starts the mode (a
+//  ZeroMQ context, the pipeline server, the RESP prefix, a stream)
+//  before any client opens, and stops it once all are closed
+static const zb_ops_t *
+s_mode_ops (zb_mode_t mode)
+{
+    switch (mode) {
+        case ZB_PUBSUB: return &zb_pubsub_ops;
+        case ZB_PIPELINE: return &zb_pipeline_ops;
+        case ZB_REDIS: return &zb_redis_ops;
+        case ZB_NATS: return &zb_nats_ops;
+#ifdef ZB_HAVE_CNATS
+        case ZB_CNATS: return &zb_cnats_ops;
+        case ZB_JETSTREAM: return &zb_jetstream_ops;
+#endif
+#ifdef ZB_HAVE_HIREDIS
+        case ZB_HIREDIS: return &zb_hiredis_ops;
+        case ZB_REDIS_AOF: return &zb_redis_aof_ops;
+#endif
+        default: return NULL;
+    }
+}
+
 static int
 s_parse_mode (zb_opts_t *opts, const char *name)
 {
-    static const char *names [] = { "pubsub", "pipeline", "redis", "nats" };
-    for (int i = 0; i < 4; i++)
-        if (strcmp (name, names [i]) == 0) {
+    for (int i = 0; i < ZB_MODES; i++)
+        if (strcmp (name, s_mode_names [i]) == 0) {
+            bool redis = i == ZB_REDIS || i == ZB_HIREDIS || i == ZB_REDIS_AOF;
             opts->mode = (zb_mode_t) i;
-            opts->mode_name = names [i];
+            opts->mode_name = s_mode_names [i];
             if (opts->port == 0)
-                opts->port = i == ZB_REDIS? 6379: i == ZB_NATS? 4222: 0;
+                opts->port = redis? 6379: i == ZB_PUBSUB || i == ZB_PIPELINE? 0: 4222;
             if (!*opts->label)
-                opts->label = names [i];
+                opts->label = s_mode_names [i];
             return 0;
         }
-    fprintf (stderr, "zchat-baseline: unknown mode '%s': pubsub, pipeline, redis or nats"
-             " (try --help)\n", name);
+    fprintf (stderr, "zchat-baseline: unknown mode '%s': pubsub, pipeline, redis, nats, cnats,"
+             " hiredis, jetstream or redis-aof (try --help)\n", name);
     return 2;
 }
 
@@ -138,7 +181,7 @@ s_parse_count (zb_opts_t *opts, int c, const char *name, const char *text)
 {
     double v, min = c == 'r' || c == 'H'? 0: 1;
     double max = c == 's'? ZB_MAX_SENDERS: c == 'r'? 1024: c == 'z'? ZB_MAX_SIZE
-               : c == 'p'? 65535: c == 'i'? 64: 1e8;
+               : c == 'p'? 65535: c == 'i'? 64: c == 'n'? 5: 1e8;
     if (!s_number (text, min, max, &v) || v != (double) (uint64_t) v)
         return s_bad (name, text);
     switch (c) {
@@ -149,6 +192,7 @@ s_parse_count (zb_opts_t *opts, int c, const char *name, const char *text)
         case 'p': opts->port = (int) v; break;
         case 'H': opts->hwm = (uint32_t) v; break;
         case 'i': opts->io_threads = (uint32_t) v; break;
+        case 'n': opts->replicas = (uint32_t) v; break;
     }
     return 0;
 }
@@ -174,11 +218,13 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
         { "port", required_argument, 0, 'p' }, { "hwm", required_argument, 0, 'H' },
         { "drop", no_argument, 0, 'X' }, { "io-threads", required_argument, 0, 'i' },
         { "csv", required_argument, 0, 'C' }, { "label", required_argument, 0, 'L' },
-        { "cdf", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+        { "cdf", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
+        { "urls", required_argument, 0, 'U' }, { "replicas", required_argument, 0, 'n' },
+        { "list-modes", no_argument, 0, 'M' }, { 0, 0, 0, 0 }
     };
     *opts = (zb_opts_t) { .senders = 1, .subscribers = 1, .window = 1000, .size = 100,
                           .hwm = 100000, .io_threads = 1, .duration = 10, .drain = 5,
-                          .room = "bench", .label = "" };
+                          .room = "bench", .label = "", .replicas = 3 };
     int c, index = -1, rc = 0;
     while (rc == 0 && (c = getopt_long (argc, argv, "h", longs, &index)) != -1) {
         const char *name = index >= 0? longs [index].name: "?";
@@ -189,10 +235,20 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
             case 'L': opts->label = optarg; break;
             case 'X': opts->drop = true; break;
             case 'h': fputs (s_usage, stdout); exit (0);
+            case 'M':
+                for (int i = 0; i < ZB_MODES; i++)
+                    if (s_mode_ops ((zb_mode_t) i))
+                        puts (s_mode_names [i]);
+                exit (0);
+            case 'U':
+                opts->urls = optarg;
+                if (!*optarg || strlen (optarg) > 900 || strpbrk (optarg, " \t\n"))
+                    rc = s_bad (name, optarg);
+                break;
             case 'R': rc = s_parse_real (name, optarg, 0, 1e7, &opts->rate); break;
             case 'd': rc = s_parse_real (name, optarg, 0.01, 1e5, &opts->duration); break;
             case 'D': rc = s_parse_real (name, optarg, 0, 1e5, &opts->drain); break;
-            case 's': case 'r': case 'w': case 'z': case 'p': case 'H': case 'i':
+            case 's': case 'r': case 'w': case 'z': case 'p': case 'H': case 'i': case 'n':
                 rc = s_parse_count (opts, c, name, optarg);
                 break;
             default:
@@ -250,6 +306,8 @@ s_close_all (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs)
 {
     for (uint32_t i = 0; i < opts->senders; i++) {
         zb_sender_t *s = &senders [i];
+        if (s->ext && zb_ops->sender_close)
+            zb_ops->sender_close (s);
         if (s->sock)
             zmq_close (s->sock);
         if (s->fd >= 0)
@@ -266,6 +324,8 @@ s_close_all (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs)
     }
     for (uint32_t j = 0; j < opts->subscribers; j++) {
         zb_sub_t *b = &subs [j];
+        if (b->ext && zb_ops->sub_close)
+            zb_ops->sub_close (b);
         if (b->sock)
             zmq_close (b->sock);
         if (b->fd >= 0)
@@ -333,17 +393,6 @@ s_run (const zb_opts_t *opts, zb_sender_t *senders, zb_sub_t *subs)
     return rc;
 }
 
-//  The mode's operations: main starts the mode (a ZeroMQ context, the
-//  pipeline server, the RESP prefix) before any client opens, and stops
-//  it once all are closed
-static const zb_ops_t *
-s_mode_ops (const zb_opts_t *opts)
-{
-    static const zb_ops_t *ops [] = { &zb_pubsub_ops, &zb_pipeline_ops, &zb_redis_ops,
-                                      &zb_nats_ops };
-    return ops [opts->mode];
-}
-
 int
 main (int argc, char **argv)
 {
@@ -351,7 +400,15 @@ main (int argc, char **argv)
     int rc = s_parse (argc, argv, &opts);
     if (rc)
         return rc;
-    zb_ops = s_mode_ops (&opts);
+    zb_ops = s_mode_ops (opts.mode);
+    if (!zb_ops) {
+        fprintf (stderr, "zchat-baseline: mode %s is not in this build (pkg-config found no %s"
+                 " when it was configured: install %s and build again)\n", opts.mode_name,
+                 opts.mode == ZB_CNATS || opts.mode == ZB_JETSTREAM? "libnats": "hiredis",
+                 opts.mode == ZB_CNATS || opts.mode == ZB_JETSTREAM? "libnats-dev"
+                                                                   : "libhiredis-dev");
+        return 1;
+    }
     struct sigaction sa = { .sa_handler = s_on_signal };
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);

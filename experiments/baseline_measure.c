@@ -97,6 +97,20 @@ zb_parse_i64 (const char *text, size_t len, int64_t *value)
     return true;
 }
 
+uint64_t
+zb_payload_number (const char *p, size_t len)
+{
+    const char *end = p + len;
+    uint64_t at, sender, n;
+    if (len < 3 || memcmp (p, "zb ", 3) != 0)
+        return 0;
+    p += 3;
+    if (!s_take_u64 (&p, end, &at) || !s_take_u64 (&p, end, &sender)
+    ||  !s_take_u64 (&p, end, &n))
+        return 0;
+    return n;
+}
+
 //  --------------------------------------------------------------------------
 //  Subscribers: what every mode hands over
 
@@ -150,9 +164,14 @@ zb_sub_payload (zb_sub_t *self, const char *p, size_t len)
 void
 zb_sender_ack (zb_sender_t *self, uint64_t n)
 {
+    zb_sender_ack_at (self, n, zb_now_us ());
+}
+
+void
+zb_sender_ack_at (zb_sender_t *self, uint64_t n, int64_t now)
+{
     if (n < 1 || n > self->posted)
         return;
-    int64_t now = zb_now_us ();
     zb_samples_add (&self->ack, now - self->sent_at [n]);
     self->acked++;
     if (now <= atomic_load_explicit (&zb_end, memory_order_relaxed))

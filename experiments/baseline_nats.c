@@ -212,5 +212,5 @@ s_nats_sub_input (zb_sub_t *self)
 const zb_ops_t zb_nats_ops = {
     "nats", false, "it stopped, or cut off a slow consumer",
     s_nats_sender_open, s_nats_post, zb_tcp_flush, s_nats_input, s_nats_finish,
-    s_nats_sub_open, s_nats_sub_input, NULL, NULL
+    s_nats_sub_open, s_nats_sub_input, NULL, NULL, NULL, NULL
 };

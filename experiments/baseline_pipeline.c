@@ -375,5 +375,5 @@ s_pipeline_sub_input (zb_sub_t *self)
 const zb_ops_t zb_pipeline_ops = {
     "pipeline", true, NULL, s_pipeline_sender_open, s_pipeline_post, zb_no_flush,
     s_pipeline_input, NULL, s_pipeline_sub_open, s_pipeline_sub_input,
-    s_pipeline_start, s_pipeline_stop
+    s_pipeline_start, s_pipeline_stop, NULL, NULL
 };

@@ -229,5 +229,5 @@ const zb_ops_t zb_redis_ops = {
     "redis", true, "it stopped, or cut off a subscriber that fell behind:"
     " client-output-buffer-limit pubsub",
     s_redis_sender_open, s_redis_post, zb_tcp_flush, s_redis_input, NULL,
-    s_redis_sub_open, s_redis_sub_input, s_redis_start, NULL
+    s_redis_sub_open, s_redis_sub_input, s_redis_start, NULL, NULL, NULL
 };

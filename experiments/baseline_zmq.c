@@ -149,5 +149,5 @@ s_pubsub_sub_input (zb_sub_t *self)
 
 const zb_ops_t zb_pubsub_ops = {
     "pubsub", false, NULL, s_pubsub_sender_open, s_pubsub_post, zb_no_flush, NULL, NULL,
-    s_pubsub_sub_open, s_pubsub_sub_input, zb_zmq_start, zb_zmq_stop
+    s_pubsub_sub_open, s_pubsub_sub_input, zb_zmq_start, zb_zmq_stop, NULL, NULL
 };

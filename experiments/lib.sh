@@ -40,7 +40,8 @@ zx_bin() {
   shift
   bin=${ZCHAT_BIN:-$zx_root/build-bench}
   if [ -z "${ZCHAT_BIN:-}" ]; then
-    "$zx_root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF >&2
+    ZCHAT_SETUP_BENCH=1 "$zx_root/tools/setup.sh" "$bin" -DCMAKE_BUILD_TYPE=Release \
+      -DZC_SANITIZE=OFF >&2
   fi
   local b
   for b in "$@"; do

@@ -24,7 +24,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -z "${ZCHAT_BIN:-}" ]; then
-  "$root/tools/setup.sh" "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DZC_SANITIZE=OFF
+  # ZCHAT_SETUP_BENCH: the baselines' client libraries too (optional)
+  ZCHAT_SETUP_BENCH=1 "$root/tools/setup.sh" "$root/build-bench" -DCMAKE_BUILD_TYPE=Release \
+    -DZC_SANITIZE=OFF
   export ZCHAT_BIN=$root/build-bench
 fi
 rc=0

@@ -4,12 +4,24 @@
 #
 #   experiments/run_baselines.sh [--quick] [--out DIR] [--reps N] [--duration SECS]
 #       [--senders S] [--subscribers LIST] [--rate N] [--rate-subscribers R]
-#       [--systems LIST] [--cdf FILE]
+#       [--systems LIST] [--cdf FILE] [--load FILE]
 #
-# Systems (zchat-baseline MODE): pubsub (raw libzmq PUB->SUB), pipeline
-# (zchat's leader without replication: DEALER->ROUTER, msgpack decode,
-# Lamport stamp, encode, PUB + ACK), redis (pub/sub), nats (core).
-# Default: all four.  For each system and repetition (round robin):
+# Systems (zchat-baseline MODE, see its --help):
+#   pubsub        raw libzmq PUB->SUB
+#   pipeline      zchat's leader without replication or disk: DEALER->ROUTER,
+#                 msgpack decode, Lamport stamp, encode, PUB + ACK
+#   redis, nats   Redis pub/sub and NATS core through small clients of ours
+#   hiredis, cnats  the same two servers through the vendors' C libraries
+#   redis-aof     durable Redis: appendonly yes, appendfsync always, one
+#                 replica (the same settings); XADD to a stream, WAIT 1 0
+#                 after each batch, XREAD BLOCK (hiredis)
+#   jetstream     NATS JetStream: 3 nats-server nodes in a cluster, a stream
+#                 with file storage and 3 replicas; js_PublishAsync (window
+#                 as zchat's), ordered push consumers (cnats)
+#   jetstream-r1  the same cluster, a stream of 1 replica
+#   cnats-3n      NATS core through cnats on that 3-node cluster (clients
+#                 spread at random over the servers)
+# Default: all.  For each system and repetition (round robin):
 #   flat-<R>sub  S senders flat out (window 1000), R subscribers, for
 #                each R in --subscribers (default S=1, LIST=1,10)
 #   rate-<R>sub  1 sender at --rate msgs/s (default 10000) and
@@ -22,14 +34,21 @@
 # 3) over this invocation's lines is printed and written to
 # DIR/baselines.md.  DIR defaults to experiments/results.  --quick: 1 rep
 # of 1 s (a smoke test).  --duration: seconds per run (default 5).
+# --load FILE: append "label,date,load1,load5,load15" before each run (the
+# machine's load average, header first if the file is new).
 #
 # redis-server and nats-server (Debian packages redis-server,
 # nats-server) are installed with apt-get when missing (as root or with
-# sudo -n); a system that cannot be had is skipped with one line saying
-# why.  Each server runs on a free 127.0.0.1 port below 32768, in a
-# mktemp folder (no persistence), and is stopped by PID at the end, also
-# on Ctrl+C.  The machine should be otherwise idle: the load average is
-# printed under the table.
+# sudo -n); hiredis, cnats, redis-aof and the jetstream systems need a
+# zchat-baseline built with hiredis / libnats (Debian libhiredis-dev,
+# libnats-dev: tools/setup.sh installs them with ZCHAT_SETUP_BENCH=1, as
+# the benchmark scripts' own builds do).  A system that cannot be had is
+# skipped with one line saying why.  Each server runs on free 127.0.0.1
+# ports below 32768, in a mktemp folder (the plain servers keep nothing;
+# redis-aof and jetstream keep their files there), and is stopped by PID
+# at the end, also on Ctrl+C.  Their configurations: experiments/RESULTS.md
+# "Baselines that are durable too".  The machine should be otherwise idle:
+# the load average is printed under the table.
 #
 # Binaries: $ZCHAT_BIN if set (nothing is built), else build-bench/ (a
 # Release build, made or brought up to date here; a sanitizer build is
@@ -46,8 +65,10 @@ senders=1
 sub_list=1,10
 rate=10000
 rate_subs=10
-systems=pubsub,pipeline,redis,nats
+all_systems=pubsub,pipeline,redis,nats,hiredis,cnats,redis-aof,jetstream,jetstream-r1,cnats-3n
+systems=$all_systems
 cdf=""
+load=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -60,7 +81,8 @@ while [ $# -gt 0 ]; do
     --rate-subscribers) rate_subs=${2:?}; shift ;;
     --systems) systems=${2:?}; shift ;;
     --cdf) cdf=${2:?}; shift ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --load) load=${2:?}; shift ;;
+    -h|--help) sed -n '2,57p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_baselines.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -73,7 +95,7 @@ bad() { echo "run_baselines.sh: $1 (try --help)" >&2; exit 2; }
 [[ "$secs" =~ ^[0-9]+(\.[0-9]+)?$ ]] || bad "--duration SECS"
 [[ "$sub_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || bad "--subscribers LIST, e.g. 1,10"
 for s in ${systems//,/ }; do
-  case "$s" in pubsub|pipeline|redis|nats) ;; *) bad "unknown system '$s' in --systems" ;; esac
+  [[ ",$all_systems," == *",$s,"* ]] || bad "unknown system '$s' in --systems"
 done
 if [ "$quick" = 1 ]; then reps=1; secs=1; fi
 drain=3
@@ -167,43 +189,155 @@ wait_listening() {
   return 1
 }
 
-# Starts the server of system $1 in its own folder; sets port
-start_server() {
-  local sys=$1 dir=$work/$1 cmd pid
-  mkdir -p "$dir"
-  free_port || return 1
-  cmd=$(command -v "$sys-server" || echo "/usr/sbin/$sys-server")
-  case "$sys" in
-    redis)
-      (cd "$dir" && exec "$cmd" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-                        --daemonize no --dir "$dir") >"$dir/server.log" 2>&1 &
-      ;;
-    nats)
-      (cd "$dir" && exec "$cmd" -a 127.0.0.1 -p "$port") >"$dir/server.log" 2>&1 &
-      ;;
-  esac
+# Starts a server process (a command line) logging to $1/server.log; sets pid
+spawn() {
+  local dir=$1
+  shift
+  (cd "$dir" && exec "$@") >"$dir/server.log" 2>&1 &
   pid=$!
   server_pids+=("$pid")
+}
+
+server_cmd() { command -v "$1" || echo "/usr/sbin/$1"; }
+
+# The plain server of redis or nats (no persistence) in its own folder; sets port
+start_server() {
+  local sys=$1 dir=$work/$1
+  mkdir -p "$dir"
+  free_port || return 1
+  case "$sys" in
+    redis) spawn "$dir" "$(server_cmd redis-server)" --port "$port" --bind 127.0.0.1 --save '' \
+                 --appendonly no --daemonize no --dir "$dir" ;;
+    nats) spawn "$dir" "$(server_cmd nats-server)" -a 127.0.0.1 -p "$port" ;;
+  esac
   if ! wait_listening "$pid" "$port"; then
     why="$sys-server did not start on port $port: $(tail -n 1 "$dir/server.log")"
     return 1
   fi
 }
 
-declare -A ports=()
+# Durable Redis: a master and its replica, both appendonly yes +
+# appendfsync always (every write on disk before the reply), no RDB
+# snapshots; waits until the replica is in sync.  Sets port (the master's).
+start_redis_aof() {
+  local dir=$work/redis-aof master replica i cmd
+  cmd=$(server_cmd redis-server)
+  mkdir -p "$dir/master" "$dir/replica"
+  free_port || return 1; master=$port
+  free_port || return 1; replica=$port
+  local durable=(--bind 127.0.0.1 --save '' --appendonly yes --appendfsync always --daemonize no)
+  spawn "$dir/master" "$cmd" --port "$master" "${durable[@]}" --dir "$dir/master"
+  wait_listening "$pid" "$master" \
+    || { why="redis-server (master) did not start: $(tail -n 1 "$dir/master/server.log")"; return 1; }
+  spawn "$dir/replica" "$cmd" --port "$replica" "${durable[@]}" --dir "$dir/replica" \
+        --replicaof 127.0.0.1 "$master"
+  wait_listening "$pid" "$replica" \
+    || { why="redis-server (replica) did not start: $(tail -n 1 "$dir/replica/server.log")"; return 1; }
+  port=$master
+  command -v redis-cli >/dev/null 2>&1 || { sleep 1; return 0; }   # zchat-baseline checks WAIT 1
+  for ((i = 0; i < 200; i++)); do
+    redis-cli -p "$master" info replication 2>/dev/null | grep -q 'state=online' && return 0
+    sleep 0.05
+  done
+  why="the redis replica did not come in sync in 10 s"
+  return 1
+}
+
+# JetStream: 3 nats-server nodes clustered (one config file each, in
+# $work/jetstream/nN.conf), file storage in their folders; waits until
+# they have a metadata leader.  Sets js_urls.
+start_jetstream() {
+  local dir=$work/jetstream cmd i cports=() jports=() routes="" pids=()
+  cmd=$(server_cmd nats-server)
+  mkdir -p "$dir"
+  for i in 1 2 3; do
+    free_port || return 1; jports+=("$port")
+    free_port || return 1; cports+=("$port")
+    routes+="${routes:+, }nats-route://127.0.0.1:$port"
+  done
+  js_urls=""
+  for i in 1 2 3; do
+    mkdir -p "$dir/n$i"
+    {
+      echo "server_name: zb-n$i"
+      echo "listen: 127.0.0.1:${jports[$((i - 1))]}"
+      echo "jetstream { store_dir: \"$dir/n$i\" }"
+      echo "cluster { name: zb, listen: 127.0.0.1:${cports[$((i - 1))]}, routes: [ $routes ] }"
+    } >"$dir/n$i.conf"
+    spawn "$dir/n$i" "$cmd" -c "$dir/n$i.conf"
+    pids+=("$pid")
+  done
+  for i in 0 1 2; do
+    wait_listening "${pids[$i]}" "${jports[$i]}" \
+      || { why="nats-server $((i + 1)) of 3 did not start: $(tail -n 1 "$dir/n$((i + 1))/server.log")"; return 1; }
+  done
+  for ((i = 0; i < 300; i++)); do
+    if grep -q -E 'JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader' \
+         "$dir"/n?/server.log 2>/dev/null; then
+      js_urls="nats://127.0.0.1:${jports[0]},nats://127.0.0.1:${jports[1]},nats://127.0.0.1:${jports[2]}"
+      return 0
+    fi
+    sleep 0.05
+  done
+  why="the JetStream cluster elected no metadata leader in 15 s"
+  return 1
+}
+
+# The zchat-baseline modes this binary has (built with hiredis / libnats or not)
+built_modes=" $("$bin/zchat-baseline" --list-modes | tr '\n' ' ') "
+declare -A ports=() urls=() mode=() extra=()
+js_urls="" js_why="" js_tried=0
 active=()
 for sys in ${systems//,/ }; do
-  if [ "$sys" = redis ] || [ "$sys" = nats ]; then
-    if ! ensure_installed "$sys-server" "$sys-server"; then
-      echo "baseline $sys: skipped ($sys-server not installed and cannot install: $why)"
-      continue
-    fi
-    if ! start_server "$sys"; then
-      echo "baseline $sys: skipped ($why)"
-      continue
-    fi
-    ports[$sys]=$port
+  m=$sys
+  case "$sys" in jetstream-r1) m=jetstream ;; cnats-3n) m=cnats ;; esac
+  mode[$sys]=$m
+  if [[ "$built_modes" != *" $m "* ]]; then
+    lib=$([[ "$m" == *nats* || "$m" == jetstream ]] && echo libnats-dev || echo libhiredis-dev)
+    echo "baseline $sys: skipped (zchat-baseline was built without $lib; tools/setup.sh installs it with ZCHAT_SETUP_BENCH=1, then build again)"
+    continue
   fi
+  case "$sys" in
+    pubsub|pipeline) ;;
+    *)
+      server=$([[ "$sys" == redis* || "$sys" == hiredis ]] && echo redis || echo nats)
+      if ! ensure_installed "$server-server" "$server-server"; then
+        echo "baseline $sys: skipped ($server-server not installed and cannot install: $why)"
+        continue
+      fi
+      case "$sys" in
+        redis|nats|hiredis|cnats)
+          if [ -z "${ports[$server]:-}" ]; then
+            if ! start_server "$server"; then
+              echo "baseline $sys: skipped ($why)"
+              continue
+            fi
+            ports[$server]=$port
+          fi
+          ports[$sys]=${ports[$server]}
+          ;;
+        redis-aof)
+          if ! start_redis_aof; then
+            echo "baseline $sys: skipped ($why)"
+            continue
+          fi
+          ports[$sys]=$port
+          ;;
+        jetstream|jetstream-r1|cnats-3n)
+          if [ "$js_tried" = 0 ]; then
+            js_tried=1
+            start_jetstream || js_why=$why
+          fi
+          if [ -z "$js_urls" ]; then
+            echo "baseline $sys: skipped ($js_why)"
+            continue
+          fi
+          urls[$sys]=$js_urls
+          [ "$sys" != jetstream-r1 ] || extra[$sys]="--replicas 1"
+          ;;
+      esac
+      ;;
+  esac
   active+=("$sys")
 done
 [ ${#active[@]} -gt 0 ] || { echo "run_baselines.sh: no system to measure" >&2; exit 1; }
@@ -219,7 +353,16 @@ run() {
   shift 2
   local flags=("$@")
   [ -z "${ports[$sys]:-}" ] || flags+=(--port "${ports[$sys]}")
-  "$bin/zchat-baseline" "$sys" "${flags[@]}" --duration "$secs" --drain "$drain" \
+  [ -z "${urls[$sys]:-}" ] || flags+=(--urls "${urls[$sys]}")
+  # shellcheck disable=SC2206  # extra holds words
+  [ -z "${extra[$sys]:-}" ] || flags+=(${extra[$sys]})
+  if [ -n "$load" ]; then
+    [ -s "$load" ] || echo "label,date,load1,load5,load15" >"$load"
+    echo "$sys/$scen,$(date -u +%FT%TZ),$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)" >>"$load"
+  fi
+  # a fresh subject / stream key per run: nothing of an earlier run is read
+  flags+=(--room "zb$RANDOM$RANDOM")
+  "$bin/zchat-baseline" "${mode[$sys]}" "${flags[@]}" --duration "$secs" --drain "$drain" \
       --label "$sys/$scen" --csv "$raw" >"$work/run.out" 2>"$work/run.err" &
   bench_pid=$!
   wait "$bench_pid" || rc=$?
@@ -282,7 +425,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
       }
     }'
   echo
-  echo "Medians of $reps run(s) of ${secs} s, 100-byte payloads, 127.0.0.1; flat out: window 1000 (pubsub: none, its XPUB waits at the HWM); latency from the intended send time. Lost and notices are sums over the runs. – : no ACK in that system (pubsub, nats). Load average before / after: $load_before / $load_after ($(nproc) CPUs). Binaries: $build_type build. $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Medians of $reps run(s) of ${secs} s, 100-byte payloads, 127.0.0.1; flat out: window 1000 (pubsub: none, its XPUB waits at the HWM); latency from the intended send time. Lost and notices are sums over the runs. – : no ACK in that system (pubsub, nats, cnats). Load average before / after: $load_before / $load_after ($(nproc) CPUs). Binaries: $build_type build. $(date -u '+%Y-%m-%d %H:%M UTC')."
 } >"$md"
 
 echo

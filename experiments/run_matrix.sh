@@ -6,15 +6,20 @@
 #                             [--no-baselines] [--no-matrix] [--wait-quiet SECS]
 #
 # 1. Headline (median of --reps, default 3), each on a fresh 3-node cluster
-#    (quorum 2, fsync batch: the default) and on 1 node (replication off):
+#    (quorum 2, fsync batch: the default), on 3 nodes with --fsync never
+#    (what JetStream 2.9 does: it acknowledges before any fsync) and on 1
+#    node (replication off):
 #      flat-1sub    4 senders flat out, 1 subscriber
 #      flat-10sub   4 senders flat out, 10 subscribers (delivered in total)
 #      rate-10sub  1 sender at 10,000 msgs/s, 10 subscribers: latency
 #                   from the intended send time, and its distribution (CDF)
 #      seed-1to1    1 sender flat out, 1 subscriber: the seed's measure
 #    The baselines (experiments/run_baselines.sh: raw libzmq, the bare
-#    DEALER→ROUTER→stamp→PUB pipeline, Redis, NATS) run the same scenarios,
+#    DEALER→ROUTER→stamp→PUB pipeline, Redis and NATS through our clients
+#    and the vendors', durable Redis (AOF always + a replica + WAIT) and
+#    NATS JetStream on 3 nodes, R3 and R1) run the same scenarios,
 #    interleaved with zchat's repetitions so that a disturbance hits both.
+#    The load average before every run goes to PREFIX-load.csv.
 # 2. Matrix (one run each): subscribers 1/10/100 × senders 1/4 × rate
 #    1k/10k/flat out (in total, split over the senders) × 3 and 5 nodes ×
 #    replication on (majority) / off (--quorum 1) × 100 B / 1 KiB texts.
@@ -24,7 +29,7 @@
 #    "BEGIN matrix" / "END matrix" markers (a full run only).
 #
 # --quick (CI's smoke test, a few minutes, no thresholds): 1 repetition of
-# 1 s phases, a small matrix (3 nodes, 100 B, 1 sender, 1 and 10
+# 1 s phases (no jetstream-r1 or cnats-3n), a small matrix (3 nodes, 100 B, 1 sender, 1 and 10
 # subscribers, 1k and flat out), files named matrix-quick-*; RESULTS.md is
 # left alone.  Binaries: $ZCHAT_BIN, default build-bench/ (Release, built
 # here).  The machine should be otherwise idle (--wait-quiet SECS helps).
@@ -41,7 +46,7 @@ while [ $# -gt 0 ]; do
     --no-baselines) baselines=0 ;;
     --no-matrix) matrix=0 ;;
     --wait-quiet) wait_quiet=$2; shift ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_matrix.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -54,7 +59,9 @@ trap zx_cleanup EXIT
 trap 'exit 130' INT TERM
 out=${out:-$root/experiments/results}
 mkdir -p "$out"
+base_systems=""
 if [ "$quick" = 1 ]; then
+  base_systems=pubsub,pipeline,redis,nats,hiredis,cnats,redis-aof,jetstream
   reps=1 secs=1 drain=8 prefix=matrix-quick
 else
   drain=15 prefix=matrix
@@ -63,8 +70,9 @@ raw=$out/$prefix-raw.csv
 cdf=$out/$prefix-cdf.csv
 base_raw=$out/$prefix-baselines-raw.csv
 base_cdf=$out/$prefix-baselines-cdf.csv
+load=$out/$prefix-load.csv
 md=$out/$prefix.md
-rm -f "$raw" "$cdf" "$base_raw" "$base_cdf"
+rm -f "$raw" "$cdf" "$base_raw" "$base_cdf" "$load"
 log=$zx_runs/bench.log
 started=$(date +%s)
 echo "run_matrix: runs in $zx_runs; binaries $bin ($build_type); $(zx_machine)"
@@ -73,6 +81,8 @@ echo "run_matrix: runs in $zx_runs; binaries $bin ($build_type); $(zx_machine)"
 bench() {
   local label=$1 rc=0
   shift
+  [ -s "$load" ] || echo "label,date,load1,load5,load15" >"$load"
+  echo "$label,$(date -u +%FT%TZ),$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)" >>"$load"
   "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain "$drain" \
     --label "$label" --csv "$raw" --cdf "$cdf" --room "r$RANDOM$RANDOM" "$@" >>"$log" 2>&1 || rc=$?
   echo "  $label: $(grep "^zchat-bench: [0-9]" "$log" | tail -n 1 | cut -c14-200)"
@@ -94,7 +104,7 @@ scenario_flags() {
 # --- 1. headline
 for ((rep = 1; rep <= reps; rep++)); do
   echo "== headline, repetition $rep of $reps"
-  for cfg in "zchat-3n|3|" "zchat-1n|1|"; do
+  for cfg in "zchat-3n|3|" "zchat-3n-nofsync|3|--fsync never" "zchat-1n|1|"; do
     IFS='|' read -r name nodes flags <<<"$cfg"
     zx_wait_quiet "$wait_quiet"
     zx_cluster_up "$name-$rep" "$nodes" "$flags"
@@ -111,7 +121,8 @@ for ((rep = 1; rep <= reps; rep++)); do
     zx_wait_quiet "$wait_quiet"
     ZCHAT_BIN=$bin "$root/experiments/run_baselines.sh" --reps 1 --duration "$secs" \
       --senders 4 --subscribers 1,10 --rate 10000 --rate-subscribers 10 \
-      --out "$zx_runs/baselines" --cdf "$base_cdf" 2>&1 | grep -v '^|' | sed 's/^/  /' \
+      ${base_systems:+--systems "$base_systems"} \
+      --out "$zx_runs/baselines" --cdf "$base_cdf" --load "$load" 2>&1 | grep -v '^|' | sed 's/^/  /' \
       || echo "  (run_baselines.sh failed: some baselines are missing from this run)"
     if [ -f "$zx_runs/baselines/baselines-raw.csv" ]; then
       cat "$zx_runs/baselines/baselines-raw.csv" >>"$base_raw"
@@ -168,26 +179,48 @@ summarize() {
       if (!(l in seen)) { seen[l] = 1; order[++nl] = l }
       runs[l]++
       add(l SUBSEP 12, $12); add(l SUBSEP 14, $14); add(l SUBSEP 20, $20)
-      add(l SUBSEP 22, $22); add(l SUBSEP 23, $23)
+      add(l SUBSEP 22, $22); add(l SUBSEP 23, $23); add(l SUBSEP 17, $17)
       lost[l] += $25; dups[l] += $26; lc[l] += $28
     }
     END {
       for (i = 1; i <= nl; i++) {
         l = order[i]
-        printf "%s,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d\n", l, runs[l], median(l SUBSEP 12),
+        printf "%s,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d,%.0f\n", l, runs[l], median(l SUBSEP 12),
           median(l SUBSEP 14), median(l SUBSEP 20), median(l SUBSEP 22), median(l SUBSEP 23),
-          lost[l], dups[l], lc[l]
+          lost[l], dups[l], lc[l], median(l SUBSEP 17)
       }
     }' "$@"
 }
 summary=$zx_runs/summary.csv
 summarize "$raw" $( [ -f "$base_raw" ] && echo "$base_raw" ) >"$summary"
-get() {   # get LABEL FIELD(3 = acked/s, 4 = delivered total, 5 = p50, 6 = p99, 7 = p99.9)
+get() {   # get LABEL FIELD(3 = acked/s, 4 = delivered total, 5 = p50, 6 = p99, 7 = p99.9, 11 = ack p99)
   awk -F, -v l="$1" -v f="$2" '$1 == l { print $f; found = 1 } END { if (!found) print "" }' "$summary"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "–"; else printf "%.2f×", a / b }'; }
 ms() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.2f", x / 1000 }'; }
 num() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.0f", x }'; }
+# series LABEL FIELD: the label's values in run order (12 = acked/s, 14 =
+# delivered in total, 22 = p99), one per repetition
+series() {
+  cat "$raw" "$base_raw" 2>/dev/null | awk -F, -v l="$1" -v f="$2" '$1 == l { printf "%s ", $f }'
+}
+# spread VALUES: min / median / max
+spread() {
+  echo "$1" | tr ' ' '\n' | grep . | sort -g | awk '{ v[++n] = $1 } END {
+    if (!n) { print "–"; exit }
+    m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    printf "%.0f / %.0f / %.0f", v[1], m, v[n] }'
+}
+# paired A B: the ratio a_k / b_k of each repetition k, and their median
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    na = split(a, x, " "); nb = split(b, y, " "); n = na < nb ? na : nb
+    if (!n) { print "–"; exit }
+    for (i = 1; i <= n; i++) { r[i] = y[i] > 0 ? x[i] / y[i] : 0; s = s sprintf("%s%.2f", i > 1 ? " " : "", r[i]) }
+    for (i = 2; i <= n; i++) { t = r[i]; for (j = i - 1; j >= 1 && r[j] > t; j--) r[j + 1] = r[j]; r[j + 1] = t }
+    m = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+    printf "%s (median %.2f×)", s, m }'
+}
 
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(zx_machine); binaries: $build_type build of $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
@@ -213,13 +246,60 @@ num() { awk -v x="$1" 'BEGIN { if (x == "") print "–"; else printf "%.0f", x }
   echo
   echo "Acknowledged msgs/s (zchat, 3 nodes): flat-1sub $(num "$(get head/zchat-3n/flat-1sub 3)"), flat-10sub $(num "$(get head/zchat-3n/flat-10sub 3)"), seed-1to1 $(num "$(get head/zchat-3n/seed-1to1 3)")."
   echo "A blank (–) is a baseline that did not run (see the run's output)."
+  echo
+  echo "### Durable baselines: what is acknowledged is stored"
+  echo
+  echo "| scenario | zchat 3 nodes, fsync batch | zchat 3 nodes, fsync never | JetStream R3 | JetStream R1 | Redis AOF always + replica + WAIT | zchat 3n / JetStream R3 | zchat 3n fsync never / JetStream R3 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  drow() {  # drow TEXT SCENARIO FIELD FORMAT
+    local z n j1 j3 r
+    z=$(get "head/zchat-3n/$2" "$3"); n=$(get "head/zchat-3n-nofsync/$2" "$3")
+    j3=$(get "jetstream/$2" "$3"); j1=$(get "jetstream-r1/$2" "$3"); r=$(get "redis-aof/$2" "$3")
+    echo "| $1 | $($4 "$z") | $($4 "$n") | $($4 "$j3") | $($4 "$j1") | $($4 "$r") | $(ratio "$z" "$j3") | $(ratio "$n" "$j3") |"
+  }
+  drow "flat-1sub: acknowledged msgs/s" flat-1sub 3 num
+  drow "flat-1sub: delivered msgs/s" flat-1sub 4 num
+  drow "flat-1sub: ack p99 (ms)" flat-1sub 11 ms
+  drow "flat-1sub: sender→receiver p99 (ms)" flat-1sub 6 ms
+  drow "flat-10sub: acknowledged msgs/s" flat-10sub 3 num
+  drow "flat-10sub: delivered msgs/s in total" flat-10sub 4 num
+  drow "rate-10sub: sender→receiver p50 (ms)" rate-10sub 5 ms
+  drow "rate-10sub: sender→receiver p99 (ms)" rate-10sub 6 ms
+  echo
+  echo "zchat fsync batch: every node's log synced before a message counts (quorum 2 of 3); fsync never: written, never synced (what JetStream 2.9 does before it acknowledges); JetStream R3/R1: a file stream of 3/1 replicas on 3 clustered nats-server nodes, js_PublishAsync with at most 1000 unacknowledged per sender, ordered push consumers; Redis: XADD acknowledged by a WAIT 1 0 per batch (one in flight per sender), XREAD BLOCK."
+  echo
+  echo "### The vendors' clients (plain NATS and Redis: nothing kept)"
+  echo
+  echo "| scenario | NATS, our client | NATS, cnats | NATS 3-node cluster, cnats | Redis, our client | Redis, hiredis | zchat 3n / cnats |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for sc in flat-1sub flat-10sub; do
+    z=$(get "head/zchat-3n/$sc" 4)
+    echo "| $sc: delivered msgs/s in total | $(num "$(get nats/$sc 4)") | $(num "$(get cnats/$sc 4)") | $(num "$(get cnats-3n/$sc 4)") | $(num "$(get redis/$sc 4)") | $(num "$(get hiredis/$sc 4)") | $(ratio "$z" "$(get cnats/$sc 4)") |"
+  done
+  for f in 5:p50 6:p99; do
+    k=${f%%:*}; lbl=${f#*:}
+    echo "| rate-10sub: sender→receiver $lbl (ms) | $(ms "$(get nats/rate-10sub "$k")") | $(ms "$(get cnats/rate-10sub "$k")") | $(ms "$(get cnats-3n/rate-10sub "$k")") | $(ms "$(get redis/rate-10sub "$k")") | $(ms "$(get hiredis/rate-10sub "$k")") | $(ratio "$(get head/zchat-3n/rate-10sub "$k")" "$(get cnats/rate-10sub "$k")") |"
+  done
+  echo
+  echo "### Spread over the repetitions (flat-1sub; min / median / max, and each repetition's ratio)"
+  echo
+  echo "| system | msgs/s min / median / max | per repetition | zchat 3n / it, per repetition |"
+  echo "|---|---:|---|---|"
+  z=$(series head/zchat-3n/flat-1sub 12)
+  for l in head/zchat-3n:12 head/zchat-3n-nofsync:12 head/zchat-1n:12 jetstream:12 jetstream-r1:12 \
+           redis-aof:12 pipeline:14 cnats:14 cnats-3n:14 nats:14; do
+    v=$(series "${l%%:*}/flat-1sub" "${l#*:}")
+    [ -n "$v" ] || continue
+    what=$([ "${l#*:}" = 12 ] && echo acknowledged || echo delivered)
+    echo "| ${l%%:*} ($what) | $(spread "$v") | $v | $(paired "$z" "$v") |"
+  done
   if [ "$matrix" = 1 ]; then
     echo
     echo "### Matrix (one run each)"
     echo
     echo "| nodes | replication | size | subscribers | senders | rate | acked msgs/s | delivered msgs/s in total | p50 / p99 / p99.9 (ms) | lost / twice | leader changes |"
     echo "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
-    grep '^m/' "$summary" | while IFS=, read -r l runs ack del p50 p99 p999 lost dups lc; do
+    grep '^m/' "$summary" | while IFS=, read -r l runs ack del p50 p99 p999 lost dups lc _; do
       IFS=/ read -r _ n repl size subs snd rate <<<"$l"
       echo "| ${n#n} | ${repl#repl-} | $size | ${subs#sub} | ${snd#snd} | $rate | $(num "$ack") | $(num "$del") | $(ms "$p50") / $(ms "$p99") / $(ms "$p999") | $lost / $dups | $lc |"
     done
@@ -247,7 +327,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     sn=${series%%/*} sr=${series#*/}
     { echo "\"zchat, ${sn#n} nodes, replication ${sr#repl-}\""; echo "$rows"; echo; echo; } >>"$dat"
   done
-  for sys in pipeline redis nats; do
+  for sys in pipeline redis nats cnats jetstream redis-aof; do
     rows=$(for s in 1 10; do v=$(get "$sys/flat-${s}sub" 4); [ -z "$v" ] || echo "$s $v"; done)
     [ -n "$rows" ] || continue
     { echo "\"$sys (4 senders)\""; echo "$rows"; echo; echo; } >>"$dat"
@@ -269,8 +349,9 @@ EOF
   # latency CDF at 10k msgs/s, 10 subscribers
   cdat=$zx_runs/cdf.dat
   : >"$cdat"
-  for l in head/zchat-3n/rate-10sub head/zchat-1n/rate-10sub pipeline/rate-10sub \
-           pubsub/rate-10sub redis/rate-10sub nats/rate-10sub; do
+  for l in head/zchat-3n/rate-10sub head/zchat-3n-nofsync/rate-10sub head/zchat-1n/rate-10sub \
+           pipeline/rate-10sub pubsub/rate-10sub redis/rate-10sub nats/rate-10sub \
+           jetstream/rate-10sub redis-aof/rate-10sub; do
     rows=$(cat "$cdf" "$base_cdf" 2>/dev/null | awk -F, -v l="$l" '$1 == l { print $3, $2 }' \
              | sort -k2,2g -k1,1n | awk '{ last[$2] = $0 } END { for (q in last) print last[q] }' \
              | sort -k2,2g || true)

@@ -354,6 +354,17 @@ test_limits (void)
     REFUSED ("--max-epoch-jump: 18446744073709551615 out of range", "--id", "1",
              "--max-epoch-jump", "18446744073709551615");
     REFUSED ("--max-text: missing value", "--id", "1", "--max-text");
+
+    //  --initial-cluster-state (docs/ELECTION.md "Lost state")
+    CHECK (s_parse (&c, ARGS ("--id", "1")) == 0 && c.initial == ZC_CONFIG_INITIAL_AUTO);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--initial-cluster-state", "new")) == 0
+           && c.initial == ZC_CONFIG_INITIAL_NEW);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--initial-cluster-state", "existing")) == 0
+           && c.initial == ZC_CONFIG_INITIAL_EXISTING);
+    REFUSED ("--initial-cluster-state: 'auto' is not new or existing", "--id", "1",
+             "--initial-cluster-state", "auto");
+    REFUSED ("--initial-cluster-state: 'New' is not new or existing", "--id", "1",
+             "--initial-cluster-state", "New");
 }
 
 static void

@@ -134,7 +134,7 @@ s_start_single (void)
 {
     s_loop_t *loop = calloc (1, sizeof *loop);
     zc_core_config_t cfg = s_config (1, 1, 1);
-    zc_stored_t stored = { 0, 0, 0 };
+    zc_stored_t stored = { .epoch = 0, .leader = 0, .log_epoch = 0 };
     loop->now = 1000;
     loop->core = zc_core_new (&cfg, zc_chatlog_new (), &stored, loop->now);
     bool saved = false;
@@ -348,7 +348,7 @@ static void
 test_lower_epoch (void)
 {
     zc_core_config_t cfg = s_config (1, 3, 2);
-    zc_stored_t stored = { 5, 0, 0 };
+    zc_stored_t stored = { .epoch = 5, .leader = 0, .log_epoch = 0 };
     zc_core_t *core = zc_core_new (&cfg, zc_chatlog_new (), &stored, 1000);
     zc_msg_t coord;
     zc_msg_init (&coord, ZC_COORDINATOR);
@@ -587,7 +587,7 @@ test_trio (void)
     trio->now = 1000;
     for (uint32_t id = 1; id <= 3; id++) {
         zc_core_config_t cfg = s_config (id, 3, 2);
-        zc_stored_t stored = { 0, 0, 0 };
+        zc_stored_t stored = { .epoch = 0, .leader = 0, .log_epoch = 0 };
         trio->cores [id] = zc_core_new (&cfg, zc_chatlog_new (), &stored, trio->now);
     }
     for (int i = 0; i < 500 && !s_trio_leader (trio); i++)
@@ -635,6 +635,42 @@ test_trio (void)
     free (trio);
 }
 
+//  Lost state (docs/ELECTION.md): which starts recover, by what is on disk
+//  and --initial-cluster-state
+static bool
+s_recovers (zc_initial_t initial, bool has_state, bool has_log)
+{
+    zc_core_config_t cfg = s_config (1, 3, 2);
+    cfg.initial = initial;
+    zc_stored_t stored = { .missing = !has_state };
+    if (has_state)
+        stored = (zc_stored_t) { .epoch = 4, .leader = 3, .log_epoch = has_log ? 4 : 0 };
+    zc_chatlog_t *log = zc_chatlog_new ();
+    if (has_log)
+        zc_chatlog_set_base (log, 10, 4);
+    zc_core_t *core = zc_core_new (&cfg, log, &stored, 1000);
+    bool recovering = zc_election_recovering (zc_core_election (core));
+    zc_core_destroy (&core);
+    return recovering;
+}
+
+static void
+test_lost_state (void)
+{
+    //  A folder with its state is never lost, whatever the flag says
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, true, true));
+    CHECK (!s_recovers (ZC_INITIAL_EXISTING, true, true));
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, true, false));
+    //  A log without election.state: the state was lost
+    CHECK (s_recovers (ZC_INITIAL_AUTO, false, true));
+    CHECK (s_recovers (ZC_INITIAL_EXISTING, false, true));
+    //  Nothing at all: lost if the operator says the node ran before;
+    //  new if they say so, and in auto until a peer shows a log
+    CHECK (s_recovers (ZC_INITIAL_EXISTING, false, false));
+    CHECK (!s_recovers (ZC_INITIAL_NEW, false, false));
+    CHECK (!s_recovers (ZC_INITIAL_AUTO, false, false));
+}
+
 int
 main (void)
 {
@@ -644,5 +680,6 @@ main (void)
     test_replica_checks ();
     test_fetch_cap ();
     test_trio ();
+    test_lost_state ();
     return check_report ("test_core");
 }

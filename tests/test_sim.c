@@ -101,6 +101,7 @@ typedef struct {
     uint32_t sync_max_ms, power_bp;
     uint64_t epoch_jump;        //  max_epoch_jump (0: the node's default, 1000)
     uint32_t ts_jump_bp;        //  clients' clocks jump ahead (per message)
+    uint32_t lose_bp;           //  crashes that lose the whole disk
     schedule_t sched;
 } plan_t;
 
@@ -146,6 +147,10 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
         shape.span_max = shape.freeze_max = 1000;
     }
     schedule_make (&plan->sched, &rng, n, plan->quorum, &shape);
+    //  Lost disks (25%): a third of the crashes replace the machine's disk
+    //  (docs/ELECTION.md "Lost state"), when every member comes back: a
+    //  node that lost its state votes only once it heard them all
+    plan->lose_bp = plan->sched.down_mask == 0 && prng_chance (&rng, 2500) ? 3300 : 0;
 }
 
 static void
@@ -153,11 +158,13 @@ s_print_plan (const plan_t *plan)
 {
     fprintf (stderr, "---- schedule: seed %llu, %zu nodes, quorum %u, batch %u, %s%s, "
              "leader_down %s, loss %u bp, slow %u bp, duplicates %u bp, sync up to %u ms, "
-             "power loss %u bp of crashes in a sync, max_epoch_jump %llu, client clock jumps %u bp\n",
+             "power loss %u bp of crashes in a sync, disk lost %u bp of crashes, "
+             "max_epoch_jump %llu, client clock jumps %u bp\n",
              (unsigned long long) plan->seed, plan->n, plan->quorum, plan->batch,
              plan->fifo ? "FIFO links" : "frames reorder", plan->storm ? ", storm" : "",
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp,
-             plan->sync_max_ms, plan->power_bp, (unsigned long long) plan->epoch_jump,
+             plan->sync_max_ms, plan->power_bp, plan->lose_bp,
+             (unsigned long long) plan->epoch_jump,
              plan->ts_jump_bp);
     schedule_print (&plan->sched, CHAOS_MS);
 }
@@ -190,7 +197,7 @@ typedef struct {
     uint64_t converge_total, converge_max, converge_max_seed;
     uint64_t first_ack_max, first_ack_max_seed;
     uint64_t acked, committed, fetches, truncations, truncated, max_epoch;
-    uint64_t power_losses, tails_lost, max_stale;
+    uint64_t power_losses, tails_lost, disks_lost, max_stale;
     size_t reorder_runs, overlap_runs, jump_runs;
 } stats_t;
 
@@ -213,9 +220,15 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->client_count = plan.clients;
     sim->sync_max_ms = plan.sync_max_ms;
     sim->power_bp = plan.power_bp;
+    sim->lose_bp = plan.lose_bp;
     sim->ts_jump_bp = plan.ts_jump_bp;
-    for (uint32_t id = 1; id <= n; id++)
+    //  The operator bootstraps the cluster with --initial-cluster-state
+    //  new: a node that starts late for the first time is not taken for
+    //  one that lost its folder (docs/ELECTION.md "Lost state")
+    for (uint32_t id = 1; id <= n; id++) {
         sim->nodes [id].ccfg.election.max_epoch_jump = plan.epoch_jump;
+        sim->nodes [id].ccfg.initial = ZC_INITIAL_NEW;
+    }
     sim_clients_on (sim, true);
 
     for (size_t i = 0; i < plan.sched.fault_count && !sim->failed; i++) {
@@ -227,6 +240,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim_trace (sim, "QUIET");
     sim_heal (sim);
     sim->drop_bp = sim->slow_bp = sim->dup_bp = 0;
+    sim->lose_bp = 0;
     for (uint32_t id = 1; id <= n; id++) {
         sim_thaw (sim, id);
         if (plan.sched.down_mask & (1u << id))
@@ -290,6 +304,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
         stats->truncated += sim->truncated;
         stats->power_losses += sim->power_losses;
         stats->tails_lost += sim->tails_lost;
+        stats->disks_lost += sim->disks_lost;
         if (sim->max_stale > stats->max_stale)
             stats->max_stale = sim->max_stale;
         if (sim->overlap_steps)
@@ -388,7 +403,7 @@ main (int argc, char **argv)
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
                 "%llu entries committed, %llu acknowledgements; %llu view changes fetched; "
                 "%llu truncations (%llu entries); %llu power losses (%llu unsynced entries "
-                "lost); highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
+                "lost); %llu disks lost; highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
                 "epochs served at once (the old one at most %llu ms late)\n",
                 batches [b].n, batches [b].n > 1 ? "s" : "",
                 batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
@@ -401,7 +416,8 @@ main (int argc, char **argv)
                 (unsigned long long) stats.committed, (unsigned long long) stats.acked,
                 (unsigned long long) stats.fetches, (unsigned long long) stats.truncations,
                 (unsigned long long) stats.truncated, (unsigned long long) stats.power_losses,
-                (unsigned long long) stats.tails_lost, (unsigned long long) stats.max_epoch,
+                (unsigned long long) stats.tails_lost, (unsigned long long) stats.disks_lost,
+                (unsigned long long) stats.max_epoch,
                 stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale);
     }
     printf ("  total %.1f s\n", sim_seconds () - start);

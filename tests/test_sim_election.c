@@ -441,6 +441,10 @@ test_failback_one_step (void)
     CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
     sim_run_for (sim, 500);
     uint64_t epoch = zc_election_epoch (s_el (sim, 3));
+    //  Nodes 4 and 5 are new machines and their operator says so: with no
+    //  state and no log beside a cluster that has one, a node could be
+    //  one that lost its folder (docs/ELECTION.md "Lost state")
+    sim->nodes [4].ccfg.initial = sim->nodes [5].ccfg.initial = ZC_INITIAL_NEW;
     sim_start (sim, 4);
     sim_run_for (sim, 300);
     sim_start (sim, 5);
@@ -938,6 +942,70 @@ test_hostile_absurd_values (void)
 //  ==========================================================================
 //  main
 
+//  Cut `id` off from every other node, both ways
+static void
+s_isolate (sim_t *sim, uint32_t id)
+{
+    for (uint32_t other = 1; other <= sim->n; other++)
+        if (other != id) {
+            sim_cut (sim, id, other);
+            sim_cut (sim, other, id);
+        }
+}
+
+//  Lost state (docs/ELECTION.md): node 1 voted node 3 into an epoch that
+//  node 2 never heard of, then lost its data folder and restarts with
+//  nothing, default flags.  Node 2 now asks it for that same epoch; a
+//  node that forgot its vote would give it, and two nodes would serve one
+//  epoch.  It must wait until it heard node 3, then vote only above.
+static void
+test_forgotten_vote (void)
+{
+    const char *name = "forgotten vote";
+    int failed_before = s_failed;
+    sim_t *sim = s_new (3, 2, 1101);
+    uint32_t three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    uint64_t first = zc_election_epoch (s_el (sim, 3));
+    sim_run_for (sim, 500);
+
+    //  Node 3 restarts while node 2 is cut off: nodes 1 and 3 make a new
+    //  epoch that node 2 never hears of
+    s_isolate (sim, 2);
+    sim_crash (sim, 3);
+    sim_run_for (sim, 200);
+    sim_start (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_serves, &three, 5000)
+            && zc_election_epoch (s_el (sim, 3)) > first,
+            "%s: node 3 serves a new epoch with node 1's vote", name);
+    uint64_t second = zc_election_epoch (s_el (sim, 3));
+    CHECKF (zc_election_epoch (s_el (sim, 2)) < second, "%s: node 2 missed epoch %llu", name,
+            (unsigned long long) second);
+
+    //  Node 1's folder is lost; it comes back beside node 2 only
+    sim_crash (sim, 1);
+    sim_lose_disk (sim, 1, ZC_INITIAL_AUTO);
+    sim_heal (sim);
+    s_isolate (sim, 3);
+    sim_start (sim, 1);
+    sim_run_for (sim, 3000);
+    CHECKF (zc_election_recovering (s_el (sim, 1)), "%s: node 1 still waits for node 3", name);
+    CHECKF (!s_serving (sim, 2) && !s_serving (sim, 1), "%s: nobody serves without node 1's vote",
+            name);
+
+    //  Node 3 reachable again: node 1 learns the epoch, and one leader
+    //  serves above it
+    sim_heal (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 5000), "%s: node 3 leads all", name);
+    CHECKF (zc_election_epoch (s_el (sim, 3)) > second, "%s: in an epoch above %llu", name,
+            (unsigned long long) second);
+    sim_run_for (sim, 500);
+    CHECKF (!zc_election_recovering (s_el (sim, 1)) && zc_election_trusted (s_el (sim, 1)),
+            "%s: node 1 votes again", name);
+    SIM_FIXED_END (sim, name, failed_before);
+}
+
 int
 main (void)
 {
@@ -954,6 +1022,7 @@ main (void)
     test_failback_one_step ();
     test_split_claim ();
     test_highest_reaches_leader_only ();
+    test_forgotten_vote ();
     test_hostile_epoch_ceiling ();
     test_hostile_rejoin_corroborated ();
     test_hostile_single_member ();

@@ -92,15 +92,16 @@ test_election_round_trip (void)
 {
     char dir [64];
     test_mkdtemp (dir, "zc_store");
-    zc_stored_t state = { 99, 99, 99 };
+    zc_stored_t state = { .epoch = 99, .leader = 99, .log_epoch = 99 };
 
     //  No file: a node that never voted starts from zeros
     CHECK (zc_store_open (dir, s_err, sizeof s_err) == 0);
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
     CHECK (state.epoch == 0 && state.leader == 0 && state.log_epoch == 0);
+    CHECK (state.missing && state.trust == 0);
 
     //  Saved, then loaded: the same, and only the state file is there
-    zc_stored_t saved = { 7, 3, 6 };
+    zc_stored_t saved = { .epoch = 7, .leader = 3, .log_epoch = 6 };
     CHECK (zc_store_save (dir, &saved) == 0);
     char buf [256];
     CHECK (s_eq (s_content (dir, "election.state", buf, sizeof buf), "7 3 6\n"));
@@ -109,16 +110,34 @@ test_election_round_trip (void)
     CHECK (state.epoch == 7 && state.leader == 3 && state.log_epoch == 6);
 
     //  The extremes of each field survive
-    saved = (zc_stored_t) { UINT64_MAX, UINT32_MAX, UINT64_MAX };
+    saved = (zc_stored_t) { .epoch = UINT64_MAX, .leader = UINT32_MAX, .log_epoch = UINT64_MAX };
     CHECK (zc_store_save (dir, &saved) == 0);
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
     CHECK (state.epoch == UINT64_MAX && state.leader == UINT32_MAX
            && state.log_epoch == UINT64_MAX);
 
     //  A new save replaces the old one whole
-    saved = (zc_stored_t) { 8, 1, 8 };
+    saved = (zc_stored_t) { .epoch = 8, .leader = 1, .log_epoch = 8 };
     CHECK (zc_store_save (dir, &saved) == 0);
     CHECK (s_eq (s_content (dir, "election.state", buf, sizeof buf), "8 1 8\n"));
+    CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
+    CHECK (!state.missing && state.trust == 0);
+
+    //  Lost state (docs/ELECTION.md): the fourth number, trust, is written
+    //  only while it is set, and read back; a fifth is corruption
+    saved = (zc_stored_t) { .epoch = 9, .leader = UINT32_MAX, .log_epoch = 4, .trust = 10 };
+    CHECK (zc_store_save (dir, &saved) == 0);
+    CHECK (s_eq (s_content (dir, "election.state", buf, sizeof buf),
+                 "9 4294967295 4 10\n"));
+    CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == 0);
+    CHECK (state.epoch == 9 && state.leader == UINT32_MAX && state.log_epoch == 4
+           && state.trust == 10 && !state.missing);
+    s_write (dir, "election.state", "9 1 4 10 3\n", 11);
+    CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == -1);
+    s_write (dir, "election.state", "9 1 4 x\n", 8);
+    CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == -1);
+    saved = (zc_stored_t) { .epoch = 8, .leader = 1, .log_epoch = 8 };
+    CHECK (zc_store_save (dir, &saved) == 0);
 
     //  A folder made with its parents (mkdir -p)
     char deep [128];
@@ -135,7 +154,7 @@ static void
 s_election_refused (int line, const char *dir, const char *text, size_t size)
 {
     s_write (dir, "election.state", text, size);
-    zc_stored_t state = { 99, 99, 99 };
+    zc_stored_t state = { .epoch = 99, .leader = 99, .log_epoch = 99 };
     s_err [0] = 0;
     int rc = zc_store_load (dir, &state, s_err, sizeof s_err);
     CHECKF (rc == -1, "line %d: \"%.*s\" loaded as %" PRIu64 " %u %" PRIu64, line,
@@ -157,7 +176,7 @@ test_election_corrupt (void)
     ELECTION_REFUSED (dir, "5 2 ");                         //  cut in the middle
     ELECTION_REFUSED (dir, "5 2 1");                        //  cut before its end
     ELECTION_REFUSED (dir, "5 2 12");                       //  the same: 12 of 123?
-    ELECTION_REFUSED (dir, "5 2 1 4\n");                    //  a field too many
+    ELECTION_REFUSED (dir, "5 2 1 4 3\n");                  //  a field too many
     ELECTION_REFUSED (dir, "5 2 1\n6 2 1\n");               //  two lines
     ELECTION_REFUSED (dir, "5  2 1\n");                     //  not the writer's spacing
     ELECTION_REFUSED (dir, " 5 2 1\n");
@@ -184,7 +203,7 @@ test_election_corrupt (void)
     snprintf (path, sizeof path, "%s/election.state", dir);
     unlink (path);
     mkdir (path, 0755);
-    zc_stored_t state = { 99, 99, 99 };
+    zc_stored_t state = { .epoch = 99, .leader = 99, .log_epoch = 99 };
     s_err [0] = 0;
     CHECK (zc_store_load (dir, &state, s_err, sizeof s_err) == -1);
     CHECKF (strstr (s_err, "cannot read") && strstr (s_err, "election.state"), "err \"%s\"",
@@ -369,7 +388,7 @@ test_temp_files (void)
     snprintf (path, sizeof path, "%s/election.state", dir);
     mkdir (path, 0755);
     s_write (path, "keep", "x", 1);
-    zc_stored_t state = { 1, 1, 1 };
+    zc_stored_t state = { .epoch = 1, .leader = 1, .log_epoch = 1 };
     CHECK (zc_store_save (dir, &state) == -1);
     CHECK (!s_exists (dir, "election.state.tmp"));
     test_rmrf (path);
@@ -409,7 +428,7 @@ test_long_paths (void)
     s_err [0] = 0;
     CHECK (zc_store_open (dir, s_err, sizeof s_err) == -1);
     CHECKF (strstr (s_err, "too long"), "err \"%s\"", s_err);
-    zc_stored_t state = { 1, 1, 1 };
+    zc_stored_t state = { .epoch = 1, .leader = 1, .log_epoch = 1 };
     errno = 0;
     CHECK (zc_store_save (dir, &state) == -1 && errno == ENAMETOOLONG);
     s_err [0] = 0;

@@ -25,7 +25,8 @@
 # (heartbeats).  The default base keeps every port below 32768, outside
 # Linux's ephemeral range (see README).  Logs, pid files and data go under
 # one run folder: $ZCHAT_RUN_DIR (default ./zchat-run).  Extra node flags:
-# $ZCHAT_NODE_FLAGS (e.g. "--heartbeat-ms 50").  Binaries: $ZCHAT_BIN
+# $ZCHAT_NODE_FLAGS (e.g. "--heartbeat-ms 50").  With $ZCHAT_METRICS_BASE=M
+# node i also serves Prometheus metrics at http://127.0.0.1:M+i-1/metrics.  Binaries: $ZCHAT_BIN
 # (default: build/, built on first use by tools/setup.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +87,11 @@ start_node() {
     done
     keys=()
     [ "${SECURE:-0}" = 1 ] && keys=(--keys "$run/keys/node-$i")
+    [ -n "${ZCHAT_METRICS_BASE:-}" ] && keys+=(--metrics "127.0.0.1:$((ZCHAT_METRICS_BASE + i - 1))")
+    # Bootstrapping (start, a node never run here): say it is new, so that
+    # a node started late is not taken for one that lost its folder
+    # (docs/ELECTION.md "Lost state"); a restart lets the node tell.
+    [ "${2:-}" = new ] && [ ! -d "$run/data/node-$i" ] && keys+=(--initial-cluster-state new)
     # shellcheck disable=SC2086
     exec setsid "$bin/chat-node" --id "$i" --port "$(port_of "$i")" --bind 127.0.0.1 \
         --peers "$peers" --data-dir "$run/data/node-$i" ${keys[@]+"${keys[@]}"} \
@@ -144,7 +150,7 @@ cmd_start() {
   # The run folder remembers secure mode: restart and client read it
   echo "N=$n BASE=$base SECURE=$secure" >"$run/cluster.env"
   N=$n BASE=$base SECURE=$secure
-  for ((i = 1; i <= N; i++)); do start_node "$i"; done
+  for ((i = 1; i <= N; i++)); do start_node "$i" new; done
   # A node that cannot start (a port in use, a bad data folder) exits at
   # once with one line in its log: say so rather than pretend.
   sleep 0.5
@@ -259,12 +265,17 @@ cmd_demo() {
   grep -h 'ELECTION' "$run/node-2.log" || true
 }
 
+# The crash, in the node's own log as a zc-trace line: chat-trace draws it
+# (docs/ELECTION.md "Watching an election"); the node cannot write it.
+# (stamped just before the signal, so it precedes what the others notice).
+trace_crash() { printf 'zc-trace 1 us=%s node=%s ev=crash\n' "$2" "$1" >>"$run/node-$1.log"; }
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
   start)   cmd_start "$@" ;;
   stop)    cmd_stop ;;
-  kill)    load; check_id "${1:-}"; kill -KILL "$(pid_of "$1")" 2>/dev/null || true; rm -f "$run/node-$1.pid"; echo "node $1 killed" ;;
+  kill)    load; check_id "${1:-}"; t=$(date +%s%6N); { kill -KILL "$(pid_of "$1")" 2>/dev/null && trace_crash "$1" "$t"; } || true; rm -f "$run/node-$1.pid"; echo "node $1 killed" ;;
   pause)   load; check_id "${1:-}"; kill -STOP "$(pid_of "$1")"; echo "node $1 paused" ;;
   resume)  load; check_id "${1:-}"; kill -CONT "$(pid_of "$1")"; echo "node $1 resumed" ;;
   restart) load; check_id "${1:-}"; ensure_built; stop_node "$1"; start_node "$1"; echo "node $1 restarted" ;;

@@ -5,15 +5,20 @@
 #   tools/setup.sh [BUILD_DIR] [extra cmake args...]
 # ZCHAT_SETUP_FUZZ=1 (set by tools/test.sh when it runs the fuzz targets)
 # also installs clang and its libFuzzer runtime; nothing else needs them.
+# ZCHAT_SETUP_BENCH=1 (set by the benchmark scripts for their Release
+# build) also tries libnats-dev and libhiredis-dev, the vendors' clients
+# that zchat-baseline's cnats/jetstream and hiredis/redis-aof modes need;
+# if they cannot be installed the build goes on without those modes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 shift || true
 
 # iproute2 (ip) and nftables (nft): the chaos harness's network faults, as root;
-# libncurses-dev (ncursesw): chat-client's terminal UI; tmux: its test
+# libncurses-dev (ncursesw): chat-client's terminal UI; tmux: its test;
+# libmicrohttpd-dev: chat-node --metrics; curl: the metrics test scrapes with it
 packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables
-          libncurses-dev tmux)
+          libncurses-dev tmux libmicrohttpd-dev curl)
 if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
   # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
   # version: 14 on Debian bookworm), which clang does not pull in by itself.
@@ -36,6 +41,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Optional: the benchmark baselines' client libraries (CMake finds them
+# with pkg-config, or builds zchat-baseline without them)
+if [ -n "${ZCHAT_SETUP_BENCH:-}" ]; then
+  bench_missing=()
+  for p in libnats-dev libhiredis-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || bench_missing+=("$p")
+  done
+  if [ ${#bench_missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    echo "setup: installing ${bench_missing[*]} (optional: the benchmark baselines)"
+    if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+           "${bench_missing[@]}" >/dev/null 2>&1; then
+      $sudo apt-get update -qq >/dev/null 2>&1 || true
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${bench_missing[@]}" >/dev/null 2>&1 \
+        || echo "setup: could not install ${bench_missing[*]}; zchat-baseline is built without them"
+    fi
+  fi
 fi
 
 # The build's own exit status decides, never a filter's: a failed build

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #define S_OVERLAP_WHY "each node uses P, P+1000, P+2000, P+3000"
 #define S_PORT_RANGE  "1..62535, P+3000 must be <= 65535"
@@ -27,7 +28,8 @@ enum {
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
     OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
-    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP
+    OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE,
+    OPT_METRICS, OPT_INITIAL
 };
 
 static const struct option s_options [] = {
@@ -55,6 +57,9 @@ static const struct option s_options [] = {
     { "pub-hwm",             required_argument, NULL, OPT_PUB_HWM },
     { "reply-hwm",           required_argument, NULL, OPT_REPLY_HWM },
     { "max-epoch-jump",      required_argument, NULL, OPT_MAX_EPOCH_JUMP },
+    { "trace",               no_argument,       NULL, OPT_TRACE },
+    { "metrics",             required_argument, NULL, OPT_METRICS },
+    { "initial-cluster-state", required_argument, NULL, OPT_INITIAL },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -96,8 +101,16 @@ static const char s_usage [] =
 "                           per wake-up, before anything is acknowledged),\n"
 "                           always (after every entry), never (left to the OS:\n"
 "                           a machine crash can lose acknowledged messages)\n"
+"  --initial-cluster-state new|existing\n"
+"                           what a missing election.state means: new, a node\n"
+"                           that never ran; existing, one that lost its data\n"
+"                           (it votes once every member told it its epoch).\n"
+"                           Default: existing if the folder holds a log, else\n"
+"                           new until a peer shows that the cluster has a log\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"  --trace                  log a zc-trace line per election message sent and\n"
+"                           received and per role change (chat-trace draws them)\n"
 "  -v, --verbose            more logging; repeat for more\n"
 "  -h, --help               print this and exit\n"
 "\n"
@@ -123,7 +136,12 @@ static const char s_usage [] =
 "                           (it repairs them by FETCH), 1..1000000 (default 1000)\n"
 "  --reply-hwm N            replies queued per client, 1..100000 (default 256)\n"
 "  --max-epoch-jump N       refuse an epoch more than N above ours unless a\n"
-"                           quorum reports it, 1..1000000000 (default 1000)\n";
+"                           quorum reports it, 1..1000000000 (default 1000)\n"
+"\n"
+"Operations:\n"
+"  --metrics ADDR:PORT      serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                           (docs/METRICS.md); ADDR an IP address, [IPv6], * (all\n"
+"                           IPv4) or localhost (default: off)\n";
 
 const char *
 zc_config_usage (void)
@@ -389,6 +407,38 @@ typedef struct {
     bool clients_given;             //  --clients, which needs --keys
 } s_line_t;
 
+//  --metrics ADDR:PORT, split at the last colon; ADDR is an address, not
+//  a name to look up (a node must not wait on DNS to start).
+static int
+s_metrics (zc_config_t *cfg, const char *text, char *err, size_t errlen)
+{
+    const char *colon = strrchr (text, ':');
+    size_t len = colon ? (size_t) (colon - text) : 0;
+    if (!colon || !len)
+        return s_fail (err, errlen, "--metrics: '%s' is not ADDR:PORT", text);
+    if (len >= sizeof cfg->metrics.host)
+        return s_fail (err, errlen, "--metrics: address longer than %zu characters",
+                       sizeof cfg->metrics.host - 1);
+    char host [sizeof cfg->metrics.host], ip [sizeof host];
+    memcpy (host, text, len);
+    host [len] = 0;
+    uint8_t addr [16];
+    bool v6 = len > 2 && host [0] == '[' && host [len - 1] == ']';
+    if (v6)
+        snprintf (ip, sizeof ip, "%.*s", (int) len - 2, host + 1);
+    if (!(v6 ? inet_pton (AF_INET6, ip, addr) == 1
+             : streq_s (host, "*") || streq_s (host, "localhost")
+               || inet_pton (AF_INET, host, addr) == 1))
+        return s_fail (err, errlen, "--metrics: '%s' is not an IP address, [IPv6], * or "
+                       "localhost", host);
+    uint64_t port;
+    if (zc_parse_u64 (colon + 1, 1, 65535, &port) != ZC_PARSE_OK)
+        return s_fail (err, errlen, "--metrics: port '%s' is not 1..65535", colon + 1);
+    strcpy (cfg->metrics.host, host);
+    cfg->metrics.port = (uint16_t) port;
+    return 0;
+}
+
 //  Applies one flag.  Returns 0, 1 for --help, or -1 with err set.
 //  election_ms, lease_ms and quorum stay 0 unless given: none of them
 //  accepts 0, and their defaults depend on flags that may come later.
@@ -449,6 +499,16 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
             else
                 return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", optarg);
             return 0;
+        case OPT_INITIAL:
+            if (streq_s (optarg, "new"))
+                cfg->initial = ZC_CONFIG_INITIAL_NEW;
+            else
+            if (streq_s (optarg, "existing"))
+                cfg->initial = ZC_CONFIG_INITIAL_EXISTING;
+            else
+                return s_fail (err, errlen, "--initial-cluster-state: '%s' is not new or "
+                               "existing", optarg);
+            return 0;
         case OPT_RETAIN_MB:
             return s_number ("--retain-mb", optarg, 0, 100000000, &cfg->retain_mb, err, errlen);
         case OPT_RETAIN_HOURS:
@@ -493,6 +553,11 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
             cfg->max_epoch_jump = jump;
             return 0;
         }
+        case OPT_TRACE:
+            cfg->trace = 1;
+            return 0;
+        case OPT_METRICS:
+            return s_metrics (cfg, optarg, err, errlen);
         case 'v':
             cfg->verbose++;
             return 0;

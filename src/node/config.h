@@ -30,6 +30,11 @@
 #define ZC_CONFIG_FSYNC_ALWAYS 1
 #define ZC_CONFIG_FSYNC_NEVER  2
 
+//  Values match zc_initial_t in core.h (0: neither flag given).
+#define ZC_CONFIG_INITIAL_AUTO     0
+#define ZC_CONFIG_INITIAL_NEW      1
+#define ZC_CONFIG_INITIAL_EXISTING 2
+
 typedef struct {
     uint32_t id;
     char host[256];                 //  as given: "localhost", "10.0.0.2", "[::1]"
@@ -51,10 +56,13 @@ typedef struct {
                                     //  majority trades safety for availability:
                                     //  both sides of a partition could lead
     int fsync;                      //  --fsync batch|always|never (ZC_CONFIG_FSYNC_*)
+    int initial;                    //  --initial-cluster-state (ZC_CONFIG_INITIAL_*)
     uint32_t retain_mb;             //  --retain-mb (0: keep all)
     uint32_t retain_hours;          //  --retain-hours (0: keep all)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
     int verbose;                    //  -v / --verbose, repeatable
+    int trace;                      //  --trace: a line per election message
+                                    //  (docs/ELECTION.md "Watching an election")
 
     //  Security (docs/PROTOCOL.md §8).  Without --keys a node binds
     //  127.0.0.1 unless --bind is given, and then warns once that its ports
@@ -80,6 +88,10 @@ typedef struct {
     uint64_t max_epoch_jump;        //  --max-epoch-jump N: an epoch further above
                                     //  ours than this is refused unless a quorum
                                     //  of members reports it (default 1000)
+    struct {                        //  --metrics ADDR:PORT: Prometheus text over
+        char host [64];             //  HTTP (docs/METRICS.md); an IP literal,
+        uint16_t port;              //  "[v6]", "*" or "localhost"; port 0: off
+    } metrics;
 } zc_config_t;
 
 #define ZC_CLIENTS_KEYS 0           //  only certificates in KEYS/clients/

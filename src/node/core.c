@@ -19,8 +19,10 @@
 static int
 s_hook_append (void *arg, const zc_entry_t *entry)
 {
-    (void) arg;
-    (void) entry;
+    zc_core_t *self = arg;
+    //  What this leadership stamped is ours; the rest came from others
+    if (!self->lead_epoch || entry->epoch != self->lead_epoch)
+        self->appended_in++;
     return 0;
 }
 
@@ -155,6 +157,11 @@ s_on_role (zc_core_t *self, uint64_t now)
         }
         zc_replica_follow (self->replica, epoch, zc_election_leader (self->election));
     }
+    uint32_t leader = zc_election_leader (self->election);
+    if (leader && leader != self->seen_leader) {
+        self->seen_leader = leader;
+        self->leader_changes++;
+    }
     zc_core_logf (self, ZC_CORE_INFO, "[NODE] node %u: %s, leader %u, epoch %llu%s",
                   self->cfg.election.self, zc_role_name (role),
                   zc_election_leader (self->election), (unsigned long long) epoch,
@@ -178,6 +185,7 @@ s_run_actions (zc_core_t *self, zc_actions_t *actions, uint64_t now)
             case ZC_ACT_PERSIST:
                 self->stored.epoch = action->state.epoch;
                 self->stored.leader = action->state.leader;
+                self->stored.trust = action->state.trust;
                 s_save_state (self);
                 break;
             case ZC_ACT_LOG:
@@ -264,11 +272,20 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     self->cfg = *cfg;
     self->log = log;
     self->stored = *stored;
-    if (zc_chatlog_last_seq (log) == 0)
+    bool has_log = zc_chatlog_last_seq (log) > 0;
+    //  Lost state (docs/ELECTION.md): no election.state beside a log, or
+    //  where the operator says the node ran before.  (A state over an
+    //  empty log is a cluster that has not chatted yet: not lost.)
+    zc_election_config_t ecfg = cfg->election;
+    ecfg.lost = stored->missing
+             && (cfg->initial == ZC_INITIAL_EXISTING
+                 || (cfg->initial == ZC_INITIAL_AUTO && has_log));
+    ecfg.fresh = stored->missing && cfg->initial == ZC_INITIAL_AUTO && !has_log;
+    if (!has_log)
         self->stored.log_epoch = 0;     //  no log, whatever election.state says
     self->now = now;
-    zc_election_state_t persisted = { stored->epoch, stored->leader };
-    self->election = ZC_ALLOC (zc_election_new (&cfg->election, &persisted, now));
+    zc_election_state_t persisted = { stored->epoch, stored->leader, stored->trust };
+    self->election = ZC_ALLOC (zc_election_new (&ecfg, &persisted, now));
     zc_replica_config_t rcfg = {
         .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,
@@ -323,6 +340,8 @@ zc_core_destroy (zc_core_t **self_p)
     free (self->replies);
     free (self->pubs);
     free (self->logs);
+    free (self->stamps);
+    free (self->acked);
     zc_core_held_free (self);
     free (self);
     *self_p = NULL;
@@ -457,6 +476,12 @@ zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
     zc_core_begin (self, now);
     zc_core_on_client (self, ident, ident_len, body, size, user, now);
     s_after_event (self);
+}
+
+void
+zc_core_stamp (zc_core_t *self, uint64_t stamp)
+{
+    self->stamp = stamp;
 }
 
 void
@@ -596,6 +621,16 @@ zc_core_counters (zc_core_t *self, zc_core_counters_t *out)
     out->denied = self->denied;
     out->forged = self->forged_boundary + zc_election_refused (self->election)
                 + zc_replica_refused (self->replica);
+    out->published = self->publications;
+    out->appended = self->appended_in;
+    out->leader_changes = self->leader_changes;
+    zc_election_stats (self->election, &out->elections, &out->won);
+}
+
+size_t
+zc_core_clients (zc_core_t *self, uint64_t now)
+{
+    return zc_limits_clients (self->limits, now);
 }
 
 uint64_t

@@ -53,8 +53,16 @@
 #include "store.h"
 #include "wire.h"
 
+//  --initial-cluster-state: what a missing election.state means
+//  (docs/ELECTION.md "Lost state").  AUTO: lost if the folder holds a
+//  log, else unknown until a peer shows a log; NEW: never voted;
+//  EXISTING: lost.
+typedef enum { ZC_INITIAL_AUTO, ZC_INITIAL_NEW, ZC_INITIAL_EXISTING } zc_initial_t;
+
 typedef struct {
     zc_election_config_t election;  //  self, members, quorum, mh, timing, seed
+    zc_initial_t initial;           //  --initial-cluster-state (lost and fresh are
+                                    //  derived from it and the disk: zc_core_new)
     uint32_t batch;                 //  entries per APPEND (512; 32 with --fsync always)
     uint32_t sync_timeout_ms;       //  view change gives up after this
     uint16_t port;                  //  for WELCOME: client port, and port + ZC_PORT_PUB
@@ -124,6 +132,10 @@ typedef struct {
     //  Retention: the loop may retire log entries up to this seq (0:
     //  nothing), then tells the core zc_core_compacted
     uint64_t retain_upto;
+    //  Metrics: the stamps (zc_core_stamp) of the POSTs whose ACKs are in
+    //  replies[], for the loop to time them once sent
+    const uint64_t *acked;
+    size_t acked_count;
 } zc_core_ready_t;
 
 typedef struct _zc_core_t zc_core_t;
@@ -157,6 +169,10 @@ void zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
 //  frame): counted as dropped and answered bad_request with reason.
 void zc_core_client_bad (zc_core_t *self, const uint8_t *ident, size_t ident_len,
                          const char *reason, uint64_t now);
+//  Metrics (docs/METRICS.md): an opaque number (the loop's microsecond
+//  clock) the core keeps with each client request that follows and hands
+//  back with its ACK (ready->acked).  0, the default: not stamped.
+void zc_core_stamp (zc_core_t *self, uint64_t stamp);
 //  Timers: call at or after zc_core_deadline.
 void zc_core_tick (zc_core_t *self, uint64_t now);
 //  The storage synced every write up to bundle `ticket` (contract, 5).
@@ -179,13 +195,18 @@ zc_chatlog_t *zc_core_log (zc_core_t *self);
 zc_election_t *zc_core_election (zc_core_t *self);
 zc_replica_t *zc_core_replica (zc_core_t *self);
 bool zc_core_serving (zc_core_t *self, uint64_t now);
+//  Client connections that made a request in the last minute.
+size_t zc_core_clients (zc_core_t *self, uint64_t now);
 uint64_t zc_core_published (zc_core_t *self);
 uint64_t zc_core_lead_epoch (zc_core_t *self);
 
 //  What STATUS reports: forged = the boundary's forgeries + what the
 //  election and the replica refused as absurd or forged.
+//  And, for metrics: chat messages published, entries from other nodes
+//  appended, leader changes seen, elections started and won.
 typedef struct {
     uint64_t dropped, refused, slowed, handled, denied, forged;
+    uint64_t published, appended, leader_changes, elections, won;
 } zc_core_counters_t;
 void zc_core_counters (zc_core_t *self, zc_core_counters_t *out);
 

@@ -97,6 +97,7 @@ zc_core_begin (zc_core_t *self, uint64_t now)
     self->pub_count = 0;
     self->log_count = 0;
     self->retain_upto = 0;
+    self->acked_count = 0;
     s_arena_reset (&self->arena);
 }
 
@@ -270,6 +271,8 @@ zc_core_ready (zc_core_t *self)
     ready->logs = self->logs;
     ready->log_count = self->log_count;
     ready->retain_upto = self->retain_upto;
+    ready->acked = self->acked;
+    ready->acked_count = self->acked_count;
     return ready;
 }
 

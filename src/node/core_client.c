@@ -19,9 +19,10 @@
 
 //  A waiter is a copy of the sender's identity, kept on its log entry.
 static zc_core_ident_t *
-s_ident_dup (const uint8_t *ident, size_t len)
+s_ident_dup (zc_core_t *self, const uint8_t *ident, size_t len)
 {
     zc_core_ident_t *copy = ZC_ALLOC (malloc (offsetof (zc_core_ident_t, data) + len));
+    copy->stamp = self->stamp;
     copy->len = len;
     memcpy (copy->data, ident, len);
     return copy;
@@ -286,7 +287,7 @@ s_on_repeat (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, zc_str_t
         s_ack (self, who, entry);
     else {
         free (entry->waiter);
-        entry->waiter = s_ident_dup (who->ident, who->len);
+        entry->waiter = s_ident_dup (self, who->ident, who->len);
     }
 }
 
@@ -370,7 +371,7 @@ s_on_post (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, const char
     //  messages this loses.
     s_ack (self, who, entry);
 #else
-    entry->waiter = s_ident_dup (who->ident, who->len);
+    entry->waiter = s_ident_dup (self, who->ident, who->len);
 #endif
     self->handled++;
 }
@@ -696,14 +697,21 @@ zc_core_advance (zc_core_t *self, uint64_t now)
         if (!entry)
             continue;           //  retired already (cannot be unpublished news)
         s_publish (self, entry);
+        self->publications++;
         if (entry->waiter) {
             zc_core_ident_t *who = entry->waiter;
             entry->waiter = NULL;
             zc_msg_t ack;
             s_ack_msg (self, entry, &ack);
             size_t size = zc_msg_encode (&ack, self->buf, sizeof self->buf);
-            if (size)
+            if (size) {
                 zc_outbox_add (self->ack_box, who->data, who->len, self->buf, size);
+                if (who->stamp) {
+                    self->stamps = zc_grow (self->stamps, &self->stamp_cap,
+                                            self->stamp_count + 1, sizeof *self->stamps);
+                    self->stamps [self->stamp_count++] = who->stamp;
+                }
+            }
             free (who);
         }
     }
@@ -719,4 +727,13 @@ zc_core_release (zc_core_t *self)
 {
     zc_outbox_flush (self->pub_box);
     zc_outbox_flush (self->ack_box);
+    //  The stamps of the ACKs just flushed join the bundle with them
+    if (self->stamp_count) {
+        self->acked = zc_grow (self->acked, &self->acked_cap,
+                               self->acked_count + self->stamp_count, sizeof *self->acked);
+        memcpy (self->acked + self->acked_count, self->stamps,
+                self->stamp_count * sizeof *self->stamps);
+        self->acked_count += self->stamp_count;
+        self->stamp_count = 0;
+    }
 }

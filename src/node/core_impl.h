@@ -20,6 +20,7 @@
 //  A client's ROUTER identity (libzmq's limit: 255 bytes): what a waiter
 //  keeps on its log entry until the ACK goes out.
 typedef struct {
+    uint64_t stamp;                 //  the loop's stamp of the POST (zc_core_stamp)
     size_t len;
     uint8_t data [255];
 } zc_core_ident_t;
@@ -110,6 +111,16 @@ struct _zc_core_t {
     uint64_t slowed;                //  POSTs refused by the rate limit
     uint64_t denied;                //  handshakes refused by ZAP (the loop's)
     uint64_t forged_boundary;       //  wrong User-Id (the loop's)
+    //  Metrics (docs/METRICS.md)
+    uint64_t publications;          //  chat messages published
+    uint64_t appended_in;           //  entries from other nodes appended
+    uint64_t leader_changes;
+    uint32_t seen_leader;           //  the leader as last seen (0: none yet)
+    uint64_t stamp;                 //  zc_core_stamp: the next requests'
+    uint64_t *stamps;               //  ACKs in the ACK outbox: their POSTs' stamps
+    size_t stamp_count, stamp_cap;
+    uint64_t *acked;                //  the bundle's (flushed with the ACKs)
+    size_t acked_count, acked_cap;
 
     //  Action buffers by depth: a ROLE change handled while its own list
     //  is walked fills the next one, never the list being walked.

@@ -79,6 +79,8 @@ zc_el_persist (zc_election_t *self, zc_actions_t *out, uint64_t epoch, uint32_t 
 {
     self->st.epoch = epoch;
     self->st.leader = leader;
+    if (self->st.trust && self->log_epoch >= self->st.trust)
+        self->st.trust = 0;             //  lost state over (election_lost.c)
     zc_action_t *action = s_push (out, ZC_ACT_PERSIST);
     action->state = self->st;
 }
@@ -176,9 +178,23 @@ s_send_elections (zc_election_t *self, zc_actions_t *out)
     }
 }
 
+//  A node that lost its state or its log neither asks nor claims; it
+//  waits for a leader to announce itself (election_lost.c).
+static bool
+s_may_run (zc_election_t *self, uint64_t now)
+{
+    if (zc_el_voting (self))
+        return true;
+    zc_el_become_backup (self, 0, now);
+    return false;
+}
+
 void
 zc_el_start_election (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    if (!s_may_run (self, now))
+        return;
+    self->started++;
     self->role = ZC_ROLE_CANDIDATE;
     self->handover_to = 0;
     s_reset_votes (self);
@@ -220,6 +236,10 @@ static void s_fail_round (zc_election_t *self, uint64_t now);
 void
 zc_el_start_prevote (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    if (!s_may_run (self, now))
+        return;
+    if (self->role != ZC_ROLE_CANDIDATE)
+        self->started++;            //  not from a round already counted
     self->role = ZC_ROLE_CANDIDATE;
     if (self->st.epoch >= ZC_EPOCH_MAX - 1) {
         //  Never claim at or past the ceiling: epoch + 1 must not wrap.
@@ -261,6 +281,7 @@ s_send_claims (zc_election_t *self, uint64_t now, zc_actions_t *out, bool all)
 void
 zc_el_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
+    self->won++;
     self->role = ZC_ROLE_LEADER;
     self->phase = PHASE_NONE;
     self->leader = self->cfg.self;
@@ -344,6 +365,7 @@ zc_election_new (const zc_election_config_t *cfg, const zc_election_state_t *per
         peer->holddown_ms = cfg->holddown_ms;
     }
     zc_el_become_backup (self, 0, now);
+    zc_el_lost_start (self, now);
     self->rep_role = ZC_ROLE_BACKUP;
     return self;
 }
@@ -379,6 +401,10 @@ s_tick_backup (zc_election_t *self, uint64_t now, zc_actions_t *out)
     }
     else
     if (now >= self->phase_deadline) {
+        if (!zc_el_voting (self)) {
+            self->phase_deadline = now + zc_el_suspect_ms (self);
+            return;             //  lost state: wait for a leader (election_lost.c)
+        }
         if (!self->leader_suspected)
             zc_el_log (self, out, "no leader heard");
         zc_el_start_election (self, now, out);
@@ -486,6 +512,7 @@ void
 zc_election_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     assert (self && out);
+    zc_el_lost_tick (self, now, out);
     if (self->role == ZC_ROLE_BACKUP)
         s_tick_backup (self, now, out);
     else
@@ -528,6 +555,9 @@ zc_election_deadline (zc_election_t *self)
 {
     switch (self->role) {
         case ZC_ROLE_BACKUP:
+            if (self->recovering)
+                return self->next_recover_probe < self->phase_deadline
+                     ? self->next_recover_probe : self->phase_deadline;
             if (self->leader && !self->leader_suspected) {
                 uint64_t suspect = self->leader_heard + zc_el_suspect_ms (self) + 1;
                 return self->next_ping < suspect ? self->next_ping : suspect;
@@ -607,6 +637,13 @@ uint64_t
 zc_election_refused (zc_election_t *self)
 {
     return self->refused;
+}
+
+void
+zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won)
+{
+    *started = self->started;
+    *won = self->won;
 }
 
 bool

@@ -66,12 +66,24 @@ typedef struct {
     uint64_t seed;                              //  for back-off jitter (deterministic)
     uint64_t max_epoch_jump;                    //  most a message may raise our epoch
                                                 //  uncorroborated (0: ZC_EPOCH_JUMP_DEFAULT)
+    //  Lost state (docs/ELECTION.md "Lost state"): the node may have voted
+    //  and forgotten it, so it votes only once it has heard every member's
+    //  epoch; or it cannot tell (a new node, or one whose folder was lost),
+    //  and starts recovering if a peer shows that the cluster has a log.
+    bool lost;
+    bool fresh;
 } zc_election_config_t;
+
+//  The leader of an epoch we may have accepted someone for, but do not
+//  know whom: no real member id (those end at 1000000), refuses them all.
+#define ZC_LEADER_UNKNOWN UINT32_MAX
 
 //  What the node persists (fsync) before acting on a change.
 typedef struct {
     uint64_t epoch;         //  highest epoch this node has seen
     uint32_t leader;        //  leader it accepted in that epoch (0: none yet)
+    uint64_t trust;         //  our log counts in votes once its epoch reaches
+                            //  this (0: always; see "Lost state")
 } zc_election_state_t;
 
 typedef enum {
@@ -153,6 +165,16 @@ void zc_election_step_down (zc_election_t *self, uint64_t now, zc_actions_t *out
 //  Messages refused as absurd or forged: values at or above ZC_EPOCH_MAX,
 //  uncorroborated epoch jumps, impossible lease tokens.  (STATUS "forged".)
 uint64_t zc_election_refused (zc_election_t *self);
+
+//  Lost state: true while the node waits to hear every member's epoch;
+//  true while its log does not count in votes (it votes and claims
+//  nothing then, and follows a leader without a vote).
+bool zc_election_recovering (zc_election_t *self);
+bool zc_election_trusted (zc_election_t *self);
+
+//  Election rounds this node started (a Bully round, or a pre-vote begun
+//  as a backup: a hand-over), and how many it won (became the leader).
+void zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won);
 
 //  True while a leader pauses to hand over to a higher node.
 bool zc_election_handing_over (zc_election_t *self);

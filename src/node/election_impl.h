@@ -46,6 +46,8 @@ typedef struct {
     bool mh_warned;
     uint64_t vote_log_epoch; //  its log, as its ACCEPT of our claim said
     uint64_t vote_last_seq;
+    bool bound_known;        //  lost state: its epoch is at most bound, as its
+    uint64_t bound;          //  reply to one of our probes said (election_lost.c)
 } zc_el_peer_t;
 
 struct _zc_election_t {
@@ -72,8 +74,16 @@ struct _zc_election_t {
     uint64_t next_probe;         //  earliest next corroboration probe
     uint64_t next_step;          //  earliest next uncorroborated step (election_guard.c)
     uint64_t refused;            //  messages refused as absurd or forged
+    uint64_t started, won;       //  zc_election_stats
     bool exhausted_logged;
     uint64_t rng;
+    //  Lost state (election_lost.c)
+    bool recovering;             //  waiting to hear every member's epoch
+    bool fresh;                  //  no state, no log: watching for a peer's log
+    uint64_t nonce;              //  our probes' token: only replies to them count
+    uint64_t next_recover_probe;
+    uint64_t recover_log_at;     //  last "still waiting" line
+    bool untrusted_logged;       //  said that our log does not count yet
     zc_el_peer_t peers[ZC_ELECTION_MAX_MEMBERS];
     size_t peer_count;
     //  Last reported view, to emit ZC_ACT_ROLE on change.
@@ -111,6 +121,16 @@ bool zc_el_lease_valid (zc_election_t *self, uint64_t now);
 bool zc_el_leader_alive (zc_election_t *self, uint64_t now);
 bool zc_el_hears_higher_leader (zc_election_t *self, uint32_t candidate, uint64_t now);
 void zc_el_report (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
+//  election_lost.c: a node that lost its election state or its log
+//  (docs/ELECTION.md "Lost state").  voting: it may vote, answer and claim.
+void zc_el_lost_start (zc_election_t *self, uint64_t now);
+bool zc_el_voting (zc_election_t *self);
+//  Every peer message that passed the checks: true if recovering took it
+//  (the message is not acted on otherwise).
+bool zc_el_lost_recv (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg,
+                      uint64_t now, zc_actions_t *out);
+void zc_el_lost_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
 
 //  election_guard.c: each returns false (or true for "absurd") when the
 //  message must be refused, and has then counted and logged the refusal

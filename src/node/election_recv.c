@@ -59,8 +59,9 @@ static void
 s_on_election (zc_election_t *self, zc_el_peer_t *peer, uint64_t now, zc_actions_t *out)
 {
     uint32_t from = peer->id;
-    if (from > self->cfg.self)
-        return;                 //  Bully only asks higher ids
+    if (from > self->cfg.self || !zc_el_voting (self))
+        return;                 //  Bully only asks higher ids; a node that lost its
+                                //  state or log will not claim, so it says nothing
     zc_el_send (self, out, from, ZC_ANSWER);
     if (self->role == ZC_ROLE_LEADER) {
         //  Still leading: re-announce in the current epoch, no new election.
@@ -99,12 +100,18 @@ s_on_prevote (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, uint
     uint32_t from = peer->id;
     //  A grant for an epoch we would refuse to accept would be a lie, and
     //  it would let a candidate run far ahead of us by failing claims.
-    bool granted = msg->epoch > self->st.epoch && !zc_el_hears_higher_leader (self, from, now)
+    //  A node whose log does not count grants nothing (election_lost.c).
+    bool granted = msg->epoch > self->st.epoch && zc_el_voting (self)
+                && !zc_el_hears_higher_leader (self, from, now)
                 && zc_el_epoch_allowed (self, peer, msg, msg->epoch, now, out);
     zc_msg_t *reply = zc_el_send (self, out, from, ZC_PREVOTE_REPLY);
     zc_msg_set_bool (reply, ZF_GRANTED, granted);
     if (granted)
         reply->epoch = msg->epoch;
+    //  A recovering node's probe carries a token: the echo tells it that
+    //  this answer was given after its restart
+    if (zc_msg_has (msg, ZF_LT))
+        zc_msg_set_u64 (reply, ZF_LT, msg->lt);
     if (self->leader)
         zc_msg_set_u64 (reply, ZF_LEADER, self->leader);
 }
@@ -175,7 +182,10 @@ s_on_coordinator (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, 
     if (self->leader_suspected)
         self->leader_suspected = false;
     self->leader_heard = now;       //  we echo its lease token: see s_on_append
-    s_reply_accept (self, out, msg, true);
+    //  A node whose log does not count follows without a vote: a granted
+    //  ACCEPT would count it in the claim's quorum (election_lost.c)
+    if (zc_election_trusted (self))
+        s_reply_accept (self, out, msg, true);
 }
 
 //  ACCEPT, rules 4, 6 and 8.  Granted in our epoch for our claim: a vote
@@ -229,7 +239,7 @@ s_on_handover (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, uin
                zc_actions_t *out)
 {
     if (self->role == ZC_ROLE_BACKUP && peer->id == self->leader
-    &&  msg->epoch == self->st.epoch) {
+    &&  msg->epoch == self->st.epoch && zc_el_voting (self)) {
         zc_el_log (self, out, "leader %u hands over to me", peer->id);
         zc_el_start_prevote (self, now, out);
         if (self->role == ZC_ROLE_CANDIDATE)
@@ -307,6 +317,10 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
     }
     zc_el_note_report (self, peer, msg, now);
     peer->heard_at = now;
+    if (zc_el_lost_recv (self, peer, msg, now, out)) {
+        zc_el_report (self, now, out);
+        return;             //  recovering: heard, not acted on
+    }
     switch (msg->type) {
         case ZC_ELECTION:
             s_on_election (self, peer, now, out);

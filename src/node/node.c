@@ -159,12 +159,15 @@ zc_node_execute (zc_node_t *self)
         zc_node_peers_send (self, ready->sends, ready->send_count);
         zc_node_send_pubs (self, ready->pubs, ready->pub_count);
         zc_node_send_replies (self, ready->replies, ready->reply_count);
+        zc_node_metrics_acked (self, ready);
         s_print (ready->logs, ready->log_count);
         if (ready->retain_upto)
             zc_logload_retain (&self->cfg, self->segstore, self->core, ready->retain_upto);
         if (barrier)
             zc_core_durable (self->core, done, zc_node_now ());
     }
+    if (self->cfg.trace)
+        zc_node_trace_state (self);
     return self->failed ? -1 : 0;
 }
 
@@ -239,6 +242,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         .max_text = cfg->max_text, .max_rooms = cfg->max_rooms,
         .max_clients = cfg->max_clients, .rate = cfg->rate,
         .retain = cfg->retain_mb || cfg->retain_hours,
+        .initial = (zc_initial_t) cfg->initial,
     };
     ccfg.election.members [ccfg.election.member_count++] = cfg->id;
     for (size_t i = 0; i < cfg->peer_count; i++)
@@ -250,6 +254,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     self->core = zc_core_new (&ccfg, log, &stored, zc_node_now ());
+    if (cfg->trace)
+        zc_node_trace_start (self, &stored);
     //  The slow-disk hook is for tests only (chat-chaos sets the variable):
     //  a node started without it never looks for the file.
     char slow_file [1100] = "";
@@ -263,6 +269,10 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
                                     S_INLINE_SYNC_US);
     if (!self->storage) {
         snprintf (err, errlen, "cannot start the storage thread");
+        zc_node_destroy (&self);
+        return NULL;
+    }
+    if (zc_node_metrics_open (self, err, errlen)) {
         zc_node_destroy (&self);
         return NULL;
     }
@@ -280,6 +290,7 @@ zc_node_destroy (zc_node_t **self_p)
     if (!self_p || !*self_p)
         return;
     zc_node_t *self = *self_p;
+    zc_node_metrics_close (self);
     zc_node_peers_close (self);
     zsock_destroy (&self->client_router);
     zsock_destroy (&self->pub);
@@ -311,6 +322,9 @@ zc_node_run (zc_node_t *self)
         uint64_t now = zc_node_now ();
         uint64_t deadline = zc_core_deadline (self->core);
         long timeout = deadline > now ? (long) (deadline - now) : 0;
+        long publish = zc_node_metrics_tick (self);      //  -1: no --metrics
+        if (publish >= 0 && publish < timeout)
+            timeout = publish;
         size_t count = 0;
         zsock_t *socks [] = { self->peer_router, self->hb_rep, self->hb_req,
                               self->client_router };
@@ -363,6 +377,8 @@ zc_node_run (zc_node_t *self)
     self->dropped = counters.dropped;
     self->denied = counters.denied;
     self->forged = counters.forged;
+    if (self->cfg.trace)
+        zc_node_trace_event (self, ZC_TEV_STOP, 0);
     zsys_info ("node %u: stopping", self->cfg.id);
     return self->failed ? 1 : 0;
 }

@@ -64,11 +64,14 @@ s_recv_one (zc_node_t *self, void *router)
         s_skip_rest (router);
         zc_core_client_bad (self->core, ident, ident_len, "expected one frame", now);
     }
-    else
+    else {
+        if (self->metrics_http)     //  for the ACK latency (node_metrics.c)
+            zc_core_stamp (self->core, zc_node_now_us ());
         //  Who the handshake says sent it (docs/PROTOCOL.md §8); NULL
         //  without security.
         zc_core_client (self->core, ident, ident_len, zmq_msg_data (&body),
                         zmq_msg_size (&body), zmq_msg_gets (&body, "User-Id"), now);
+    }
     zmq_msg_close (&body);
     return 1;
 }
@@ -130,4 +133,5 @@ zc_node_send_replies (zc_node_t *self, const zc_core_reply_t *replies, size_t co
     }
     if (dropped)
         zc_core_count (self->core, ZC_COUNT_DROPPED, dropped);
+    self->replies_lost += dropped;
 }

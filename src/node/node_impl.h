@@ -9,6 +9,8 @@
     node_peers.c    peer links (DEALER per peer), heartbeats (REQ/REP)
                     and the leader-connection monitor
     logload.c       loading the log at start, retention's file work
+    node_metrics.c  --metrics: what the loop counts, and the copy it
+                    hands the HTTP thread (metrics_http.h)
 */
 #ifndef ZC_NODE_IMPL_H
 #define ZC_NODE_IMPL_H
@@ -26,6 +28,9 @@
 #include "zap.h"
 #include "watcher.h"
 #include "ratelog.h"
+#include "trace_event.h"
+#include "metrics.h"
+#include "metrics_http.h"
 
 //  Frames of one peer message handed to the core at most (each holds
 //  entries back to back; a correct sender uses a few).
@@ -59,7 +64,15 @@ struct _zc_node_t {
     zactor_t *watcher;              //  logs failed handshakes (watcher.h)
     zc_ratelog_t hb_log;            //  and this, the heartbeat REQ's
 
+    //  Metrics (docs/METRICS.md; node_metrics.c): NULL without --metrics
+    zc_metrics_http_t *metrics_http;
+    zc_metrics_t metrics;           //  the loop's working copy
+    uint64_t metrics_next;          //  when to publish next (ms)
+    uint64_t repl_sent;             //  log entries sent to peers
+    uint64_t replies_lost;          //  replies a client was not there to take
+
     bool failed;                    //  a write failed: the node stops
+    zc_tstate_t trace_state;        //  --trace: the last STATE line written
     //  STATUS counters as the loop stopped (for in-process tests)
     uint64_t dropped, denied, forged;
     zc_bytes_t frames [ZC_NODE_MAX_FRAMES];
@@ -86,6 +99,22 @@ void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
 void zc_node_hb_rep_recv (zc_node_t *self);
 void zc_node_hb_req_recv (zc_node_t *self);
 void zc_node_hb_monitor_recv (zc_node_t *self);
+
+//  node_trace.c: --trace lines (call only with cfg.trace set)
+void zc_node_trace_send (zc_node_t *self, const zc_core_send_t *send);
+void zc_node_trace_recv (zc_node_t *self, const uint8_t *body, size_t size);
+void zc_node_trace_state (zc_node_t *self);
+void zc_node_trace_event (zc_node_t *self, zc_tev_kind_t kind, uint32_t peer);
+void zc_node_trace_start (zc_node_t *self, const zc_stored_t *stored);
+
+//  node_metrics.c
+uint64_t zc_node_now_us (void);
+int zc_node_metrics_open (zc_node_t *self, char *err, size_t errlen);
+void zc_node_metrics_close (zc_node_t *self);
+void zc_node_metrics_acked (zc_node_t *self, const zc_core_ready_t *ready);
+//  Publishes a fresh copy if one is due; the poll's timeout cap (ms), or
+//  -1 when metrics are off.
+long zc_node_metrics_tick (zc_node_t *self);
 
 //  logload.c
 int zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p,

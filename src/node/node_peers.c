@@ -187,8 +187,12 @@ zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
         int more = send->first <= send->last ? ZMQ_SNDMORE : 0;
         if (zc_node_send (link->dealer, self, &send->msg, more))
             continue;           //  not connected: the core will repeat
-        if (more)
+        if (self->cfg.trace)
+            zc_node_trace_send (self, send);
+        if (more) {
             s_send_entries (self, zsock_resolve (link->dealer), send->first, send->last);
+            self->repl_sent += send->last - send->first + 1;
+        }
     }
 }
 
@@ -239,6 +243,8 @@ zc_node_peer_recv (zc_node_t *self)
                 self->frames [count++] = (zc_bytes_t) { zframe_data (frame),
                                                         zframe_size (frame) };
             }
+            if (self->cfg.trace && body)
+                zc_node_trace_recv (self, zframe_data (body), zframe_size (body));
             zc_core_peer (self->core, body ? zframe_data (body) : NULL,
                           body ? zframe_size (body) : 0, self->frames, count, zc_node_now ());
             //  The replica's answer describes the log as it stands after
@@ -274,6 +280,8 @@ zc_node_hb_monitor_recv (zc_node_t *self)
     zmsg_t *event = zmsg_recv (self->hb_monitor);
     char *name = event ? zmsg_popstr (event) : NULL;
     if (name && streq (name, "DISCONNECTED")) {
+        if (self->cfg.trace)
+            zc_node_trace_event (self, ZC_TEV_DOWN, self->hb_leader);
         zc_core_leader_down (self->core, zc_node_now ());
         zc_node_execute (self);
     }

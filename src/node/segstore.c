@@ -230,9 +230,8 @@ s_lost (zc_segstore_t *self, uint64_t ends_at, const char *where, char *err, siz
                   (unsigned long long) self->found.len, name);
     snprintf (err, errlen, "%s: synced log entries are missing: the log ends at seq %llu%s "
               "but seq %llu was synced (" MARK_NAME "%s); damage, not a torn tail: "
-              "refusing to start. To recover, move log-*.seg, " MARK_NAME " and "
-              "retired.state aside (keep election.state) and restart: the node then "
-              "fetches the log from its peers",
+              "refusing to start. To recover, move the folder aside and restart with "
+              "--initial-cluster-state existing (docs/ELECTION.md \"Lost state\")",
               self->dir, (unsigned long long) ends_at, where,
               (unsigned long long) self->found.seq, synced);
 }

@@ -40,6 +40,7 @@ struct _zc_storage_t {
     int failed;                 //  errno of a failure reported, or 0
     uint64_t syncs, writes;     //  counts, the thread's as last reported and ours
     uint64_t own_syncs;
+    zc_histogram_t sync_times;  //  every sync, as reported or made here
 };
 
 typedef struct {
@@ -175,6 +176,7 @@ zc_storage_new (zc_segstore_t *segstore, const char *slow_file, uint32_t inline_
     self->segstore = segstore;
     strcpy (self->slow_file, thread->slow_file);
     self->inline_us = inline_us;
+    zc_histogram_init_fsync (&self->sync_times);
     //  The thread owns `thread` once it runs (zactor_new waits for its signal)
     self->actor = zactor_new (s_thread, thread);
     if (!self->actor) {
@@ -202,6 +204,7 @@ s_note_sync (zc_storage_t *self, uint64_t usecs)
 {
     //  A moving average over about the last 8 syncs
     self->sync_us = self->sync_us - self->sync_us / 8 + usecs / 8;
+    zc_histogram_observe (&self->sync_times, usecs);
 }
 
 //  The write on the caller's thread: the storage thread is idle (every
@@ -351,4 +354,10 @@ zc_storage_stats (zc_storage_t *self, uint64_t *syncs, uint64_t *writes)
 {
     *syncs = self->syncs + self->own_syncs;
     *writes = self->writes + self->own_syncs;
+}
+
+const zc_histogram_t *
+zc_storage_sync_times (zc_storage_t *self)
+{
+    return &self->sync_times;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "chatlog.h"
 #include "segstore.h"
+#include "metrics.h"
 
 typedef struct _zc_storage_t zc_storage_t;
 
@@ -60,5 +61,9 @@ int zc_storage_wait (zc_storage_t *self, uint64_t *done);
 //  Batches synced so far, and writes they held (group commit: writes per
 //  sync grow with the load).
 void zc_storage_stats (zc_storage_t *self, uint64_t *syncs, uint64_t *writes);
+
+//  How long each sync took, the thread's and the caller's (metrics.h).
+//  Read on the caller's thread, as everything here but the thread's work.
+const zc_histogram_t *zc_storage_sync_times (zc_storage_t *self);
 
 #endif

@@ -149,21 +149,22 @@ s_decimal (const char *text, size_t len, uint64_t *value)
     return zc_parse_u64 (digits, 0, UINT64_MAX, value) == ZC_PARSE_OK;
 }
 
-//  A line (without its '\n') as exactly three fields, split at each
-//  space; an empty field (two spaces) is left to the field's own check
-static bool
-s_fields (const char *line, size_t len, const char *field [3], size_t flen [3])
+//  A line (without its '\n') as 3..max fields, split at each space; an
+//  empty field (two spaces) is left to the field's own check.  Returns
+//  how many (0: fewer than 3 or more than max).
+static size_t
+s_fields (const char *line, size_t len, const char **field, size_t *flen, size_t max)
 {
     size_t count = 0, start = 0;
     for (size_t i = 0; i <= len; i++)
         if (i == len || line [i] == ' ') {
-            if (count == 3)
-                return false;           //  a fourth field
+            if (count == max)
+                return 0;               //  one field too many
             field [count] = line + start;
             flen [count++] = i - start;
             start = i + 1;
         }
-    return count == 3;
+    return count >= 3 ? count : 0;
 }
 
 int
@@ -174,27 +175,32 @@ zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen)
     size_t size;
     int rc = s_read_state (dir, "election.state", S_ELECTION_MAX, path, &text, &size,
                            err, errlen);
-    if (rc)
-        return rc > 0 ? 0 : -1;         //  no file: a node that never voted
-    const char *field [3];
-    size_t flen [3];
-    uint64_t epoch, leader, log_epoch;
+    if (rc) {
+        state->missing = rc > 0;        //  no file: what it means is the core's call
+        return rc > 0 ? 0 : -1;
+    }
+    const char *field [4];
+    size_t flen [4];
+    uint64_t epoch, leader, log_epoch, trust = 0;
+    size_t fields = 0;
     //  One line, ended: its only '\n' is its last byte, so that a file cut
     //  short ("12 3 4" of "12 3 45\n") is not read as its first numbers
     bool ok = size > 0 && memchr (text, '\n', size) == text + size - 1
-           && s_fields (text, size - 1, field, flen)
+           && (fields = s_fields (text, size - 1, field, flen, 4)) > 0
            && s_decimal (field [0], flen [0], &epoch)
            && s_decimal (field [1], flen [1], &leader) && leader <= UINT32_MAX
-           && s_decimal (field [2], flen [2], &log_epoch);
+           && s_decimal (field [2], flen [2], &log_epoch)
+           && (fields == 3 || s_decimal (field [3], flen [3], &trust));
     free (text);
     if (!ok) {
-        snprintf (err, errlen, "%s is corrupt (want one line \"epoch leader log_epoch\"); "
-                  "the node does not start without its election state", path);
+        snprintf (err, errlen, "%s is corrupt (want one line \"epoch leader log_epoch "
+                  "[trust]\"); the node does not start without its election state", path);
         return -1;
     }
     state->epoch = epoch;
     state->leader = (uint32_t) leader;
     state->log_epoch = log_epoch;
+    state->trust = trust;
     return 0;
 }
 
@@ -223,7 +229,7 @@ s_parse_retired (const char *text, size_t size, const char *path,
             uint64_t value, seq;
             const char *why = NULL;
             char kind = 0;
-            if (!s_fields (line, len, field, flen) || !s_decimal (field [2], flen [2], &value))
+            if (!s_fields (line, len, field, flen, 3) || !s_decimal (field [2], flen [2], &value))
                 why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\" or \"client ID LAST_ID\"";
             else
             if (flen [0] == 4 && memcmp (field [0], "base", 4) == 0) {
@@ -323,7 +329,10 @@ int
 zc_store_save (const char *dir, const zc_stored_t *state)
 {
     char line [96];
-    int len = snprintf (line, sizeof line, "%" PRIu64 " %u %" PRIu64 "\n",
+    int len = state->trust
+            ? snprintf (line, sizeof line, "%" PRIu64 " %u %" PRIu64 " %" PRIu64 "\n",
+                        state->epoch, state->leader, state->log_epoch, state->trust)
+            : snprintf (line, sizeof line, "%" PRIu64 " %u %" PRIu64 "\n",
                         state->epoch, state->leader, state->log_epoch);
     return s_write_atomic (dir, "election.state", line, (size_t) len);
 }

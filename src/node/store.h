@@ -1,6 +1,8 @@
 /*  store.h — the node's durable election state in its data folder.
 
-    One small file, election.state, holding "epoch leader log_epoch".  It is
+    One small file, election.state, holding "epoch leader log_epoch", and
+    a fourth number, trust, while the node's log does not count in votes
+    (docs/ELECTION.md "Lost state").  It is
     written to a temporary file, fsynced and renamed over the old one (and
     the folder fsynced), so a crash leaves either the old or the new state,
     never a torn one; persisted before the node answers (docs/PROTOCOL.md
@@ -10,19 +12,22 @@
 #ifndef ZC_STORE_H
 #define ZC_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
 typedef struct {
     uint64_t epoch;
-    uint32_t leader;
+    uint32_t leader;        //  ZC_LEADER_UNKNOWN: may have accepted someone, not known who
     uint64_t log_epoch;
+    uint64_t trust;         //  our log counts in votes once log_epoch >= trust (0: always)
+    bool missing;           //  load found no file (never saved)
 } zc_stored_t;
 
 //  Create the data folder (and parents) if needed.  0 or -1 with err set.
 int zc_store_open (const char *dir, char *err, size_t errlen);
 
-//  Load the state; a missing file gives zeros.  0 or -1 (corrupt file).
+//  Load the state; a missing file gives zeros and `missing`.  0 or -1 (corrupt file).
 int zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen);
 
 //  Write durably.  0 or -1 with errno set; no temporary file is left.

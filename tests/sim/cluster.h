@@ -107,11 +107,14 @@ typedef struct {
     uint64_t epoch;
     uint32_t leader;
     uint64_t log_epoch;
+    uint64_t trust;
     bool has_state;
     record_t *records;          //  records [i] holds seq i + 1
     size_t count, cap;
     size_t synced;              //  records [0..synced) survive a power loss
     size_t cover;               //  and [0..cover) once the sync in flight returns
+    fact_t *ghost;              //  what a lost disk held, synced: it counted in quorums
+    size_t ghost_count;         //  (counted still until the node votes again)
 } disk_t;
 
 typedef struct _sim_t sim_t;
@@ -163,6 +166,18 @@ typedef struct {
     uint64_t forged;            //  replica refusals a fixed schedule provoked (R7)
 } node_t;
 
+//  A tap on what chat-node --trace would log (tests/sim/scenario.c): a
+//  peer frame as it goes onto the network (SEND, msg decoded) and as a
+//  node reads it (RECV), a node after each of its bundles (STATE), the
+//  leader's connection closing (DOWN), and the faults (CRASH, START,
+//  FAULT with a line of text; node 0 for the whole network).
+typedef enum {
+    SIM_TAP_SEND, SIM_TAP_RECV, SIM_TAP_STATE, SIM_TAP_DOWN, SIM_TAP_CRASH,
+    SIM_TAP_START, SIM_TAP_FAULT
+} sim_tap_kind_t;
+typedef void (sim_tap_fn) (sim_t *sim, sim_tap_kind_t kind, uint32_t node, uint32_t peer,
+                           const zc_msg_t *msg, const char *text, void *arg);
+
 //  A fixed schedule's packet filter: true drops the frame
 typedef bool (filter_fn) (sim_t *sim, uint32_t from, uint32_t to, const zc_msg_t *msg,
                           uint32_t entries, void *arg);
@@ -189,6 +204,8 @@ struct _sim_t {
     bool leader_down;
     uint32_t sync_max_ms;               //  a sync takes 0..this (0: returns at once)
     uint32_t power_bp;                  //  a crash is a power loss (basis points)
+    uint32_t lose_bp;                   //  a crash loses the whole disk (basis points;
+                                        //  while every other node is whole)
     uint32_t ts_jump_bp;                //  a client's clock jumps ahead (per message)
     uint64_t sample_ms;
     uint64_t steps, step_limit;
@@ -210,7 +227,7 @@ struct _sim_t {
     char failure [600];
     //  Observations
     uint64_t acks, first_ack_after;
-    uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost;
+    uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost, disks_lost;
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one
@@ -226,6 +243,8 @@ struct _sim_t {
     zc_msg_t spy_msg;
     bool tracing;
     trace_t trace;
+    sim_tap_fn *tap;                    //  NULL: none
+    void *tap_arg;
 };
 
 //  Drop the frames of one type from one node (to any, or to one node);
@@ -289,6 +308,8 @@ void node_loop (sim_t *sim, node_t *node);
 void sim_deliver (sim_t *sim, packet_t *packet);
 void sim_start (sim_t *sim, uint32_t id);
 void sim_crash (sim_t *sim, uint32_t id);
+void sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial);
+bool sim_whole (node_t *node);
 void sim_freeze (sim_t *sim, uint32_t id, uint64_t ms);
 void sim_thaw (sim_t *sim, uint32_t id);
 void sim_split (sim_t *sim, uint32_t mask);

@@ -81,7 +81,8 @@ s_grow_committed (sim_t *sim)
     sim->committed_cap = cap;
 }
 
-//  How many disks hold this very entry now, synced
+//  How many disks hold this very entry now, synced (a lost disk's entries
+//  still count while its node does not vote: sim_lose_disk)
 static size_t
 s_holders (sim_t *sim, const fact_t *fact)
 {
@@ -89,6 +90,10 @@ s_holders (sim_t *sim, const fact_t *fact)
     for (uint32_t id = 1; id <= sim->n; id++) {
         disk_t *disk = &sim->nodes [id].disk;
         if (fact->seq <= disk->synced && fact_eq (&disk->records [fact->seq - 1].fact, fact))
+            holders++;
+        else
+        if (fact->seq <= disk->ghost_count && fact_eq (&disk->ghost [fact->seq - 1], fact)
+        &&  !sim_whole (&sim->nodes [id]))
             holders++;
     }
     return holders;
@@ -263,8 +268,10 @@ sim_persist_state (sim_t *sim, node_t *node, const zc_stored_t *state)
     if (disk->has_state && state->epoch < disk->epoch)
         sim_fail (sim, "R6: node %u persists epoch %llu after epoch %llu", node->id,
                   (unsigned long long) state->epoch, (unsigned long long) disk->epoch);
+    //  (An unknown leader promises less than a known one: a node whose log
+    //  was lost forgets whom it accepted, docs/ELECTION.md "Lost state")
     if (disk->has_state && state->epoch == disk->epoch && disk->leader
-    &&  state->leader != disk->leader)
+    &&  state->leader != disk->leader && state->leader != ZC_LEADER_UNKNOWN)
         sim_fail (sim, "R6: node %u persists leader %u for epoch %llu, having persisted %u",
                   node->id, state->leader, (unsigned long long) state->epoch, disk->leader);
     if (state->log_epoch > state->epoch)
@@ -273,6 +280,7 @@ sim_persist_state (sim_t *sim, node_t *node, const zc_stored_t *state)
     disk->epoch = state->epoch;
     disk->leader = state->leader;
     disk->log_epoch = state->log_epoch;
+    disk->trust = state->trust;
     disk->has_state = true;
 }
 

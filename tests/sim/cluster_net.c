@@ -176,6 +176,9 @@ sim_launch (sim_t *sim, packet_t *packet)
         return;
     }
     zc_msg_t msg;
+    if (sim->tap && packet->kind == PK_PEER
+    &&  zc_msg_decode (&msg, packet->frame, packet->size, NULL) == 0)
+        sim->tap (sim, SIM_TAP_SEND, from, to, &msg, NULL, sim->tap_arg);
     bool drop = !sim_node (sim, to) || sim->cut [from][to];
     if (!drop && sim->filter && zc_msg_decode (&msg, packet->frame, packet->size, NULL) == 0)
         drop = sim->filter (sim, from, to, &msg, packet->entries, sim->filter_arg);

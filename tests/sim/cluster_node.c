@@ -86,6 +86,7 @@ sim_destroy (sim_t **sim_p)
         for (size_t i = 0; i < node->disk.count; i++)
             free (node->disk.records [i].data);
         free (node->disk.records);
+        free (node->disk.ghost);
     }
     for (size_t i = 0; i < sim->net.count; i++)
         packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
@@ -166,6 +167,8 @@ disk_truncate (node_t *node, uint64_t after_seq)
 static void
 node_observe (sim_t *sim, node_t *node)
 {
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_STATE, node->id, 0, NULL, NULL, sim->tap_arg);
     uint64_t lead = zc_core_lead_epoch (node->core);
     if (lead != node->lead_epoch) {
         if (node->lead_epoch && !node->ready_checked) {
@@ -394,6 +397,9 @@ sim_deliver (sim_t *sim, packet_t *packet)
             if (zc_election_leader (node->el) == packet->from) {
                 sim_trace (sim, "SIM node %u: connection to node %u closed", node->id,
                            packet->from);
+                if (sim->tap)
+                    sim->tap (sim, SIM_TAP_DOWN, node->id, packet->from, NULL, NULL,
+                              sim->tap_arg);
                 zc_core_leader_down (node->core, sim->now);
                 node_execute (sim, node);
             }
@@ -435,6 +441,12 @@ sim_deliver (sim_t *sim, packet_t *packet)
                                (unsigned long long) msg.start_seq,
                                (unsigned long long) packet->sent_at);
             }
+            if (sim->tap) {
+                zc_msg_t msg;
+                if (zc_msg_decode (&msg, packet->frame, packet->size, NULL) == 0)
+                    sim->tap (sim, SIM_TAP_RECV, node->id, packet->from, &msg, NULL,
+                              sim->tap_arg);
+            }
             zc_core_peer (node->core, packet->frame, packet->size, frames, count, sim->now);
             node_execute (sim, node);
             break;
@@ -465,8 +477,12 @@ sim_start (sim_t *sim, uint32_t id)
         }
     }
     node->disk.synced = node->disk.count;       //  what a restart reads is on disk
-    zc_stored_t stored = { node->disk.epoch, node->disk.leader, node->disk.log_epoch };
+    zc_stored_t stored = { .epoch = node->disk.epoch, .leader = node->disk.leader,
+                           .log_epoch = node->disk.log_epoch, .trust = node->disk.trust,
+                           .missing = !node->disk.has_state };
     node->core = zc_core_new (&node->ccfg, log, &stored, sim->now);
+    if (node->ccfg.initial == ZC_INITIAL_NEW)
+        node->ccfg.initial = ZC_INITIAL_AUTO;   //  said for the first start only
     node->el = zc_core_election (node->core);
     node->rep = zc_core_replica (node->core);
     node->log = zc_core_log (node->core);
@@ -484,6 +500,61 @@ sim_start (sim_t *sim, uint32_t id)
                "log 1..%zu, log epoch %llu", id, node->incarnation,
                (unsigned long long) node->disk.epoch, node->disk.leader, node->disk.count,
                (unsigned long long) node->disk.log_epoch);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_START, id, node->disk.leader, NULL, NULL, sim->tap_arg);
+}
+
+//  A node that neither recovers its lost state nor holds an untrusted log
+//  (docs/ELECTION.md "Lost state"), running or down
+bool
+sim_whole (node_t *node)
+{
+    if (node->core)
+        return !zc_election_recovering (node->el) && zc_election_trusted (node->el);
+    return node->disk.has_state && (!node->disk.trust || node->disk.log_epoch >= node->disk.trust);
+}
+
+//  The machine's disk is replaced while it is down: no election state, no
+//  log.  It restarts as `initial` says (--initial-cluster-state).
+void
+sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial)
+{
+    node_t *node = &sim->nodes [id];
+    assert (!node->core);
+    sim->disks_lost++;
+    //  Its synced entries counted in commits; the cluster's promise is that
+    //  a single loss loses none of them, so the checks count them as held
+    //  until the node votes again (cluster_check.c s_holders)
+    free (node->disk.ghost);
+    node->disk.ghost_count = node->disk.synced;
+    node->disk.ghost = calloc (node->disk.ghost_count + 1, sizeof (fact_t));
+    if (!node->disk.ghost)
+        abort ();
+    for (size_t i = 0; i < node->disk.ghost_count; i++)
+        node->disk.ghost [i] = node->disk.records [i].fact;
+    sim_trace (sim, "FAULT node %u loses its disk (log 1..%zu, epoch %llu)", node->id,
+               node->disk.count, (unsigned long long) node->disk.epoch);
+    disk_cut (&node->disk, 0);
+    node->disk.epoch = node->disk.log_epoch = node->disk.trust = 0;
+    node->disk.leader = 0;
+    node->disk.has_state = false;
+    node->ccfg.initial = initial;
+}
+
+//  A random schedule's lost disk: only while every other member is
+//  whole, since two lost at once in a quorum may have lost a vote or an
+//  acknowledged entry for good (docs/ELECTION.md "Lost state"), and never
+//  a lone node's.  Its
+//  operator restarts it with --initial-cluster-state existing.
+static void
+s_lose_disk (sim_t *sim, node_t *node)
+{
+    if (sim->n == 1)
+        return;                     //  a lone node's lost disk is the whole cluster's
+    for (uint32_t other = 1; other <= sim->n; other++)
+        if (other != node->id && !sim_whole (&sim->nodes [other]))
+            return;
+    sim_lose_disk (sim, node->id, ZC_INITIAL_EXISTING);
 }
 
 //  A crash: the process dies and its written log stays (the kernel writes
@@ -504,6 +575,8 @@ sim_crash (sim_t *sim, uint32_t id)
                power ? "loses power" : "crashes", node->frozen ? " while frozen" : "",
                (unsigned long long) zc_chatlog_last_seq (node->log), node->disk.synced,
                (unsigned long long) zc_replica_commit (node->rep));
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_CRASH, id, 0, NULL, NULL, sim->tap_arg);
     sim_check_disk (sim, node);
     if (node->syncing && node->sync_at <= sim->now)
         node->disk.synced = node->disk.count;   //  the sync finished; the loop never heard
@@ -515,6 +588,8 @@ sim_crash (sim_t *sim, uint32_t id)
     node_free (node);
     node->frozen = false;
     node->lead_epoch = 0;
+    if (sim->lose_bp && prng_chance (&sim->rng, sim->lose_bp))
+        s_lose_disk (sim, node);
     if (!sim->leader_down)
         return;
     for (uint32_t other = 1; other <= sim->n; other++) {
@@ -536,6 +611,11 @@ sim_freeze (sim_t *sim, uint32_t id, uint64_t ms)
     if (!node->el || node->frozen)
         return;
     sim_trace (sim, "FAULT node %u freezes for %llu ms", id, (unsigned long long) ms);
+    if (sim->tap) {
+        char text [64];
+        snprintf (text, sizeof text, "freezes for %llu ms", (unsigned long long) ms);
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, text, sim->tap_arg);
+    }
     node->frozen = true;
     node->frozen_at = sim->now;
     node->thaw_at = sim->now + ms;
@@ -552,6 +632,8 @@ sim_thaw (sim_t *sim, uint32_t id)
     node->frozen = false;
     node->woke = true;
     sim_trace (sim, "FAULT node %u wakes (%zu frames waiting)", id, node->backlog.count);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "wakes", sim->tap_arg);
     //  R3: frozen past the lease, it does not serve (a single node with
     //  quorum 1 is its own lease: nobody else could have taken over)
     if (sim->quorum > 1 && sim->now - node->frozen_at > T_LEASE
@@ -566,6 +648,17 @@ void
 sim_split (sim_t *sim, uint32_t mask)
 {
     sim_trace (sim, "FAULT partition: mask %#x against the rest", mask);
+    if (sim->tap) {
+        char text [160] = "partition:";
+        for (int side = 1; side >= 0; side--) {
+            for (uint32_t a = 1; a <= sim->n; a++)
+                if ((int) ((mask >> a) & 1) == side)
+                    snprintf (text + strlen (text), sizeof text - strlen (text), " %u", a);
+            if (side)
+                snprintf (text + strlen (text), sizeof text - strlen (text), " |");
+        }
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, text, sim->tap_arg);
+    }
     for (uint32_t a = 1; a <= sim->n; a++)
         for (uint32_t b = 1; b <= sim->n; b++)
             if (((mask >> a) & 1) != ((mask >> b) & 1))
@@ -576,6 +669,11 @@ void
 sim_cut (sim_t *sim, uint32_t from, uint32_t to)
 {
     sim_trace (sim, "FAULT link %u -> %u cut", from, to);
+    if (sim->tap) {
+        char text [64];
+        snprintf (text, sizeof text, "link %u -> %u cut", from, to);
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, text, sim->tap_arg);
+    }
     sim->cut [from][to] = true;
 }
 
@@ -583,6 +681,8 @@ void
 sim_heal (sim_t *sim)
 {
     sim_trace (sim, "FAULT network healed");
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, 0, 0, NULL, "network healed", sim->tap_arg);
     memset (sim->cut, 0, sizeof sim->cut);
 }
 
