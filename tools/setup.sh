@@ -15,9 +15,10 @@ build=${1:-$root/build}
 shift || true
 
 # iproute2 (ip) and nftables (nft): the chaos harness's network faults, as root;
+# libncurses-dev (ncursesw): chat-client's terminal UI; tmux: its test;
 # libmicrohttpd-dev: chat-node --metrics; curl: the metrics test scrapes with it
 packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables
-          libmicrohttpd-dev curl)
+          libncurses-dev tmux libmicrohttpd-dev curl)
 if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
   # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
   # version: 14 on Debian bookworm), which clang does not pull in by itself.

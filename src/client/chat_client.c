@@ -4,7 +4,9 @@
     chat-client --servers LIST --listen                 print only
     chat-client status --servers LIST [--json]          every node's status
 
-    With a terminal on stdin it is interactive; otherwise it posts every
+    On a terminal (stdin and stdout, TERM not dumb) it is the split
+    screen of tui.h, unless --plain, --listen or --record; with a terminal
+    on stdin only, it is an interactive line reader; otherwise it posts every
     line, waits until each is acknowledged and exits 0, or exits 1 when no
     progress was made for --timeout-ms or when the cluster refused lines
     for good (ERROR limit; slow_down only delays them).  Bad flags and key
@@ -27,6 +29,7 @@
 #include "client_keys.h"
 #include "numparse.h"
 #include "servers.h"
+#include "tui.h"
 
 #define ZC_WINDOW     1000          //  stop reading stdin with this many unacked
 #define ZC_LINGER_MS  2000          //  after the last ACK, wait for our messages
@@ -53,6 +56,7 @@ static const char *s_usage =
     "                     client.cert + client.cert_secret (ours, from chat-keygen);\n"
     "                     with server.cert alone, an ephemeral key (--clients any)\n"
     "  --listen           subscribe and print only, until SIGINT/SIGTERM\n"
+    "  --plain            on a terminal too: plain lines, no split screen\n"
     "  --count-exit N     with --listen: exit 0 after N messages\n"
     "  --history N        first show the room's last N messages, then the live ones\n"
     "  --record FILE      append room/start/sent/ack/recv/leader/lost/refused/end lines\n"
@@ -64,6 +68,9 @@ static const char *s_usage =
     "  -v, --verbose      log the client's decisions to stderr\n"
     "  -h, --help         this text\n"
     "\n"
+    "On a terminal: a split screen (messages, status line, input line) with\n"
+    "/join /leave /rooms /nick /who /history /status /help /quit (NO_COLOR=1: no\n"
+    "colours).  Piped, --listen, --record or --plain:\n"
     "output: [rec][ts=T] from NAME: TEXT   a message from someone else\n"
     "        [you][ts=T] TEXT              one of yours, stored and delivered\n"
     "        [info] ...                    leader changes and notices\n";
@@ -71,7 +78,7 @@ static const char *s_usage =
 typedef struct {
     const char *servers, *room, *name, *record, *keys;
     uint32_t retry_ms, timeout_ms;
-    bool timeout_set, listen, json;
+    bool timeout_set, listen, json, plain;
     uint64_t count_exit, history;
     int verbose;
 } s_opts_t;
@@ -102,6 +109,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
         { "room", required_argument, NULL, 'r' },
         { "name", required_argument, NULL, 'n' },
         { "listen", no_argument, NULL, 'l' },
+        { "plain", no_argument, NULL, 'P' },
         { "count-exit", required_argument, NULL, 'c' },
         { "history", required_argument, NULL, 'H' },
         { "record", required_argument, NULL, 'R' },
@@ -123,6 +131,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
             case 'r': opts->room = optarg; break;
             case 'n': opts->name = optarg; break;
             case 'l': opts->listen = true; break;
+            case 'P': opts->plain = true; break;
             case 'R': opts->record = optarg; break;
             case 'j': opts->json = true; break;
             case 'v': opts->verbose++; break;
@@ -169,13 +178,15 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
         zc_client_keys_destroy (&keys);
     }
     if (status) {
-        if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit
+        if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit || opts->plain
         ||  opts->history)
             return s_bad ("status takes only --servers, --keys, --json and --timeout-ms%s", "");
         return -1;
     }
     if (opts->json)
         return s_bad ("--json is for 'chat-client status'%s", "");
+    if (opts->plain && opts->listen)
+        return s_bad ("--listen is always plain: --plain is for chatting%s", "");
     if (opts->count_exit && !opts->listen)
         return s_bad ("--count-exit needs --listen%s", "");
     if (opts->room && !zc_room_valid (opts->room, strlen (opts->room)))
@@ -490,6 +501,18 @@ main (int argc, char **argv)
     int rc = s_parse (argc, argv, &opts, false);
     if (rc >= 0)
         return rc;
+    if (!opts.listen && !opts.record && !opts.plain && zc_tui_wanted ()) {
+        struct sigaction action = { .sa_handler = s_on_signal };
+        sigemptyset (&action.sa_mask);
+        sigaction (SIGINT, &action, NULL);
+        sigaction (SIGTERM, &action, NULL);
+        zc_tui_config_t cfg = {
+            .servers = opts.servers, .room = opts.room, .name = opts.name, .keys = opts.keys,
+            .retry_ms = opts.retry_ms, .history = opts.history, .verbose = opts.verbose,
+            .stop = &s_stop
+        };
+        return zc_tui_run (&cfg);
+    }
     //  Pipes get each line as it happens, for whoever watches
     setvbuf (stdout, NULL, _IOLBF, 0);
     return s_chat_main (&opts);

@@ -523,6 +523,30 @@ zc_client_epoch (zc_client_t *self)
     return self->follow.epoch;
 }
 
+int64_t
+zc_client_leader_heard (zc_client_t *self)
+{
+    assert (self);
+    return self->follow.leader? self->leader_heard_at: 0;
+}
+
+bool
+zc_client_set_name (zc_client_t *self, const char *name)
+{
+    assert (self && name);
+    if (!zc_name_valid (name, strlen (name)))
+        return false;
+    strcpy (self->name, name);
+    return true;
+}
+
+const char *
+zc_client_name (zc_client_t *self)
+{
+    assert (self);
+    return self->name;
+}
+
 const char *
 zc_client_id (zc_client_t *self)
 {

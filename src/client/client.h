@@ -133,6 +133,16 @@ size_t zc_client_unacked (zc_client_t *self);
 uint32_t zc_client_leader (zc_client_t *self);
 uint64_t zc_client_epoch (zc_client_t *self);
 
+//  When the followed leader last spoke for itself (its beacon, a WELCOME
+//  saying it serves, an ACK), on zclock_mono's clock; 0 = not yet, or no
+//  leader followed.  A serving leader beacons at least every second.
+int64_t zc_client_leader_heard (zc_client_t *self);
+
+//  The name our messages carry from now on (what is pending keeps the one
+//  it was posted with).  False, and nothing changes, if it is not a name.
+bool zc_client_set_name (zc_client_t *self, const char *name);
+const char *zc_client_name (zc_client_t *self);
+
 //  This process's client id: 32 lowercase hex characters.
 const char *zc_client_id (zc_client_t *self);
 

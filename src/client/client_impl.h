@@ -64,6 +64,7 @@ struct _zc_client_t {
     zc_follow_t follow;
     uint32_t told_leader;           //  last ZC_EV_LEADER given out
     uint64_t told_epoch;
+    int64_t leader_heard_at;        //  the followed leader's own word, last (0 = none)
 
     zc_pending_t *pending;
     uint64_t last_id;               //  last message id posted

@@ -80,6 +80,8 @@ zc_cl_hint (zc_client_t *self, uint64_t leader, uint64_t epoch, bool first_hand,
         return;
     if (zc_follow_hint (&self->follow, (uint32_t) leader, epoch, first_hand, now))
         s_follow_changed (self, now);
+    if (first_hand && leader && leader == self->follow.leader && epoch == self->follow.epoch)
+        self->leader_heard_at = now;
 }
 
 void
@@ -87,6 +89,7 @@ zc_cl_lost (zc_client_t *self, zc_cl_server_t *server, const char *why, int64_t 
 {
     if (!zc_follow_lost (&self->follow, server->node, now, self->retry_ms))
         return;
+    self->leader_heard_at = 0;
     zc_cl_notice (self, "leader %u stopped serving (%s); looking for the new one", server->node, why);
     zc_cl_hello_all (self, now, true);
 }

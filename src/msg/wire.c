@@ -113,6 +113,8 @@ static const struct {
                                  | ZF_EPOCH | ZF_LAMPORT | ZF_MESSAGES },
     [ZC_FETCH]         = { "fetch", ZF_LAST },
     [ZC_ENTRIES]       = { "entries", ZF_LAST_SEQ },
+    [ZC_PRESENCE]      = { "presence", ZF_ROOM | ZF_FROM },
+    [ZC_MEMBERS]       = { "members", ZF_NODE | ZF_ROOM | ZF_COUNT },
     [ZC_ELECTION]      = { "election", PEER_REQ },
     [ZC_ANSWER]        = { "answer", PEER_REQ },
     [ZC_PREVOTE]       = { "prevote", PEER_REQ },

@@ -52,6 +52,8 @@ typedef enum {
     ZC_STATUS_REPLY,    //  node, role, leader, epoch, lamport, messages, ...
     ZC_FETCH,           //  client asks for entries after seq (resume)
     ZC_ENTRIES,         //  reply to FETCH: frames 2.. are ZC_CHAT maps
+    ZC_PRESENCE,        //  client -> leader: I am in room as from (granted false: I left)
+    ZC_MEMBERS,         //  reply: room, count, names in text (PROTOCOL.md §4 presence)
     //  Node <-> node, on the peer ROUTER (DEALER per peer)
     ZC_ELECTION,        //  Bully: sent to higher ids
     ZC_ANSWER,          //  Bully: "a higher node is alive"

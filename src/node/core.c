@@ -301,6 +301,7 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     self->pub_box = ZC_ALLOC (zc_outbox_new (8, ZC_MAX_BATCH, zc_core_flush_pub, self));
     self->ack_box = ZC_ALLOC (zc_outbox_new (16, 16384, zc_core_flush_ack, self));
     self->limits = ZC_ALLOC (zc_limits_new (cfg->max_clients, cfg->rate, cfg->max_rooms));
+    self->presence = zc_presence_new (ZC_PRESENCE_MAX, ZC_PRESENCE_PER_CONN);
     self->room_rseq = zhashx_new ();
     zhashx_set_destructor (self->room_rseq, s_free_item);
     zc_lamport_observe (&self->clock, zc_chatlog_max_ts (log));
@@ -328,6 +329,7 @@ zc_core_destroy (zc_core_t **self_p)
     zc_outbox_destroy (&self->pub_box);
     zc_outbox_destroy (&self->ack_box);
     zc_limits_destroy (&self->limits);
+    zc_presence_destroy (&self->presence);
     zc_chatlog_destroy (&self->log);
     for (size_t i = 0; i < self->arena.count; i++)
         free (self->arena.blocks [i].data);

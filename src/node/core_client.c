@@ -455,6 +455,53 @@ s_on_status (zc_core_t *self, const s_who_t *who, uint64_t now)
     s_reply (self, who->ident, who->len, &msg);
 }
 
+//  PRESENCE: the sender's connection is in room (granted false: it left);
+//  the reply is the room's names.  Soft state of the serving leader only
+//  (presence.h, docs/PROTOCOL.md §4 presence): any other node answers
+//  granted=false with no names, and forgets what it held; never an
+//  ERROR, so that a client's POST stream never takes it for its own.
+static void
+s_on_presence (zc_core_t *self, const s_who_t *who, const zc_msg_t *msg, const char *user,
+               uint64_t now)
+{
+    char room [ZC_MAX_ROOM + 1], name [ZC_MAX_NAME + 1];
+    zc_str_copy (room, sizeof room, msg->room);
+    zc_str_copy (name, sizeof name, s_sender_name (msg, user));
+    bool serving = zc_core_serving (self, now);
+    zc_msg_t reply;
+    zc_msg_init (&reply, ZC_MEMBERS);
+    zc_msg_set_u64 (&reply, ZF_NODE, self->cfg.election.self);
+    zc_msg_set_u64 (&reply, ZF_EPOCH, zc_election_epoch (self->election));
+    zc_msg_set_cstr (&reply, ZF_ROOM, room);
+    if (!serving) {
+        zc_presence_clear (self->presence);
+        zc_msg_set_u64 (&reply, ZF_COUNT, 0);
+        zc_msg_set_bool (&reply, ZF_GRANTED, false);
+        s_reply (self, who->ident, who->len, &reply);
+        return;
+    }
+    zc_presence_expire (self->presence, now);
+    const char *refused = NULL;
+    if (zc_msg_has (msg, ZF_GRANTED) && !msg->granted)
+        zc_presence_gone (self->presence, who->ident, who->len, room);
+    else
+    switch (zc_presence_here (self->presence, who->ident, who->len, room, name, now)) {
+        case ZC_PRESENCE_FULL:      refused = "presence table full"; break;
+        case ZC_PRESENCE_CONN_FULL: refused = "in too many rooms on one connection"; break;
+        default: break;
+    }
+    if (refused) {
+        self->refused++;
+        zc_msg_set_cstr (&reply, ZF_REASON, refused);
+    }
+    char names [ZC_MAX_TEXT + 1];
+    size_t len = zc_presence_names (self->presence, room, names, sizeof names);
+    zc_msg_set_u64 (&reply, ZF_COUNT, zc_presence_count (self->presence, room));
+    zc_msg_set_str (&reply, ZF_TEXT, names, len);
+    zc_msg_set_bool (&reply, ZF_GRANTED, !refused);
+    s_reply (self, who->ident, who->len, &reply);
+}
+
 //  An ENTRIES reply carries at most ZC_FETCH_MAX_BYTES of entry frames
 //  (256 KiB; it was 4 MiB): with --reply-hwm replies queued per connection
 //  that is what one client that never reads can make us hold, 64 MiB at
@@ -612,6 +659,7 @@ zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
         case ZC_HELLO:  s_on_hello (self, &who, &msg, now); break;
         case ZC_STATUS: s_on_status (self, &who, now); break;
         case ZC_FETCH:  s_on_fetch (self, &who, &msg); break;
+        case ZC_PRESENCE: s_on_presence (self, &who, &msg, user, now); break;
         default:
             self->dropped++;
             zc_core_reply_error (self, ident, ident_len, ZC_ERR_BAD_REQUEST,

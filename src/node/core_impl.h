@@ -13,6 +13,7 @@
 #include <czmq.h>
 #include "core.h"
 #include "client_limits.h"
+#include "presence.h"
 #include "lamport.h"
 #include "outbox.h"
 
@@ -74,6 +75,7 @@ struct _zc_core_t {
     zc_lamport_t clock;
     zc_stored_t stored;
     zc_limits_t *limits;
+    zc_presence_t *presence;        //  leader: who is in which room (presence.h)
     uint64_t now;                   //  the latest event's time
 
     uint64_t lead_epoch;            //  epoch of our current leadership (0: none)
