@@ -73,6 +73,8 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
             atomic_fetch_add (&wk->delivered, 1);
             atomic_store (&wk->last_recv_seq, ev->seq);
             break;
+        case ZC_EV_MEMBERS:             //  presence is off here
+            break;
         case ZC_EV_ACK:
             fprintf (rec, "ack %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %" PRIu64 " @%.3f\n",
                      ev->client, ev->id, ev->seq, ev->ts, ev->epoch, ev->leader, ev->lead_epoch, at);

@@ -295,6 +295,8 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             s_print_clean (ev->text, ev->text_len);
             putchar ('\n');
             break;
+        case ZC_EV_MEMBERS:             //  presence is off here
+            break;
         case ZC_EV_ACK:
             chat->progress_at = zclock_mono ();
             s_record (chat, "ack %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %" PRIu64,
@@ -396,7 +398,7 @@ s_chat_main (s_opts_t *opts)
     zc_client_config_t cfg = {
         .servers = opts->servers, .room = opts->room, .name = opts->name,
         .retry_ms = opts->retry_ms, .history = opts->history, .verbose = opts->verbose,
-        .keys_dir = opts->keys
+        .keys_dir = opts->keys, .presence = true     //  listeners are seen too
     };
     s_chat_t chat = { .opts = opts, .interactive = isatty (STDIN_FILENO) };
     if (opts->record && !(chat.record = fopen (opts->record, "a")))

@@ -304,6 +304,7 @@ s_configure (zc_client_t *self, const zc_client_config_t *cfg, char *err, size_t
     self->retry_ms = cfg->retry_ms? cfg->retry_ms: 300;
     self->history = cfg->history;
     self->verbose = cfg->verbose;
+    self->presence = cfg->presence;
     if (s_random_id (self->id))
         return s_fail (err, errlen, "cannot read /dev/urandom%s", "");
     return 0;
@@ -388,6 +389,7 @@ zc_client_destroy (zc_client_t **self_p)
     zc_client_t *self = *self_p;
     if (!self)
         return;
+    zc_cl_presence_send (self, false);
     for (size_t i = 0; i < self->nservers; i++)
         s_dealer_close (&self->servers [i]);
     zsock_destroy (&self->sub);

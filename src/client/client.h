@@ -58,7 +58,12 @@ typedef struct {
     int verbose;                    //  log to stderr with zsys_*
     const char *keys_dir;           //  CURVE: client.cert (or none: an ephemeral
                                     //  key) and server.cert (client_keys.h); NULL = off
+    bool presence;                  //  be seen in the room: PRESENCE to the leader every
+                                    //  ZC_CLIENT_PRESENCE_MS, MEMBERS events back
 } zc_client_config_t;
+
+//  docs/PROTOCOL.md §4 "Presence": the leader forgets a client after 6.5 s
+#define ZC_CLIENT_PRESENCE_MS 2000
 
 typedef enum {
     ZC_EV_MESSAGE = 1,              //  a chat message, in room order
@@ -79,6 +84,9 @@ typedef enum {
                                     //  move down one id (id+1 becomes id, ...), and
                                     //  every event after this one names them by their
                                     //  new ids.  Later messages go on
+    ,ZC_EV_MEMBERS                  //  who is in the room (cfg.presence): count in all,
+                                    //  text the names sent, one per line, sorted;
+                                    //  leader, epoch: the node that said it
 } zc_event_type_t;
 
 typedef struct {
@@ -87,6 +95,7 @@ typedef struct {
     uint32_t leader;                //  ZC_EV_LEADER; ZC_EV_ACK: the node that
                                     //  acknowledged (0 = not said)
     uint64_t lead_epoch;            //  ZC_EV_ACK: the epoch that node leads (0 = not said)
+    uint64_t count;                 //  ZC_EV_MEMBERS: how many are in the room
     bool own;                       //  MESSAGE: sent by this client
     char room[ZC_MAX_ROOM + 1];
     char from[ZC_MAX_NAME + 1];

@@ -53,6 +53,9 @@ struct _zc_client_t {
     uint32_t retry_ms;
     uint64_t history;               //  cfg.history
     int verbose;
+    bool presence;                  //  cfg.presence
+    int64_t presence_at;            //  next PRESENCE (0: at once)
+    uint32_t presence_leader;       //  the leader it went to last
 
     zc_server_addr_t addrs[ZC_MAX_SERVERS];
     zc_cl_server_t servers[ZC_MAX_SERVERS];
@@ -109,6 +112,7 @@ void zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_po
 
 //  client_lead.c
 zc_cl_server_t *zc_cl_leader_server (zc_client_t *self);
+void zc_cl_presence_send (zc_client_t *self, bool here);
 void zc_cl_hint (zc_client_t *self, uint64_t leader, uint64_t epoch, bool first_hand, int64_t now);
 void zc_cl_lost (zc_client_t *self, zc_cl_server_t *server, const char *why, int64_t now);
 void zc_cl_hello_all (zc_client_t *self, int64_t now, bool force);

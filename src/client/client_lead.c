@@ -195,6 +195,35 @@ s_fallback_ms (zc_client_t *self)
     return ms < 1000? 1000: ms;
 }
 
+//  PRESENCE to the followed leader: here, or gone (docs/PROTOCOL.md §4)
+void
+zc_cl_presence_send (zc_client_t *self, bool here)
+{
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    if (!self->presence || !leader || !leader->dealer)
+        return;
+    zc_msg_t msg;
+    zc_msg_init (&msg, ZC_PRESENCE);
+    zc_msg_set_cstr (&msg, ZF_ROOM, self->room);
+    zc_msg_set_cstr (&msg, ZF_FROM, self->name);
+    if (!here)
+        zc_msg_set_bool (&msg, ZF_GRANTED, false);
+    zc_cl_send (self, leader, &msg);
+}
+
+//  Every ZC_CLIENT_PRESENCE_MS, and at once for a new leader
+static void
+s_presence_tick (zc_client_t *self, int64_t now)
+{
+    if (!self->presence || !zc_cl_leader_server (self))
+        return;
+    if (self->presence_leader == self->follow.leader && now < self->presence_at)
+        return;
+    self->presence_leader = self->follow.leader;
+    self->presence_at = now + ZC_CLIENT_PRESENCE_MS;
+    zc_cl_presence_send (self, true);
+}
+
 void
 zc_cl_timers (zc_client_t *self, int64_t now)
 {
@@ -239,6 +268,7 @@ zc_cl_timers (zc_client_t *self, int64_t now)
         leader->hello_due = true;
     if (todo.fetch && leader)
         s_fetch (self, leader, &todo);
+    s_presence_tick (self, now);
 }
 
 //  Milliseconds until the nearest timer, at most one second
@@ -260,6 +290,8 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
         S_AT (self->hello_all_at + self->retry_ms);
     if (self->held_since)
         S_AT (self->held_since + s_fallback_ms (self));
+    if (self->presence && leader)
+        S_AT (self->presence_leader == self->follow.leader? self->presence_at: now);
     S_AT (zc_catchup_next (&self->catchup, self->delivery, s_server_index (self, leader),
                            now));
 #undef S_AT

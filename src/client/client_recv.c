@@ -402,6 +402,29 @@ s_on_entries (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *header,
     zc_cl_fetch_done (self, server, entries, bytes);
 }
 
+//  MEMBERS: who is in our room, from the leader we follow (a refusal or
+//  another node's answer shows nothing; docs/PROTOCOL.md §4 presence)
+static void
+s_on_members (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
+{
+    if (!self->presence || server != zc_cl_leader_server (self))
+        return;
+    if (!zc_msg_has (msg, ZF_ROOM | ZF_COUNT | ZF_TEXT)
+    ||  (zc_msg_has (msg, ZF_GRANTED) && !msg->granted)
+    ||  msg->room.len != strlen (self->room) || memcmp (msg->room.ptr, self->room, msg->room.len))
+        return;
+    zc_cl_item_t item = { 0 };
+    item.notice = strndup (msg->text.ptr, msg->text.len);
+    if (!item.notice)
+        return;
+    item.ev.type = ZC_EV_MEMBERS;
+    item.ev.count = msg->count;
+    item.ev.leader = self->follow.leader;
+    item.ev.epoch = self->follow.epoch;
+    strcpy (item.ev.room, self->room);
+    zc_cl_push (self, &item);
+}
+
 //  Returns true if the DEALER must be reopened
 static bool
 s_on_reply (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
@@ -412,6 +435,7 @@ s_on_reply (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
         case ZC_ACK:     s_on_ack (self, server, msg, now); break;
         case ZC_ERROR:   s_on_error (self, server, msg, now); break;
         case ZC_ENTRIES: zc_cl_fetch_done (self, server, 0, 0); break;
+        case ZC_MEMBERS: s_on_members (self, server, msg); break;
         case ZC_HELLO: case ZC_POST: case ZC_FETCH: case ZC_STATUS:
             //  Our own request came back: the DEALER redialed a dead local
             //  port and connected to itself (ZMQ-NOTES); it also holds the

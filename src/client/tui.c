@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "roster.h"
 #include "servers.h"
 #include "tui.h"
 #include "tui_cmd.h"
@@ -26,6 +27,8 @@ typedef struct {
     char name[ZC_MAX_ROOM + 1];
     uint64_t start_seq;             //  ZC_EV_START: what came before is history
     uint64_t last_seq;              //  the last message shown
+    zc_roster_t *roster;            //  who is in it (presence), from the first MEMBERS
+    uint64_t members;               //  how many, as the leader last said
 } s_room_t;
 
 //  A /history N: a client of its own, with cfg.history = N, whose messages
@@ -65,7 +68,8 @@ s_client_new (s_tui_t *self, const char *room, uint64_t history, char *err, size
     zc_client_config_t cfg = {
         .servers = self->cfg->servers, .room = room, .name = self->name,
         .retry_ms = self->cfg->retry_ms, .history = history,
-        .verbose = self->cfg->verbose, .keys_dir = self->cfg->keys
+        .verbose = self->cfg->verbose, .keys_dir = self->cfg->keys,
+        .presence = history == 0        //  a /history client is not one more of us
     };
     return zc_client_new (&cfg, err, errlen);
 }
@@ -92,6 +96,31 @@ s_prefix (s_tui_t *self, const char *room, char *buf, size_t size)
     return buf;
 }
 
+typedef struct {
+    s_tui_t *tui;
+    const char *pre;
+} s_change_t;
+
+//  A join or leave that the roster saw: one line
+static void
+s_on_change (void *arg, const char *name, bool joined)
+{
+    s_change_t *change = arg;
+    zc_screen_info (change->tui->screen, "%s%s %s", change->pre? change->pre: "", name,
+                    joined? "joined": "left");
+}
+
+static void
+s_on_members (s_tui_t *self, s_room_t *room, const char *pre, const zc_event_t *ev)
+{
+    if (!room->roster && !(room->roster = zc_roster_new ()))
+        return;
+    room->members = ev->count;
+    s_change_t change = { self, pre };
+    zc_roster_update (room->roster, ev->text, ev->text_len, ev->count, zclock_mono (),
+                      s_on_change, &change);
+}
+
 static void
 s_on_event (s_tui_t *self, s_room_t *room, const zc_event_t *ev)
 {
@@ -105,7 +134,12 @@ s_on_event (s_tui_t *self, s_room_t *room, const zc_event_t *ev)
         case ZC_EV_START:
             room->start_seq = ev->seq;
             break;
+        case ZC_EV_MEMBERS:
+            s_on_members (self, room, pre, ev);
+            break;
         case ZC_EV_LEADER:
+            if (room->roster)
+                zc_roster_leader_changed (room->roster, zclock_mono ());
             //  Every room's client follows the same cluster: one line is enough
             if (room == &self->rooms [self->current])
                 zc_screen_info (self->screen, "leader is now node %u (epoch %" PRIu64 ")",
@@ -217,11 +251,30 @@ s_leave (s_tui_t *self, const char *name)
     if (self->history.client && streq (self->history.room, room->name))
         zc_client_destroy (&self->history.client);
     zc_client_destroy (&room->client);
+    zc_roster_destroy (&room->roster);
     memmove (room, room + 1, (self->nrooms - index - 1) * sizeof *room);
     self->nrooms--;
     if (self->current > index || self->current == self->nrooms)
         self->current = self->current? self->current - 1: 0;
     zc_screen_info (self->screen, "now writing to #%s", self->rooms [self->current].name);
+}
+
+//  /who: the current room's names, as the leader last listed them
+static void
+s_who (s_tui_t *self)
+{
+    s_room_t *room = &self->rooms [self->current];
+    char names [4096];
+    int known = room->roster? zc_roster_names (room->roster, names, sizeof names): -1;
+    if (known < 0)
+        zc_screen_info (self->screen, "#%s: no word from the leader yet on who is here",
+                        room->name);
+    else
+    if ((uint64_t) known < room->members)
+        zc_screen_info (self->screen, "#%s: %" PRIu64 " here: %s, and %" PRIu64 " more",
+                        room->name, room->members, names, room->members - (uint64_t) known);
+    else
+        zc_screen_info (self->screen, "#%s: %d here: %s", room->name, known, names);
 }
 
 static void
@@ -312,9 +365,7 @@ s_on_line (s_tui_t *self, const char *line, size_t len)
         case ZC_CMD_LEAVE:   s_leave (self, cmd.arg); break;
         case ZC_CMD_ROOMS:   s_rooms (self); break;
         case ZC_CMD_NICK:    s_nick (self, cmd.arg); break;
-        case ZC_CMD_WHO:
-            zc_screen_info (self->screen, "/who: presence is not implemented in this build");
-            break;
+        case ZC_CMD_WHO:   s_who (self); break;
         case ZC_CMD_HISTORY: s_history (self, cmd.count); break;
         case ZC_CMD_STATUS:  s_status (self); break;
         case ZC_CMD_HELP:
@@ -436,8 +487,10 @@ zc_tui_run (const zc_tui_config_t *cfg)
     zc_screen_destroy (&self->screen);
     zc_client_destroy (&self->history.client);
     size_t unacked = s_unacked (self);
-    for (size_t i = 0; i < self->nrooms; i++)
+    for (size_t i = 0; i < self->nrooms; i++) {
         zc_client_destroy (&self->rooms [i].client);
+        zc_roster_destroy (&self->rooms [i].roster);
+    }
     free (self);
     if (unacked)
         fprintf (stderr, "chat-client: %zu message(s) not acknowledged at exit\n", unacked);

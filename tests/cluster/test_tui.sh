@@ -3,7 +3,8 @@
 # half-typed line stays whole while messages arrive and while the leader
 # fails over; the status line follows the new leader; Enter sends the
 # line (UTF-8 included) and another client receives it; /quit ends it.
-# Skipped (77) where tmux is missing: tools/setup.sh installs it.
+# /who lists the room (listeners too), joins and leaves show, and
+# presence survives the failover.  Skipped (77) where tmux is missing: tools/setup.sh installs it.
 . "$(dirname "$0")/lib.sh"
 
 command -v tmux >/dev/null || { log "SKIP: no tmux"; exit 77; }
@@ -29,6 +30,24 @@ keys() { "${TMUX_CMD[@]}" send-keys -t tui -l -- "$1"; }
 wait_until 30 shows "leader node 3" || { screen >&2; fail "the status line never showed leader node 3"; }
 log "status line: $(screen | grep -F 'leader node 3' | head -n 1 | sed 's/  */ /g')"
 
+# Presence: /who lists the room, listeners included; a client that comes
+# and goes shows as a join and a leave
+start_listener lena
+who_count() { screen | grep -cF "#general: 3 here: alice, bob, lena" || true; }
+who_lists() {   # a new /who answer lists all three
+  local before; before=$(who_count)
+  "${TMUX_CMD[@]}" send-keys -t tui -l -- "/who"; "${TMUX_CMD[@]}" send-keys -t tui Enter
+  sleep 0.5
+  [ "$(who_count)" -gt "$before" ]
+}
+wait_until 30 who_lists || { screen >&2; fail "/who never listed alice, bob and lena"; }
+log "/who: $(screen | grep -F '#general: 3 here' | tail -n 1 | sed 's/  */ /g')"
+start_client carol
+wait_until 30 shows "carol joined" || { screen >&2; fail "no line saying carol joined"; }
+close_client carol
+wait_until 30 shows "carol left" || { screen >&2; fail "no line saying carol left"; }
+log "carol's join and leave shown"
+
 HALF="meio escrito: ação é"
 keys "$HALF"
 wait_until 10 input_has "$HALF" || { screen >&2; fail "the typed text is not on the input line"; }
@@ -44,11 +63,15 @@ wait_leader 2 30
 wait_until 40 shows "leader node 2" || { screen >&2; fail "the status line did not follow leader 2"; }
 input_has "$HALF" || { screen >&2; fail "the failover disturbed the half-typed line"; }
 log "status line: $(screen | grep -F 'leader node 2' | head -n 1 | sed 's/  */ /g')"
+shows "lena left" && { screen >&2; fail "the failover showed lena leaving"; }
 
 "${TMUX_CMD[@]}" send-keys -t tui Enter
 wait_until 30 grep -qF "$HALF" "$RUN/bob.out" || { screen >&2; fail "bob never received alice's line"; }
 input_has "$HALF" && { screen >&2; fail "the input line kept the sent text"; }
 log "Enter sent it; bob got: $(grep -F "$HALF" "$RUN/bob.out" | head -n 1)"
+# presence survives the failover: the new leader learnt it from the refreshes
+wait_until 30 who_lists || { screen >&2; fail "/who after the failover did not list all three"; }
+log "/who after the failover: $(screen | grep -F '#general: 3 here' | tail -n 1 | sed 's/  */ /g')"
 
 keys "/quit"
 "${TMUX_CMD[@]}" send-keys -t tui Enter
