@@ -61,6 +61,7 @@ struct _zc_client_t {
     zc_cl_server_t servers[ZC_MAX_SERVERS];
     size_t nservers;
     zsock_t *sub;                   //  connected to every server's PUB
+    bool via_relay;                 //  or to cfg.relay's endpoints only
     zc_client_keys_t *keys;         //  CURVE on every socket; NULL = plaintext
     zsock_t *sub_monitor;           //  the SUB's handshake failures
 

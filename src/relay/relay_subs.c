@@ -101,6 +101,16 @@ zc_relay_subs_frame (zc_relay_subs_t *self, const uint8_t *data, size_t size,
     return data [0] == 1 ? ZC_SUBS_SUBSCRIBE : ZC_SUBS_UNSUBSCRIBE;
 }
 
+zc_topic_kind_t
+zc_relay_topic_kind (const char *topic, size_t len)
+{
+    if (!topic)
+        return ZC_TOPIC_OTHER;
+    if (len <= strlen (ZC_BEACON_TOPIC) && memcmp (topic, ZC_BEACON_TOPIC, len) == 0)
+        return ZC_TOPIC_BEACON;
+    return zc_room_valid (topic, len)? ZC_TOPIC_ROOM: ZC_TOPIC_OTHER;
+}
+
 size_t
 zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len)
 {

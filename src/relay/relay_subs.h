@@ -44,6 +44,18 @@ zc_subs_action_t zc_relay_subs_frame (zc_relay_subs_t *self,
                                       const uint8_t *data, size_t size,
                                       char *topic, size_t *topic_len);
 
+//  What a topic asks of a relay of the cluster: a room (a valid room name:
+//  one upstream client for it), the beacons (a prefix of "$beacon", the
+//  empty topic included: beacons are passed on), or nothing it can serve
+//  (another prefix: a relay serves whole rooms only).  Beacons win: "" is
+//  both a prefix of every room and of "$beacon", and gets the beacons.
+typedef enum {
+    ZC_TOPIC_OTHER = 0,
+    ZC_TOPIC_ROOM,
+    ZC_TOPIC_BEACON
+} zc_topic_kind_t;
+zc_topic_kind_t zc_relay_topic_kind (const char *topic, size_t len);
+
 //  Listeners holding exactly this topic (0 if none).
 size_t zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len);
 
