@@ -295,9 +295,13 @@ s_room_drain (zc_relay_t *self, s_room_t *room)
         if (ev.type == ZC_EV_NOTICE)
             fprintf (stderr, "chat-relay: room %s: %s\n", room->batch.room, ev.text);
         else
-        if (ev.type == ZC_EV_LEADER && self->cfg.verbose)
+        if (ev.type == ZC_EV_LEADER)
             fprintf (stderr, "chat-relay: room %s: leader is node %u (epoch %" PRIu64 ")\n",
                      room->batch.room, ev.leader, ev.epoch);
+        else
+        if (ev.type == ZC_EV_START)
+            fprintf (stderr, "chat-relay: room %s: delivery starts after seq %" PRIu64 "\n",
+                     room->batch.room, ev.seq);
     }
     s_room_flush (self, room);
 }
@@ -420,6 +424,15 @@ s_recv_subs (zc_relay_t *self)
                 more = zmq_msg_recv (&rest, handle, ZMQ_DONTWAIT) >= 0 && zmq_msg_more (&rest);
                 zmq_msg_close (&rest);
             }
+        }
+        if (self->cfg.verbose && (action == ZC_SUBS_SUBSCRIBE || action == ZC_SUBS_NONE)) {
+            //  Every listener's (un)subscribe, with the count it leaves
+            const uint8_t *data = zmq_msg_data (&frame);
+            size_t size = zmq_msg_size (&frame);
+            fprintf (stderr, "chat-relay: a listener %s '%.*s' (%zu now)\n",
+                     data [0]? "subscribed to": "unsubscribed from", (int) (size - 1),
+                     (const char *) data + 1,
+                     zc_relay_subs_count (self->subs, (const char *) data + 1, size - 1));
         }
         zmq_msg_close (&frame);
         if (action == ZC_SUBS_SUBSCRIBE || action == ZC_SUBS_UNSUBSCRIBE)
