@@ -79,6 +79,18 @@ main (void)
     CHECK (s_frame (all, 0, "", topic, &len) == ZC_SUBS_UNSUBSCRIBE);
     zc_relay_subs_destroy (&all);
 
+    //  what a topic asks of a relay of the cluster: beacons win for every
+    //  prefix of "$beacon", the empty one included; whole rooms otherwise
+    CHECK (zc_relay_topic_kind ("general", 7) == ZC_TOPIC_ROOM);
+    CHECK (zc_relay_topic_kind ("gen", 3) == ZC_TOPIC_ROOM);
+    CHECK (zc_relay_topic_kind ("$beacon", 7) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("$bea", 4) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("", 0) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("$beacons", 8) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind ("$x", 2) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind ("a b", 3) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind (NULL, 0) == ZC_TOPIC_OTHER);
+
     zc_relay_subs_destroy (&subs);
     CHECK (subs == NULL);
     zc_relay_subs_destroy (&subs);
