@@ -126,8 +126,10 @@ s_open_xpub (zc_relay_t *self, char *err, size_t errlen)
         return s_fail (err, errlen, "cannot create the XPUB: %s", zmq_strerror (errno));
     zsock_set_linger (self->xpub, 0);
     zsock_set_sndhwm (self->xpub, self->cfg.pub_hwm);
-    //  Subscriptions are one short frame each; anything longer is junk
-    zsock_set_maxmsgsize (self->xpub, ZC_MAX_ROOM + 64);
+    //  Subscriptions are one short frame each; anything longer is junk.
+    //  The bound also holds for the CURVE handshake's commands (a few
+    //  hundred bytes): 4 KiB leaves them room
+    zsock_set_maxmsgsize (self->xpub, 4096);
     zsock_set_xpub_verboser (self->xpub, 1);
     if (self->cfg.serve_keys && s_serve_keys (self, self->cfg.serve_keys, err, errlen))
         return -1;
