@@ -56,6 +56,7 @@
 
 typedef struct {
     const char *servers, *room, *csv, *label, *cdf, *keys;
+    const char *relay;              //  subscribers listen through these chat-relays
     uint32_t senders, subscribers, window, size, retry_ms;
     double rate, duration, drain;
     uint64_t count;
@@ -456,6 +457,8 @@ static const char *s_usage =
     "  --keys DIR         CURVE on every client socket, as chat-client --keys DIR\n"
     "                     (client.cert is shared by all the clients, and so is its\n"
     "                     rate limit; server.cert alone: an ephemeral key each)\n"
+    "  --relay LIST       subscribers listen through these chat-relays (tcp://...),\n"
+    "                     as chat-client --relay; senders on the nodes' PUBs\n"
     "  --senders S        sending clients, one thread each (default 1)\n"
     "  --subscribers R    listening clients, one thread each (default 1; 0 = none)\n"
     "  --rate N           msgs/s per sender on a fixed schedule; latency is measured\n"
@@ -498,7 +501,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
 {
     static const struct option longs [] = {
         { "servers", required_argument, 0, 'S' }, { "senders", required_argument, 0, 's' },
-        { "keys", required_argument, 0, 'K' },
+        { "keys", required_argument, 0, 'K' }, { "relay", required_argument, 0, 'Y' },
         { "subscribers", required_argument, 0, 'r' }, { "rate", required_argument, 0, 'R' },
         { "window", required_argument, 0, 'w' }, { "duration", required_argument, 0, 'd' },
         { "count", required_argument, 0, 'c' }, { "size", required_argument, 0, 'z' },
@@ -518,6 +521,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
         switch (c) {
             case 'S': opts->servers = optarg; break;
             case 'K': opts->keys = optarg; break;
+            case 'Y': opts->relay = optarg; break;
             case 'm': opts->room = optarg; break;
             case 'C': opts->csv = optarg; break;
             case 'F': opts->cdf = optarg; break;
@@ -698,12 +702,12 @@ s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
 //  --------------------------------------------------------------------------
 
 static zc_client_t *
-s_client (const zb_opts_t *opts, const char *name)
+s_client (const zb_opts_t *opts, const char *name, const char *relay)
 {
     char err [256];
     zc_client_config_t cfg = { .servers = opts->servers, .room = opts->room, .name = name,
                                .retry_ms = opts->retry_ms, .verbose = opts->verbose,
-                               .keys_dir = opts->keys };
+                               .keys_dir = opts->keys, .relay = relay };
     zc_client_t *client = zc_client_new (&cfg, err, sizeof (err));
     if (!client)
         fprintf (stderr, "zchat-bench: %s\n", err);
@@ -732,14 +736,14 @@ main (int argc, char **argv)
     for (uint32_t i = 0; ok && i < opts.senders; i++) {
         senders [i] = (zb_sender_t) { .opts = &opts, .index = i };
         senders [i].text = malloc (opts.size + 64);
-        ok = senders [i].text && (senders [i].client = s_client (&opts, "zb-sender"));
+        ok = senders [i].text && (senders [i].client = s_client (&opts, "zb-sender", NULL));
         if (ok)
             memset (senders [i].text, 'x', opts.size + 64);
     }
     for (uint32_t j = 0; ok && j < opts.subscribers; j++) {
         subs [j].opts = &opts;
         subs [j].index = j;
-        ok = (subs [j].client = s_client (&opts, "zb-subscriber")) != NULL;
+        ok = (subs [j].client = s_client (&opts, "zb-subscriber", opts.relay)) != NULL;
     }
     if (!ok)
         return 1;
