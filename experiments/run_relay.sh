@@ -6,18 +6,22 @@
 # Two phases each: flat out (delivered msgs/s, all subscribers together)
 # and a fixed 500 msgs/s (sender -> subscriber latency, p50 / p99: what a
 # relay hop adds).  Short runs, everything niced: the machine is shared.
+# (zchat-bench gets ZSYS_MAX_SOCKETS=8192: 100 clients need more than
+# czmq's default 1024 sockets.)
 #
-#   experiments/run_relay.sh [--secs S] [--out DIR]
+#   experiments/run_relay.sh [--secs S] [--reps N] [--out DIR]
 #
-# Writes relay-raw.csv (zchat-bench's CSV) and relay.md into --out
-# (default experiments/results).
+# Writes relay-raw.csv (zchat-bench's CSV) and relay.md (medians of the
+# N repetitions, default 1; the hop counts interleaved in each) into
+# --out (default experiments/results).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-secs=3 out=""
+secs=3 reps=1 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --secs) secs=$2; shift ;;
+    --reps) reps=$2; shift ;;
     --out) out=$2; shift ;;
     -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run_relay: unknown argument $1" >&2; exit 2 ;;
@@ -52,6 +56,7 @@ nice "$bin/chat-relay" --upstream-relay "$r1" --bind "$r2" --pub-hwm 100000 2>"$
 zx_pids="$zx_pids $!"
 sleep 0.5
 
+for ((rep = 1; rep <= reps; rep++)); do
 for subs in 10 100; do
   for hops in 0 1 2; do
     relay=()
@@ -62,7 +67,7 @@ for subs in 10 100; do
       [ "$phase" = rate ] && rflags=(--rate 500)
       label="relay-$hops/$subs/$phase"
       rc=0
-      nice "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain 3 \
+      ZSYS_MAX_SOCKETS=8192 nice "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain 3 \
         --senders 1 --subscribers "$subs" ${rflags[@]+"${rflags[@]}"} \
         ${relay[@]+"${relay[@]}"} --room "r$hops-$subs-$phase" \
         --label "$label" --csv "$raw" >>"$log" 2>&1 || rc=$?
@@ -71,6 +76,7 @@ for subs in 10 100; do
     done
   done
 done
+done
 grep 'stats' "$zx_runs/r1.err" | tail -n 1 || true
 
 md=$out/relay.md
@@ -78,8 +84,8 @@ md=$out/relay.md
   echo "# Relays: 1 sender, 3 nodes, R subscribers over 0, 1 or 2 relays, 100 B"
   echo
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(zx_machine); $build_type build of" \
-       "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); one run of ${secs} s each;" \
-       "command: experiments/run_relay.sh --secs $secs."
+       "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); median of $reps run(s) of ${secs} s each;" \
+       "command: experiments/run_relay.sh --secs $secs --reps $reps."
   echo
   echo "| subscribers | relays | flat out: delivered/s (all subscribers) | at 500/s: p50 / p99 ms | lost / doubled |"
   echo "|---|---|---|---|---|"
@@ -88,15 +94,21 @@ md=$out/relay.md
     $col["label"] ~ /^relay-/ {
       split($col["label"], p, "/"); hops = substr(p[1], 7); subs = p[2]; ph = p[3]
       key = subs "|" hops
-      if (ph == "flat") d[key] = $col["deliv_rate_total"]
-      else { l50[key] = $col["e2e_p50_us"] / 1000; l99[key] = $col["e2e_p99_us"] / 1000 }
+      if (ph == "flat") d[key, ++nd[key]] = $col["deliv_rate_total"]
+      else { n = ++nl[key]; l50[key, n] = $col["e2e_p50_us"] / 1000; l99[key, n] = $col["e2e_p99_us"] / 1000 }
       bad[key] += $col["lost"] + $col["dups"]
-      if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+      if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
+    }
+    function med(arr, key, n,   i, j, t, v) {
+      for (i = 1; i <= n; i++) v[i] = arr[key, i]
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return v[int((n + 1) / 2)]
     }
     END {
-      for (k = 1; k <= n; k++) {
-        split(order[k], q, "|")
-        printf "| %s | %s | %.0f | %.2f / %.2f | %s |\n", q[1], q[2], d[order[k]], l50[order[k]], l99[order[k]], bad[order[k]]
+      for (k = 1; k <= nk; k++) {
+        key = order[k]; split(key, q, "|")
+        printf "| %s | %s | %.0f | %.2f / %.2f | %s |\n", q[1], q[2], med(d, key, nd[key]),
+               med(l50, key, nl[key]), med(l99, key, nl[key]), bad[key]
       }
     }' "$raw"
 } >"$md"
