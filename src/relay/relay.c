@@ -130,7 +130,8 @@ s_open_xpub (zc_relay_t *self, char *err, size_t errlen)
     //  The bound also holds for the CURVE handshake's commands (a few
     //  hundred bytes): 4 KiB leaves them room
     zsock_set_maxmsgsize (self->xpub, 4096);
-    zsock_set_xpub_verboser (self->xpub, 1);
+    //  Every subscribe, and only the last unsubscribe (relay_subs.h)
+    zsock_set_xpub_verbose (self->xpub, 1);
     if (self->cfg.serve_keys && s_serve_keys (self, self->cfg.serve_keys, err, errlen))
         return -1;
     return s_each (self, self->cfg.bind, "--bind", s_bind, err, errlen);
@@ -428,12 +429,11 @@ s_recv_subs (zc_relay_t *self)
             }
         }
         if (self->cfg.verbose && (action == ZC_SUBS_SUBSCRIBE || action == ZC_SUBS_NONE)) {
-            //  Every listener's (un)subscribe, with the count it leaves
+            //  Every listener's subscribe, with how many the topic got
             const uint8_t *data = zmq_msg_data (&frame);
             size_t size = zmq_msg_size (&frame);
-            fprintf (stderr, "chat-relay: a listener %s '%.*s' (%zu now)\n",
-                     data [0]? "subscribed to": "unsubscribed from", (int) (size - 1),
-                     (const char *) data + 1,
+            fprintf (stderr, "chat-relay: a listener subscribed to '%.*s' (%zu now)\n",
+                     (int) (size - 1), (const char *) data + 1,
                      zc_relay_subs_count (self->subs, (const char *) data + 1, size - 1));
         }
         zmq_msg_close (&frame);

@@ -19,9 +19,9 @@
       room's maps are filtered by rseq (relay_chain.h), beacons passed on.
       No FETCH, no beacons followed: a chained relay is as exact as its
       upstream relays.
-    Subscriptions come from the XPUB (ZMQ_XPUB_VERBOSER) and are counted
-    by relay_subs.h: upstream subscribe on the first listener of a topic,
-    unsubscribe on the last.  Bad frames are counted drops.
+    Subscriptions come from the XPUB (ZMQ_XPUB_VERBOSE) through
+    relay_subs.h: upstream subscribe on the first listener of a topic,
+    unsubscribe when the last is gone.  Bad frames are counted drops.
 */
 #ifndef ZC_RELAY_H
 #define ZC_RELAY_H

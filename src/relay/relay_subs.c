@@ -87,12 +87,11 @@ zc_relay_subs_frame (zc_relay_subs_t *self, const uint8_t *data, size_t size,
         entry->len = len;
         entry->count = 1;
     }
-    else {
-        if (!entry)
-            return s_drop (self);       //  never subscribed: no underflow
-        if (--entry->count > 0)
-            return ZC_SUBS_NONE;
-    }
+    else
+    if (!entry)
+        return s_drop (self);           //  never subscribed
+    //  An unsubscribe is the last listener's (ZMQ_XPUB_VERBOSE): whatever
+    //  the count, the topic goes
     memcpy (topic, name, len);
     topic [len] = 0;
     *topic_len = len;

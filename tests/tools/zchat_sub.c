@@ -4,7 +4,7 @@
     itself (tests/cluster/test_relay.sh: a relay must hand out each
     message once, in order).
 
-    zchat-sub --connect tcp://HOST:PORT[,...] --room ROOM --record FILE [--keys DIR]
+    zchat-sub --connect tcp://HOST:PORT[,...] --room ROOM --record FILE [--keys DIR] [--beacons]
 
     One SUB, subscribed to ROOM; a frame is kept only if its topic is ROOM
     exactly (docs/PROTOCOL.md §3).  The record (PROTOCOL.md, "Record
@@ -12,6 +12,8 @@
     the test's rooms start empty) and a "recv" line per chat map; no "end"
     line, so that a message lost at the tail is still MISSING.  Frames that do not decode are counted and
     said at exit.  With --keys DIR, a CURVE client as chat-client --keys.
+    With --beacons it also subscribes to $beacon and counts the beacons
+    that decode and the frames that do not (said at exit, not recorded).
 */
 #include <czmq.h>
 #include <inttypes.h>
@@ -33,7 +35,17 @@ int
 main (int argc, char **argv)
 {
     const char *connect = NULL, *room = NULL, *record = NULL, *keys_dir = NULL;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool beacons = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (streq (argv [i], "--beacons")) {
+            beacons = true;
+            i--;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf (stderr, "zchat-sub: %s needs a value\n", argv [i]);
+            return 2;
+        }
         if (streq (argv [i], "--connect")) connect = argv [i + 1];
         else if (streq (argv [i], "--room")) room = argv [i + 1];
         else if (streq (argv [i], "--record")) record = argv [i + 1];
@@ -65,6 +77,8 @@ main (int argc, char **argv)
     zsock_set_rcvhwm (sub, 100000);
     zsock_set_maxmsgsize (sub, ZC_MAX_FRAME);
     zsock_set_subscribe (sub, room);
+    if (beacons)
+        zsock_set_subscribe (sub, ZC_BEACON_TOPIC);
     char *list = strdup (connect);
     for (char *save = NULL, *ep = strtok_r (list, ",", &save); ep; ep = strtok_r (NULL, ",", &save)) {
         if (keys)
@@ -82,7 +96,7 @@ main (int argc, char **argv)
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
 
-    uint64_t maps = 0, bad = 0;
+    uint64_t maps = 0, bad = 0, beacon_count = 0;
     void *handle = zsock_resolve (sub);
     while (!s_stop) {
         zmq_pollitem_t item = { handle, -1, ZMQ_POLLIN, 0 };
@@ -94,6 +108,17 @@ main (int argc, char **argv)
         zframe_t *topic = zmsg_first (msg), *body = zmsg_next (msg);
         if (zmsg_size (msg) != 2) {
             bad++;
+            zmsg_destroy (&msg);
+            continue;
+        }
+        if (zframe_size (topic) == strlen (ZC_BEACON_TOPIC)
+        &&  memcmp (zframe_data (topic), ZC_BEACON_TOPIC, strlen (ZC_BEACON_TOPIC)) == 0) {
+            zc_msg_t beacon;
+            if (zc_msg_decode (&beacon, zframe_data (body), zframe_size (body), NULL) == 0
+            &&  beacon.type == ZC_BEACON)
+                beacon_count++;
+            else
+                bad++;
             zmsg_destroy (&msg);
             continue;
         }
@@ -122,7 +147,8 @@ main (int argc, char **argv)
         zmsg_destroy (&msg);
     }
     fclose (out);
-    fprintf (stderr, "zchat-sub: %" PRIu64 " messages, %" PRIu64 " bad frames\n", maps, bad);
+    fprintf (stderr, "zchat-sub: %" PRIu64 " messages, %" PRIu64 " beacons, %" PRIu64
+             " bad frames\n", maps, beacon_count, bad);
     zsock_destroy (&sub);
     zc_client_keys_destroy (&keys);
     return 0;
