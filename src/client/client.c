@@ -337,7 +337,7 @@ s_configure (zc_client_t *self, const zc_client_config_t *cfg, char *err, size_t
     self->verbose = cfg->verbose;
     self->presence = cfg->presence;
     if (s_random_id (self->id))
-        return s_fail (err, errlen, "cannot read /dev/urandom%s", "");
+        return s_fail (err, errlen, "cannot read /dev/urandom: %s", strerror (errno));
     return 0;
 }
 

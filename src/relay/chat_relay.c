@@ -6,8 +6,10 @@
     Everything else is in relay.h.  Exit codes: 0 after SIGINT/SIGTERM,
     1 if it cannot start (a bind fails), 2 on a usage error.
 */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,15 @@ main (int argc, char **argv)
     if (cfg.upstream && cfg.retry_ms)
         return s_bad ("--retry-ms is for --servers (a chained relay fetches nothing)%s", "");
 
+    //  Each room served holds some 4 descriptors per node and 4 more
+    //  (docs/PROTOCOL.md §3.1): take the hard limit, as servers do
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &files))
+            fprintf (stderr, "chat-relay: cannot raise the open-file limit: %s\n",
+                     strerror (errno));
+    }
     char err [512];
     zc_relay_t *relay = zc_relay_new (&cfg, err, sizeof (err));
     if (!relay) {
