@@ -81,6 +81,13 @@ main (void)
     CHECK (s_frame (all, 0, "", topic, &len) == ZC_SUBS_UNSUBSCRIBE);
     zc_relay_subs_destroy (&all);
 
+    //  the topics held, one by one
+    size_t held = zc_relay_subs_topics (subs), at_len = 0;
+    CHECK (held >= 1);
+    const char *first = zc_relay_subs_topic_at (subs, 0, &at_len);
+    CHECK (first && strlen (first) == at_len && zc_relay_subs_count (subs, first, at_len) >= 1);
+    CHECK (zc_relay_subs_topic_at (subs, held, &at_len) == NULL);
+
     //  what a topic asks of a relay of the cluster: beacons win for every
     //  prefix of "$beacon", the empty one included; whole rooms otherwise
     CHECK (zc_relay_topic_kind ("general", 7) == ZC_TOPIC_ROOM);

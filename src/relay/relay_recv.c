@@ -123,6 +123,15 @@ s_room_close (zc_relay_t *self, const char *name)
     zc_rl_room_destroy (slot);
     *slot = self->rooms [--self->nrooms];
     self->rooms [self->nrooms] = NULL;
+    //  A slot is free: rooms refused before (--max-rooms, or no
+    //  descriptors) that listeners still hold get another try
+    size_t len;
+    const char *held;
+    for (size_t i = 0; self->nrooms < self->cfg.max_rooms
+                       && (held = zc_relay_subs_topic_at (self->subs, i, &len)); i++)
+        if (zc_relay_topic_kind (held, len) == ZC_TOPIC_ROOM && strcmp (held, name) != 0
+        &&  !s_room_find (self, held))
+            s_room_open (self, held);
 }
 
 static void

@@ -119,6 +119,16 @@ zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len)
     return entry ? entry->count : 0;
 }
 
+const char *
+zc_relay_subs_topic_at (zc_relay_subs_t *self, size_t i, size_t *len)
+{
+    if (!self || i >= self->used)
+        return NULL;
+    if (len)
+        *len = self->topics [i].len;
+    return self->topics [i].topic;
+}
+
 size_t
 zc_relay_subs_topics (zc_relay_subs_t *self)
 {

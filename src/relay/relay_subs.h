@@ -66,6 +66,10 @@ zc_topic_kind_t zc_relay_topic_kind (const char *topic, size_t len);
 //  Subscribes this topic got since it is held (0 if not held).
 size_t zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len);
 
+//  The i-th topic held (0 <= i < zc_relay_subs_topics), NUL-terminated,
+//  its length in *len; NULL past the end.  Valid until the next frame.
+const char *zc_relay_subs_topic_at (zc_relay_subs_t *self, size_t i, size_t *len);
+
 //  Distinct topics held now.
 size_t zc_relay_subs_topics (zc_relay_subs_t *self);
 

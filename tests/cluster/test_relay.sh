@@ -8,7 +8,9 @@
 # the leader is killed mid-way.  zchat-check: every listener has every
 # message of its room once, in order.  R2 serves only alpha (only R3's
 # alpha listeners reach it): its stats say so and count exactly the
-# alpha messages.  When beta's last listener on R1 goes, R1 unsubscribes.
+# alpha messages.  R1 serves 2 rooms at most: a gamma listener is refused
+# until beta's last listener on R1 goes; then R1 unsubscribes beta and
+# serves gamma.
 . "$(dirname "$0")/lib.sh"
 
 N=${RELAY_TEST_N:-1500}
@@ -64,7 +66,7 @@ P1=$(free_port); P2=$(free_port); P3=$(free_port)
 R1=tcp://127.0.0.1:$P1; R2=tcp://127.0.0.1:$P2; R3=tcp://127.0.0.1:$P3
 
 log "relays: R1 $R1 and R2 $R2 on the cluster, R3 $R3 behind both"
-start_relay r1 --servers "$SERVERS" --bind "$R1"
+start_relay r1 --servers "$SERVERS" --bind "$R1" --max-rooms 2
 start_relay r2 --servers "$SERVERS" --bind "$R2"
 start_relay r3 --upstream-relay "$R1,$R2" --bind "$R3"
 for r in r1 r2 r3; do wait_relay "$r" "serving"; done
@@ -81,6 +83,9 @@ relay_listener cl1b "$R1" beta
 wait_relay r1 "a listener subscribed to 'alpha' (2 now)"
 wait_relay r1 "a listener subscribed to 'beta' (2 now)"
 wait_relay r1 "room beta: delivery starts after seq"
+# A third room is one too many for R1 (--max-rooms 2): refused, for now
+raw_listener raw1g "$R1" gamma
+wait_relay r1 "room gamma: not served, 2 rooms already"
 spawn "$RUN/dalpha.out" "$RUN/dalpha.err" /dev/null \
     "$BIN/chat-client" --servers "$SERVERS" --listen --room alpha --name dalpha --record "$RUN/dalpha.rec"
 room_client sa alpha
@@ -129,7 +134,9 @@ log "beta's listeners leave R1: it unsubscribes upstream"
 kill -TERM "$pid_raw1b" "$pid_cl1b"
 wait_relay r1 "room beta: unsubscribed upstream (last listener gone), $N messages relayed"
 sleep 0.6
-[ "$(relay_stat r1 upstream)" = "alpha" ] || fail "R1 still subscribed upstream to '$(relay_stat r1 upstream)'"
+# beta's slot went to gamma, refused before
+wait_relay r1 "room gamma: subscribed upstream"
+[ "$(relay_stat r1 upstream)" = "alpha,gamma" ] || fail "R1 subscribed upstream to '$(relay_stat r1 upstream)', not alpha,gamma"
 
 log "SIGTERM: every relay exits 0"
 for r in r1 r2 r3; do
