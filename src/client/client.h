@@ -76,7 +76,7 @@ typedef enum {
     ZC_EV_LOST,                     //  our message id is dropped unacknowledged: the
                                     //  cluster stored it once but no longer holds it
                                     //  (retention), so no ACK can come; text says so
-    ZC_EV_REFUSED                   //  our message id is dropped unacknowledged: the
+    ZC_EV_REFUSED,                  //  our message id is dropped unacknowledged: the
                                     //  leader refused it for good (ERROR "limit": text
                                     //  too long, too many rooms or clients); text says
                                     //  why.  The id was never stored, so it is free
@@ -84,7 +84,7 @@ typedef enum {
                                     //  move down one id (id+1 becomes id, ...), and
                                     //  every event after this one names them by their
                                     //  new ids.  Later messages go on
-    ,ZC_EV_MEMBERS                  //  who is in the room (cfg.presence): count in all,
+    ZC_EV_MEMBERS,                  //  who is in the room (cfg.presence): count in all,
                                     //  text the names sent, one per line, sorted;
                                     //  leader, epoch: the node that said it
 } zc_event_type_t;
