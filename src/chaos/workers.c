@@ -104,6 +104,12 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
                     fprintf (rec, "sent %s %" PRIu64 " %" PRIu64 " @%.3f\n", ev->client,
                              ev->id + i, ev->moved_ts [i], at);
             break;
+        case ZC_EV_FORGOTTEN:
+            //  Acknowledged, then lost in a leader change (--quorum 1 only):
+            //  recorded; the checker finds them MISSING as any lost ack
+            for (uint64_t i = 0; i < ev->count; i++)
+                fprintf (rec, "forgotten %s %" PRIu64 " @%.3f\n", ev->client, ev->id + i, at);
+            break;
         case ZC_EV_LOST:
             fprintf (rec, "lost %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);
             atomic_fetch_add (&wk->lost, 1);
