@@ -12,6 +12,9 @@
 #include "node_impl.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 //  Milliseconds on a clock that also counts time spent suspended, so a
 //  leader waking from a laptop lid-close sees its lease expired.
@@ -314,13 +317,71 @@ s_count_security (zc_node_t *self)
         zc_core_count (self->core, ZC_COUNT_DENIED, zc_security_denied (self->security));
 }
 
+//  SIGINT and SIGTERM.  chat-node's main blocks them in every thread
+//  (a signal landing in the storage thread would break its wait), and the
+//  loop reads them from a signalfd; a node run where they are not blocked
+//  (tests run it in a thread) is stopped by zsys_interrupted instead.
+static int
+s_signals_open (void)
+{
+    sigset_t blocked, stop;
+    sigemptyset (&stop);
+    sigaddset (&stop, SIGINT);
+    sigaddset (&stop, SIGTERM);
+    if (pthread_sigmask (SIG_BLOCK, NULL, &blocked)
+    ||  !sigismember (&blocked, SIGINT) || !sigismember (&blocked, SIGTERM))
+        return -1;
+    return signalfd (-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+//  Requests to stop that arrived since the last call.
+static int
+s_stops (int sigfd, bool *interrupted_seen)
+{
+    int count = 0;
+    if (zsys_interrupted && !*interrupted_seen) {
+        *interrupted_seen = true;
+        count++;
+    }
+    struct signalfd_siginfo info;
+    while (sigfd >= 0 && read (sigfd, &info, sizeof info) == (ssize_t) sizeof info)
+        count++;
+    return count;
+}
+
 int
 zc_node_run (zc_node_t *self)
 {
-    zmq_pollitem_t items [8 + ZC_MAX_PEERS];
-    while (!zsys_interrupted && !self->failed) {
+    zmq_pollitem_t items [9 + ZC_MAX_PEERS];
+    int sigfd = s_signals_open ();
+    bool interrupted_seen = false;
+    bool retiring = false;
+    //  Belt and braces: the election retires within 2 election timeouts
+    //  and the suspect time (docs/ELECTION.md "Graceful stop")
+    uint64_t retire_cap = 0;
+    while (!self->failed) {
+        //  The first SIGTERM or SIGINT: a leader hands over first; a
+        //  second: stop now
+        int stops = s_stops (sigfd, &interrupted_seen);
+        if (stops && (retiring || stops > 1)) {
+            zsys_info ("node %u: asked again to stop: stopping now", self->cfg.id);
+            break;
+        }
+        if (stops) {
+            retiring = true;
+            retire_cap = zc_node_now () + 4 * ((uint64_t) self->cfg.election_ms
+                         + (uint64_t) self->cfg.heartbeat_ms * self->cfg.misses);
+            zc_core_retire (self->core, zc_node_now ());
+            zc_node_execute (self);
+        }
+        if (retiring && (zc_core_retired (self->core) || zc_node_now () > retire_cap)) {
+            zsys_info ("node %u: retired", self->cfg.id);
+            break;
+        }
         uint64_t now = zc_node_now ();
         uint64_t deadline = zc_core_deadline (self->core);
+        if (retiring && retire_cap < deadline)
+            deadline = retire_cap + 1;
         long timeout = deadline > now ? (long) (deadline - now) : 0;
         long publish = zc_node_metrics_tick (self);      //  -1: no --metrics
         if (publish >= 0 && publish < timeout)
@@ -342,6 +403,9 @@ zc_node_run (zc_node_t *self)
         for (size_t i = 0; i < self->link_count; i++)
             items [count++] = (zmq_pollitem_t) {
                 zsock_resolve (self->links [i].dealer), 0, ZMQ_POLLIN, 0 };
+        size_t links_end = count;
+        if (sigfd >= 0)
+            items [count++] = (zmq_pollitem_t) { NULL, sigfd, ZMQ_POLLIN, 0 };
 
         if (zmq_poll (items, (int) count, timeout) < 0) {
             if (errno == EINTR)
@@ -360,7 +424,7 @@ zc_node_run (zc_node_t *self)
             zc_node_hb_req_recv (self);
         if (self->hb_monitor && (items [monitor_at].revents & ZMQ_POLLIN))
             zc_node_hb_monitor_recv (self);
-        for (size_t i = 0; i < self->link_count && links_at + i < count; i++)
+        for (size_t i = 0; i < self->link_count && links_at + i < links_end; i++)
             if (items [links_at + i].revents & ZMQ_POLLIN)
                 zc_node_link_recv (self, &self->links [i]);
         if (self->failed)
@@ -380,5 +444,7 @@ zc_node_run (zc_node_t *self)
     if (self->cfg.trace)
         zc_node_trace_event (self, ZC_TEV_STOP, 0);
     zsys_info ("node %u: stopping", self->cfg.id);
+    if (sigfd >= 0)
+        close (sigfd);
     return self->failed ? 1 : 0;
 }

@@ -164,6 +164,11 @@ typedef struct {
     bool woke;                  //  something arrived this instant
     unsigned spin;
     uint64_t forged;            //  replica refusals a fixed schedule provoked (R7)
+    //  SIGTERM (sim_retire): asked, the core told to retire at the loop's
+    //  next pass, and when the node exited once the core said retired
+    bool stop_asked, retiring;
+    uint64_t exited_at;
+    unsigned exits;
 } node_t;
 
 //  A tap on what chat-node --trace would log (tests/sim/scenario.c): a
@@ -310,6 +315,8 @@ void sim_start (sim_t *sim, uint32_t id);
 void sim_crash (sim_t *sim, uint32_t id);
 void sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial);
 bool sim_whole (node_t *node);
+void sim_retire (sim_t *sim, uint32_t id);
+void sim_exit (sim_t *sim, uint32_t id);
 void sim_freeze (sim_t *sim, uint32_t id, uint64_t ms);
 void sim_thaw (sim_t *sim, uint32_t id);
 void sim_split (sim_t *sim, uint32_t mask);
