@@ -20,7 +20,9 @@
         fdatasync; what the bundle releases after the write waits for it;
       - faults: crashes (the written log stays), power losses (a crash
         during a sync that also drops what no finished sync covered),
-        restarts from the disk, freezes (SIGSTOP); 20% of schedules give
+        restarts from the disk, freezes (SIGSTOP), graceful stops
+        (SIGTERM: the node exits once its core retired, docs/ELECTION.md
+        "Graceful stop"; a fifth as often as crashes); 20% of schedules give
         every node max_epoch_jump 2, so that lagging nodes rejoin by
         corroboration, and 30% have clients whose clocks jump ahead by up
         to 2^40 (the leader clamps their ts: lamport.h).  The nodes' own
@@ -172,7 +174,7 @@ s_print_plan (const plan_t *plan)
 //  How a schedule's faults reach this cluster (fault_apply)
 static const sim_ops_t s_ops = {
     .trace = sim_trace, .up = sim_up, .leader = sim_leader, .start = sim_start,
-    .crash = sim_crash, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
+    .crash = sim_crash, .retire = sim_retire, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
     .heal = sim_heal, .net = sim_net
 };
 
@@ -243,6 +245,8 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->lose_bp = 0;
     for (uint32_t id = 1; id <= n; id++) {
         sim_thaw (sim, id);
+        if (sim->nodes [id].stop_asked)
+            sim_exit (sim, id);     //  still retiring: a second signal
         if (plan.sched.down_mask & (1u << id))
             sim_crash (sim, id);
         else

@@ -13,6 +13,9 @@
        lags: the leader hands over to it.
     3. No backup reachable: the leader exits after its deadline.
     4. A backup asked to stop exits at once; so does a node alone.
+    5. Who can make a backup stand aside for a lower candidate: only the
+       leader it follows, in its epoch, for the member named (the pure
+       machine, forged messages).
     ZC_SIM_TRACE=1 prints their traces even when they pass.
 */
 #include "sim/cluster.h"
@@ -60,6 +63,14 @@ p_exited (sim_t *sim, void *arg)
     return sim->nodes [*(uint32_t *) arg].exits > 0;
 }
 
+//  The retiring leader named its target
+static bool
+p_named (sim_t *sim, void *arg)
+{
+    node_t *node = &sim->nodes [*(uint32_t *) arg];
+    return node->el && zc_election_retire_target (node->el);
+}
+
 static uint64_t
 s_started (sim_t *sim, uint32_t id)
 {
@@ -86,6 +97,12 @@ test_leader_retires (void)
     uint64_t started1 = s_started (sim, 1), started2 = s_started (sim, 2);
     uint64_t asked = sim->now;
     sim_retire (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_named, &three, 100)
+            && zc_election_retire_target (s_el (sim, 3)) == 2,
+            "%s: node 3 hands over to node 2", name);
+    //  From now on it announces itself no more
+    sim->spy_node = 3;
+    sim->spy_type = ZC_COORDINATOR;
     CHECKF (sim_run_until_pred (sim, p_serves_and_led, &two, 2000),
             "%s: node 2 leads and node 1 follows", name);
     uint64_t took = sim->now - asked;
@@ -101,6 +118,8 @@ test_leader_retires (void)
             (unsigned long long) (s_started (sim, 2) - started2),
             (unsigned long long) (s_started (sim, 1) - started1));
     CHECKF (sim_run_until_pred (sim, p_exited, &three, T_RETIRE), "%s: node 3 exits", name);
+    CHECKF (!sim->spy_found, "%s: node 3 announced itself after it named its target "
+            "(epoch %llu)", name, (unsigned long long) sim->spy_msg.epoch);
     uint64_t exited = sim->nodes [3].exited_at - asked;
     CHECKF (exited < T_RETIRE && sim_epoch (sim, 2) == epoch + 1,
             "%s: once node 2 led, before its deadline (%llu ms)", name,
@@ -140,6 +159,9 @@ test_lower_backup_has_log (void)
             (unsigned long long) sim_last (sim, 3));
     uint64_t epoch = sim_epoch (sim, 3);
     sim_retire (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_named, &three, 100)
+            && zc_election_retire_target (s_el (sim, 3)) == 1,
+            "%s: node 3 hands over to node 1", name);
     CHECKF (sim_run_until_pred (sim, p_serves, &one, 1000), "%s: node 1 serves", name);
     CHECKF (sim_epoch (sim, 1) == epoch + 1 && sim->max_served == epoch + 1,
             "%s: in the next epoch (%llu, highest served %llu)", name,
@@ -222,6 +244,89 @@ test_exit_at_once (void)
     SIM_FIXED_END (sim, name, failed_before);
 }
 
+//  5. Who can make a backup stand aside (docs/ELECTION.md "Hostile
+//  input"): only the leader it follows, in its epoch, and only for the
+//  member that leader names.  On the pure machine: node 2 of 4 follows
+//  leader 4 in epoch 5, and is asked for votes for epoch 6.
+static zc_actions_t s_out;
+
+static zc_msg_t
+s_msg (zc_type_t type, uint32_t from, uint64_t epoch, uint64_t mh)
+{
+    zc_msg_t msg;
+    zc_msg_init (&msg, type);
+    zc_msg_set_u64 (&msg, ZF_NODE, from);
+    zc_msg_set_u64 (&msg, ZF_EPOCH, epoch);
+    zc_msg_set_u64 (&msg, ZF_MH, mh);
+    return msg;
+}
+
+static void
+s_recv (zc_election_t *el, const zc_msg_t *msg, uint64_t now)
+{
+    zc_actions_clear (&s_out);
+    zc_election_recv (el, msg, now, &s_out);
+}
+
+static bool
+s_grants (zc_election_t *el, uint32_t candidate, uint64_t mh, uint64_t now)
+{
+    zc_msg_t prevote = s_msg (ZC_PREVOTE, candidate, 6, mh);
+    zc_msg_set_u64 (&prevote, ZF_LAST_SEQ, 0);
+    zc_msg_set_u64 (&prevote, ZF_LOG_EPOCH, 0);
+    s_recv (el, &prevote, now);
+    for (size_t i = 0; i < s_out.count; i++)
+        if (s_out.items [i].kind == ZC_ACT_SEND && s_out.items [i].to == candidate
+        &&  s_out.items [i].msg.type == ZC_PREVOTE_REPLY)
+            return s_out.items [i].msg.granted;
+    return false;
+}
+
+static void
+s_handover (zc_election_t *el, uint32_t from, uint64_t epoch, uint64_t target, uint64_t mh,
+            uint64_t now)
+{
+    zc_msg_t msg = s_msg (ZC_HANDOVER, from, epoch, mh);
+    zc_msg_set_u64 (&msg, ZF_LEADER, target);
+    s_recv (el, &msg, now);
+}
+
+static void
+test_stand_aside (void)
+{
+    const char *name = "who makes a backup stand aside";
+    zc_election_config_t cfg;
+    memset (&cfg, 0, sizeof cfg);
+    sim_election_config (&cfg, 2, 4, 3);
+    zc_election_state_t state = { 5, 4, 0 };
+    zc_election_t *el = zc_election_new (&cfg, &state, 1000);
+    zc_msg_t coord = s_msg (ZC_COORDINATOR, 4, 5, cfg.mh);
+    zc_msg_set_u64 (&coord, ZF_LEADER, 4);
+    zc_msg_set_u64 (&coord, ZF_LT, 1000);
+    zc_msg_set_u64 (&coord, ZF_LAST_SEQ, 0);
+    s_recv (el, &coord, 1000);
+    CHECKF (zc_election_role (el) == ZC_ROLE_BACKUP && zc_election_leader (el) == 4,
+            "%s: node 2 follows leader 4", name);
+    CHECKF (!s_grants (el, 1, cfg.mh, 1001), "%s: no vote for node 1 while leader 4 lives", name);
+    s_handover (el, 3, 5, 1, cfg.mh, 1002);
+    CHECKF (!s_grants (el, 1, cfg.mh, 1003),
+            "%s: node 3, which it does not follow, cannot make it stand aside", name);
+    s_handover (el, 4, 4, 1, cfg.mh, 1004);
+    CHECKF (!s_grants (el, 1, cfg.mh, 1005),
+            "%s: nor can leader 4's word from an older epoch", name);
+    s_handover (el, 4, 5, 1 + (1ull << 32), cfg.mh, 1006);
+    CHECKF (!s_grants (el, 1, cfg.mh, 1007),
+            "%s: nor a target that is not a member (2^32 + 1)", name);
+    s_handover (el, 4, 5, 1, cfg.mh + 1, 1008);
+    CHECKF (!s_grants (el, 1, cfg.mh, 1009), "%s: nor one with a foreign membership hash", name);
+    s_handover (el, 4, 5, 1, cfg.mh, 1010);
+    CHECKF (s_grants (el, 1, cfg.mh, 1011), "%s: leader 4 in epoch 5 can, for node 1", name);
+    CHECKF (!s_grants (el, 3, cfg.mh, 1012), "%s: and for node 1 only", name);
+    CHECKF (zc_election_role (el) == ZC_ROLE_BACKUP && zc_election_leader (el) == 4
+            && zc_election_epoch (el) == 5, "%s: a notice changes no state", name);
+    zc_election_destroy (&el);
+}
+
 int
 main (void)
 {
@@ -230,6 +335,7 @@ main (void)
     test_lower_backup_has_log ();
     test_nobody_reachable ();
     test_exit_at_once ();
+    test_stand_aside ();
     printf ("  fixed schedules %.2f s\n", sim_seconds () - start);
     packet_pool_destroy ();
     return check_report ("test_sim_retire");

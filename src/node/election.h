@@ -193,6 +193,8 @@ bool zc_election_handing_over (zc_election_t *self);
 void zc_election_retire (zc_election_t *self, uint64_t now, zc_actions_t *out);
 bool zc_election_retiring (zc_election_t *self);
 bool zc_election_retired (zc_election_t *self);
+//  The node a retiring leader hands over to (0: none had its log yet).
+uint32_t zc_election_retire_target (zc_election_t *self);
 const char *zc_role_name (zc_role_t role);
 
 //  Action list helpers.

@@ -153,3 +153,9 @@ zc_election_retiring (zc_election_t *self)
 {
     return self->retiring;
 }
+
+uint32_t
+zc_election_retire_target (zc_election_t *self)
+{
+    return self->retire_to;
+}
