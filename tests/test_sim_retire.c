@@ -162,11 +162,15 @@ test_lower_backup_has_log (void)
     CHECKF (sim_run_until_pred (sim, p_named, &three, 100)
             && zc_election_retire_target (s_el (sim, 3)) == 1,
             "%s: node 3 hands over to node 1", name);
+    sim->spy_node = 3;
+    sim->spy_type = ZC_COORDINATOR;
     CHECKF (sim_run_until_pred (sim, p_serves, &one, 1000), "%s: node 1 serves", name);
     CHECKF (sim_epoch (sim, 1) == epoch + 1 && sim->max_served == epoch + 1,
             "%s: in the next epoch (%llu, highest served %llu)", name,
             (unsigned long long) sim_epoch (sim, 1), (unsigned long long) sim->max_served);
     CHECKF (sim_run_until_pred (sim, p_exited, &three, T_RETIRE), "%s: node 3 exits", name);
+    CHECKF (!sim->spy_found, "%s: node 3 announced itself after it named its target "
+            "(epoch %llu)", name, (unsigned long long) sim->spy_msg.epoch);
     sim_filter (sim, NULL);
     CHECKF (sim_post_many (sim, 3), "%s: new messages acknowledged", name);
     //  Then the higher node 2 gets the lead back by the fail-back
@@ -322,6 +326,9 @@ test_stand_aside (void)
     s_handover (el, 4, 5, 1, cfg.mh, 1010);
     CHECKF (s_grants (el, 1, cfg.mh, 1011), "%s: leader 4 in epoch 5 can, for node 1", name);
     CHECKF (!s_grants (el, 3, cfg.mh, 1012), "%s: and for node 1 only", name);
+    s_handover (el, 3, 5, 1, cfg.mh, 1013);
+    CHECKF (s_grants (el, 1, cfg.mh, 1014) && !s_grants (el, 3, cfg.mh, 1015),
+            "%s: and node 3 cannot overwrite leader 4's word", name);
     CHECKF (zc_election_role (el) == ZC_ROLE_BACKUP && zc_election_leader (el) == 4
             && zc_election_epoch (el) == 5, "%s: a notice changes no state", name);
     zc_election_destroy (&el);
