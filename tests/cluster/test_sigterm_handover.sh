@@ -3,8 +3,11 @@
 # (docs/ELECTION.md "Graceful stop").  Node 2 leads the next epoch because
 # node 3 handed over to it, not because an election timed out; the clients
 # lose and double nothing (zchat-check).  Then SIGTERM to a backup: it
-# exits at once.  The nodes are this shell's children (not tools/cluster.sh's),
-# so that their exit status can be read.
+# exits at once; and to the last node, a leader with nobody to hand over
+# to, twice: the second signal stops it at once.  The nodes are this
+# shell's children (not tools/cluster.sh's), so that their exit status can
+# be read.  The election timeout is 1 s (retiring takes 2.3 s at most), so
+# that the second signal surely comes while the node still retires.
 . "$(dirname "$0")/lib.sh"
 
 BASE=$(pick_base 3)
@@ -14,7 +17,7 @@ run_node() {   # run_node ID
   local i=$1 peers="" j
   for j in 1 2 3; do [ "$j" = "$i" ] || peers+="${peers:+,}$j:127.0.0.1:$((BASE + j - 1))"; done
   "$BIN/chat-node" --id "$i" --port $((BASE + i - 1)) --bind 127.0.0.1 --peers "$peers" \
-      --data-dir "$RUN/data/node-$i" --initial-cluster-state new \
+      --data-dir "$RUN/data/node-$i" --initial-cluster-state new --election-timeout-ms 1000 \
       >>"$RUN/node-$i.log" 2>&1 </dev/null &
   NODE_PID[$i]=$!
   CLIENT_PIDS+=($!)      # killed at exit if still running
@@ -79,6 +82,13 @@ wait_exit "${NODE_PID[1]}" 30 || rc=$?
 [ $rc = 0 ] || fail "node 1 exited with status $rc"
 grep -q 'node 1: retired' "$RUN/node-1.log" || fail "node 1 did not say it retired"
 if grep -q 'retiring: handing over' "$RUN/node-1.log"; then fail "backup 1 tried to hand over"; fi
+log "SIGTERM twice to node 2, alone now"
 kill -TERM "${NODE_PID[2]}"
-wait_exit "${NODE_PID[2]}" 30 || fail "node 2 did not stop (status $?)"
+wait_until 30 grep -q 'retiring: serving no more' "$RUN/node-2.log" || fail "node 2 does not retire"
+kill -TERM "${NODE_PID[2]}"
+rc=0
+wait_exit "${NODE_PID[2]}" 30 || rc=$?
+[ $rc = 0 ] || fail "node 2 exited with status $rc"
+grep -q 'node 2: asked again to stop: stopping now' "$RUN/node-2.log" \
+  || fail "node 2 did not stop at the second signal"
 log "ok"
