@@ -12,8 +12,10 @@
     2. The only backup that holds the leader's log is lower than one that
        lags: the leader hands over to it.
     3. No backup reachable: the leader exits after its deadline.
-    4. A backup asked to stop exits at once; so does a node alone.
-    5. Who can make a backup stand aside for a lower candidate: only the
+    4. The new leader never reaches the old one: it leaves at its deadline
+       all the same, as the new leader's backup.
+    5. A backup asked to stop exits at once; so does a node alone.
+    6. Who can make a backup stand aside for a lower candidate: only the
        leader it follows, in its epoch, for the member named (the pure
        machine, forged messages).
     ZC_SIM_TRACE=1 prints their traces even when they pass.
@@ -241,7 +243,44 @@ test_nobody_reachable (void)
     SIM_FIXED_END (sim, name, failed_before);
 }
 
-//  4. A backup exits at once, the leader serving on; a node alone too
+//  4. Node 3 hands over and follows the new leader, but no APPEND reaches
+//  it: a backup by then, it still leaves at its deadline
+static bool
+f_no_append_to_3 (sim_t *sim, uint32_t from, uint32_t to, const zc_msg_t *msg,
+                  uint32_t entries, void *arg)
+{
+    (void) sim; (void) from; (void) entries; (void) arg;
+    return to == 3 && msg->type == ZC_APPEND;
+}
+
+static void
+test_deadline_as_backup (void)
+{
+    const char *name = "retire deadline as the target's backup";
+    int failed_before = s_failed;
+    sim_t *sim = sim_fixed_new (3, 2, 1806, 8);
+    uint32_t two = 2, three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_post_many (sim, 2), "%s: 2 acknowledged", name);
+    CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 1000), "%s: everywhere", name);
+    sim->filter = f_no_append_to_3;
+    uint64_t asked = sim->now;
+    sim_retire (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_serves, &two, 1000), "%s: node 2 serves", name);
+    CHECKF (sim_up (sim, 3) && zc_election_role (s_el (sim, 3)) == ZC_ROLE_BACKUP
+            && zc_election_leader (s_el (sim, 3)) == 2, "%s: node 3 follows node 2", name);
+    CHECKF (sim_run_until_pred (sim, p_exited, &three, 2 * T_RETIRE), "%s: node 3 exits", name);
+    uint64_t exited = sim->nodes [3].exited_at - asked;
+    CHECKF (exited >= T_RETIRE && exited <= T_RETIRE + T_HEARTBEAT,
+            "%s: at its deadline (%llu ms, deadline %u)", name, (unsigned long long) exited,
+            T_RETIRE);
+    sim->filter = NULL;
+    CHECKF (sim_post_many (sim, 2), "%s: node 2 goes on", name);
+    SIM_FIXED_END (sim, name, failed_before);
+}
+
+//  5. A backup exits at once, the leader serving on; a node alone too
 static void
 test_exit_at_once (void)
 {
@@ -274,7 +313,7 @@ test_exit_at_once (void)
     SIM_FIXED_END (sim, name, failed_before);
 }
 
-//  5. Who can make a backup stand aside (docs/ELECTION.md "Hostile
+//  6. Who can make a backup stand aside (docs/ELECTION.md "Hostile
 //  input"): only the leader it follows, in its epoch, and only for the
 //  member that leader names.  On the pure machine: node 2 of 4 follows
 //  leader 4 in epoch 5, and is asked for votes for epoch 6.
@@ -367,6 +406,7 @@ main (void)
     test_leader_retires ();
     test_lower_backup_has_log ();
     test_nobody_reachable ();
+    test_deadline_as_backup ();
     test_exit_at_once ();
     test_stand_aside ();
     printf ("  fixed schedules %.2f s\n", sim_seconds () - start);

@@ -522,6 +522,7 @@ void
 zc_election_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     assert (self && out);
+    zc_el_retire_due (self, now, out);
     if (self->retired) {
         zc_el_report (self, now, out);
         return;                 //  leaving: nothing more to do
@@ -564,11 +565,9 @@ zc_election_peer_progress (zc_election_t *self, uint32_t peer_id, uint64_t last_
         peer->last_seq = last_seq;      //  more than we hold: not a real match
 }
 
-uint64_t
-zc_election_deadline (zc_election_t *self)
+static uint64_t
+s_deadline (zc_election_t *self)
 {
-    if (self->retired)
-        return UINT64_MAX;
     switch (self->role) {
         case ZC_ROLE_BACKUP:
             if (self->recovering)
@@ -585,19 +584,24 @@ zc_election_deadline (zc_election_t *self)
                  ? self->next_resend : self->phase_deadline;
         case ZC_ROLE_LEADER: {
             //  Wake up for the lease to lapse too, so serving changes are seen.
-            uint64_t deadline = self->next_announce;
-            if (self->retiring) {
-                if (self->retire_to)
-                    deadline = self->retire_next;
-                if (self->retire_deadline < deadline)
-                    deadline = self->retire_deadline;
-            }
+            uint64_t deadline = self->retire_to ? self->retire_next : self->next_announce;
             if (self->handover_to && self->handover_deadline < deadline)
                 deadline = self->handover_deadline;
             return deadline;
         }
     }
     return self->phase_deadline;
+}
+
+uint64_t
+zc_election_deadline (zc_election_t *self)
+{
+    if (self->retired)
+        return UINT64_MAX;
+    uint64_t deadline = s_deadline (self);
+    if (self->retiring && self->retire_deadline < deadline)
+        deadline = self->retire_deadline;
+    return deadline;
 }
 
 zc_role_t

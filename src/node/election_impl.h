@@ -91,6 +91,7 @@ struct _zc_election_t {
     bool retired;                //  done: the node may exit
     uint64_t retire_epoch;       //  the epoch we led when asked
     uint64_t retire_deadline;    //  leave by then, handed over or not
+    uint64_t retire_grace;       //  until then only the highest live backup will do
     uint32_t retire_to;          //  the target, once one had our log (0: none yet)
     uint64_t retire_next;        //  next HANDOVER round
     uint32_t aside_from;         //  backup: the leader we follow said, in
@@ -144,9 +145,11 @@ bool zc_el_lost_recv (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *m
                       uint64_t now, zc_actions_t *out);
 void zc_el_lost_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
 
-//  election_retire.c: the retiring leader's tick (the leader's own tick
-//  gives way to it); the HANDOVER that names another node; whether a
-//  retirement keeps us from hearing a leader or from running ourselves
+//  election_retire.c: the deadline, checked by every tick; the retiring
+//  leader's tick (the leader's own tick gives way to it); the HANDOVER
+//  that names another node; whether we stand aside for a candidate; a
+//  later epoch's leader replicating to us
+void zc_el_retire_due (zc_election_t *self, uint64_t now, zc_actions_t *out);
 void zc_el_retire_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
 void zc_el_retire_notice (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg,
                           uint32_t target, zc_actions_t *out);

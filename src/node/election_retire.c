@@ -31,18 +31,25 @@ s_retire_ms (zc_election_t *self)
 //  The highest backup that is live on both runs (pings on the heartbeat
 //  port and granted replies on the peer link, as for the fail-back) and
 //  whose confirmed match (zc_election_peer_progress) has reached our log.
+//  For a heartbeat, only the highest live one will do: what we stored
+//  last is on its way to it (a lower target would cost a fail-back to it
+//  later, a second pause); then whichever is highest of those that have it.
 static zc_el_peer_t *
 s_target (zc_election_t *self, uint64_t now)
 {
-    zc_el_peer_t *best = NULL;
+    zc_el_peer_t *best = NULL, *highest = NULL;
     for (size_t i = 0; i < self->peer_count; i++) {
         zc_el_peer_t *peer = &self->peers [i];
         bool live = peer->healthy_since && peer->link_since
                  && now <= peer->last_ping + zc_el_suspect_ms (self)
                  && now <= peer->link_heard + zc_el_suspect_ms (self);
+        if (live && (!highest || peer->id > highest->id))
+            highest = peer;
         if (live && peer->last_seq >= self->last_seq && (!best || peer->id > best->id))
             best = peer;
     }
+    if (best && best != highest && now < self->retire_grace)
+        return NULL;
     return best;
 }
 
@@ -54,6 +61,7 @@ zc_election_retire (zc_election_t *self, uint64_t now, zc_actions_t *out)
         self->retiring = true;
         self->retire_epoch = self->st.epoch;
         self->retire_deadline = now + s_retire_ms (self);
+        self->retire_grace = now + self->cfg.heartbeat_ms;
         if (self->role != ZC_ROLE_LEADER || self->peer_count == 0)
             self->retired = true;       //  nothing to hand over
         else {
@@ -66,19 +74,23 @@ zc_election_retire (zc_election_t *self, uint64_t now, zc_actions_t *out)
     zc_el_report (self, now, out);
 }
 
+//  Whatever our role by now: a leader still waiting for a target, or a
+//  backup of the target that never heard it lead
+void
+zc_el_retire_due (zc_election_t *self, uint64_t now, zc_actions_t *out)
+{
+    if (self->retiring && !self->retired && now >= self->retire_deadline) {
+        zc_el_log (self, out, "retiring: no hand-over within %llu ms, leaving anyway",
+                   (unsigned long long) s_retire_ms (self));
+        self->retired = true;
+    }
+}
+
 void
 zc_el_retire_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     if (self->retired)
         return;
-    if (now >= self->retire_deadline) {
-        zc_el_log (self, out, "retiring: no hand-over within %llu ms, leaving anyway",
-                   (unsigned long long) s_retire_ms (self));
-        self->retired = true;
-        return;
-    }
-    if (self->role != ZC_ROLE_LEADER)
-        return;                 //  stepped down meanwhile: wait for the next leader
     if (!self->retire_to) {
         zc_el_peer_t *target = s_target (self, now);
         if (!target)
