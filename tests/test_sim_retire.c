@@ -11,7 +11,9 @@
        exited, as before, only missed heartbeats would tell the backups.
     2. The only backup that holds the leader's log is lower than one that
        lags: the leader hands over to it.
-    3. No backup reachable: the leader exits after its deadline.
+    3. No backup reachable: the leader exits after its deadline.  3b: the
+       highest backup's last confirmation is on its way: it is worth a
+       heartbeat's wait.
     4. The new leader never reaches the old one: it leaves at its deadline
        all the same, as the new leader's backup.
     5. A backup asked to stop exits at once; so does a node alone.
@@ -243,6 +245,37 @@ test_nobody_reachable (void)
     SIM_FIXED_END (sim, name, failed_before);
 }
 
+//  3b. Asked right after an ACK, while node 2's confirmation of the last
+//  entry is still on its way and node 1's is in: node 3 waits for node 2
+//  (a heartbeat at most) rather than hand over to node 1 and have node 1
+//  hand over to node 2 again after the hold-down
+static void
+test_waits_for_highest (void)
+{
+    const char *name = "retire waits briefly for the highest backup";
+    int failed_before = s_failed;
+    sim_t *sim = sim_fixed_new (3, 2, 1806, 8);
+    uint32_t two = 2, three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_post_many (sim, 2), "%s: 2 acknowledged", name);
+    uint64_t epoch = sim_epoch (sim, 3);
+    CHECKF (zc_replica_match (sim->nodes [3].rep, 2) < sim_last (sim, 3)
+            && zc_replica_match (sim->nodes [3].rep, 1) == sim_last (sim, 3),
+            "%s: the schedule still has node 2 behind, node 1 not (matches %llu, %llu of %llu)",
+            name, (unsigned long long) zc_replica_match (sim->nodes [3].rep, 1),
+            (unsigned long long) zc_replica_match (sim->nodes [3].rep, 2),
+            (unsigned long long) sim_last (sim, 3));
+    sim_retire (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_named, &three, T_HEARTBEAT + 10)
+            && zc_election_retire_target (s_el (sim, 3)) == 2,
+            "%s: node 3 hands over to node 2 (to %u)", name,
+            sim_up (sim, 3) ? zc_election_retire_target (s_el (sim, 3)) : 0);
+    CHECKF (sim_run_until_pred (sim, p_serves_and_led, &two, 1000)
+            && sim_epoch (sim, 2) == epoch + 1, "%s: node 2 leads the next epoch", name);
+    SIM_FIXED_END (sim, name, failed_before);
+}
+
 //  4. Node 3 hands over and follows the new leader, but no APPEND reaches
 //  it: a backup by then, it still leaves at its deadline
 static bool
@@ -406,6 +439,7 @@ main (void)
     test_leader_retires ();
     test_lower_backup_has_log ();
     test_nobody_reachable ();
+    test_waits_for_highest ();
     test_deadline_as_backup ();
     test_exit_at_once ();
     test_stand_aside ();
