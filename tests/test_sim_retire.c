@@ -189,7 +189,7 @@ test_lower_backup_has_log (void)
             (unsigned long long) sim_last (sim, 3));
     uint64_t epoch = sim_epoch (sim, 3);
     sim_retire (sim, 3);
-    CHECKF (sim_run_until_pred (sim, p_named, &three, 100)
+    CHECKF (sim_run_until_pred (sim, p_named, &three, 2 * T_HEARTBEAT)
             && zc_election_retire_target (s_el (sim, 3)) == 1,
             "%s: node 3 hands over to node 1", name);
     sim->spy_node = 3;
