@@ -200,6 +200,7 @@ typedef struct {
     uint64_t first_ack_max, first_ack_max_seed;
     uint64_t acked, committed, fetches, truncations, truncated, max_epoch;
     uint64_t power_losses, tails_lost, disks_lost, max_stale;
+    uint64_t stops, stop_leaders, handed_over;
     size_t reorder_runs, overlap_runs, jump_runs;
 } stats_t;
 
@@ -309,6 +310,9 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
         stats->power_losses += sim->power_losses;
         stats->tails_lost += sim->tails_lost;
         stats->disks_lost += sim->disks_lost;
+        stats->stops += sim->stops;
+        stats->stop_leaders += sim->stop_leaders;
+        stats->handed_over += sim->handed_over;
         if (sim->max_stale > stats->max_stale)
             stats->max_stale = sim->max_stale;
         if (sim->overlap_steps)
@@ -407,7 +411,8 @@ main (int argc, char **argv)
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
                 "%llu entries committed, %llu acknowledgements; %llu view changes fetched; "
                 "%llu truncations (%llu entries); %llu power losses (%llu unsynced entries "
-                "lost); %llu disks lost; highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
+                "lost); %llu disks lost; %llu SIGTERMs (%llu to a leader, %llu of them handed over); "
+                "highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
                 "epochs served at once (the old one at most %llu ms late)\n",
                 batches [b].n, batches [b].n > 1 ? "s" : "",
                 batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
@@ -421,7 +426,8 @@ main (int argc, char **argv)
                 (unsigned long long) stats.fetches, (unsigned long long) stats.truncations,
                 (unsigned long long) stats.truncated, (unsigned long long) stats.power_losses,
                 (unsigned long long) stats.tails_lost, (unsigned long long) stats.disks_lost,
-                (unsigned long long) stats.max_epoch,
+                (unsigned long long) stats.stops, (unsigned long long) stats.stop_leaders,
+                (unsigned long long) stats.handed_over, (unsigned long long) stats.max_epoch,
                 stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale);
     }
     printf ("  total %.1f s\n", sim_seconds () - start);

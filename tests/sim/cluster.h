@@ -167,6 +167,8 @@ typedef struct {
     //  SIGTERM (sim_retire): asked, the core told to retire at the loop's
     //  next pass, and when the node exited once the core said retired
     bool stop_asked, retiring;
+    bool stop_led;              //  it led when the core was told (its epoch then)
+    uint64_t stop_epoch;
     uint64_t exited_at;
     unsigned exits;
 } node_t;
@@ -233,6 +235,8 @@ struct _sim_t {
     //  Observations
     uint64_t acks, first_ack_after;
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost, disks_lost;
+    uint64_t stops, stop_leaders, handed_over;  //  graceful stops, of a leader, that
+                                                //  exited in a later epoch than asked
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one

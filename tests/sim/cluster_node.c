@@ -358,6 +358,10 @@ node_loop (sim_t *sim, node_t *node)
     if (node->stop_asked && !node->retiring) {
         //  The signal, seen at the top of the loop (node.c zc_node_run)
         node->retiring = true;
+        node->stop_led = zc_election_role (node->el) == ZC_ROLE_LEADER;
+        node->stop_epoch = zc_election_epoch (node->el);
+        sim->stops++;
+        sim->stop_leaders += node->stop_led;
         zc_core_retire (node->core, sim->now);
         node_execute (sim, node);
         if (!node->core || node->syncing)
@@ -636,6 +640,8 @@ sim_exit (sim_t *sim, uint32_t id)
     if (!node->core)
         return;
     sim_trace (sim, "FAULT node %u exits, retired", id);
+    if (node->retiring && node->stop_led && zc_election_epoch (node->el) > node->stop_epoch)
+        sim->handed_over++;
     node->disk.synced = node->disk.count;
     uint32_t power_bp = sim->power_bp, lose_bp = sim->lose_bp;
     sim->power_bp = sim->lose_bp = 0;
