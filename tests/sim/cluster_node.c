@@ -626,6 +626,8 @@ sim_retire (sim_t *sim, uint32_t id)
     if (!node->core || node->stop_asked)
         return;
     sim_trace (sim, "FAULT node %u is asked to stop (SIGTERM)", id);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "SIGTERM", sim->tap_arg);
     node->stop_asked = true;
     node->woke = true;
 }
@@ -640,6 +642,8 @@ sim_exit (sim_t *sim, uint32_t id)
     if (!node->core)
         return;
     sim_trace (sim, "FAULT node %u exits, retired", id);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "exits, retired", sim->tap_arg);
     if (node->retiring && node->stop_led && zc_election_epoch (node->el) > node->stop_epoch)
         sim->handed_over++;
     node->disk.synced = node->disk.count;
