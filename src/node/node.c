@@ -319,10 +319,13 @@ s_count_security (zc_node_t *self)
 
 //  SIGINT and SIGTERM.  chat-node's main blocks them in every thread
 //  (a signal landing in the storage thread would break its wait), and the
-//  loop reads them from a signalfd; a node run where they are not blocked
-//  (tests run it in a thread) is stopped by zsys_interrupted instead.
+//  loop reads them from a signalfd: the first retires the node gracefully,
+//  a second stops it at once.  A stop asked in-process (zsys_interrupted:
+//  tests run the node in a thread and stop it so, to run it again; or
+//  czmq's own handler, where the signals are not blocked) ends the loop at
+//  once, as it always did.
 static int
-s_signals_open (void)
+s_signals_open (uint32_t id)
 {
     sigset_t blocked, stop;
     sigemptyset (&stop);
@@ -331,18 +334,22 @@ s_signals_open (void)
     if (pthread_sigmask (SIG_BLOCK, NULL, &blocked)
     ||  !sigismember (&blocked, SIGINT) || !sigismember (&blocked, SIGTERM))
         return -1;
-    return signalfd (-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    int sigfd = signalfd (-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd < 0) {
+        //  Blocked and unread, a signal could never stop us: czmq's
+        //  handler takes them again (no graceful stop then)
+        zsys_warning ("node %u: no signalfd (%s): SIGTERM stops the node at once",
+                      id, strerror (errno));
+        pthread_sigmask (SIG_UNBLOCK, &stop, NULL);
+    }
+    return sigfd;
 }
 
-//  Requests to stop that arrived since the last call.
+//  Signals that arrived since the last call.
 static int
-s_stops (int sigfd, bool *interrupted_seen)
+s_signals (int sigfd)
 {
     int count = 0;
-    if (zsys_interrupted && !*interrupted_seen) {
-        *interrupted_seen = true;
-        count++;
-    }
     struct signalfd_siginfo info;
     while (sigfd >= 0 && read (sigfd, &info, sizeof info) == (ssize_t) sizeof info)
         count++;
@@ -353,16 +360,15 @@ int
 zc_node_run (zc_node_t *self)
 {
     zmq_pollitem_t items [9 + ZC_MAX_PEERS];
-    int sigfd = s_signals_open ();
-    bool interrupted_seen = false;
+    int sigfd = s_signals_open (self->cfg.id);
     bool retiring = false;
     //  Belt and braces: the election retires within 2 election timeouts
     //  and the suspect time (docs/ELECTION.md "Graceful stop")
     uint64_t retire_cap = 0;
-    while (!self->failed) {
+    while (!zsys_interrupted && !self->failed) {
         //  The first SIGTERM or SIGINT: a leader hands over first; a
         //  second: stop now
-        int stops = s_stops (sigfd, &interrupted_seen);
+        int stops = s_signals (sigfd);
         if (stops && (retiring || stops > 1)) {
             zsys_info ("node %u: asked again to stop: stopping now", self->cfg.id);
             break;
