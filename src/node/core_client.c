@@ -235,6 +235,11 @@ s_refuse_if_not_serving (zc_core_t *self, const s_who_t *who, uint64_t now)
         reason = "handing over to a higher node";
     }
     else
+    if (zc_election_retiring (self->election)) {
+        code = ZC_ERR_BUSY;
+        reason = "stopping: handing over to another node";
+    }
+    else
     if (zc_election_serving (self->election, now)) {
         code = ZC_ERR_BUSY;
         reason = "the new leader is gathering the log";
