@@ -21,7 +21,9 @@ fi
 . "$(dirname "$0")/lib.sh"
 
 # One run at a time (two would share the package database and /usr/bin)
-exec 8>/run/lock/zchat-test-package.lock 2>/dev/null || exec 8>/tmp/zchat-test-package.lock
+lock=/run/lock/zchat-test-package.lock
+[ -d /run/lock ] || lock=/tmp/zchat-test-package.lock
+exec 8>"$lock"
 flock -w 600 8 || fail "another test_package holds the lock"
 apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 export DEBIAN_FRONTEND=noninteractive
@@ -43,6 +45,8 @@ package_cleanup() {
   cleanup
 }
 trap package_cleanup EXIT
+# A command failing under set -e says where, rather than end the test silently
+trap 'fail "line $LINENO: a command failed (exit $?)"' ERR
 
 # --- build and install -----------------------------------------------------
 log "tools/package.sh (Release build in $BIN/package-build)"
@@ -72,7 +76,7 @@ for bad in chat-node-buggy zchat-hostile zchat-sim-trace; do
 done
 unit=""
 for d in /lib/systemd/system /usr/lib/systemd/system; do
-  [ -f "$d/zchat-node@.service" ] && unit="$d/zchat-node@.service"
+  if [ -f "$d/zchat-node@.service" ]; then unit="$d/zchat-node@.service"; fi
 done
 [ -n "$unit" ] || fail "no zchat-node@.service in /lib/systemd/system"
 grep -q '^ExecStart=/usr/bin/chat-node --config /etc/zchat/node-%i.conf$' "$unit" \
