@@ -4,8 +4,9 @@
 # the man pages, the systemd unit (systemd-analyze verify where present),
 # the example config, the zchat user and /var/lib/zchat are in place; a
 # cluster of three INSTALLED chat-nodes (not under systemd: CI has none)
-# on free loopback ports, in a temporary folder, elects node 3, carries a
-# message from one chat-client to another, and stops by PID; finally
+# on free loopback ports, run as the zchat user with their data in
+# /var/lib/zchat as the unit runs them, elects node 3, carries a message
+# from one chat-client to another, and stops by PID; finally
 # apt-get purge leaves the machine as it was (and the zchat user goes if
 # this test made it).  As root on Debian/Ubuntu with apt only (else 77).
 # When /usr/bin/chat-node has --config, the nodes read the installed
@@ -15,9 +16,12 @@ name=test_package
 skip() { echo "[$name] SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (it installs the .deb with apt-get)"
 command -v apt-get >/dev/null && command -v dpkg >/dev/null || skip "no apt-get/dpkg (not Debian or Ubuntu)"
-if dpkg-query -W -f '${Status}' zchat 2>/dev/null | grep -q 'install ok installed'; then
-  skip "zchat is already installed on this machine (apt-get purge zchat to let this test run)"
+# The purge at the end deletes /var/lib/zchat: never where zchat is or was
+# (removed, not purged: its data is still there)
+if dpkg-query -W -f '${Status}' zchat >/dev/null 2>&1; then
+  skip "zchat is or was installed here ($(dpkg-query -W -f '${Status}' zchat)); apt-get purge zchat to let this test run"
 fi
+[ ! -e /var/lib/zchat ] || skip "/var/lib/zchat exists (a node's data?); this test's purge would delete it"
 . "$(dirname "$0")/lib.sh"
 
 # One run at a time (two would share the package database and /usr/bin)
@@ -95,7 +99,11 @@ getent passwd zchat >/dev/null || fail "the postinst made no zchat user"
 [ "$(stat -c %U "/var/lib/zchat" 2>/dev/null)" = zchat ] || fail "/var/lib/zchat is missing or not owned by zchat"
 
 # --- a cluster of the installed binaries -------------------------------------
+# As the unit runs them: user zchat, data folders in /var/lib/zchat (purged
+# at the end); their config files and logs in the run folder
 BIN=/usr/bin                      # lib.sh's helpers (status, clients) use it
+chmod 0755 "$RUN"
+as_zchat=(setpriv --reuid=zchat --regid=zchat --init-groups)
 BASE=$(pick_base 3)
 SERVERS="127.0.0.1:$BASE,127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2))"
 use_config=0
@@ -113,13 +121,14 @@ for i in 1 2 3; do
     conf="$RUN/node-$i.conf"
     grep -vE '^[[:space:]]*(id|port|peers|data-dir|keys|metrics|bind)[[:space:]]*=' "$example" >"$conf"
     printf 'id = %s\nport = %s\npeers = %s\ndata-dir = %s\nbind = 127.0.0.1\ninitial-cluster-state = new\n' \
-      "$i" "$((BASE + i - 1))" "$(peers_of "$i")" "$RUN/data/node-$i" >>"$conf"
+      "$i" "$((BASE + i - 1))" "$(peers_of "$i")" "/var/lib/zchat/node-$i" >>"$conf"
+    chmod 0644 "$conf"
     args=(--config "$conf")
   else
     args=(--id "$i" --port "$((BASE + i - 1))" --bind 127.0.0.1 --peers "$(peers_of "$i")"
-          --data-dir "$RUN/data/node-$i" --initial-cluster-state new)
+          --data-dir "/var/lib/zchat/node-$i" --initial-cluster-state new)
   fi
-  setsid /usr/bin/chat-node "${args[@]}" >"$RUN/node-$i.log" 2>&1 </dev/null &
+  setsid "${as_zchat[@]}" /usr/bin/chat-node "${args[@]}" >"$RUN/node-$i.log" 2>&1 </dev/null &
   NODE_PIDS+=($!)
 done
 log "3 nodes of /usr/bin/chat-node on ports $BASE.. ($([ $use_config = 1 ] && echo "--config files from $example" || echo flags))"
@@ -135,6 +144,11 @@ echo "hello from the package" | /usr/bin/chat-client --servers "$SERVERS" --name
 wait_received bob 1
 grep -q 'from alice: hello from the package' "$RUN/bob.out" || fail "bob did not print alice's message: $(cat "$RUN/bob.out")"
 log "bob received alice's message"
+for i in 1 2 3; do
+  owner=$(stat -c %U "/var/lib/zchat/node-$i" 2>/dev/null || true)
+  [ "$owner" = zchat ] || fail "/var/lib/zchat/node-$i is not the zchat user's data folder (owner: '${owner:-none}')"
+  ls "/var/lib/zchat/node-$i"/log-*.seg >/dev/null 2>&1 || fail "no log segment in /var/lib/zchat/node-$i"
+done
 
 # --- stop by PID, then purge ---------------------------------------------------
 for pid in "${CLIENT_PIDS[@]}" "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
