@@ -40,9 +40,9 @@ NODE_PIDS=()
 package_cleanup() {
   local rc=$? pid
   for pid in "${NODE_PIDS[@]:-}"; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done
-  if [ $installed = 1 ]; then
+  if [ $installed = 1 ] && dpkg-query -W zchat >/dev/null 2>&1; then
     apt-get purge "${apt_opts[@]}" zchat >"$RUN/purge.log" 2>&1 \
-      || { echo "[$name] apt-get purge zchat failed:"; tail -n 20 "$RUN/purge.log"; } >&2
+      || { echo "[$name] apt-get purge zchat failed:"; tail -n 20 "$RUN/purge.log" || true; } >&2
   fi
   if [ $had_user = 0 ] && getent passwd zchat >/dev/null; then userdel zchat 2>/dev/null || true; fi
   (exit $rc)
@@ -50,7 +50,7 @@ package_cleanup() {
 }
 trap package_cleanup EXIT
 # A command failing under set -e says where, rather than end the test silently
-trap 'fail "line $LINENO: a command failed (exit $?)"' ERR
+trap 'fail "line $LINENO: exit $?: $BASH_COMMAND"' ERR
 
 # --- build and install -----------------------------------------------------
 log "tools/package.sh (Release build in $BIN/package-build)"
@@ -61,8 +61,9 @@ deb=$(echo "$pkg_out" | tail -n 1)
 log "built $deb"
 dpkg-deb -f "$deb" Depends | grep -q libczmq4 || fail "the package does not depend on libczmq4: $(dpkg-deb -f "$deb" Depends)"
 installed=1
+[ -d "$RUN" ] && [ -w "$RUN" ] || fail "the run folder $RUN is gone or not writable"
 apt-get install "${apt_opts[@]}" "$deb" >"$RUN/install.log" 2>&1 \
-  || { tail -n 30 "$RUN/install.log" >&2; fail "apt-get install $deb failed"; }
+  || { tail -n 30 "$RUN/install.log" >&2 || true; fail "apt-get install $deb failed"; }
 dpkg-query -W -f '${Status}' zchat | grep -q 'install ok installed' || fail "zchat is not installed after apt-get install"
 
 # --- what the package put in place -----------------------------------------
@@ -157,7 +158,7 @@ for i in 0 1 2; do
   [ $rc != 124 ] || fail "node $((i + 1)) did not stop within 30 s of SIGTERM"
 done
 NODE_PIDS=()
-apt-get purge "${apt_opts[@]}" zchat >"$RUN/purge.log" 2>&1 || { tail -n 20 "$RUN/purge.log" >&2; fail "apt-get purge zchat failed"; }
+apt-get purge "${apt_opts[@]}" zchat >"$RUN/purge.log" 2>&1 || { tail -n 20 "$RUN/purge.log" >&2 || true; fail "apt-get purge zchat failed"; }
 installed=0
 for f in /usr/bin/chat-node /usr/share/man/man1/chat-node.1.gz "$unit" "$example" /var/lib/zchat; do
   [ ! -e "$f" ] || fail "$f is still there after apt-get purge zchat"
