@@ -9,8 +9,7 @@
 # from one chat-client to another, and stops by PID; finally
 # apt-get purge leaves the machine as it was (and the zchat user goes if
 # this test made it).  As root on Debian/Ubuntu with apt only (else 77).
-# When /usr/bin/chat-node has --config, the nodes read the installed
-# example config, adapted, as the unit would.
+# The nodes read the installed example config, adapted, as the unit would.
 set -euo pipefail
 name=test_package
 skip() { echo "[$name] SKIP: $*"; exit 77; }
@@ -107,32 +106,25 @@ chmod 0755 "$RUN"
 as_zchat=(setpriv --reuid=zchat --regid=zchat --init-groups)
 BASE=$(pick_base 3)
 SERVERS="127.0.0.1:$BASE,127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2))"
-use_config=0
-grep -q -- '--config' "$RUN/chat-node.help" && use_config=1
+grep -q -- '--config' "$RUN/chat-node.help" || fail "/usr/bin/chat-node has no --config, which the unit runs it with"
 peers_of() {
   local i=$1 j list=""
   for j in 1 2 3; do [ "$j" = "$i" ] || list+="${list:+,}$j:127.0.0.1:$((BASE + j - 1))"; done
   echo "$list"
 }
 for i in 1 2 3; do
-  args=()
-  if [ $use_config = 1 ]; then
-    # The example with this node's id, port, peers and data-dir, on
-    # loopback and without its keys and metrics (none here)
-    conf="$RUN/node-$i.conf"
-    grep -vE '^[[:space:]]*(id|port|peers|data-dir|keys|metrics|bind)[[:space:]]*=' "$example" >"$conf"
-    printf 'id = %s\nport = %s\npeers = %s\ndata-dir = %s\nbind = 127.0.0.1\ninitial-cluster-state = new\n' \
-      "$i" "$((BASE + i - 1))" "$(peers_of "$i")" "/var/lib/zchat/node-$i" >>"$conf"
-    chmod 0644 "$conf"
-    args=(--config "$conf")
-  else
-    args=(--id "$i" --port "$((BASE + i - 1))" --bind 127.0.0.1 --peers "$(peers_of "$i")"
-          --data-dir "/var/lib/zchat/node-$i" --initial-cluster-state new)
-  fi
+  # The installed example with this node's id, port, peers and data-dir,
+  # on loopback and without its keys and metrics (none here)
+  conf="$RUN/node-$i.conf"
+  grep -vE '^[[:space:]]*(id|port|peers|data-dir|keys|metrics|bind|initial-cluster-state)[[:space:]]*=' "$example" >"$conf"
+  printf 'id = %s\nport = %s\npeers = %s\ndata-dir = %s\nbind = 127.0.0.1\ninitial-cluster-state = new\n' \
+    "$i" "$((BASE + i - 1))" "$(peers_of "$i")" "/var/lib/zchat/node-$i" >>"$conf"
+  chmod 0644 "$conf"
+  args=(--config "$conf")
   setsid "${as_zchat[@]}" /usr/bin/chat-node "${args[@]}" >"$RUN/node-$i.log" 2>&1 </dev/null &
   NODE_PIDS+=($!)
 done
-log "3 nodes of /usr/bin/chat-node on ports $BASE.. ($([ $use_config = 1 ] && echo "--config files from $example" || echo flags))"
+log "3 nodes of /usr/bin/chat-node --config (from $example) as user zchat, ports $BASE.."
 sleep 0.5
 for i in 0 1 2; do kill -0 "${NODE_PIDS[$i]}" 2>/dev/null || fail "node $((i + 1)) did not start: $(tail -n 3 "$RUN/node-$((i + 1)).log")"; done
 wait_leader 3 60
