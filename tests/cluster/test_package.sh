@@ -15,6 +15,12 @@ name=test_package
 skip() { echo "[$name] SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (it installs the .deb with apt-get)"
 command -v apt-get >/dev/null && command -v dpkg >/dev/null || skip "no apt-get/dpkg (not Debian or Ubuntu)"
+# One run at a time (two would share the package database and /usr/bin),
+# and what follows is checked under the lock
+lock=/run/lock/zchat-test-package.lock
+[ -d /run/lock ] || lock=/tmp/zchat-test-package.lock
+exec 8>"$lock"
+flock -w 600 8 || { echo "[$name] FAIL: another test_package held $lock for 10 minutes" >&2; exit 1; }
 # The purge at the end deletes /var/lib/zchat: never where zchat is or was
 # (removed, not purged: its data is still there)
 if dpkg-query -W -f '${Status}' zchat >/dev/null 2>&1; then
@@ -23,11 +29,6 @@ fi
 [ ! -e /var/lib/zchat ] || skip "/var/lib/zchat exists (a node's data?); this test's purge would delete it"
 . "$(dirname "$0")/lib.sh"
 
-# One run at a time (two would share the package database and /usr/bin)
-lock=/run/lock/zchat-test-package.lock
-[ -d /run/lock ] || lock=/tmp/zchat-test-package.lock
-exec 8>"$lock"
-flock -w 600 8 || fail "another test_package holds the lock"
 apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 export DEBIAN_FRONTEND=noninteractive
 had_user=0
@@ -121,7 +122,7 @@ for i in 1 2 3; do
     "$i" "$((BASE + i - 1))" "$(peers_of "$i")" "/var/lib/zchat/node-$i" >>"$conf"
   chmod 0644 "$conf"
   args=(--config "$conf")
-  setsid "${as_zchat[@]}" /usr/bin/chat-node "${args[@]}" >"$RUN/node-$i.log" 2>&1 </dev/null &
+  setsid "${as_zchat[@]}" /usr/bin/chat-node "${args[@]}" >"$RUN/node-$i.log" 2>&1 </dev/null 8>&- &
   NODE_PIDS+=($!)
 done
 log "3 nodes of /usr/bin/chat-node --config (from $example) as user zchat, ports $BASE.."
