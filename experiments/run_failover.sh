@@ -13,6 +13,10 @@
 #   planned --faults term-leader,return-higher    (SIGTERM, restarted after
 #           1 s; or the highest node stopped, back after 1 s, taking over by
 #           hand-over after the hold-down: timed from its restart)
+#   freeze  --faults pause-leader                 (SIGSTOP for 1 s: no FIN,
+#           no RST, as a crashed machine on a real network; on loopback a
+#           kill -9 closes the leader's connections at once, so this is the
+#           failover that a real network's crash costs)
 # each at the default heartbeat (100 ms) and at 50 ms.  Per fault, from
 # chat-chaos's CSV: detection (fault -> the first node logs that the leader
 # is gone, or that it hands over), election (fault -> a new leader logs "I am
@@ -36,6 +40,7 @@
 #
 # Binaries: $ZCHAT_BIN, default build-bench/ (a Release build, made or
 # brought up to date here; an ASan build is refused).
+# Exit 1 when a series did not PASS (the tables are written first).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +52,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --out) out=${2:?--out DIR}; shift ;;
     --nodes) node_counts=${2:?--nodes LIST}; shift ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_failover.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -76,6 +81,7 @@ png=$out/failover.png
 reports=$out/failover-reports.txt
 runs=$(mktemp -d /tmp/zchat-failover.XXXXXX)
 rm -f "$csv" "$reports"
+failed_series=()
 summary=$runs/series.txt        # label|nodes|hb|verdict|outside elections
 : >"$summary"
 
@@ -85,6 +91,8 @@ series=(
   "kill|5102|kill-leader|--heartbeat-ms 50"
   "planned|5103|term-leader,return-higher|"
   "planned|5104|term-leader,return-higher|--heartbeat-ms 50"
+  "freeze|5105|pause-leader|"
+  "freeze|5106|pause-leader|--heartbeat-ms 50"
 )
 
 start_all=$(date +%s)
@@ -109,6 +117,12 @@ for n in ${node_counts//,/ }; do
     grep -E '^(verdict|  #)' "$runs/$label.txt" | sed 's/^/    /' || true
     [ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "run_failover.sh: chat-chaos exit $rc (see $runs/$label.txt)" >&2; exit 1; }
     verdict=$(sed -n 's/^verdict: \([A-Z]*\).*/\1/p' "$runs/$label.txt")
+    # Exit 1 is chat-chaos's FAIL (the history checker found a loss, a
+    # double or a disorder, or the cluster did not converge): the tables
+    # are still written, then the script fails
+    if [ "$rc" = 1 ] || [ "${verdict:-?}" != PASS ]; then
+      failed_series+=("$label: verdict ${verdict:-none} (chat-chaos exit $rc, see $runs/$label.txt)")
+    fi
     outside=$(grep -o '"elections_outside_faults":[0-9]*' "$runs/$label.json" | cut -d: -f2)
     echo "$label|$n|$hb|${verdict:-?}|${outside:-?}" >>"$summary"
   done
@@ -132,6 +146,7 @@ awk -F, '
     if (!(g in faults)) order[++ng] = g
     faults[g]++
     add(g SUBSEP "d", $4); add(g SUBSEP "e", $5); add(g SUBSEP "o", $6)
+    if (NF >= 13) add(g SUBSEP "s", $13)       # the slowest client (older CSVs: none)
     if ($4 < 0) unmeasured[g, "d"]++
     if ($5 < 0) unmeasured[g, "e"]++
     if ($6 < 0) unmeasured[g, "o"]++
@@ -142,8 +157,8 @@ awk -F, '
   END {
     for (i = 1; i <= ng; i++) {
       g = order[i]; split(g, p, SUBSEP)
-      printf "%s|%s|%s|%d|%s|%s|%s|%d|%d / %d / %d|%d\n", p[1], p[2], hb[g], faults[g],
-        trio(g SUBSEP "d"), trio(g SUBSEP "e"), trio(g SUBSEP "o"), extra[g],
+      printf "%s|%s|%s|%d|%s|%s|%s|%s|%d|%d / %d / %d|%d\n", p[1], p[2], hb[g], faults[g],
+        trio(g SUBSEP "d"), trio(g SUBSEP "e"), trio(g SUBSEP "o"), trio(g SUBSEP "s"), extra[g],
         unmeasured[g, "d"], unmeasured[g, "e"], unmeasured[g, "o"], unsettled[g]
     }
   }' "$csv" >"$stats"
@@ -169,9 +184,9 @@ awk -F, '
 
 # --- the targets: median outage of the leader failovers (kill, SIGTERM)
 target_line() {
-  local hb=$1 limit=$2 worst=""
-  worst=$(awk -F'|' -v hb="$hb" '
-    ($2 == "kill-leader" || $2 == "term-leader") && $3 == hb && $11 != "–" {
+  local hb=$1 limit=$2 kinds=${3:-kill-leader,term-leader} worst=""
+  worst=$(awk -F'|' -v hb="$hb" -v kinds=",$kinds," '
+    index(kinds, "," $2 ",") && $3 == hb && $11 != "–" {
       if ($11 + 0 > m) m = $11 + 0; seen = 1 }
     END { if (seen) print m }' "$stats")
   if [ -z "$worst" ]; then
@@ -186,12 +201,12 @@ target_line() {
 {
   echo "# Failover under a steady load"
   echo
-  echo "| series | kind | heartbeat ms | faults | detection ms: median / p90 / max | election ms: median / p90 / max | client-visible outage ms: median / p90 / max | extra elections | not measured: detection / election / outage | not settled |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  while IFS='|' read -r label kind hbv nf d1 d2 d3 e1 e2 e3 o1 o2 o3 extra unm uns; do
-    printf '| %s | %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s | %s | %s |\n' \
+  echo "| series | kind | heartbeat ms | faults | detection ms: median / p90 / max | election ms: median / p90 / max | client-visible outage ms, fastest client: median / p90 / max | slowest client: median / p90 / max | extra elections | not measured: detection / election / outage | not settled |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  while IFS='|' read -r label kind hbv nf d1 d2 d3 e1 e2 e3 o1 o2 o3 s1 s2 s3 extra unm uns; do
+    printf '| %s | %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s | %s | %s |\n' \
       "$label" "$kind" "$hbv" "$nf" "$d1" "$d2" "$d3" "$e1" "$e2" "$e3" "$o1" "$o2" "$o3" \
-      "$extra" "$unm" "$uns"
+      "$s1" "$s2" "$s3" "$extra" "$unm" "$uns"
   done <"$stats"
   echo
   echo "| series | nodes | heartbeat ms | verdict (history checker, convergence) | elections outside every fault |"
@@ -204,7 +219,11 @@ target_line() {
   target_line 100 1000
   target_line 50 200
   echo
-  echo "Each series: one chat-chaos campaign on 127.0.0.1, $workers workers at $rate msgs/s each (one ack about every $((1000 / (workers * rate))) ms in all, the resolution of the outage), every fault held ${hold} s, then the cluster settles (the highest node leads again), then ${gap} s of quiet. Detection: fault → the first node logs that the leader is gone (\`lost the connection to leader\`, \`missed heartbeats\`), or, for return-higher, that the leader hands over (after the 2 s hold-down). Election: fault → a new leader logs \`I am the leader\`. The nodes' log lines are timestamped by chat-chaos as they are written (inotify), on the clock of the faults and the acks. Outage: fault → the first message acknowledged after it (acks in flight from the struck leader not counted); for return-higher, from the moment the old leader stops serving to hand over. False elections: *extra* = elections beyond the 2 a fault should cost (the failover and the hand-back when the old leader returns, or the stop and the return); *outside* = elections in no fault's window. Not measured: no such line or ack after the fault, or the leader it struck unknown (STATUS did not name one in time). Binaries: $build_type build. $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Targets (issue 11: median client-visible outage of a frozen leader's failover):"
+  target_line 100 400 pause-leader
+  target_line 50 150 pause-leader
+  echo
+  echo "Each series: one chat-chaos campaign on 127.0.0.1, $workers workers at $rate msgs/s each (one ack about every $((1000 / (workers * rate))) ms in all, the resolution of the outage), every fault held ${hold} s, then the cluster settles (the highest node leads again), then ${gap} s of quiet. Detection: fault → the first node logs that the leader is gone (\`lost the connection to leader\`, \`missed heartbeats\`), or, for return-higher, that the leader hands over (after the 2 s hold-down). Election: fault → a new leader logs \`I am the leader\`. The nodes' log lines are timestamped by chat-chaos as they are written (inotify), on the clock of the faults and the acks. Outage: fault → the first message acknowledged after it (acks in flight from the struck leader not counted), of any client (fastest) and the longest of each client's own (slowest: what the unluckiest user waited; a fault after which some client got no ack is left out of it); for return-higher, from the moment the old leader stops serving to hand over. False elections: *extra* = elections beyond the 2 a fault should cost (the failover and the hand-back when the old leader returns, or the stop and the return); *outside* = elections in no fault's window. Not measured: no such line or ack after the fault, or the leader it struck unknown (STATUS did not name one in time). Binaries: $build_type build. $(date -u '+%Y-%m-%d %H:%M UTC')."
 } >"$md"
 
 # --- the plot
@@ -239,3 +258,8 @@ cat "$md"
 echo
 echo "$plot_note"
 echo "wrote $csv, $md, $dat, $reports ($(($(date +%s) - start_all)) s; runs in $runs)"
+if [ ${#failed_series[@]} -gt 0 ]; then
+  echo "run_failover.sh: FAILED: ${#failed_series[@]} series did not pass:" >&2
+  printf '  %s\n' "${failed_series[@]}" >&2
+  exit 1
+fi

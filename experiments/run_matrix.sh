@@ -33,6 +33,8 @@
 # subscribers, 1k and flat out), files named matrix-quick-*; RESULTS.md is
 # left alone.  Binaries: $ZCHAT_BIN, default build-bench/ (Release, built
 # here).  The machine should be otherwise idle (--wait-quiet SECS helps).
+# Exit 1 when a zchat run lost or doubled a message, had a sender stuck or
+# failed (the tables are written first, and name those runs).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -46,7 +48,7 @@ while [ $# -gt 0 ]; do
     --no-baselines) baselines=0 ;;
     --no-matrix) matrix=0 ;;
     --wait-quiet) wait_quiet=$2; shift ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_matrix.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -86,8 +88,17 @@ bench() {
   "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain "$drain" \
     --label "$label" --csv "$raw" --cdf "$cdf" --room "r$RANDOM$RANDOM" "$@" >>"$log" 2>&1 || rc=$?
   echo "  $label: $(grep "^zchat-bench: [0-9]" "$log" | tail -n 1 | cut -c14-200)"
-  [ "$rc" = 0 ] || echo "  ($label: zchat-bench exit $rc, see $log)"
+  if [ "$rc" = 3 ]; then
+    echo "  ($label: LOST, DOUBLED OR STUCK MESSAGES: zchat-bench exit 3, see $log)"
+    bad_runs+=("$label: messages lost, doubled or a sender stuck (zchat-bench exit 3)")
+  elif [ "$rc" != 0 ]; then
+    echo "  ($label: zchat-bench exit $rc, see $log)"
+    bad_runs+=("$label: zchat-bench exit $rc")
+  fi
 }
+# Runs that lost, doubled or failed: the tables are still written, then
+# the script fails (a figure from a run that lost messages is no figure)
+bad_runs=()
 
 # The headline scenarios: name | senders | subscribers | total rate (0 = flat)
 scenarios=(
@@ -379,6 +390,11 @@ if [ -n "$plots" ]; then
   { echo; echo "Plots:"; for p in $plots; do echo "- ![${p%.png}](results/$p)"; done; } >>"$md"
 fi
 
+if [ ${#bad_runs[@]} -gt 0 ]; then
+  { echo; echo "**Runs that failed** (their figures above do not count):"
+    for b in "${bad_runs[@]}"; do echo "- $b"; done; } >>"$md"
+fi
+
 # --- RESULTS.md, between the markers (full runs only)
 results=$root/experiments/RESULTS.md
 if [ "$quick" = 0 ] && [ "$out" = "$root/experiments/results" ] && grep -q '<!-- BEGIN matrix -->' "$results"; then
@@ -391,3 +407,8 @@ fi
 cat "$md"
 echo
 echo "run_matrix: wrote $md, $raw, $cdf$( [ -z "$plots" ] || echo ",$plots") in $out ($(($(date +%s) - started)) s)"
+if [ ${#bad_runs[@]} -gt 0 ]; then
+  echo "run_matrix: FAILED: ${#bad_runs[@]} zchat run(s) failed:" >&2
+  printf '  %s\n' "${bad_runs[@]}" >&2
+  exit 1
+fi

@@ -36,11 +36,15 @@ typedef struct {
     atomic_bool stop;
     bool slow;                      //  slow down id 3 at first
     int pause_ms;                   //  after each "limit", before the next request
+    uint64_t forget_after;          //  once it acknowledged this id, lose the last two
+                                    //  (a new leader that never had them: --quorum 1)
+    bool forgot;
     //  its log: ids 1..last, texts in order
     uint64_t last;
     char stored [STORE][MAX_TEXT + 1];
     uint64_t stored_ts [STORE];
     int limits;                     //  "limit" refusals sent
+    int gaps;                       //  declared gaps taken
     //  what the fake saw
     int64_t slowed_at;              //  the first slow_down, 0 = none yet
     int posts_in_hold;              //  POSTs that came while the hold ran
@@ -106,13 +110,18 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
         zc_msg_set_u64 (&msg, ZF_RETRY_MS, (uint64_t) (fake->slowed_at + HOLD_MS - now));
     }
     else
-    if (req->id > fake->last + 1) {
+    if (req->id > fake->last + 1
+    &&  !((req->has & ZF_EXPECTED) && req->expected == fake->last + 1)) {
         zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_EXPECTED);
         zc_msg_set_u64 (&msg, ZF_EXPECTED, fake->last + 1);
     }
     else {
-        if (req->id == fake->last + 1 && req->id < STORE) {
-            fake->last++;
+        //  The next id, or one past a gap the client declared (the
+        //  node's rule, core_client.c)
+        if (req->id > fake->last && req->id < STORE) {
+            if (req->id > fake->last + 1)
+                fake->gaps++;
+            fake->last = req->id;
             memcpy (fake->stored [req->id], req->text.ptr, req->text.len);
             fake->stored [req->id][req->text.len] = 0;
             fake->stored_ts [req->id] = req->ts;
@@ -126,6 +135,11 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
         zc_msg_set_u64 (&msg, ZF_NODE, 1);
     }
     s_reply (fake, identity, &msg);
+    if (msg.type == ZC_ACK && fake->forget_after && req->id == fake->forget_after
+    &&  !fake->forgot) {
+        fake->forgot = true;
+        fake->last -= 2;
+    }
     if (limit && fake->pause_ms)
         zclock_sleep (fake->pause_ms);
 }
@@ -197,6 +211,8 @@ typedef struct {
     size_t moved [STORE];
     uint64_t moved_ts [STORE];      //  of the first moved message
     int notices;
+    uint64_t forgotten_id, forgotten_count;     //  the last ZC_EV_FORGOTTEN
+    int forgotten_events;
 } s_seen_t;
 
 static int64_t
@@ -220,6 +236,13 @@ s_run (zc_client_t *client, s_seen_t *seen)
         }
         if (ev.type == ZC_EV_NOTICE)
             seen->notices++;
+        if (ev.type == ZC_EV_FORGOTTEN) {
+            seen->forgotten_events++;
+            seen->forgotten_id = ev.id;
+            seen->forgotten_count = ev.count;
+            CHECKF (strstr (ev.text, "lost in a leader change") && strstr (ev.text, "2-3"),
+                    "%s", ev.text);
+        }
     }
     return zclock_mono () - start;
 }
@@ -287,18 +310,42 @@ test_refused_stale_replies (void)
 //  chat-client: a refused line does not end the session, the record says
 //  what moved (zchat-check accepts it), and the exit status says a line
 //  was refused
-static void
-test_chat_client (void)
+//  The chat-client binary beside this test's folder; false if not found
+static bool
+s_chat_client_bin (char *bin, size_t size)
 {
-    char exe [512], bin [600];
+    char exe [512];
     ssize_t len = readlink ("/proc/self/exe", exe, sizeof (exe) - 1);
     CHECK (len > 0);
     if (len <= 0)
-        return;
+        return false;
     exe [len] = 0;
     *strrchr (exe, '/') = 0;
-    snprintf (bin, sizeof (bin), "%s/../chat-client", exe);
+    snprintf (bin, size, "%s/../chat-client", exe);
     CHECKF (access (bin, X_OK) == 0, "%s", bin);
+    return true;
+}
+
+//  How many lines of the file start with prefix
+static int
+s_lines_with (const char *path, const char *prefix)
+{
+    FILE *file = fopen (path, "r");
+    char line [256];
+    int count = 0;
+    while (file && fgets (line, sizeof (line), file))
+        count += strncmp (line, prefix, strlen (prefix)) == 0;
+    if (file)
+        fclose (file);
+    return count;
+}
+
+static void
+test_chat_client (void)
+{
+    char bin [600];
+    if (!s_chat_client_bin (bin, sizeof (bin)))
+        return;
     s_fake_t fake = { 0 };
     pthread_t thread;
     s_fake_start (&fake, &thread);
@@ -411,12 +458,99 @@ test_limit_and_slow_down (void)
     s_fake_stop (&fake, thread);
 }
 
+//  --quorum 1: the leader acknowledged 2 and 3, and its successor never
+//  had them (the fake loses them right after acknowledging 3).  The
+//  client is told once which messages were lost, and goes on: its next
+//  message declares the gap (echoes "expected 2") and is stored as the
+//  next, and later ones follow; no id is used twice
+static void
+test_forgotten (void)
+{
+    s_fake_t fake = { .forget_after = 3 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    for (uint64_t id = 1; id <= 3; id++)
+        CHECK (zc_client_post (client, "old", NULL) == id);
+    s_seen_t seen = { 0 };
+    s_run (client, &seen);
+    CHECK (seen.acked [1] && seen.acked [2] && seen.acked [3] && fake.forgot && fake.last == 1);
+    memset (&seen, 0, sizeof (seen));
+    CHECK (zc_client_post (client, "four", NULL) == 4);
+    CHECK (zc_client_post (client, "five", NULL) == 5);
+    int64_t ms = s_run (client, &seen);
+    CHECK (zc_client_unacked (client) == 0);
+    CHECKF (ms < 2000, "%" PRId64 " ms", ms);      //  no retry timeout
+    CHECK (seen.acked [4] && seen.acked [5]);
+    CHECKF (seen.forgotten_events == 1 && seen.forgotten_id == 2 && seen.forgotten_count == 2,
+            "%d events, id %" PRIu64 ", count %" PRIu64, seen.forgotten_events,
+            seen.forgotten_id, seen.forgotten_count);
+    CHECK (zc_client_forgotten (client) == 2);
+    CHECKF (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [4], "four")
+            && streq (fake.stored [5], "five"), "stored up to %" PRIu64 ", %d gaps",
+            fake.last, fake.gaps);
+    //  and the stream goes on as usual
+    CHECK (zc_client_post (client, "six", NULL) == 6);
+    memset (&seen, 0, sizeof (seen));
+    s_run (client, &seen);
+    CHECK (seen.acked [6] && fake.last == 6 && fake.gaps == 1 && seen.forgotten_events == 0);
+    zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
+//  chat-client, five lines piped in, and the leader loses 2 and 3 after
+//  acknowledging them: it says so, every line is stored (4 and 5 after
+//  the gap), the record names the lost ids, and the exit status is 1
+static void
+test_forgotten_chat_client (void)
+{
+    char bin [600];
+    if (!s_chat_client_bin (bin, sizeof (bin)))
+        return;
+    s_fake_t fake = { .forget_after = 3 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    char record [] = "/tmp/test_client_forgot.XXXXXX";
+    int fd = mkstemp (record);
+    CHECK (fd >= 0);
+    close (fd);
+    char command [1400];
+    snprintf (command, sizeof (command),
+              "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' | %s --servers 127.0.0.1:%d"
+              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
+              " >%s.out 2>%s.err", bin, fake.port, RETRY_MS, record, record, record);
+    int status = system (command);
+    CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 1, "status %d", status);
+    CHECKF (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [5], "five"),
+            "stored up to %" PRIu64 ", %d gaps", fake.last, fake.gaps);
+    char path [64];
+    snprintf (path, sizeof (path), "%s.err", record);
+    CHECK (s_lines_with (path, "chat-client: 2 acknowledged line(s) lost in a leader change") == 1);
+    unlink (path);
+    snprintf (path, sizeof (path), "%s.out", record);
+    CHECK (s_lines_with (path, "[info] messages 2-3 were acknowledged") == 1);
+    unlink (path);
+    CHECKF (s_lines_with (record, "forgotten ") == 2, "%d", s_lines_with (record, "forgotten "));
+    CHECKF (s_lines_with (record, "ack ") == 5, "%d acks", s_lines_with (record, "ack "));
+    zc_history_t *history = zc_history_new ();
+    char why [256] = "";
+    CHECKF (zc_history_load_file (history, record, why, sizeof (why)) == 0, "%s", why);
+    zc_history_stats_t st;
+    zc_history_stats (history, &st);
+    CHECK (st.forgotten == 2);
+    zc_history_destroy (&history);
+    unlink (record);
+    s_fake_stop (&fake, thread);
+}
+
 int
 main (void)
 {
     test_refused_middle ();
     test_refused_stale_replies ();
     test_limit_and_slow_down ();
+    test_forgotten ();
+    test_forgotten_chat_client ();
     test_chat_client ();
     return check_report ("test_client_limits");
 }

@@ -671,6 +671,90 @@ test_lost_state (void)
     CHECK (!s_recovers (ZC_INITIAL_AUTO, false, false));
 }
 
+//  A gap the client declares (PROTOCOL.md §4, "Lost in a leader change"):
+//  an id above the next one is refused with "expected", unless the POST
+//  echoes exactly that `expected`; then it is the next id, and later ids
+//  follow it.  The ids in between stay free of any message.
+static void
+s_post_gap (s_loop_t *loop, uint64_t id, uint64_t expected, const char *text)
+{
+    zc_msg_t post;
+    zc_msg_init (&post, ZC_POST);
+    zc_msg_set_cstr (&post, ZF_CLIENT, CLIENT);
+    zc_msg_set_u64 (&post, ZF_ID, id);
+    zc_msg_set_cstr (&post, ZF_ROOM, "general");
+    zc_msg_set_cstr (&post, ZF_FROM, "alice");
+    zc_msg_set_cstr (&post, ZF_TEXT, text);
+    zc_msg_set_u64 (&post, ZF_TS, 1);
+    zc_msg_set_u64 (&post, ZF_EXPECTED, expected);
+    s_client (loop, &post);
+}
+
+static bool
+s_only_reply (s_loop_t *loop, zc_type_t type, uint64_t id, uint64_t expected)
+{
+    if (loop->reply_count != 1 || loop->replies [0].type != type || loop->replies [0].id != id)
+        return false;
+    return type != ZC_ERROR || (loop->replies [0].expected == expected
+                                && zc_str_eq (loop->replies [0].code, ZC_ERR_EXPECTED));
+}
+
+static void
+test_declared_gap (void)
+{
+    s_loop_t *loop = s_start_single ();
+    zc_chatlog_t *log = zc_core_log (loop->core);
+    s_post (loop, 1, "general", "one");
+    s_post (loop, 2, "general", "two");
+    zc_core_tick (loop->core, loop->now);
+    s_turn (loop);
+    CHECK (zc_chatlog_client_last_id (log, CLIENT) == 2);
+    //  Above the next id, no gap declared: "expected 3"
+    s_clear (loop);
+    s_post (loop, 5, "general", "five");
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ERROR, 5, 3), "id 5 without a gap: %zu replies",
+            loop->reply_count);
+    //  A gap that does not start at our next id (a guess, or stale): refused alike
+    s_clear (loop);
+    s_post_gap (loop, 5, 2, "five");
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ERROR, 5, 3), "a gap from 2 was taken");
+    s_clear (loop);
+    s_post_gap (loop, 5, 4, "five");
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ERROR, 5, 3), "a gap from 4 was taken");
+    CHECK (zc_chatlog_last_seq (log) == 2);
+    //  The gap we asked for: 5 is stored as the next, and 6 follows it
+    s_clear (loop);
+    s_post_gap (loop, 5, 3, "five");
+    zc_core_tick (loop->core, loop->now);
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ACK, 5, 0) && loop->replies [0].seq == 3,
+            "the declared gap was not taken: %zu replies", loop->reply_count);
+    CHECK (zc_chatlog_client_last_id (log, CLIENT) == 5);
+    s_clear (loop);
+    s_post (loop, 6, "general", "six");
+    zc_core_tick (loop->core, loop->now);
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ACK, 6, 0) && loop->replies [0].seq == 4, "6 after the gap");
+    //  Resends are repeats, with or without the gap; the skipped ids hold nothing
+    s_clear (loop);
+    s_post_gap (loop, 5, 3, "five");
+    s_turn (loop);
+    CHECKF (s_only_reply (loop, ZC_ACK, 5, 0) && loop->replies [0].seq == 3,
+            "a resend of 5 was not its first seq");
+    CHECK (zc_chatlog_find (log, CLIENT, 3) == NULL && zc_chatlog_find (log, CLIENT, 4) == NULL);
+    CHECK (zc_chatlog_find (log, CLIENT, 5) && zc_chatlog_find (log, CLIENT, 2));
+    s_clear (loop);
+    s_post (loop, 4, "general", "four");
+    s_turn (loop);
+    CHECKF (loop->reply_count == 1 && loop->replies [0].type != ZC_ACK,
+            "an id inside the gap was stored");
+    CHECK (zc_chatlog_last_seq (log) == 4);
+    s_stop (&loop);
+}
+
 int
 main (void)
 {
@@ -681,5 +765,6 @@ main (void)
     test_fetch_cap ();
     test_trio ();
     test_lost_state ();
+    test_declared_gap ();
     return check_report ("test_core");
 }

@@ -307,6 +307,20 @@ test_callback_and_files (void)
     fclose (mem);
     CHECKF (zc_history_load_file (history, "/nonexistent/x.rec", err,
                                   sizeof (err)) == -1, "missing file");
+    //  `forgotten` lines are counted; a bad one fails its file
+    char forgotten [] = "forgotten abc 2\nforgotten abc 3\n";
+    mem = fmemopen (forgotten, strlen (forgotten), "r");
+    CHECKF (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == 0, "%s", err);
+    fclose (mem);
+    zc_history_stats (history, &st);
+    CHECKF (st.forgotten == 2, "forgotten %zu", st.forgotten);
+    char bad_forgotten [] = "forgotten abc 0\n";
+    mem = fmemopen (bad_forgotten, strlen (bad_forgotten), "r");
+    CHECKF (zc_history_load_stream (history, mem, "mem", err, sizeof (err)) == -1
+            && strstr (err, "forgotten: bad id"), "bad forgotten refused: %s", err);
+    fclose (mem);
+    zc_history_stats (history, &st);
+    CHECKF (st.forgotten == 2, "the bad file's lines were rolled back: %zu", st.forgotten);
     zc_history_destroy (&history);
 }
 

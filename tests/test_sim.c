@@ -20,7 +20,9 @@
         fdatasync; what the bundle releases after the write waits for it;
       - faults: crashes (the written log stays), power losses (a crash
         during a sync that also drops what no finished sync covered),
-        restarts from the disk, freezes (SIGSTOP); 20% of schedules give
+        restarts from the disk, freezes (SIGSTOP), graceful stops
+        (SIGTERM: the node exits once its core retired, docs/ELECTION.md
+        "Graceful stop"; a fifth as often as crashes); 20% of schedules give
         every node max_epoch_jump 2, so that lagging nodes rejoin by
         corroboration, and 30% have clients whose clocks jump ahead by up
         to 2^40 (the leader clamps their ts: lamport.h).  The nodes' own
@@ -172,7 +174,7 @@ s_print_plan (const plan_t *plan)
 //  How a schedule's faults reach this cluster (fault_apply)
 static const sim_ops_t s_ops = {
     .trace = sim_trace, .up = sim_up, .leader = sim_leader, .start = sim_start,
-    .crash = sim_crash, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
+    .crash = sim_crash, .retire = sim_retire, .freeze = sim_freeze, .split = sim_split, .cut = sim_cut,
     .heal = sim_heal, .net = sim_net
 };
 
@@ -198,6 +200,7 @@ typedef struct {
     uint64_t first_ack_max, first_ack_max_seed;
     uint64_t acked, committed, fetches, truncations, truncated, max_epoch;
     uint64_t power_losses, tails_lost, disks_lost, max_stale;
+    uint64_t stops, stop_leaders, handed_over;
     size_t reorder_runs, overlap_runs, jump_runs;
 } stats_t;
 
@@ -243,6 +246,8 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->lose_bp = 0;
     for (uint32_t id = 1; id <= n; id++) {
         sim_thaw (sim, id);
+        if (sim->nodes [id].stop_asked)
+            sim_exit (sim, id);     //  still retiring: a second signal
         if (plan.sched.down_mask & (1u << id))
             sim_crash (sim, id);
         else
@@ -305,6 +310,9 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
         stats->power_losses += sim->power_losses;
         stats->tails_lost += sim->tails_lost;
         stats->disks_lost += sim->disks_lost;
+        stats->stops += sim->stops;
+        stats->stop_leaders += sim->stop_leaders;
+        stats->handed_over += sim->handed_over;
         if (sim->max_stale > stats->max_stale)
             stats->max_stale = sim->max_stale;
         if (sim->overlap_steps)
@@ -403,7 +411,8 @@ main (int argc, char **argv)
                 "first ACK of the quiet period at most %llu ms in (seed %llu); "
                 "%llu entries committed, %llu acknowledgements; %llu view changes fetched; "
                 "%llu truncations (%llu entries); %llu power losses (%llu unsynced entries "
-                "lost); %llu disks lost; highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
+                "lost); %llu disks lost; %llu SIGTERMs (%llu to a leader, %llu of them handed over); "
+                "highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
                 "epochs served at once (the old one at most %llu ms late)\n",
                 batches [b].n, batches [b].n > 1 ? "s" : "",
                 batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
@@ -417,7 +426,8 @@ main (int argc, char **argv)
                 (unsigned long long) stats.fetches, (unsigned long long) stats.truncations,
                 (unsigned long long) stats.truncated, (unsigned long long) stats.power_losses,
                 (unsigned long long) stats.tails_lost, (unsigned long long) stats.disks_lost,
-                (unsigned long long) stats.max_epoch,
+                (unsigned long long) stats.stops, (unsigned long long) stats.stop_leaders,
+                (unsigned long long) stats.handed_over, (unsigned long long) stats.max_epoch,
                 stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale);
     }
     printf ("  total %.1f s\n", sim_seconds () - start);

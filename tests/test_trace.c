@@ -516,15 +516,19 @@ test_sim_seed_scenario (void)
     zc_tlayout_destroy (&layout);
 
     //  The other scenarios end where they say; bad names are refused
-    const char *names [] = { "partition", "restart" };
-    for (int i = 0; i < 2; i++) {
+    const char *names [] = { "partition", "restart", "sigterm" };
+    for (int i = 0; i < 3; i++) {
         layout = NULL;
         char *text = s_run (names [i], 3, true, &layout);
         CHECKF (strstr (text, "ev=state epoch=") != NULL, "%s traced", names [i]);
         if (i == 0)
             CHECK (strstr (text, "text=partition: 3 | 1 2") && strstr (text, "network healed"));
         else
+        if (i == 1)
             CHECK (strstr (text, "msg=HANDOVER") != NULL);
+        else
+            CHECK (strstr (text, "text=SIGTERM") && strstr (text, "msg=HANDOVER")
+                   && strstr (text, "text=exits, retired"));
         free (text);
         zc_tlayout_destroy (&layout);
     }

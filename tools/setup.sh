@@ -19,6 +19,9 @@ shift || true
 # libmicrohttpd-dev: chat-node --metrics; curl: the metrics test scrapes with it
 packages=(build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev iproute2 nftables
           libncurses-dev tmux libmicrohttpd-dev curl)
+# ZCHAT_SETUP_PACKAGE=1 (set by tools/package.sh): dpkg-shlibdeps (dpkg-dev)
+# and file, which CPack's DEB generator runs to find the package's Depends
+[ -z "${ZCHAT_SETUP_PACKAGE:-}" ] || packages+=(dpkg-dev file)
 if [ -n "${ZCHAT_SETUP_FUZZ:-}" ]; then
   # libclang_rt.fuzzer-x86_64.a is in libclang-rt-N-dev (N = clang's major
   # version: 14 on Debian bookworm), which clang does not pull in by itself.

@@ -65,16 +65,27 @@ s_pct (const int64_t *v, size_t n, double p)
     return v [rank ? rank - 1 : 0];
 }
 
-//  The first ack after t (the fault, or a hand-over's start), minus t; -1
-//  if none came.  Acks of the leadership the fault struck (its node in its
-//  epoch) in the first IN_FLIGHT_MS were on their way before it: they do
-//  not count.
+//  The client-visible outage of one fault: from t (the fault, or a
+//  hand-over's start) to the first ack after it, of any client (fastest)
+//  and of each client, the longest of those (slowest); -1 if none came
+//  (slowest: if some client got none).  Acks of the leadership the fault
+//  struck (its node in its epoch) in the first IN_FLIGHT_MS were on their
+//  way before it: they do not count.  On loopback a killed leader's
+//  connections close at once, so clients differ little; a frozen or cut
+//  off leader is noticed by each client's own timers, and the slowest
+//  client is what a user may see.
 #define IN_FLIGHT_MS 100
-static int64_t
-s_outage (const zc_ack_time_t *acks, size_t n, const zc_fault_run_t *run, int64_t t)
+typedef struct {
+    int64_t fastest, slowest;
+} s_outage_t;
+
+static s_outage_t
+s_outage (const zc_ack_time_t *acks, size_t n, unsigned workers, const zc_fault_run_t *run,
+          int64_t t)
 {
+    s_outage_t o = { -1, -1 };
     if (t < 0)
-        return -1;
+        return o;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -83,11 +94,27 @@ s_outage (const zc_ack_time_t *acks, size_t n, const zc_fault_run_t *run, int64_
         else
             hi = mid;
     }
-    for (; lo < n; lo++)
-        if (!(run->struck_leader && acks [lo].node == run->old_leader
-              && acks [lo].lead_epoch == run->old_epoch && acks [lo].t <= t + IN_FLIGHT_MS))
-            return acks [lo].t - t;
-    return -1;
+    bool *seen = calloc (workers + 1, sizeof (bool));
+    if (!seen)
+        abort ();
+    unsigned left = workers;
+    for (; lo < n && left; lo++) {
+        const zc_ack_time_t *ack = &acks [lo];
+        if (run->struck_leader && ack->node == run->old_leader
+        &&  ack->lead_epoch == run->old_epoch && ack->t <= t + IN_FLIGHT_MS)
+            continue;
+        if (o.fastest < 0)
+            o.fastest = ack->t - t;
+        if (ack->worker < workers && !seen [ack->worker]) {
+            seen [ack->worker] = true;
+            o.slowest = ack->t - t;
+            left--;
+        }
+    }
+    if (left)
+        o.slowest = -1;
+    free (seen);
+    return o;
 }
 
 typedef struct {
@@ -173,7 +200,8 @@ s_json_by_kind (FILE *json, const char *name, const s_by_kind_t *bk)
 //  One line per fault, appended; the header only when the file is new or
 //  empty, so that several runs can share one file
 static void
-s_write_csv (zc_chaos_t *ch, const int64_t *outage, const zc_fault_timing_t *timing)
+s_write_csv (zc_chaos_t *ch, const int64_t *outage, const int64_t *slowest,
+             const zc_fault_timing_t *timing)
 {
     FILE *csv = fopen (ch->csv_path, "a");
     if (!csv) {
@@ -190,13 +218,15 @@ s_write_csv (zc_chaos_t *ch, const int64_t *outage, const zc_fault_timing_t *tim
             *c = '_';
     if (ftell (csv) == 0)
         fprintf (csv, "label,kind,t_ms,detection_ms,election_ms,outage_ms,heartbeat_ms,"
-                 "index,elections,old_leader,new_leader,settled\n");
+                 "index,elections,old_leader,new_leader,settled,slowest_outage_ms\n");
     for (size_t r = 0; r < ch->nruns; r++) {
         const zc_fault_run_t *run = &ch->runs [r];
-        fprintf (csv, "%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%u,%u,%u,%u,%u,%d\n",
+        fprintf (csv, "%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%u,%u,%u,%u,%u,%d,%"
+                 PRId64 "\n",
                  label, zc_fault_name (run->f.kind), run->t_inject, timing [r].detect_ms,
                  timing [r].elect_ms, outage [r], ch->heartbeat_ms, run->index,
-                 timing [r].elections, run->old_leader, timing [r].new_leader, run->settled);
+                 timing [r].elections, run->old_leader, timing [r].new_leader, run->settled,
+                 slowest [r]);
     }
     fclose (csv);
 }
@@ -207,8 +237,11 @@ typedef struct {
     s_list_t viols;
     zc_history_stats_t hst;
     int64_t *outage;                    //  by fault run, -1: no ack after it
+    int64_t *slowest;                   //  the same, of the slowest client
     zc_fault_timing_t *timing;          //  by fault run
     s_stats_t total;                    //  outages of every fault
+    s_stats_t total_slowest;            //  the slowest client's, of every fault
+    size_t slowest_unmeasured;          //  faults after which a client got no ack
     s_by_kind_t outage_k, detect_k, elect_k;
     size_t kind_n [ZC_F_KINDS];         //  faults injected, by kind
     size_t outside;                     //  elections outside every fault's window
@@ -251,18 +284,27 @@ s_measure_faults (s_report_t *rp)
     const zc_ack_time_t *acks = zc_workers_ack_times (ch->crew, &nacks);
     const zc_logline_t *lines = zc_nodelog_lines (ch->nodelog, &nlines);
     int64_t *all = calloc (ch->nruns + 1, sizeof (int64_t));
+    int64_t *all_slowest = calloc (ch->nruns + 1, sizeof (int64_t));
     rp->outage = calloc (ch->nruns + 1, sizeof (int64_t));
+    rp->slowest = calloc (ch->nruns + 1, sizeof (int64_t));
     rp->timing = calloc (ch->nruns + 1, sizeof (zc_fault_timing_t));
-    if (!all || !rp->outage || !rp->timing)
+    if (!all || !all_slowest || !rp->outage || !rp->slowest || !rp->timing)
         abort ();
     s_by_kind_init (&rp->outage_k, ch->nruns);
     s_by_kind_init (&rp->detect_k, ch->nruns);
     s_by_kind_init (&rp->elect_k, ch->nruns);
-    size_t nall = 0;
+    size_t nall = 0, nslowest = 0;
     for (size_t r = 0; r < ch->nruns; r++) {
         const zc_fault_run_t *run = &ch->runs [r];
         zc_fault_timing (lines, nlines, run, &rp->timing [r]);
-        rp->outage [r] = s_outage (acks, nacks, run, rp->timing [r].outage_from);
+        s_outage_t o = s_outage (acks, nacks, ch->workers, run, rp->timing [r].outage_from);
+        rp->outage [r] = o.fastest;
+        rp->slowest [r] = o.slowest;
+        if (o.slowest >= 0)
+            all_slowest [nslowest++] = o.slowest;
+        else
+        if (o.fastest >= 0)
+            rp->slowest_unmeasured++;
         s_by_kind_add (&rp->detect_k, run->f.kind, rp->timing [r].detect_ms);
         s_by_kind_add (&rp->elect_k, run->f.kind, rp->timing [r].elect_ms);
         s_by_kind_add (&rp->outage_k, run->f.kind, rp->outage [r]);
@@ -270,7 +312,9 @@ s_measure_faults (s_report_t *rp)
             all [nall++] = rp->outage [r];
     }
     rp->total = s_stats (all, nall);
+    rp->total_slowest = s_stats (all_slowest, nslowest);
     free (all);
+    free (all_slowest);
     s_by_kind_done (&rp->outage_k);
     s_by_kind_done (&rp->detect_k);
     s_by_kind_done (&rp->elect_k);
@@ -327,9 +371,15 @@ s_print_outages (const s_report_t *rp, FILE *out)
              "after it; acks in flight from the struck leader not counted), %zu faults:\n",
              rp->total.count);
     if (rp->total.count)
-        fprintf (out, "  min %" PRId64 " ms, median %" PRId64 " ms, p99 %" PRId64
+        fprintf (out, "  fastest client: min %" PRId64 " ms, median %" PRId64 " ms, p99 %" PRId64
                  " ms, max %" PRId64 " ms\n", rp->total.min, rp->total.median, rp->total.p99,
                  rp->total.max);
+    if (rp->total_slowest.count || rp->slowest_unmeasured)
+        fprintf (out, "  slowest client: min %" PRId64 " ms, median %" PRId64 " ms, p99 %" PRId64
+                 " ms, max %" PRId64 " ms%s\n", rp->total_slowest.min, rp->total_slowest.median,
+                 rp->total_slowest.p99, rp->total_slowest.max,
+                 rp->slowest_unmeasured ? " (and faults after which a client got no ack: "
+                                          "not counted)" : "");
     for (int k = 0; k < ZC_F_KINDS; k++)
         if (by_kind [k].count)
             fprintf (out, "  %-13s n=%-3zu min %5" PRId64 "  median %5" PRId64 "  max %5"
@@ -356,9 +406,14 @@ s_print_timeline (const s_report_t *rp, FILE *out)
     for (size_t r = 0; r < ch->nruns; r++) {
         const zc_fault_run_t *run = &ch->runs [r];
         const zc_fault_timing_t *timing = &rp->timing [r];
-        char o [32] = "no ack after it", d [80] = "";
+        char o [80] = "no ack after it", d [80] = "";
+        if (rp->outage [r] >= 0 && rp->slowest [r] >= 0)
+            snprintf (o, sizeof (o), "%" PRId64 " ms (slowest client %" PRId64 " ms)",
+                      rp->outage [r], rp->slowest [r]);
+        else
         if (rp->outage [r] >= 0)
-            snprintf (o, sizeof (o), "%" PRId64 " ms", rp->outage [r]);
+            snprintf (o, sizeof (o), "%" PRId64 " ms (a client got no ack after it)",
+                      rp->outage [r]);
         if (timing->detect_ms >= 0 || timing->elect_ms >= 0)
             snprintf (d, sizeof (d), "detected +%" PRId64 " ms, elected +%" PRId64 " ms; ",
                       timing->detect_ms, timing->elect_ms);
@@ -449,6 +504,8 @@ s_write_json (const s_report_t *rp)
     zc_json_str (json, ch->label ? ch->label : "");
     fprintf (json, ",\"outage_ms\":");
     s_json_stats (json, &rp->total);
+    fprintf (json, ",\"slowest_client_outage_ms\":");
+    s_json_stats (json, &rp->total_slowest);
     s_json_by_kind (json, "outage_ms_by_kind", &rp->outage_k);
     s_json_by_kind (json, "detection_ms_by_kind", &rp->detect_k);
     s_json_by_kind (json, "election_ms_by_kind", &rp->elect_k);
@@ -460,11 +517,12 @@ s_write_json (const s_report_t *rp)
         const zc_fault_timing_t *timing = &rp->timing [r];
         fprintf (json, "%s{\"index\":%u,\"kind\":\"%s\",\"t_ms\":%" PRId64 ",\"heal_ms\":%"
                  PRId64 ",\"settled_ms\":%" PRId64 ",\"settled\":%s,\"outage_ms\":%" PRId64
-                 ",\"detection_ms\":%" PRId64 ",\"election_ms\":%" PRId64 ",\"outage_from_ms\":%"
+                 ",\"slowest_client_outage_ms\":%" PRId64 ",\"detection_ms\":%" PRId64 ",\"election_ms\":%" PRId64 ",\"outage_from_ms\":%"
                  PRId64 ",\"elections\":%u,\"old_leader\":%u,\"new_leader\":%u"
                  ",\"what\":", r ? "," : "", run->index, zc_fault_name (run->f.kind),
                  run->t_inject, run->t_heal, run->t_settled,
-                 run->settled ? "true" : "false", rp->outage [r], timing->detect_ms,
+                 run->settled ? "true" : "false", rp->outage [r], rp->slowest [r],
+                 timing->detect_ms,
                  timing->elect_ms, timing->outage_from, timing->elections,
                  run->old_leader, timing->new_leader);
         zc_json_str (json, run->what);
@@ -498,7 +556,7 @@ zc_report (zc_chaos_t *ch, FILE *out)
     s_print_verdict (&rp, out);
     s_write_json (&rp);
     if (ch->csv_path)
-        s_write_csv (ch, rp.outage, rp.timing);
+        s_write_csv (ch, rp.outage, rp.slowest, rp.timing);
 
     size_t count = rp.viols.count;
     for (size_t i = 0; i < rp.viols.count; i++)
@@ -508,6 +566,7 @@ zc_report (zc_chaos_t *ch, FILE *out)
     s_by_kind_free (&rp.detect_k);
     s_by_kind_free (&rp.elect_k);
     free (rp.outage);
+    free (rp.slowest);
     free (rp.timing);
     return count;
 }

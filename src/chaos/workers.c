@@ -83,7 +83,7 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
                 atomic_store (&wk->max_ack_seq, ev->seq);
             wk->acks = zc_grow (wk->acks, &wk->acks_cap, wk->nacks + 1, sizeof (zc_ack_time_t));
             wk->acks [wk->nacks++] = (zc_ack_time_t) {
-                .t = t, .node = ev->leader, .lead_epoch = ev->lead_epoch };
+                .t = t, .node = ev->leader, .lead_epoch = ev->lead_epoch, .worker = wk->index };
             s_epoch (wk, ev->epoch);
             s_epoch (wk, ev->lead_epoch);
             break;
@@ -103,6 +103,12 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
                 if (ev->moved_ts [i])
                     fprintf (rec, "sent %s %" PRIu64 " %" PRIu64 " @%.3f\n", ev->client,
                              ev->id + i, ev->moved_ts [i], at);
+            break;
+        case ZC_EV_FORGOTTEN:
+            //  Acknowledged, then lost in a leader change (--quorum 1 only):
+            //  recorded; the checker finds them MISSING as any lost ack
+            for (uint64_t i = 0; i < ev->count; i++)
+                fprintf (rec, "forgotten %s %" PRIu64 " @%.3f\n", ev->client, ev->id + i, at);
             break;
         case ZC_EV_LOST:
             fprintf (rec, "lost %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);

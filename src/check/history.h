@@ -34,6 +34,12 @@
         lost <client> <id>                      the id was stored, but the node no
                                                 longer held it when asked
                                                 (retention): dropped, never acked
+        forgotten <client> <id>                 the id was acknowledged, then a
+                                                leader did not hold it (lost in
+                                                a leader change, --quorum 1):
+                                                counted; the checks are as for
+                                                any acknowledged message (its
+                                                loss is MISSING)
 
     Unknown line kinds and blank lines are ignored; extra trailing fields are
     ignored.  A line with too few fields or a bad number is an error (seq,
@@ -129,6 +135,7 @@ typedef struct {
     size_t sent, acked, received, leaders;
     size_t refused;             //  `refused` lines
     size_t lost;                //  `lost` lines
+    size_t forgotten;           //  `forgotten` lines
     size_t seqs;                //  distinct seqs (after a check)
     size_t senders;             //  distinct client ids that sent (after a check)
     size_t rooms;               //  distinct rooms delivered

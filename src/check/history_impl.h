@@ -115,7 +115,7 @@ struct _zc_history_t {
     size_t nacks, acks_cap;
     zc_lost_t *losts;
     size_t nlosts, losts_cap;
-    size_t lines, torn, leaders, refused;
+    size_t lines, torn, leaders, refused, forgotten;
     //  Results of the last check
     zc_history_violation_t *viols;
     size_t nviols, viols_cap;

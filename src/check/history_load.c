@@ -213,6 +213,14 @@ s_parse_line (s_loader_t *ld, char **tok, int ntok, unsigned lineno)
         ld->hfile.end_line = lineno;
     }
     else
+    if (strcmp (kind, "forgotten") == 0) {
+        if (ntok < 3)
+            return "forgotten: expected <client> <id>";
+        if (s_u64 (tok [2], &v [0]) != 0 || v [0] == 0)
+            return "forgotten: bad id";
+        self->forgotten++;
+    }
+    else
     if (strcmp (kind, "refused") == 0) {
         if (ntok < 3)
             return "refused: expected <client> <id>";
@@ -299,7 +307,7 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         .hfile = { .room = ZC_NONE, .first_room = ZC_NONE,
                    .recv_lo = self->nrecvs } };
     size_t nsents = self->nsents, nacks = self->nacks, nlosts = self->nlosts;
-    size_t leaders = self->leaders, refused = self->refused;
+    size_t leaders = self->leaders, refused = self->refused, forgotten = self->forgotten;
     zc_hmap_init (&ld.live, 64);
     zc_hmap_init (&ld.withdrawn, 16);
     size_t lines = 0, torn = 0;
@@ -341,6 +349,7 @@ zc_history_load_stream (zc_history_t *self, FILE *stream, const char *name,
         self->nlosts = nlosts;
         self->leaders = leaders;
         self->refused = refused;
+        self->forgotten = forgotten;
         return -1;
     }
     ld.hfile.recv_hi = self->nrecvs;
@@ -403,5 +412,6 @@ zc_history_stats (zc_history_t *self, zc_history_stats_t *stats)
     stats->received = self->nrecvs;
     stats->leaders = self->leaders;
     stats->refused = self->refused;
+    stats->forgotten = self->forgotten;
     stats->lost = self->nlosts;
 }

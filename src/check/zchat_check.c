@@ -70,6 +70,9 @@ s_summary_text (const zc_history_stats_t *st, bool verbose)
             st->seqs, st->rooms, st->senders);
     if (st->refused)
         printf ("zchat-check: %zu refused (withdrawn, not losses)\n", st->refused);
+    if (st->forgotten)
+        printf ("zchat-check: %zu acknowledged messages their clients were told are lost"
+                " (a leader change under --quorum 1)\n", st->forgotten);
     if (verbose && st->torn)
         printf ("zchat-check: %zu torn last lines skipped\n", st->torn);
     if (st->violations == 0) {
@@ -92,13 +95,14 @@ s_summary_json (const zc_history_stats_t *st, bool complete)
     printf ("],\"omitted\":%zu,\"ok\":%s,\"expect_complete\":%s,"
             "\"files\":%zu,\"lines\":%zu,\"torn\":%zu,\"sent\":%zu,"
             "\"acked\":%zu,\"received\":%zu,\"leaders\":%zu,\"seqs\":%zu,"
-            "\"rooms\":%zu,\"senders\":%zu,\"refused\":%zu,\"violation_count\":%zu,"
+            "\"rooms\":%zu,\"senders\":%zu,\"refused\":%zu,\"forgotten\":%zu,"
+            "\"violation_count\":%zu,"
             "\"by_kind\":{",
             st->violations > MAX_PRINTED ? st->violations - MAX_PRINTED : 0,
             st->violations ? "false" : "true", complete ? "true" : "false",
             st->files, st->lines, st->torn, st->sent, st->acked, st->received,
             st->leaders, st->seqs, st->rooms, st->senders, st->refused,
-            st->violations);
+            st->forgotten, st->violations);
     for (int k = 1; k < ZC_HISTORY_KINDS; k++)
         printf ("%s\"%s\":%zu", k > 1 ? "," : "", zc_history_kind_name (k),
                 st->by_kind [k]);

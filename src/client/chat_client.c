@@ -61,8 +61,8 @@ static const char *s_usage =
     "  --plain            on a terminal too: plain lines, no split screen\n"
     "  --count-exit N     with --listen: exit 0 after N messages\n"
     "  --history N        first show the room's last N messages, then the live ones\n"
-    "  --record FILE      append room/start/sent/ack/recv/leader/lost/refused/end lines\n"
-    "                     to FILE\n"
+    "  --record FILE      append the history checker's lines to FILE (room, start,\n"
+    "                     sent, ack, recv, leader, lost, refused, forgotten, end)\n"
     "  --retry-ms N       resend unacknowledged messages after N ms (default 300)\n"
     "  --timeout-ms N     give up after N ms without progress (default 30000;\n"
     "                     for status: how long to wait for replies, default 1000)\n"
@@ -244,6 +244,7 @@ typedef struct {
     uint64_t last_posted;           //  id of our last message
     uint64_t own_shown;             //  highest id of ours delivered back
     uint64_t refused;               //  lines the cluster refused for good
+    uint64_t forgotten;             //  lines acknowledged, then lost in a leader change
     int64_t acked_at;               //  when the last message was acknowledged
     int64_t progress_at;            //  last ACK, or first post after none pending
     char line [ZC_MAX_TEXT + 2];
@@ -329,6 +330,17 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
                 if (ev->moved_ts [i])
                     s_record (chat, "sent %s %" PRIu64 " %" PRIu64, ev->client,
                               ev->id + i, ev->moved_ts [i]);
+            fputs ("[info] ", stdout);
+            s_print_clean (ev->text, ev->text_len);
+            putchar ('\n');
+            break;
+        case ZC_EV_FORGOTTEN:
+            //  Acknowledged, then lost in a leader change (--quorum 1): one
+            //  record line each (the history checker finds them MISSING,
+            //  as any lost ack), counted for the exit status, shown
+            chat->forgotten += ev->count;
+            for (uint64_t i = 0; i < ev->count; i++)
+                s_record (chat, "forgotten %s %" PRIu64, ev->client, ev->id + i);
             fputs ("[info] ", stdout);
             s_print_clean (ev->text, ev->text_len);
             putchar ('\n');
@@ -489,6 +501,11 @@ s_chat_main (s_opts_t *opts)
     if (rc == 0 && chat.refused && !opts->listen) {
         fprintf (stderr, "chat-client: %" PRIu64 " line(s) refused by the cluster\n",
                  chat.refused);
+        rc = 1;
+    }
+    if (chat.forgotten && !opts->listen) {
+        fprintf (stderr, "chat-client: %" PRIu64 " acknowledged line(s) lost in a leader"
+                 " change (--quorum 1)\n", chat.forgotten);
         rc = 1;
     }
     //  A clean exit: what is published after this was not expected here

@@ -459,6 +459,8 @@ zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p)
     zc_msg_set_cstr (&post, ZF_ROOM, self->room);
     zc_msg_set_cstr (&post, ZF_FROM, self->name);
     zc_msg_set_str (&post, ZF_TEXT, text, len);
+    if (self->gap_id == id)
+        zc_msg_set_u64 (&post, ZF_EXPECTED, self->gap_expected);
     size_t size = zc_msg_encode (&post, self->buf, sizeof (self->buf));
     int64_t now = zclock_mono ();
     if (!size || zc_pending_add (self->pending, id, ts, self->buf, size, now))
@@ -628,6 +630,13 @@ zc_client_dropped (zc_client_t *self)
 {
     assert (self);
     return self->dropped;
+}
+
+uint64_t
+zc_client_forgotten (zc_client_t *self)
+{
+    assert (self);
+    return self->forgotten;
 }
 
 uint64_t

@@ -83,7 +83,7 @@ typedef enum {
     ZC_EV_LOST,                     //  our message id is dropped unacknowledged: the
                                     //  cluster stored it once but no longer holds it
                                     //  (retention), so no ACK can come; text says so
-    ZC_EV_REFUSED                   //  our message id is dropped unacknowledged: the
+    ZC_EV_REFUSED,                  //  our message id is dropped unacknowledged: the
                                     //  leader refused it for good (ERROR "limit": text
                                     //  too long, too many rooms or clients); text says
                                     //  why.  The id was never stored, so it is free
@@ -91,9 +91,14 @@ typedef enum {
                                     //  move down one id (id+1 becomes id, ...), and
                                     //  every event after this one names them by their
                                     //  new ids.  Later messages go on
-    ,ZC_EV_MEMBERS                  //  who is in the room (cfg.presence): count in all,
+    ZC_EV_MEMBERS,                  //  who is in the room (cfg.presence): count in all,
                                     //  text the names sent, one per line, sorted;
                                     //  leader, epoch: the node that said it
+    ZC_EV_FORGOTTEN,                //  our acknowledged messages id .. id+count-1 are
+                                    //  not held by the leader (node `leader`, epoch):
+                                    //  lost in a leader change (--quorum 1 acknowledges
+                                    //  before a backup holds them); text says so.  The
+                                    //  stream goes on with the next ids (none reused)
 } zc_event_type_t;
 
 typedef struct {
@@ -184,6 +189,8 @@ uint64_t zc_client_dropped (zc_client_t *self);
 //  Our messages refused for good (ZC_EV_REFUSED), and the "slow_down"
 //  refusals heard (each held the stream, then it was resent).
 uint64_t zc_client_refused (zc_client_t *self);
+//  Acknowledged messages the cluster lost in a leader change (ZC_EV_FORGOTTEN)
+uint64_t zc_client_forgotten (zc_client_t *self);
 uint64_t zc_client_slowed (zc_client_t *self);
 
 #endif

@@ -79,6 +79,11 @@ struct _zc_client_t {
     int64_t busy_at;                //  resend at, after "busy" or "slow_down"; 0 = none
     zc_throttle_t throttle;         //  slow_down refusals (throttle.h)
     uint64_t refused;               //  our messages refused for good ("limit")
+    uint64_t forgotten;             //  our acknowledged messages a leader asked for
+                                    //  again: lost in a leader change (--quorum 1)
+    uint64_t gap_expected;          //  a gap over them, declared: the POST of gap_id
+    uint64_t gap_id;                //  carries the leader's `expected` until it is
+                                    //  acknowledged (0 = none; PROTOCOL.md §4)
     uint64_t stale_left;            //  error replies still to come from the leader for
                                     //  sends made before a refusal moved ids down:
     uint64_t stale_floor;           //  each about an id at or above this one, and

@@ -79,6 +79,8 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     if (!post)
         return;                     //  a repeat: the first ACK counted
     free (post);
+    if (self->gap_id && msg->id >= self->gap_id)
+        self->gap_id = 0;           //  the leader took the gap
     self->last_ack_at = now;
     zc_throttle_acked (&self->throttle);
     zc_lamport_observe (&self->clock, msg->ts);
@@ -98,22 +100,74 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
     zc_cl_push (self, item);
 }
 
+//  The leader asks again for `expected`, which a leader had acknowledged:
+//  with --quorum 1 a leader acknowledges before any backup holds a
+//  message, and its successor does not hold what it had not replicated.
+//  Those messages, expected up to the first one still pending, are lost:
+//  say so (ZC_EV_FORGOTTEN), and declare the gap, so that the stream goes
+//  on: the first pending message (or the next one posted) carries the
+//  leader's `expected` back, and the leader takes it as the next id
+//  (PROTOCOL.md §4, "Lost in a leader change").  Ids are never reused, so
+//  an ACK always names one message.
 static void
-s_on_expected (zc_client_t *self, const zc_msg_t *msg, int64_t now)
+s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
+{
+    uint64_t expected = msg->expected, next = expected;
+    while (next <= self->last_id && !zc_pending_find (self->pending, next))
+        next++;
+    uint64_t lost = next - expected;
+    if (self->gap_id == next && self->gap_expected == expected)
+        return;                     //  told, and declared: the resend carries it
+    self->gap_expected = expected;
+    self->gap_id = next;
+    self->forgotten += lost;
+    if (zc_pending_find (self->pending, next)) {
+        const zc_post_t *post = zc_pending_find (self->pending, next);
+        zc_msg_t resend;
+        size_t size = 0;
+        if (zc_msg_decode (&resend, post->frame, post->size, NULL) == 0) {
+            zc_msg_set_u64 (&resend, ZF_EXPECTED, expected);
+            size = zc_msg_encode (&resend, self->buf, sizeof (self->buf));
+        }
+        if (!size || zc_pending_reframe (self->pending, next, self->buf, size))
+            zc_cl_log (self, "message %" PRIu64 ": cannot encode it again", next);
+    }
+    zc_cl_item_t item_v = { 0 }, *item = &item_v;
+    unsigned node = server->node;
+    if (lost == 1)
+        item->notice = zsys_sprintf ("message %" PRIu64 " was acknowledged, but the leader"
+                                     " (node %u) does not hold it: lost in a leader change"
+                                     " (a leader with --quorum 1 acknowledges before any"
+                                     " backup holds a message); going on from message %"
+                                     PRIu64, expected, node, next);
+    else
+        item->notice = zsys_sprintf ("messages %" PRIu64 "-%" PRIu64 " were acknowledged, but"
+                                     " the leader (node %u) does not hold them: lost in a"
+                                     " leader change (a leader with --quorum 1 acknowledges"
+                                     " before any backup holds a message); going on from"
+                                     " message %" PRIu64, expected, next - 1, node, next);
+    zc_cl_log (self, "%s", item->notice ? item->notice : "acknowledged messages lost");
+    item->ev.type = ZC_EV_FORGOTTEN;
+    item->ev.id = expected;
+    item->ev.count = lost;
+    item->ev.leader = node;
+    item->ev.epoch = msg->has & ZF_EPOCH ? msg->epoch : 0;
+    strcpy (item->ev.room, self->room);
+    strcpy (item->ev.client, self->id);
+    zc_cl_push (self, item);
+    zc_cl_rewind (self, now);
+}
+
+static void
+s_on_expected (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
 {
     if ((msg->has & ZF_ID)? zc_pending_stale (self->pending, msg->id)
                           : now - self->rewound_at < ZC_BUSY_MS)
         return;                     //  answers an earlier round
     if ((msg->has & ZF_EXPECTED) && msg->expected >= 1 && msg->expected <= self->last_id
     &&  !zc_pending_find (self->pending, msg->expected)) {
-        //  It acknowledged that one before: the cluster lost a message, or
-        //  forgot us (retention).  Resending cannot give it that one: say
-        //  so once, and leave the pace to the retry timer, not to a
-        //  request/refusal loop at network speed
-        if (msg->expected != self->rejected_id)
-            zc_cl_notice (self, "leader asks again for message %" PRIu64
-                          ", which it had acknowledged", msg->expected);
-        self->rejected_id = msg->expected;
+        //  It acknowledged that one before: the cluster lost it
+        s_on_forgotten (self, server, msg, now);
         return;
     }
     zc_cl_log (self, "leader expects message %" PRIu64 ": resending in order",
@@ -301,7 +355,7 @@ s_on_error (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int6
     else
     if (zc_str_eq (msg->code, ZC_ERR_EXPECTED)) {
         if (from_leader && !stale)
-            s_on_expected (self, msg, now);
+            s_on_expected (self, server, msg, now);
     }
     else
     if (zc_str_eq (msg->code, ZC_ERR_BUSY)) {

@@ -444,8 +444,8 @@ zc_chatlog_client_last_id (zc_chatlog_t *self, const char *client)
     return entry ? entry->last_id : 0;
 }
 
-//  Our leaders give a client's messages consecutive ids (PROTOCOL §4), so
-//  ids rise along its chain and the walk is a search by id.  A log that
+//  Our leaders give a client's messages consecutive ids, or rising ones
+//  past a gap the client declared (PROTOCOL §4), so ids rise along its chain and the walk is a search by id.  A log that
 //  breaks that (never stamped by a leader of ours) may miss, but the walk
 //  still ends: every step goes to a lower seq, and there are at most
 //  S_FIND_STEPS of them (2 log2 (2^64) suffice for any real chain).

@@ -4,8 +4,15 @@
     Debian).  Values that depend on each other (--peers on --id, --port and
     --bind; --lease-ms on --heartbeat-ms and --misses; --quorum on --peers)
     are checked after the whole line is read, so flag order never matters.
+
+    --config FILE: config_file.c splits the file into (key, value, line)
+    settings; each key is looked up in the same option table as a flag,
+    and each value goes through the same s_option.  A key the command line
+    gave is skipped before its value is read, so the flag wins even over a
+    value that would not parse.
 */
 #include "config.h"
+#include "config_file.h"
 #include "numparse.h"
 
 #include <ctype.h>
@@ -29,7 +36,7 @@ enum {
     OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
     OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE,
-    OPT_METRICS, OPT_INITIAL
+    OPT_METRICS, OPT_INITIAL, OPT_CONFIG
 };
 
 static const struct option s_options [] = {
@@ -60,14 +67,20 @@ static const struct option s_options [] = {
     { "trace",               no_argument,       NULL, OPT_TRACE },
     { "metrics",             required_argument, NULL, OPT_METRICS },
     { "initial-cluster-state", required_argument, NULL, OPT_INITIAL },
+    { "config",              required_argument, NULL, OPT_CONFIG },
     { "verbose",             no_argument,       NULL, 'v' },
     { "help",                no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
+#define S_OPTION_COUNT (sizeof s_options / sizeof s_options [0] - 1)
 
 static const char s_usage [] =
 "usage: chat-node --id N [options]\n"
+"       chat-node --config FILE [options]\n"
 "\n"
+"  --config FILE            read flags from FILE: \"key = value\" lines, the key a\n"
+"                           long flag name without --, # comments; a flag on\n"
+"                           the command line wins over the file's line\n"
 "  --id N                   this node's id, 1..1000000 (required); the highest\n"
 "                           live id that reaches a quorum leads\n"
 "  --port P                 base port, 1..62535 (default 50051): client ROUTER\n"
@@ -405,6 +418,10 @@ s_getopt_error (int code, char **argv, char *err, size_t errlen)
 typedef struct {
     const char *peers;              //  --peers, parsed once --id, --port, --bind are known
     bool clients_given;             //  --clients, which needs --keys
+    const char *config;             //  --config FILE, or NULL
+    bool given [S_OPTION_COUNT];    //  by s_options index: on the command line
+    size_t file_line [S_OPTION_COUNT];  //  ... or on this line of the file (0: not)
+    const char *file;               //  the file's name, for messages
 } s_line_t;
 
 //  --metrics ADDR:PORT, split at the last colon; ADDR is an address, not
@@ -439,92 +456,94 @@ s_metrics (zc_config_t *cfg, const char *text, char *err, size_t errlen)
     return 0;
 }
 
-//  Applies one flag.  Returns 0, 1 for --help, or -1 with err set.
+//  Applies one flag with its value (NULL for a flag that takes none), from
+//  the command line or the config file.  Returns 0, 1 for --help, or -1
+//  with err set.
 //  election_ms, lease_ms and quorum stay 0 unless given: none of them
 //  accepts 0, and their defaults depend on flags that may come later.
 static int
-s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
+s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **argv,
           char *err, size_t errlen)
 {
     switch (code) {
         case OPT_ID:
-            return s_number ("--id", optarg, 1, ZC_MAX_NODE_ID, &cfg->id, err, errlen);
+            return s_number ("--id", value, 1, ZC_MAX_NODE_ID, &cfg->id, err, errlen);
         case OPT_PORT: {
             uint64_t port;
-            int rc = zc_parse_u64 (optarg, 1, ZC_MAX_BASE_PORT, &port);
+            int rc = zc_parse_u64 (value, 1, ZC_MAX_BASE_PORT, &port);
             if (rc == ZC_PARSE_SYNTAX)
-                return s_fail (err, errlen, "--port: '%s' is not a number", optarg);
+                return s_fail (err, errlen, "--port: '%s' is not a number", value);
             if (rc == ZC_PARSE_RANGE)
                 return s_fail (err, errlen, "--port: %s out of range ("
-                               S_PORT_RANGE ")", optarg);
+                               S_PORT_RANGE ")", value);
             cfg->port = (uint16_t) port;
             return 0;
         }
         case OPT_BIND:
             cfg->bind_given = 1;
-            return s_string ("--bind", optarg, cfg->bind_host,
+            return s_string ("--bind", value, cfg->bind_host,
                              sizeof cfg->bind_host, err, errlen);
         case OPT_PEERS:
-            line->peers = optarg;
+            line->peers = value;
             return 0;
         case OPT_HEARTBEAT:
-            return s_number ("--heartbeat-ms", optarg, 10, 60000,
+            return s_number ("--heartbeat-ms", value, 10, 60000,
                              &cfg->heartbeat_ms, err, errlen);
         case OPT_MISSES:
-            return s_number ("--misses", optarg, 1, 100, &cfg->misses, err, errlen);
+            return s_number ("--misses", value, 1, 100, &cfg->misses, err, errlen);
         case OPT_ELECTION:
-            return s_number ("--election-timeout-ms", optarg, 10, 3600000,
+            return s_number ("--election-timeout-ms", value, 10, 3600000,
                              &cfg->election_ms, err, errlen);
         case OPT_LEASE:
-            return s_number ("--lease-ms", optarg, 1, 6000000,
+            return s_number ("--lease-ms", value, 1, 6000000,
                              &cfg->lease_ms, err, errlen);
         case OPT_HOLDDOWN:
-            return s_number ("--holddown-ms", optarg, 0, 3600000,
+            return s_number ("--holddown-ms", value, 0, 3600000,
                              &cfg->holddown_ms, err, errlen);
         case OPT_QUORUM:
-            return s_number ("--quorum", optarg, 1, ZC_MAX_PEERS + 1,
+            return s_number ("--quorum", value, 1, ZC_MAX_PEERS + 1,
                              &cfg->quorum, err, errlen);
         case OPT_DATA_DIR:
-            return s_string ("--data-dir", optarg, cfg->data_dir,
+            return s_string ("--data-dir", value, cfg->data_dir,
                              sizeof cfg->data_dir, err, errlen);
         case OPT_FSYNC:
-            if (streq_s (optarg, "batch"))
+            if (streq_s (value, "batch"))
                 cfg->fsync = ZC_CONFIG_FSYNC_BATCH;
             else
-            if (streq_s (optarg, "always"))
+            if (streq_s (value, "always"))
                 cfg->fsync = ZC_CONFIG_FSYNC_ALWAYS;
             else
-            if (streq_s (optarg, "never"))
+            if (streq_s (value, "never"))
                 cfg->fsync = ZC_CONFIG_FSYNC_NEVER;
             else
-                return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", optarg);
+                return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", value);
             return 0;
         case OPT_INITIAL:
-            if (streq_s (optarg, "new"))
+            if (streq_s (value, "new"))
                 cfg->initial = ZC_CONFIG_INITIAL_NEW;
             else
-            if (streq_s (optarg, "existing"))
+            if (streq_s (value, "existing"))
                 cfg->initial = ZC_CONFIG_INITIAL_EXISTING;
             else
                 return s_fail (err, errlen, "--initial-cluster-state: '%s' is not new or "
-                               "existing", optarg);
+                               "existing", value);
             return 0;
         case OPT_RETAIN_MB:
-            return s_number ("--retain-mb", optarg, 0, 100000000, &cfg->retain_mb, err, errlen);
+            return s_number ("--retain-mb", value, 0, 100000000, &cfg->retain_mb, err, errlen);
         case OPT_RETAIN_HOURS:
-            return s_number ("--retain-hours", optarg, 0, 1000000, &cfg->retain_hours, err, errlen);
+            return s_number ("--retain-hours", value, 0, 1000000, &cfg->retain_hours, err, errlen);
         case OPT_KEYS:
-            return s_string ("--keys", optarg, cfg->keys_dir,
+            return s_string ("--keys", value, cfg->keys_dir,
                              sizeof cfg->keys_dir, err, errlen);
         case OPT_CLIENTS:
             line->clients_given = true;
-            if (streq_s (optarg, "keys"))
+            if (streq_s (value, "keys"))
                 cfg->clients = ZC_CLIENTS_KEYS;
             else
-            if (streq_s (optarg, "any"))
+            if (streq_s (value, "any"))
                 cfg->clients = ZC_CLIENTS_ANY;
             else
-                return s_fail (err, errlen, "--clients: '%s' is not keys or any", optarg);
+                return s_fail (err, errlen, "--clients: '%s' is not keys or any", value);
             return 0;
         //  Why these bounds: 16384 is the wire's largest text and 65536
         //  its largest frame (docs/PROTOCOL.md §2), so a limit can only
@@ -532,23 +551,23 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
         //  a full-length room, name and id.  An HWM of 0 means "unlimited"
         //  to ZeroMQ, the one value these flags exist to forbid.
         case OPT_MAX_TEXT:
-            return s_number ("--max-text", optarg, 1, 16384, &cfg->max_text, err, errlen);
+            return s_number ("--max-text", value, 1, 16384, &cfg->max_text, err, errlen);
         case OPT_MAX_FRAME:
-            return s_number ("--max-frame", optarg, 1024, 65536, &cfg->max_frame, err, errlen);
+            return s_number ("--max-frame", value, 1024, 65536, &cfg->max_frame, err, errlen);
         case OPT_MAX_ROOMS:
-            return s_number ("--max-rooms", optarg, 1, 1000000, &cfg->max_rooms, err, errlen);
+            return s_number ("--max-rooms", value, 1, 1000000, &cfg->max_rooms, err, errlen);
         case OPT_MAX_CLIENTS:
-            return s_number ("--max-clients", optarg, 1, 1000000,
+            return s_number ("--max-clients", value, 1, 1000000,
                              &cfg->max_clients, err, errlen);
         case OPT_RATE:
-            return s_number ("--rate", optarg, 0, 1000000, &cfg->rate, err, errlen);
+            return s_number ("--rate", value, 0, 1000000, &cfg->rate, err, errlen);
         case OPT_PUB_HWM:
-            return s_number ("--pub-hwm", optarg, 1, 1000000, &cfg->pub_hwm, err, errlen);
+            return s_number ("--pub-hwm", value, 1, 1000000, &cfg->pub_hwm, err, errlen);
         case OPT_REPLY_HWM:
-            return s_number ("--reply-hwm", optarg, 1, 100000, &cfg->reply_hwm, err, errlen);
+            return s_number ("--reply-hwm", value, 1, 100000, &cfg->reply_hwm, err, errlen);
         case OPT_MAX_EPOCH_JUMP: {
             uint32_t jump = 0;
-            if (s_number ("--max-epoch-jump", optarg, 1, 1000000000, &jump, err, errlen))
+            if (s_number ("--max-epoch-jump", value, 1, 1000000000, &jump, err, errlen))
                 return -1;
             cfg->max_epoch_jump = jump;
             return 0;
@@ -557,7 +576,10 @@ s_option (zc_config_t *cfg, int code, s_line_t *line, char **argv,
             cfg->trace = 1;
             return 0;
         case OPT_METRICS:
-            return s_metrics (cfg, optarg, err, errlen);
+            return s_metrics (cfg, value, err, errlen);
+        case OPT_CONFIG:
+            line->config = value;
+            return 0;
         case 'v':
             cfg->verbose++;
             return 0;
@@ -611,15 +633,111 @@ s_check_keys (const zc_config_t *cfg, char *err, size_t errlen)
     return 0;
 }
 
+//  The s_options index of a getopt value or of a key, or -1.
+static int
+s_index (int val)
+{
+    for (size_t i = 0; i < S_OPTION_COUNT; i++)
+        if (s_options [i].val == val)
+            return (int) i;
+    return -1;
+}
+
+static int
+s_key_index (const char *key)
+{
+    for (size_t i = 0; i < S_OPTION_COUNT; i++)
+        if (streq_s (s_options [i].name, key))
+            return (int) i;
+    return -1;
+}
+
+//  Puts "FILE:LINE: " in front of err, and returns -1.
+static int
+s_at (const char *file, size_t number, char *err, size_t errlen)
+{
+    if (err && errlen) {
+        char text [512];
+        snprintf (text, sizeof text, "%s", err);
+        snprintf (err, errlen, "%s:%zu: %s", file, number, text);
+    }
+    return -1;
+}
+
+//  A failed check on flag code: says where the flag was, when that was
+//  the config file, and returns -1.
+static int
+s_from (const s_line_t *line, int code, char *err, size_t errlen)
+{
+    int index = s_index (code);
+    if (index >= 0 && line->file_line [index])
+        s_at (line->file, line->file_line [index], err, errlen);
+    return -1;
+}
+
+//  One setting of the file for a flag that takes no value on the command
+//  line: a boolean, and for --verbose also a count (as -vvv).
+static int
+s_switch (zc_config_t *cfg, int code, const char *value, s_line_t *line,
+          char *err, size_t errlen)
+{
+    const char *name = s_options [s_index (code)].name;
+    int on = zc_config_file_bool (value);
+    uint32_t count = 0;
+    if (on < 0 && code == 'v'
+    &&  s_number ("--verbose", value, 0, 9, &count, err, errlen) == 0)
+        on = (int) count;
+    if (on < 0)
+        return s_fail (err, errlen, "--%s: '%s' is not true/false, yes/no, on/off or "
+                       "1/0%s", name, value, code == 'v' ? " (or a count 0..9)" : "");
+    for (int i = 0; i < on; i++)
+        s_option (cfg, code, NULL, line, NULL, err, errlen);
+    return 0;
+}
+
+//  Applies the file's settings for every flag the command line did not
+//  give, in the order of the file.  Returns 0, or -1 with err set to
+//  "FILE:LINE: ...".
+static int
+s_apply_file (zc_config_t *cfg, s_line_t *line, const zc_config_file_t *file,
+              char *err, size_t errlen)
+{
+    line->file = zc_config_file_name (file);
+    for (size_t i = 0; i < zc_config_file_size (file); i++) {
+        const char *key = zc_config_file_key (file, i);
+        const char *value = zc_config_file_value (file, i);
+        size_t number = zc_config_file_line (file, i);
+        int index = s_key_index (key);
+        if (index < 0)
+            return s_fail (err, errlen, "%s:%zu: unknown key '%s'%s", line->file, number,
+                           key, key [0] == '-' ? " (write keys without --)" : "");
+        int code = s_options [index].val;
+        if (code == OPT_CONFIG || code == 'h')
+            return s_fail (err, errlen, "%s:%zu: '%s' cannot be set in a config file",
+                           line->file, number, key);
+        if (line->given [index])
+            continue;               //  the flag wins; this value is never read
+        line->file_line [index] = number;
+        int rc = s_options [index].has_arg == no_argument
+               ? s_switch (cfg, code, value, line, err, errlen)
+               : s_option (cfg, code, value, line, NULL, err, errlen);
+        if (rc)
+            return s_at (line->file, number, err, errlen);
+    }
+    return 0;
+}
+
 //  Checks what spans several flags and fills the derived defaults.
 static int
 s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
 {
     if (cfg->id == 0)
         return s_fail (err, errlen, "--id: required");
-    if (line->clients_given && !cfg->keys_dir [0])
-        return s_fail (err, errlen, "--clients: needs --keys (without keys no "
-                       "client is authenticated)");
+    if (line->clients_given && !cfg->keys_dir [0]) {
+        s_fail (err, errlen, "--clients: needs --keys (without keys no "
+                "client is authenticated)");
+        return s_from (line, OPT_CLIENTS, err, errlen);
+    }
     //  Protected by default (docs/PROTOCOL.md §8): without keys nothing is
     //  authenticated, so only this machine may reach the node unless the
     //  operator asks for more with --bind.  With keys every port checks
@@ -627,16 +745,18 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
     if (!cfg->bind_given)
         strcpy (cfg->bind_host, cfg->keys_dir [0] ? "*" : "127.0.0.1");
     if (s_peers (cfg, line->peers, err, errlen) || s_check_ports (cfg, err, errlen))
-        return -1;
+        return s_from (line, OPT_PEERS, err, errlen);
     if (cfg->keys_dir [0] && s_check_keys (cfg, err, errlen))
-        return -1;
+        return s_from (line, OPT_KEYS, err, errlen);
 
     uint32_t members = (uint32_t) zc_config_members (cfg);
     if (cfg->quorum == 0)
         cfg->quorum = members / 2 + 1;
-    if (cfg->quorum > members)
-        return s_fail (err, errlen, "--quorum: %u is more than the %u members",
-                       (unsigned) cfg->quorum, (unsigned) members);
+    if (cfg->quorum > members) {
+        s_fail (err, errlen, "--quorum: %u is more than the %u members",
+                (unsigned) cfg->quorum, (unsigned) members);
+        return s_from (line, OPT_QUORUM, err, errlen);
+    }
 
     if (cfg->election_ms == 0)
         cfg->election_ms = 2 * cfg->heartbeat_ms;
@@ -652,14 +772,18 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
     uint32_t suspect_ms = cfg->heartbeat_ms * cfg->misses;
     if (cfg->lease_ms == 0)
         cfg->lease_ms = suspect_ms;
-    if (cfg->lease_ms > suspect_ms)
-        return s_fail (err, errlen, "--lease-ms: %u is more than --heartbeat-ms * "
-                       "--misses (%u): the old leader could still serve after a "
-                       "new one is elected", (unsigned) cfg->lease_ms,
-                       (unsigned) suspect_ms);
-    if (cfg->lease_ms < cfg->heartbeat_ms)
-        return s_fail (err, errlen, "--lease-ms: %u is less than --heartbeat-ms (%u)",
-                       (unsigned) cfg->lease_ms, (unsigned) cfg->heartbeat_ms);
+    if (cfg->lease_ms > suspect_ms) {
+        s_fail (err, errlen, "--lease-ms: %u is more than --heartbeat-ms * "
+                "--misses (%u): the old leader could still serve after a "
+                "new one is elected", (unsigned) cfg->lease_ms,
+                (unsigned) suspect_ms);
+        return s_from (line, OPT_LEASE, err, errlen);
+    }
+    if (cfg->lease_ms < cfg->heartbeat_ms) {
+        s_fail (err, errlen, "--lease-ms: %u is less than --heartbeat-ms (%u)",
+                (unsigned) cfg->lease_ms, (unsigned) cfg->heartbeat_ms);
+        return s_from (line, OPT_LEASE, err, errlen);
+    }
 
     if (!cfg->data_dir [0])
         snprintf (cfg->data_dir, sizeof cfg->data_dir, "zchat-data/node-%u",
@@ -673,7 +797,7 @@ zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errl
     s_defaults (cfg);
     if (err && errlen)
         err [0] = '\0';
-    s_line_t line = { "", false };
+    s_line_t line = { .peers = "" };
     if (argc < 1)                   //  not even a program name
         return s_finish (cfg, &line, err, errlen);
 
@@ -684,13 +808,28 @@ zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errl
     opterr = 0;
     int code;
     while ((code = getopt_long (argc, argv, "+:vh", s_options, NULL)) != -1) {
-        int rc = s_option (cfg, code, &line, argv, err, errlen);
+        int index = s_index (code);
+        if (index >= 0)
+            line.given [index] = true;
+        int rc = s_option (cfg, code, optarg, &line, argv, err, errlen);
         if (rc)
             return rc;
     }
     if (optind < argc)
         return s_fail (err, errlen, "unexpected argument '%s'", argv [optind]);
-    return s_finish (cfg, &line, err, errlen);
+    if (!line.config)
+        return s_finish (cfg, &line, err, errlen);
+
+    //  The file's values stay in it (line.peers may point there) until
+    //  s_finish is done with them.
+    zc_config_file_t *file = zc_config_file_load (line.config, err, errlen);
+    if (!file)
+        return -1;
+    int rc = s_apply_file (cfg, &line, file, err, errlen);
+    if (rc == 0)
+        rc = s_finish (cfg, &line, err, errlen);
+    zc_config_file_destroy (&file);
+    return rc;
 }
 
 size_t

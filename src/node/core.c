@@ -231,6 +231,14 @@ s_election_down (zc_election_t *election, const zc_msg_t *msg, uint64_t now, zc_
     zc_election_leader_down (election, now, out);
 }
 
+static void
+s_election_retire (zc_election_t *election, const zc_msg_t *msg, uint64_t now,
+                   zc_actions_t *out)
+{
+    (void) msg;
+    zc_election_retire (election, now, out);
+}
+
 //  After every event, from this one place: the election's view of our log
 //  (votes and hand-over compare logs) and of each backup's confirmed
 //  progress (hand-over readiness trusts only that).  Progress is pushed
@@ -467,6 +475,20 @@ zc_core_leader_down (zc_core_t *self, uint64_t now)
     zc_core_begin (self, now);
     s_election (self, s_election_down, NULL, now);
     s_after_event (self);
+}
+
+void
+zc_core_retire (zc_core_t *self, uint64_t now)
+{
+    zc_core_begin (self, now);
+    s_election (self, s_election_retire, NULL, now);
+    s_after_event (self);
+}
+
+bool
+zc_core_retired (zc_core_t *self)
+{
+    return zc_election_retired (self->election);
 }
 
 void

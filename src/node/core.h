@@ -161,6 +161,12 @@ void zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forge
 void zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now);
 //  The heartbeat REQ's connection to the leader closed.
 void zc_core_leader_down (zc_core_t *self, uint64_t now);
+//  SIGTERM: stop gracefully (docs/ELECTION.md "Graceful stop").  A leader
+//  stops serving and hands over to a backup that holds its log; the loop
+//  goes on until zc_core_retired, then exits.  A backup, a candidate or a
+//  node alone is retired at once.
+void zc_core_retire (zc_core_t *self, uint64_t now);
+bool zc_core_retired (zc_core_t *self);
 //  A client request on the client ROUTER; user is the User-Id (NULL
 //  without security).
 void zc_core_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,

@@ -120,6 +120,8 @@ zc_el_leader_alive (zc_election_t *self, uint64_t now)
 bool
 zc_el_hears_higher_leader (zc_election_t *self, uint32_t candidate, uint64_t now)
 {
+    if (zc_el_stands_aside (self, candidate))
+        return false;           //  our leader retires in its favour
     if (self->role == ZC_ROLE_LEADER)
         return self->cfg.self > candidate && zc_el_lease_valid (self, now);
     return zc_el_leader_alive (self, now) && self->leader != candidate
@@ -179,11 +181,12 @@ s_send_elections (zc_election_t *self, zc_actions_t *out)
 }
 
 //  A node that lost its state or its log neither asks nor claims; it
-//  waits for a leader to announce itself (election_lost.c).
+//  waits for a leader to announce itself (election_lost.c).  Nor does a
+//  node that is leaving (election_retire.c).
 static bool
 s_may_run (zc_election_t *self, uint64_t now)
 {
-    if (zc_el_voting (self))
+    if (zc_el_voting (self) && !self->retiring)
         return true;
     zc_el_become_backup (self, 0, now);
     return false;
@@ -453,9 +456,15 @@ s_tick_candidate (zc_election_t *self, uint64_t now, zc_actions_t *out)
 static void
 s_tick_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
-    if (now >= self->next_announce) {
+    //  A retiring leader that has named its target announces no more: the
+    //  others must stop hearing it (election_retire.c)
+    if (now >= self->next_announce && !(self->retiring && self->retire_to)) {
         s_send_claims (self, now, out, true);
         self->next_announce = now + self->cfg.heartbeat_ms;
+    }
+    if (self->retiring) {
+        zc_el_retire_tick (self, now, out);
+        return;
     }
     if (self->handover_to) {
         zc_el_peer_t *target = zc_el_peer (self, self->handover_to);
@@ -468,7 +477,8 @@ s_tick_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
         }
         else
         if (!self->handover_sent && target->last_seq >= self->last_seq) {
-            zc_el_send (self, out, target->id, ZC_HANDOVER);
+            zc_msg_t *msg = zc_el_send (self, out, target->id, ZC_HANDOVER);
+            zc_msg_set_u64 (msg, ZF_LEADER, target->id);
             self->handover_sent = true;
         }
         return;
@@ -512,6 +522,11 @@ void
 zc_election_tick (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     assert (self && out);
+    zc_el_retire_due (self, now, out);
+    if (self->retired) {
+        zc_el_report (self, now, out);
+        return;                 //  leaving: nothing more to do
+    }
     zc_el_lost_tick (self, now, out);
     if (self->role == ZC_ROLE_BACKUP)
         s_tick_backup (self, now, out);
@@ -550,8 +565,8 @@ zc_election_peer_progress (zc_election_t *self, uint32_t peer_id, uint64_t last_
         peer->last_seq = last_seq;      //  more than we hold: not a real match
 }
 
-uint64_t
-zc_election_deadline (zc_election_t *self)
+static uint64_t
+s_deadline (zc_election_t *self)
 {
     switch (self->role) {
         case ZC_ROLE_BACKUP:
@@ -569,13 +584,24 @@ zc_election_deadline (zc_election_t *self)
                  ? self->next_resend : self->phase_deadline;
         case ZC_ROLE_LEADER: {
             //  Wake up for the lease to lapse too, so serving changes are seen.
-            uint64_t deadline = self->next_announce;
+            uint64_t deadline = self->retire_to ? self->retire_next : self->next_announce;
             if (self->handover_to && self->handover_deadline < deadline)
                 deadline = self->handover_deadline;
             return deadline;
         }
     }
     return self->phase_deadline;
+}
+
+uint64_t
+zc_election_deadline (zc_election_t *self)
+{
+    if (self->retired)
+        return UINT64_MAX;
+    uint64_t deadline = s_deadline (self);
+    if (self->retiring && self->retire_deadline < deadline)
+        deadline = self->retire_deadline;
+    return deadline;
 }
 
 zc_role_t
@@ -606,7 +632,7 @@ zc_election_epoch (zc_election_t *self)
 bool
 zc_election_serving (zc_election_t *self, uint64_t now)
 {
-    return self->role == ZC_ROLE_LEADER && !self->handover_to
+    return self->role == ZC_ROLE_LEADER && !self->handover_to && !self->retiring
         && zc_el_lease_valid (self, now);
 }
 

@@ -24,6 +24,10 @@
     - A returning higher node joins as a backup; after hold-down the leader
       hands over (stops serving, waits until the node has its log, sends
       HANDOVER; the node claims the next epoch).
+    - Graceful stop: a leader asked to retire stops serving, waits until a
+      live backup has its log, and sends HANDOVER to every member naming
+      the highest such one; the target claims the next epoch, the others
+      stand aside for it, the old leader stops announcing.
     - Hostile input (docs/ELECTION.md "Hostile input"): epochs, sequence
       numbers and lease tokens at or above ZC_EPOCH_MAX are refused; no
       message raises our epoch more than max_epoch_jump above what we hold
@@ -178,6 +182,19 @@ void zc_election_stats (zc_election_t *self, uint64_t *started, uint64_t *won);
 
 //  True while a leader pauses to hand over to a higher node.
 bool zc_election_handing_over (zc_election_t *self);
+
+//  Graceful stop (docs/ELECTION.md "Graceful stop"): a leader stops
+//  serving, and hands over to the highest live backup that holds its log
+//  (lower ones too), within 2 * election_ms + the suspect time.  Once
+//  retired, the node may exit: a leader of a later epoch replicates to us,
+//  or the deadline passed, or there was nothing to hand over (a backup, a
+//  candidate, a node alone: retired at once).  A retiring node never runs
+//  for leader again.  Idempotent.
+void zc_election_retire (zc_election_t *self, uint64_t now, zc_actions_t *out);
+bool zc_election_retiring (zc_election_t *self);
+bool zc_election_retired (zc_election_t *self);
+//  The node a retiring leader hands over to (0: none had its log yet).
+uint32_t zc_election_retire_target (zc_election_t *self);
 const char *zc_role_name (zc_role_t role);
 
 //  Action list helpers.

@@ -10,6 +10,8 @@
     election_guard.c    what the election refuses: the ceiling, the jump
                         bound and its corroboration, lease tokens no leader
                         issued (docs/ELECTION.md "Hostile input")
+    election_retire.c   a graceful stop: a leader hands over before it
+                        exits (docs/ELECTION.md "Graceful stop")
 */
 #ifndef ZC_ELECTION_IMPL_H
 #define ZC_ELECTION_IMPL_H
@@ -84,6 +86,17 @@ struct _zc_election_t {
     uint64_t next_recover_probe;
     uint64_t recover_log_at;     //  last "still waiting" line
     bool untrusted_logged;       //  said that our log does not count yet
+    //  Graceful stop (election_retire.c)
+    bool retiring;               //  zc_election_retire was called
+    bool retired;                //  done: the node may exit
+    uint64_t retire_epoch;       //  the epoch we led when asked
+    uint64_t retire_deadline;    //  leave by then, handed over or not
+    uint64_t retire_grace;       //  until then only the highest live backup will do
+    uint32_t retire_to;          //  the target, once one had our log (0: none yet)
+    uint64_t retire_next;        //  next HANDOVER round
+    uint32_t aside_from;         //  backup: the leader we follow said, in
+    uint32_t aside_for;          //  aside_epoch, that it retires in favour
+    uint64_t aside_epoch;        //  of aside_for
     zc_el_peer_t peers[ZC_ELECTION_MAX_MEMBERS];
     size_t peer_count;
     //  Last reported view, to emit ZC_ACT_ROLE on change.
@@ -131,6 +144,17 @@ bool zc_el_voting (zc_election_t *self);
 bool zc_el_lost_recv (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg,
                       uint64_t now, zc_actions_t *out);
 void zc_el_lost_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
+
+//  election_retire.c: the deadline, checked by every tick; the retiring
+//  leader's tick (the leader's own tick gives way to it); the HANDOVER
+//  that names another node; whether we stand aside for a candidate; a
+//  later epoch's leader replicating to us
+void zc_el_retire_due (zc_election_t *self, uint64_t now, zc_actions_t *out);
+void zc_el_retire_tick (zc_election_t *self, uint64_t now, zc_actions_t *out);
+void zc_el_retire_notice (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg,
+                          uint32_t target, zc_actions_t *out);
+bool zc_el_stands_aside (zc_election_t *self, uint32_t candidate);
+void zc_el_retire_seen (zc_election_t *self, uint32_t leader, zc_actions_t *out);
 
 //  election_guard.c: each returns false (or true for "absurd") when the
 //  message must be refused, and has then counted and logged the refusal

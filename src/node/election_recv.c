@@ -59,9 +59,10 @@ static void
 s_on_election (zc_election_t *self, zc_el_peer_t *peer, uint64_t now, zc_actions_t *out)
 {
     uint32_t from = peer->id;
-    if (from > self->cfg.self || !zc_el_voting (self))
+    if (from > self->cfg.self || !zc_el_voting (self) || self->retire_to)
         return;                 //  Bully only asks higher ids; a node that lost its
-                                //  state or log will not claim, so it says nothing
+                                //  state or log will not claim, nor will a leader
+                                //  that handed over to retire: each says nothing
     zc_el_send (self, out, from, ZC_ANSWER);
     if (self->role == ZC_ROLE_LEADER) {
         //  Still leading: re-announce in the current epoch, no new election.
@@ -233,11 +234,18 @@ s_on_accept (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, uint6
 
 //  HANDOVER, rule 7: the leader we follow stepped aside for us once we had
 //  its log; run pre-vote and claim for the next epoch, remembering who
-//  handed over so that its announcements meanwhile do not stop us.
+//  handed over so that its announcements meanwhile do not stop us.  One
+//  that names another member is a retiring leader's word to the others
+//  (election_retire.c).
 static void
 s_on_handover (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, uint64_t now,
                zc_actions_t *out)
 {
+    if (zc_msg_has (msg, ZF_LEADER) && msg->leader != self->cfg.self) {
+        if (msg->leader <= UINT32_MAX)
+            zc_el_retire_notice (self, peer, msg, (uint32_t) msg->leader, out);
+        return;
+    }
     if (self->role == ZC_ROLE_BACKUP && peer->id == self->leader
     &&  msg->epoch == self->st.epoch && zc_el_voting (self)) {
         zc_el_log (self, out, "leader %u hands over to me", peer->id);
@@ -268,8 +276,10 @@ s_on_append (zc_election_t *self, zc_el_peer_t *peer, const zc_msg_t *msg, uint6
 {
     if (self->role == ZC_ROLE_BACKUP && peer->id == self->leader
     &&  self->st.leader == peer->id && msg->epoch == self->st.epoch
-    &&  !self->leader_suspected)
+    &&  !self->leader_suspected) {
         self->leader_heard = now;
+        zc_el_retire_seen (self, peer->id, out);
+    }
     else
     if (msg->epoch > self->st.epoch)
         zc_el_learn_epoch (self, peer, msg, msg->epoch, peer->id, now, out);
@@ -369,7 +379,9 @@ zc_election_ping (zc_election_t *self, const zc_msg_t *ping, uint64_t now, zc_ms
     zc_msg_set_u64 (pong, ZF_NODE, self->cfg.self);
     zc_msg_set_u64 (pong, ZF_EPOCH, self->st.epoch);
     zc_msg_set_u64 (pong, ZF_LEADER, self->leader);
-    bool leading = self->role == ZC_ROLE_LEADER && zc_el_lease_valid (self, now);
+    //  A leader that handed over to retire says it leads no more
+    bool leading = self->role == ZC_ROLE_LEADER && zc_el_lease_valid (self, now)
+                && !self->retire_to;
     zc_msg_set_bool (pong, ZF_GRANTED, leading);
     zc_el_peer_t *peer = zc_el_peer (self, ping->node);
     if (!peer || ping->mh != self->cfg.mh)

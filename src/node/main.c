@@ -1,4 +1,5 @@
 /*  main.c — chat-node: flags → config → node → run.  Exit 2 on bad flags. */
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <czmq.h>
@@ -68,6 +69,14 @@ main (int argc, char **argv)
     //  and by tests tailing a file.
     setvbuf (stdout, NULL, _IOLBF, 0);
     s_raise_fd_limit ();
+    //  SIGINT and SIGTERM go to the loop only, which reads them from a
+    //  signalfd (node.c): blocked here, before any thread starts, so that
+    //  every thread inherits the mask
+    sigset_t stop;
+    sigemptyset (&stop);
+    sigaddset (&stop, SIGINT);
+    sigaddset (&stop, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &stop, NULL);
     zsys_init ();
     zsys_set_logident ("chat-node");
     s_log_security (&cfg);

@@ -12,6 +12,9 @@
 #include "node_impl.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 //  Milliseconds on a clock that also counts time spent suspended, so a
 //  leader waking from a laptop lid-close sees its lease expired.
@@ -314,13 +317,77 @@ s_count_security (zc_node_t *self)
         zc_core_count (self->core, ZC_COUNT_DENIED, zc_security_denied (self->security));
 }
 
+//  SIGINT and SIGTERM.  chat-node's main blocks them in every thread
+//  (a signal landing in the storage thread would break its wait), and the
+//  loop reads them from a signalfd: the first retires the node gracefully,
+//  a second stops it at once.  A stop asked in-process (zsys_interrupted:
+//  tests run the node in a thread and stop it so, to run it again; or
+//  czmq's own handler, where the signals are not blocked) ends the loop at
+//  once, as it always did.
+static int
+s_signals_open (uint32_t id)
+{
+    sigset_t blocked, stop;
+    sigemptyset (&stop);
+    sigaddset (&stop, SIGINT);
+    sigaddset (&stop, SIGTERM);
+    if (pthread_sigmask (SIG_BLOCK, NULL, &blocked)
+    ||  !sigismember (&blocked, SIGINT) || !sigismember (&blocked, SIGTERM))
+        return -1;
+    int sigfd = signalfd (-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd < 0) {
+        //  Blocked and unread, a signal could never stop us: czmq's
+        //  handler takes them again (no graceful stop then)
+        zsys_warning ("node %u: no signalfd (%s): SIGTERM stops the node at once",
+                      id, strerror (errno));
+        pthread_sigmask (SIG_UNBLOCK, &stop, NULL);
+    }
+    return sigfd;
+}
+
+//  Signals that arrived since the last call.
+static int
+s_signals (int sigfd)
+{
+    int count = 0;
+    struct signalfd_siginfo info;
+    while (sigfd >= 0 && read (sigfd, &info, sizeof info) == (ssize_t) sizeof info)
+        count++;
+    return count;
+}
+
 int
 zc_node_run (zc_node_t *self)
 {
-    zmq_pollitem_t items [8 + ZC_MAX_PEERS];
+    zmq_pollitem_t items [9 + ZC_MAX_PEERS];
+    int sigfd = s_signals_open (self->cfg.id);
+    bool retiring = false;
+    //  Belt and braces: the election retires within 2 election timeouts
+    //  and the suspect time (docs/ELECTION.md "Graceful stop")
+    uint64_t retire_cap = 0;
     while (!zsys_interrupted && !self->failed) {
+        //  The first SIGTERM or SIGINT: a leader hands over first; a
+        //  second: stop now
+        int stops = s_signals (sigfd);
+        if (stops && (retiring || stops > 1)) {
+            zsys_info ("node %u: asked again to stop: stopping now", self->cfg.id);
+            break;
+        }
+        if (stops) {
+            retiring = true;
+            retire_cap = zc_node_now () + 4 * ((uint64_t) self->cfg.election_ms
+                         + (uint64_t) self->cfg.heartbeat_ms * self->cfg.misses);
+            zc_core_retire (self->core, zc_node_now ());
+            zc_node_execute (self);
+        }
+        if (retiring && (zc_core_retired (self->core) || zc_node_now () > retire_cap)) {
+            zsys_info ("node %u: retired", self->cfg.id);
+            break;
+        }
         uint64_t now = zc_node_now ();
         uint64_t deadline = zc_core_deadline (self->core);
+        if (retiring && retire_cap < deadline)
+            deadline = retire_cap + 1;
         long timeout = deadline > now ? (long) (deadline - now) : 0;
         long publish = zc_node_metrics_tick (self);      //  -1: no --metrics
         if (publish >= 0 && publish < timeout)
@@ -342,6 +409,9 @@ zc_node_run (zc_node_t *self)
         for (size_t i = 0; i < self->link_count; i++)
             items [count++] = (zmq_pollitem_t) {
                 zsock_resolve (self->links [i].dealer), 0, ZMQ_POLLIN, 0 };
+        size_t links_end = count;
+        if (sigfd >= 0)
+            items [count++] = (zmq_pollitem_t) { NULL, sigfd, ZMQ_POLLIN, 0 };
 
         if (zmq_poll (items, (int) count, timeout) < 0) {
             if (errno == EINTR)
@@ -360,7 +430,7 @@ zc_node_run (zc_node_t *self)
             zc_node_hb_req_recv (self);
         if (self->hb_monitor && (items [monitor_at].revents & ZMQ_POLLIN))
             zc_node_hb_monitor_recv (self);
-        for (size_t i = 0; i < self->link_count && links_at + i < count; i++)
+        for (size_t i = 0; i < self->link_count && links_at + i < links_end; i++)
             if (items [links_at + i].revents & ZMQ_POLLIN)
                 zc_node_link_recv (self, &self->links [i]);
         if (self->failed)
@@ -380,5 +450,7 @@ zc_node_run (zc_node_t *self)
     if (self->cfg.trace)
         zc_node_trace_event (self, ZC_TEV_STOP, 0);
     zsys_info ("node %u: stopping", self->cfg.id);
+    if (sigfd >= 0)
+        close (sigfd);
     return self->failed ? 1 : 0;
 }

@@ -16,8 +16,12 @@ typedef struct _zc_node_t zc_node_t;
 //  message in err if that fails (a port in use, an unusable data folder).
 zc_node_t *zc_node_new (const zc_config_t *cfg, char *err, size_t errlen);
 
-//  Run until SIGINT/SIGTERM: 0.  Or until a write to the data folder
-//  fails (logged): 1, the node's exit status.
+//  Run until SIGINT/SIGTERM: 0.  With the signals blocked (chat-node's
+//  main), a leader first hands over to a backup that holds its log
+//  (core.h zc_core_retire, a few election timeouts at most), and a second
+//  signal stops it at once; zsys_interrupted stops the loop at once (a
+//  test may run it again).  Or until a write to the data folder fails
+//  (logged): 1, the node's exit status.
 int zc_node_run (zc_node_t *self);
 
 void zc_node_destroy (zc_node_t **self_p);

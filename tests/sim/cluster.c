@@ -215,6 +215,8 @@ sim_next_event (sim_t *sim)
             continue;
         uint64_t at = node->frozen ? node->thaw_at
                     : node->syncing ? node->sync_at : zc_core_deadline (node->core);
+        if (node->stop_asked && !node->retiring && !node->frozen && !node->syncing)
+            at = sim->now;          //  a signal wakes the loop's poll at once
         if (at < next)
             next = at;
         if (node->flushing && !node->frozen && !node->syncing && node->flush_at < next)
@@ -255,6 +257,9 @@ sim_step (sim_t *sim)
             node->woke = false;
             node_loop (sim, node);
         }
+        //  The loop's top: a retired node exits (node.c zc_node_run)
+        if (node->core && node->retiring && !node->syncing && zc_core_retired (node->core))
+            sim_exit (sim, id);
     }
     sim_clients_tick (sim);
     sim_check_serving (sim);

@@ -164,6 +164,13 @@ typedef struct {
     bool woke;                  //  something arrived this instant
     unsigned spin;
     uint64_t forged;            //  replica refusals a fixed schedule provoked (R7)
+    //  SIGTERM (sim_retire): asked, the core told to retire at the loop's
+    //  next pass, and when the node exited once the core said retired
+    bool stop_asked, retiring;
+    bool stop_led;              //  it led when the core was told (its epoch then)
+    uint64_t stop_epoch;
+    uint64_t exited_at;
+    unsigned exits;
 } node_t;
 
 //  A tap on what chat-node --trace would log (tests/sim/scenario.c): a
@@ -228,6 +235,8 @@ struct _sim_t {
     //  Observations
     uint64_t acks, first_ack_after;
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost, disks_lost;
+    uint64_t stops, stop_leaders, handed_over;  //  graceful stops, of a leader, that
+                                                //  exited in a later epoch than asked
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one
@@ -310,6 +319,8 @@ void sim_start (sim_t *sim, uint32_t id);
 void sim_crash (sim_t *sim, uint32_t id);
 void sim_lose_disk (sim_t *sim, uint32_t id, zc_initial_t initial);
 bool sim_whole (node_t *node);
+void sim_retire (sim_t *sim, uint32_t id);
+void sim_exit (sim_t *sim, uint32_t id);
 void sim_freeze (sim_t *sim, uint32_t id, uint64_t ms);
 void sim_thaw (sim_t *sim, uint32_t id);
 void sim_split (sim_t *sim, uint32_t mask);

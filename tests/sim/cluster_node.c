@@ -355,6 +355,18 @@ node_sync_done (sim_t *sim, node_t *node)
 void
 node_loop (sim_t *sim, node_t *node)
 {
+    if (node->stop_asked && !node->retiring) {
+        //  The signal, seen at the top of the loop (node.c zc_node_run)
+        node->retiring = true;
+        node->stop_led = zc_election_role (node->el) == ZC_ROLE_LEADER;
+        node->stop_epoch = zc_election_epoch (node->el);
+        sim->stops++;
+        sim->stop_leaders += node->stop_led;
+        zc_core_retire (node->core, sim->now);
+        node_execute (sim, node);
+        if (!node->core || node->syncing)
+            return;
+    }
     zc_core_tick (node->core, sim->now);
     for (size_t i = 0; i < node->inbox.count; i++) {
         packet_t *packet = node->inbox.items [i];
@@ -496,6 +508,7 @@ sim_start (sim_t *sim, uint32_t id)
     node->state_pending = false;
     node->spin = 0;
     node->woke = true;
+    node->stop_asked = node->retiring = false;
     sim_trace (sim, "FAULT node %u starts (incarnation %u): epoch %llu leader %u, "
                "log 1..%zu, log epoch %llu", id, node->incarnation,
                (unsigned long long) node->disk.epoch, node->disk.leader, node->disk.count,
@@ -602,6 +615,45 @@ sim_crash (sim_t *sim, uint32_t id)
         packet->seq = sim->next_seq++;
         net_push (&sim->net, packet);
     }
+}
+
+//  SIGTERM: the node's loop retires its core at its next pass (node_loop);
+//  sim_step ends the process once the core says retired
+void
+sim_retire (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    if (!node->core || node->stop_asked)
+        return;
+    sim_trace (sim, "FAULT node %u is asked to stop (SIGTERM)", id);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "SIGTERM", sim->tap_arg);
+    node->stop_asked = true;
+    node->woke = true;
+}
+
+//  The retired node exits: zc_node_destroy flushes the storage (what was
+//  handed to it reaches the disk) and closes the sockets, which the
+//  backups' monitors see as after a crash
+void
+sim_exit (sim_t *sim, uint32_t id)
+{
+    node_t *node = sim_node (sim, id);
+    if (!node->core)
+        return;
+    sim_trace (sim, "FAULT node %u exits, retired", id);
+    if (sim->tap)
+        sim->tap (sim, SIM_TAP_FAULT, id, 0, NULL, "exits, retired", sim->tap_arg);
+    if (node->retiring && node->stop_led && zc_election_epoch (node->el) > node->stop_epoch)
+        sim->handed_over++;
+    node->disk.synced = node->disk.count;
+    uint32_t power_bp = sim->power_bp, lose_bp = sim->lose_bp;
+    sim->power_bp = sim->lose_bp = 0;
+    sim_crash (sim, id);
+    sim->power_bp = power_bp;
+    sim->lose_bp = lose_bp;
+    node->exited_at = sim->now;
+    node->exits++;
 }
 
 void

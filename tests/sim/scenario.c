@@ -109,7 +109,8 @@ sim_scenario_run (const sim_scenario_t *scenario, sim_emit_fn *emit, void *arg,
         snprintf (err, errlen, "nodes: %zu is not 2..%d", n, SIM_MAX_NODES);
         return -1;
     }
-    if (strcmp (name, "kill-leader") && strcmp (name, "partition") && strcmp (name, "restart")) {
+    if (strcmp (name, "kill-leader") && strcmp (name, "partition") && strcmp (name, "restart")
+    &&  strcmp (name, "sigterm")) {
         snprintf (err, errlen, "unknown scenario '%s' (%s)", name, sim_scenario_names ());
         return -1;
     }
@@ -139,6 +140,11 @@ sim_scenario_run (const sim_scenario_t *scenario, sim_emit_fn *emit, void *arg,
                              err, errlen);
             }
         }
+        else
+        if (strcmp (name, "sigterm") == 0) {
+            sim_retire (sim, top);
+            rc = s_wait (sim, next, rest, 3000, "no hand-over after SIGTERM", err, errlen);
+        }
         else {
             sim_crash (sim, top);
             rc = s_wait (sim, next, rest, 3000, "no new leader after the crash", err, errlen);
@@ -163,5 +169,5 @@ sim_scenario_run (const sim_scenario_t *scenario, sim_emit_fn *emit, void *arg,
 const char *
 sim_scenario_names (void)
 {
-    return "kill-leader, partition, restart";
+    return "kill-leader, partition, restart, sigterm";
 }

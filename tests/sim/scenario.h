@@ -14,6 +14,9 @@
                       the old leader returns to lead after its hold-down
         restart       kill-leader, then the crashed node restarts: it
                       joins as a backup, and the leader hands over to it
+        sigterm       the highest node leads; it gets SIGTERM, hands over
+                      to the next highest and exits (docs/ELECTION.md
+                      "Graceful stop")
 */
 #ifndef ZC_SIM_SCENARIO_H
 #define ZC_SIM_SCENARIO_H
@@ -38,7 +41,7 @@ typedef struct {
 int sim_scenario_run (const sim_scenario_t *scenario, sim_emit_fn *emit, void *arg,
                       char *err, size_t errlen);
 
-//  "kill-leader, partition, restart"
+//  "kill-leader, partition, restart, sigterm"
 const char *sim_scenario_names (void);
 
 #endif

@@ -193,6 +193,9 @@ schedule_make (schedule_t *sched, prng_t *rng, size_t n, uint32_t quorum,
         uint32_t other = (uint32_t) prng_range (rng, 1, n);
         uint64_t roll = prng_range (rng, 0, 99);
         uint64_t span = prng_range (rng, shape->span_min, shape->span_max);
+        if (roll < 4)
+            s_add (sched, at, F_RETIRE, node, 0, 0);
+        else
         if (roll < 25)
             s_add (sched, at, F_CRASH, node, 0, 0);
         else
@@ -274,6 +277,7 @@ fault_str (const fault_t *fault, char *buf, size_t cap)
                 snprintf (buf, cap, "restart a crashed node (pick %u)", fault->arg);
             break;
         case F_CRASH:   snprintf (buf, cap, "crash %s", who); break;
+        case F_RETIRE:  snprintf (buf, cap, "SIGTERM %s", who); break;
         case F_FREEZE:  snprintf (buf, cap, "freeze %s for %llu ms", who,
                                   (unsigned long long) fault->ms); break;
         case F_SPLIT:   snprintf (buf, cap, "partition mask %#x", fault->arg); break;
@@ -323,6 +327,10 @@ fault_apply (struct _sim_t *sim, size_t n, const sim_ops_t *ops, const fault_t *
         case F_CRASH:
             if (id)
                 ops->crash (sim, id);
+            break;
+        case F_RETIRE:
+            if (id)
+                (ops->retire ? ops->retire : ops->crash) (sim, id);
             break;
         case F_FREEZE:
             if (id)

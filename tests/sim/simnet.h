@@ -99,6 +99,7 @@ void *heap_item (heap_t *heap, size_t i);
 typedef enum {
     F_START,        //  node (0: a crashed node, picked by arg)
     F_CRASH,        //  node (0: the current leader)
+    F_RETIRE,       //  SIGTERM to node (0: the current leader): it exits once retired
     F_FREEZE,       //  node (0: the current leader) for ms
     F_SPLIT,        //  two groups: arg is the mask of one
     F_ISOLATE,      //  node (0: the current leader) against everyone
@@ -151,6 +152,7 @@ typedef struct {
     uint32_t (*leader) (struct _sim_t *sim);                //  0: none
     void (*start) (struct _sim_t *sim, uint32_t id);
     void (*crash) (struct _sim_t *sim, uint32_t id);
+    void (*retire) (struct _sim_t *sim, uint32_t id);      //  NULL: crash instead
     void (*freeze) (struct _sim_t *sim, uint32_t id, uint64_t ms);
     void (*split) (struct _sim_t *sim, uint32_t mask);
     void (*cut) (struct _sim_t *sim, uint32_t from, uint32_t to);
