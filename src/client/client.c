@@ -336,6 +336,7 @@ s_configure (zc_client_t *self, const zc_client_config_t *cfg, char *err, size_t
     self->history = cfg->history;
     self->verbose = cfg->verbose;
     self->presence = cfg->presence;
+    self->post_only = cfg->post_only;
     if (s_random_id (self->id))
         return s_fail (err, errlen, "cannot read /dev/urandom: %s", strerror (errno));
     return 0;
@@ -377,7 +378,8 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         zsock_set_linger (self->sub, 0);
         zsock_set_maxmsgsize (self->sub, ZC_MAX_FRAME);
         zsock_set_rcvhwm (self->sub, ZC_SUB_HWM);
-        zsock_set_subscribe (self->sub, self->room);
+        if (!self->post_only)
+            zsock_set_subscribe (self->sub, self->room);
         zsock_set_subscribe (self->sub, ZC_BEACON_TOPIC);
         self->sub_monitor = zc_monitor_new (self->sub);
     }

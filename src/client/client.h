@@ -67,6 +67,9 @@ typedef struct {
                                     //  chat-relays instead of every server's PUB
                                     //  (docs/PROTOCOL.md "Relays"); requests still go
                                     //  to the servers.  NULL = the servers' PUBs
+    bool post_only;                 //  a sender that never receives: the SUB takes
+                                    //  beacons only (to follow the leader), and no
+                                    //  MESSAGE, START, FETCH or catch-up ever happens
 } zc_client_config_t;
 
 //  docs/PROTOCOL.md §4 "Presence": the leader forgets a client after 6.5 s

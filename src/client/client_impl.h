@@ -54,6 +54,7 @@ struct _zc_client_t {
     uint64_t history;               //  cfg.history
     int verbose;
     bool presence;                  //  cfg.presence
+    bool post_only;                 //  cfg.post_only: no delivery at all
     int64_t presence_at;            //  next PRESENCE (0: at once)
     uint32_t presence_leader;       //  the leader it went to last
 
