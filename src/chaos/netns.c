@@ -90,10 +90,15 @@ s_ip (zc_chaos_t *ch, const char *ns, const char *a1, const char *a2,
     return zc_run_cmd (ch, argv);
 }
 
+//  Runs nft inside namespace ns.  Through nsenter (util-linux: setns
+//  only), not `ip netns exec`, which also remounts / and /sys and so fails
+//  in a chroot (the fresh-machine root of tools/test.sh's CI check)
 static int
 s_nft (zc_chaos_t *ch, const char *ns, const char *commands)
 {
-    const char *argv [] = { IP_BIN, "netns", "exec", ns, "nft", commands, NULL };
+    char net [300];
+    snprintf (net, sizeof (net), "--net=/run/netns/%s", ns);
+    const char *argv [] = { "nsenter", net, "nft", commands, NULL };
     return zc_run_cmd (ch, argv);
 }
 
