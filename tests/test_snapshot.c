@@ -411,6 +411,36 @@ test_leader_refusal (void)
     node_destroy (&backup);
 }
 
+//  A new leader whose log ends below the best voter's oldest entry takes
+//  the voter's snapshot in its view change, then the entries after it
+static void
+test_view_change (void)
+{
+    const char *name = "snapshot in a view change";
+    node_t *leader = node_new (1, 0, 3, 400);
+    node_t *voter = node_new (2, 400, 405, 400);
+    uint64_t now = 1000;
+    zc_replica_follow (voter->rep, 2, 1);
+    zc_vote_t votes [] = { { 2, 1, 405 } };
+    zc_replica_lead (leader->rep, 2, votes, 1, now, &leader->out);
+    CHECK (!zc_replica_ready (leader->rep) && s_count (&leader->out, ZC_LOG_FETCH) == 1);
+    for (int round = 0; round < 8 && !zc_replica_ready (leader->rep); round++) {
+        s_deliver (leader, voter, 2, now);
+        s_deliver (voter, leader, 1, now);
+    }
+    CHECKF (zc_replica_ready (leader->rep) && zc_chatlog_first_seq (leader->log) == 401
+            && zc_chatlog_last_seq (leader->log) == 405
+            && zc_chatlog_room_rseq (leader->log, "general") == 405
+            && zc_replica_snapshots (leader->rep) == 1 && zc_replica_refused (leader->rep) == 0,
+            "%s: ready with log %llu..%llu (snapshots %llu, refused %llu)", name,
+            (unsigned long long) zc_chatlog_first_seq (leader->log),
+            (unsigned long long) zc_chatlog_last_seq (leader->log),
+            (unsigned long long) zc_replica_snapshots (leader->rep),
+            (unsigned long long) zc_replica_refused (leader->rep));
+    node_destroy (&leader);
+    node_destroy (&voter);
+}
+
 int
 main (void)
 {
@@ -419,5 +449,6 @@ main (void)
     test_held_base ();
     test_refusals ();
     test_leader_refusal ();
+    test_view_change ();
     return check_report ("test_snapshot");
 }

@@ -310,7 +310,17 @@ s_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
     if (self->sync_matched > from && self->sync_matched <= last)
         from = self->sync_matched;
     zc_msg_set_u64 (&send->msg, ZF_LAST, from);
+    //  It retired what we lack: its snapshot first, from the bytes we hold
+    //  (PROTOCOL.md §5.8)
+    if (self->sync_snapshot)
+        zc_msg_set_u64 (&send->msg, ZF_COUNT, self->recv_size);
     self->sync_sent = now;
+}
+
+void
+zc_rep_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
+{
+    s_fetch (self, now, out);
 }
 
 void
@@ -352,6 +362,7 @@ zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
         return;
     }
     self->sync_from = best;
+    self->sync_snapshot = false;
     self->sync_target = best_last;
     self->sync_matched = zc_chatlog_last_seq (self->log);
     self->sync_step = 1;
@@ -367,6 +378,7 @@ zc_replica_follow (zc_replica_t *self, uint64_t epoch, uint32_t leader)
     self->leading = false;
     self->ready = false;
     self->sync_from = 0;
+    self->sync_snapshot = false;
     self->start_seq = 0;
 }
 
@@ -443,6 +455,10 @@ s_on_log_fetch (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
 {
     if (self->leading || msg->epoch != self->epoch || msg->node != self->leader)
         return;
+    if (zc_msg_has (msg, ZF_COUNT) && zc_chatlog_first_seq (self->log) > 1) {
+        zc_rep_snapshot_reply (self, msg, out);
+        return;
+    }
     uint64_t last = zc_chatlog_last_seq (self->log);
     uint64_t from = msg->last < last ? msg->last : last;
     if (from + 1 < zc_chatlog_first_seq (self->log))
@@ -470,6 +486,13 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
         absurd = "a best log without our committed entries";
     if (absurd) {
         s_refuse (self, absurd);
+        return;
+    }
+    if (msg->prev_seq > zc_chatlog_last_seq (self->log)) {
+        //  Its entries start past our log: it retired what we lack.  Its
+        //  snapshot replaces our log, then the entries follow.
+        self->sync_snapshot = true;
+        s_fetch (self, now, out);
         return;
     }
     uint64_t matched;
@@ -544,7 +567,7 @@ zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entri
             s_on_log_entries (self, msg, entries, count, now, out);
             break;
         case ZC_SNAPSHOT:
-            zc_rep_on_snapshot (self, msg, out);
+            zc_rep_on_snapshot (self, msg, now, out);
             break;
         case ZC_SNAPSHOT_ACK:
             if (zc_replica_ready (self) && msg->epoch == self->epoch)

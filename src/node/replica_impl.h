@@ -28,6 +28,7 @@ struct _zc_replica_t {
     uint64_t sync_step;         //  how far back the next guess goes
     uint64_t sync_started;      //  when the transfer began or last made progress
     uint64_t sync_sent;
+    bool sync_snapshot;         //  it retired what we lack: fetching its snapshot
     //  Leader: the highest seq sent to each peer (cfg.peers order) in
     //  this leadership; a granted APPEND_ACK can confirm no more.
     uint64_t sent [ZC_ELECTION_MAX_MEMBERS];
@@ -57,10 +58,15 @@ struct _zc_replica_t {
 void zc_rep_refuse (zc_replica_t *self, const char *why);
 uint64_t zc_rep_floor (zc_replica_t *self);
 zc_rsend_t *zc_rep_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type);
+//  View change: ask the best voter for more (LOG_FETCH)
+void zc_rep_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out);
 
 //  replica_snap.c
 void zc_rep_snapshot_send (zc_replica_t *self, size_t i, uint64_t now, zc_ractions_t *out);
-void zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out);
+void zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, uint64_t now,
+                         zc_ractions_t *out);
+//  A voter asked for its snapshot in a view change (LOG_FETCH with count)
+void zc_rep_snapshot_reply (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out);
 void zc_rep_on_snapshot_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now,
                              zc_ractions_t *out);
 void zc_rep_snapshot_free (zc_replica_t *self);

@@ -10,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Leader: the next chunk of our retired state to backup i (cfg.peers
-//  order), which needs entries we no longer hold.  One chunk in flight at
-//  a time: the next goes when the backup confirms this one, or again after
-//  retry_ms.  A transfer starts over when our base moves (retention).
-void
-zc_rep_snapshot_send (zc_replica_t *self, size_t i, uint64_t now, zc_ractions_t *out)
+//  Our retired state, made again when our base moved (retention)
+static void
+s_snapshot_text (zc_replica_t *self)
 {
     uint64_t base = zc_chatlog_first_seq (self->log) - 1;
     if (self->snap_base != base) {
@@ -23,6 +20,46 @@ zc_rep_snapshot_send (zc_replica_t *self, size_t i, uint64_t now, zc_ractions_t 
         self->snap_text = zc_snapshot_text (self->log, &self->snap_size);
         self->snap_base = base;
     }
+}
+
+//  One chunk of it, from offset (from the top if that is not a line
+//  start; an empty chunk past the end)
+static void
+s_chunk_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, uint64_t offset)
+{
+    size_t len = offset < self->snap_size
+               ? zc_snapshot_chunk (self->snap_text, self->snap_size, offset, ZC_SNAPSHOT_CHUNK)
+               : 0;
+    if (!len && offset < self->snap_size) {
+        offset = 0;
+        len = zc_snapshot_chunk (self->snap_text, self->snap_size, 0, ZC_SNAPSHOT_CHUNK);
+    }
+    if (offset > self->snap_size)
+        offset = self->snap_size;
+    zc_rsend_t *send = zc_rep_send (self, out, to, ZC_SNAPSHOT);
+    if (!send)
+        return;
+    uint64_t base = self->snap_base;
+    zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, base);
+    zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, base));
+    zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
+    zc_msg_set_u64 (&send->msg, ZF_COMMIT, zc_rep_floor (self));    //  what we retired is committed
+    zc_msg_set_u64 (&send->msg, ZF_LAST, offset);
+    zc_msg_set_u64 (&send->msg, ZF_COUNT, self->snap_size);
+    zc_msg_set_str (&send->msg, ZF_TEXT, self->snap_text + offset, len);
+}
+
+//  Leader: the next chunk of our retired state to backup i (cfg.peers
+//  order), which needs entries we no longer hold.  One chunk in flight at
+//  a time: the next goes when the backup confirms this one, or again after
+//  retry_ms.  A transfer starts over when our base moves (retention).
+//  Past the end (all of it confirmed), an empty chunk asks again for the
+//  backup's APPEND_ACK, in case it was lost.
+void
+zc_rep_snapshot_send (zc_replica_t *self, size_t i, uint64_t now, zc_ractions_t *out)
+{
+    s_snapshot_text (self);
+    uint64_t base = self->snap_base;
     if (self->snap_for [i] != base) {
         self->snap_for [i] = base;
         self->snap_offset [i] = 0;
@@ -30,28 +67,23 @@ zc_rep_snapshot_send (zc_replica_t *self, size_t i, uint64_t now, zc_ractions_t 
     }
     if (self->snap_at [i] && now < self->snap_at [i] + self->cfg.retry_ms)
         return;
-    size_t offset = self->snap_offset [i];
-    size_t len = zc_snapshot_chunk (self->snap_text, self->snap_size, offset, ZC_SNAPSHOT_CHUNK);
-    if (!len && offset < self->snap_size) {
-        offset = self->snap_offset [i] = 0;     //  not a line start: from the top
-        len = zc_snapshot_chunk (self->snap_text, self->snap_size, 0, ZC_SNAPSHOT_CHUNK);
-    }
-    zc_rsend_t *send = zc_rep_send (self, out, self->cfg.peers [i], ZC_SNAPSHOT);
-    if (!send)
-        return;
-    //  Past the end (all of it confirmed): an empty chunk asks again for
-    //  the backup's APPEND_ACK, in case it was lost
-    zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, base);
-    zc_msg_set_u64 (&send->msg, ZF_PREV_EPOCH, zc_chatlog_epoch_at (self->log, base));
-    zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
-    zc_msg_set_u64 (&send->msg, ZF_COMMIT, zc_rep_floor (self));  //  what we retired is committed
-    zc_msg_set_u64 (&send->msg, ZF_LAST, offset);
-    zc_msg_set_u64 (&send->msg, ZF_COUNT, self->snap_size);
-    zc_msg_set_str (&send->msg, ZF_TEXT, self->snap_text + offset, len);
+    if (self->snap_offset [i] < self->snap_size
+    &&  !zc_snapshot_chunk (self->snap_text, self->snap_size, self->snap_offset [i], 1))
+        self->snap_offset [i] = 0;              //  not a line start: from the top
+    s_chunk_send (self, out, self->cfg.peers [i], self->snap_offset [i]);
     self->snap_at [i] = now;
     //  The backup's APPEND_ACK for the base confirms what we sent
     if (base > self->sent [i])
         self->sent [i] = base;
+}
+
+//  A voter, in a new leader's view change: the leader lacks entries we
+//  retired, and asks for our snapshot from the bytes it holds (`count`).
+void
+zc_rep_snapshot_reply (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
+{
+    s_snapshot_text (self);
+    s_chunk_send (self, out, (uint32_t) msg->node, msg->count);
 }
 
 //  Leader: a backup holds the first `last` bytes of the snapshot: the
@@ -84,13 +116,13 @@ zc_rep_on_snapshot_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now, z
 //  log, and must not replace a committed entry we hold by a summary that
 //  omits it.
 static const char *
-s_snapshot_absurd (zc_replica_t *self, const zc_msg_t *msg)
+s_snapshot_absurd (zc_replica_t *self, const zc_msg_t *msg, uint64_t newest)
 {
     if (msg->prev_seq == 0)
         return "a snapshot of nothing";
     if (msg->prev_seq > msg->commit || msg->commit > msg->last_seq)
         return "a snapshot past the leader's commit";
-    if (msg->prev_epoch == 0 || msg->prev_epoch > msg->epoch)
+    if (msg->prev_epoch == 0 || msg->prev_epoch > newest)
         return "a snapshot of an impossible epoch";
     if (msg->count > ZC_SNAPSHOT_MAX || msg->last > msg->count
     ||  msg->text.len > msg->count - msg->last)
@@ -121,11 +153,17 @@ s_recv_reset (zc_replica_t *self)
 //  (the core holds it).  If our log already holds the leader's entry at
 //  base, it equals the leader's log up to there: we say so, and keep it.
 void
-zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
+zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, uint64_t now, zc_ractions_t *out)
 {
-    if (self->leading || msg->epoch != self->epoch || msg->node != self->leader)
+    //  Or a new leader's view change: from the best voter, which holds no
+    //  entry of our epoch yet (its log is older)
+    bool view_change = self->leading && !self->ready && self->sync_snapshot
+                    && msg->node == self->sync_from;
+    if (msg->epoch != self->epoch
+    ||  (!view_change && (self->leading || msg->node != self->leader)))
         return;
-    const char *absurd = s_snapshot_absurd (self, msg);
+    const char *absurd = s_snapshot_absurd (self, msg, view_change ? msg->epoch - 1
+                                                                   : msg->epoch);
     if (absurd) {
         zc_rep_refuse (self, absurd);
         return;
@@ -157,7 +195,13 @@ zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
             memcpy (self->recv_text + self->recv_size, msg->text.ptr, msg->text.len);
             self->recv_size += msg->text.len;
         }
+        if (view_change)
+            self->sync_started = now;       //  progress: give it more time
         if (self->recv_size < self->recv_total) {
+            if (view_change) {
+                zc_rep_fetch (self, now, out);      //  the next chunk, please
+                return;
+            }
             zc_rsend_t *send = zc_rep_send (self, out, (uint32_t) msg->node, ZC_SNAPSHOT_ACK);
             if (send) {
                 zc_msg_set_u64 (&send->msg, ZF_PREV_SEQ, base);
@@ -179,6 +223,13 @@ zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
         if (base > self->commit)
             self->commit = base;
         self->snapshots++;
+    }
+    if (view_change) {
+        //  Now its entries after the base
+        self->sync_snapshot = false;
+        self->sync_matched = base;
+        zc_rep_fetch (self, now, out);
+        return;
     }
     zc_rsend_t *send = zc_rep_send (self, out, (uint32_t) msg->node, ZC_APPEND_ACK);
     if (!send)
