@@ -112,9 +112,7 @@ zc_rep_on_snapshot_ack (zc_replica_t *self, const zc_msg_t *msg, uint64_t now, z
 
 //  Backup: what no leader could send in a SNAPSHOT, or NULL.  Its base was
 //  committed and retired by the leader, so it lies within its commit and
-//  log, and never below our own commit floor: a snapshot replaces our
-//  log, and must not replace a committed entry we hold by a summary that
-//  omits it.
+//  log; at our commit floor its epoch is that of our committed entry.
 static const char *
 s_snapshot_absurd (zc_replica_t *self, const zc_msg_t *msg, uint64_t newest)
 {
@@ -127,8 +125,6 @@ s_snapshot_absurd (zc_replica_t *self, const zc_msg_t *msg, uint64_t newest)
     if (msg->count > ZC_SNAPSHOT_MAX || msg->last > msg->count
     ||  msg->text.len > msg->count - msg->last)
         return "a snapshot past its size";
-    if (msg->prev_seq < zc_rep_floor (self))
-        return "a snapshot below our committed entries";
     uint64_t have = zc_chatlog_epoch_at (self->log, msg->prev_seq);
     if (msg->prev_seq == zc_rep_floor (self) && have && have != msg->prev_epoch)
         return "a snapshot that contradicts a committed entry";
@@ -168,6 +164,12 @@ zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, uint64_t now, zc_ra
         zc_rep_refuse (self, absurd);
         return;
     }
+    //  Below our commit floor: never installed, since it would stand in
+    //  for committed entries we hold.  An honest leader sends one only
+    //  late (a chunk of an older transfer, overtaken on the way): ignored
+    //  as an old APPEND would be, not counted (the simulator's R7)
+    if (msg->prev_seq < zc_rep_floor (self))
+        return;
     uint64_t base = msg->prev_seq;
     bool held = zc_chatlog_epoch_at (self->log, base) == msg->prev_epoch;
     if (!held) {

@@ -111,6 +111,13 @@ typedef struct {
     bool has_state;
     record_t *records;          //  records [i] holds seq i + 1
     size_t count, cap;
+    //  Retention and snapshots: records [0..base) are retired (after a
+    //  snapshot install, stand-ins holding the committed facts, no data);
+    //  the log starts at base + 1.  retired: retired.state, as a restart
+    //  reads it (snapshot.c's text)
+    uint64_t base;
+    char *retired;
+    size_t retired_size;
     size_t synced;              //  records [0..synced) survive a power loss
     size_t cover;               //  and [0..cover) once the sync in flight returns
     fact_t *ghost;              //  what a lost disk held, synced: it counted in quorums
@@ -207,6 +214,8 @@ struct _sim_t {
     uint32_t lose_bp;                   //  a crash loses the whole disk (basis points;
                                         //  while every other node is whole)
     uint32_t ts_jump_bp;                //  a client's clock jumps ahead (per message)
+    uint32_t retain_keep;               //  retention on: each pass retires all but this
+                                        //  many synced entries (0: off)
     uint64_t sample_ms;
     uint64_t steps, step_limit;
     filter_fn *filter;
@@ -228,6 +237,7 @@ struct _sim_t {
     //  Observations
     uint64_t acks, first_ack_after;
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost, disks_lost;
+    uint64_t retirements, snapshots;    //  retention passes that retired, installs
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one
