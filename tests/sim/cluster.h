@@ -167,6 +167,7 @@ typedef struct {
     uint64_t sync_at;
     bool state_pending;
     zc_stored_t state;          //  election.state, written after the log
+    uint64_t retain_pending;    //  retention waits for the barrier, after the sends
     queue_t held;
     bool woke;                  //  something arrived this instant
     unsigned spin;

@@ -71,6 +71,7 @@ node_free (node_t *node)
     node->flushing = false;
     node->issued = node->flushed = 0;
     node->state_pending = false;
+    node->retain_pending = 0;
 }
 
 void
@@ -165,6 +166,9 @@ disk_install (node_t *node, uint64_t base)
     sim_t *sim = node->sim;
     disk_t *disk = &node->disk;
     char text [160];
+    for (uint32_t id = 1; id <= sim->n; id++)
+        if (id != node->id && sim->nodes [id].core)
+            sim_verify (sim, &sim->nodes [id]);     //  the sender's commit, as it stands
     if (base == 0 || base > sim->committed_count
     ||  zc_chatlog_epoch_at (node->log, base) != sim->committed [base - 1].epoch) {
         sim_fail (sim, "R1: node %u installs a snapshot at seq %llu (epoch %llu), not a committed "
@@ -208,6 +212,7 @@ disk_retain (node_t *node, uint64_t upto)
 {
     sim_t *sim = node->sim;
     disk_t *disk = &node->disk;
+    sim_verify (sim, node);         //  what it knows committed (maybe in this event)
     if (upto > disk->synced)
         upto = disk->synced;
     if (disk->count <= sim->retain_keep)
@@ -354,6 +359,12 @@ node_execute (sim_t *sim, node_t *node)
     bool idle = !node->flushing && node->flushed + 1 == node->issued;
     bool barrier = ready->save_state
                 || (ready->ticket && idle && prng_chance (&sim->rng, 5000));
+    //  Retention waits for the storage to be idle, and retires after the
+    //  bundle's sends (node.c)
+    if (ready->retain_upto && sim->retain_keep) {
+        barrier = true;
+        node->retain_pending = ready->retain_upto;
+    }
     if (ready->save_state) {
         node->state = ready->state;
         node->state_pending = true;
@@ -369,9 +380,7 @@ node_execute (sim_t *sim, node_t *node)
     if (ready->retain_upto && !sim->retain_keep)
         sim_fail (sim, "node %u retires its log up to %llu with retention off", node->id,
                   (unsigned long long) ready->retain_upto);
-    else
-    if (ready->retain_upto)
-        disk_retain (node, ready->retain_upto);
+
     node_observe (sim, node);
     if (barrier) {
         node->syncing = true;
@@ -442,6 +451,10 @@ node_sync_done (sim_t *sim, node_t *node)
     for (size_t i = 0; i < node->held.count; i++)
         sim_launch (sim, node->held.items [i]);
     node->held.count = 0;
+    if (node->retain_pending) {
+        disk_retain (node, node->retain_pending);
+        node->retain_pending = 0;
+    }
     if (!node->frozen)
         node_requeue (sim, node);
     zc_core_durable (node->core, node->issued, sim->now);
