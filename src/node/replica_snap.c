@@ -196,9 +196,9 @@ zc_rep_on_snapshot (zc_replica_t *self, const zc_msg_t *msg, uint64_t now, zc_ra
             }
             memcpy (self->recv_text + self->recv_size, msg->text.ptr, msg->text.len);
             self->recv_size += msg->text.len;
+            if (view_change)
+                self->sync_started = now;   //  progress: give it more time
         }
-        if (view_change)
-            self->sync_started = now;       //  progress: give it more time
         if (self->recv_size < self->recv_total) {
             if (view_change) {
                 zc_rep_fetch (self, now, out);      //  the next chunk, please
