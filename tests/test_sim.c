@@ -30,7 +30,13 @@
         suspend (time runs on while the node is stopped) is a freeze;
       - clients POST to the node that serves, resend until acknowledged,
         and read the ACKs the core replies.  A storm (30% of schedules)
-        brings faults five times as often and 6 busy clients instead of 3.
+        brings faults five times as often and 6 busy clients instead of 3;
+      - retention (25% of schedules): every pass retires all but 16 (or
+        1) synced entries, so nodes that were down come back behind the
+        others' oldest entry and take a snapshot (docs/PROTOCOL.md §5.8);
+        retired entries count as held (docs/ELECTION.md "Not covered
+        here"); a client told "message id is no longer held" drops that
+        message, which must have been committed.
 
     Invariants, checked on the core's outputs as the run goes (the first
     violation fails the run; a failing random seed is replayed with its
@@ -104,6 +110,7 @@ typedef struct {
     uint64_t epoch_jump;        //  max_epoch_jump (0: the node's default, 1000)
     uint32_t ts_jump_bp;        //  clients' clocks jump ahead (per message)
     uint32_t lose_bp;           //  crashes that lose the whole disk
+    uint32_t retain_keep;       //  retention on: nodes keep this many entries (0: off)
     schedule_t sched;
 } plan_t;
 
@@ -153,6 +160,14 @@ s_make_plan (plan_t *plan, uint64_t seed, size_t n)
     //  (docs/ELECTION.md "Lost state"), when every member comes back: a
     //  node that lost its state votes only once it heard them all
     plan->lose_bp = plan->sched.down_mask == 0 && prng_chance (&rng, 2500) ? 3300 : 0;
+    //  Retention (25%): each pass (every 10 s) retires all but 16 synced
+    //  entries (or, half the time, all but 1: a lost ACK's resend then
+    //  often finds its entry retired), so nodes that were down or lost
+    //  their disk come back behind the leader's oldest entry and take its
+    //  snapshot (PROTOCOL.md §5.8).  Drawn last: the other draws stay as
+    //  they were.
+    if (prng_chance (&rng, 2500))
+        plan->retain_keep = prng_chance (&rng, 5000) ? 16 : 1;
 }
 
 static void
@@ -161,13 +176,13 @@ s_print_plan (const plan_t *plan)
     fprintf (stderr, "---- schedule: seed %llu, %zu nodes, quorum %u, batch %u, %s%s, "
              "leader_down %s, loss %u bp, slow %u bp, duplicates %u bp, sync up to %u ms, "
              "power loss %u bp of crashes in a sync, disk lost %u bp of crashes, "
-             "max_epoch_jump %llu, client clock jumps %u bp\n",
+             "max_epoch_jump %llu, client clock jumps %u bp, retention keeps %u\n",
              (unsigned long long) plan->seed, plan->n, plan->quorum, plan->batch,
              plan->fifo ? "FIFO links" : "frames reorder", plan->storm ? ", storm" : "",
              plan->leader_down ? "on" : "off", plan->drop_bp, plan->slow_bp, plan->dup_bp,
              plan->sync_max_ms, plan->power_bp, plan->lose_bp,
              (unsigned long long) plan->epoch_jump,
-             plan->ts_jump_bp);
+             plan->ts_jump_bp, plan->retain_keep);
     schedule_print (&plan->sched, CHAOS_MS);
 }
 
@@ -201,7 +216,8 @@ typedef struct {
     uint64_t acked, committed, fetches, truncations, truncated, max_epoch;
     uint64_t power_losses, tails_lost, disks_lost, max_stale;
     uint64_t stops, stop_leaders, handed_over;
-    size_t reorder_runs, overlap_runs, jump_runs;
+    size_t reorder_runs, overlap_runs, jump_runs, retain_runs;
+    uint64_t retirements, snapshots;
 } stats_t;
 
 static char s_last_failure [600];     //  the last random run's violation
@@ -225,6 +241,7 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
     sim->power_bp = plan.power_bp;
     sim->lose_bp = plan.lose_bp;
     sim->ts_jump_bp = plan.ts_jump_bp;
+    sim->retain_keep = plan.retain_keep;
     //  The operator bootstraps the cluster with --initial-cluster-state
     //  new: a node that starts late for the first time is not taken for
     //  one that lost its folder (docs/ELECTION.md "Lost state")
@@ -319,6 +336,10 @@ s_random_run (uint64_t seed, size_t n, bool tracing, void *stats_arg)
             stats->overlap_runs++;
         if (plan.epoch_jump)
             stats->jump_runs++;
+        if (plan.retain_keep)
+            stats->retain_runs++;
+        stats->retirements += sim->retirements;
+        stats->snapshots += sim->snapshots;
         if (sim->served_cap > stats->max_epoch)
             for (uint64_t e = sim->served_cap; e-- > 0;)
                 if (sim->served [e]) {
@@ -413,7 +434,8 @@ main (int argc, char **argv)
                 "%llu truncations (%llu entries); %llu power losses (%llu unsynced entries "
                 "lost); %llu disks lost; %llu SIGTERMs (%llu to a leader, %llu of them handed over); "
                 "highest epoch %llu; %zu runs with max_epoch_jump 2; %zu runs had two "
-                "epochs served at once (the old one at most %llu ms late)\n",
+                "epochs served at once (the old one at most %llu ms late); %zu runs with "
+                "retention (%llu passes retired, %llu snapshots installed)\n",
                 batches [b].n, batches [b].n > 1 ? "s" : "",
                 batches [b].first != first ? " (fresh seed)" : "", stats.runs, batches [b].runs,
                 (CHAOS_MS + QUIET_MS) / 1000, took, stats.reorder_runs,
@@ -428,7 +450,9 @@ main (int argc, char **argv)
                 (unsigned long long) stats.tails_lost, (unsigned long long) stats.disks_lost,
                 (unsigned long long) stats.stops, (unsigned long long) stats.stop_leaders,
                 (unsigned long long) stats.handed_over, (unsigned long long) stats.max_epoch,
-                stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale);
+                stats.jump_runs, stats.overlap_runs, (unsigned long long) stats.max_stale,
+                stats.retain_runs, (unsigned long long) stats.retirements,
+                (unsigned long long) stats.snapshots);
     }
     printf ("  total %.1f s\n", sim_seconds () - start);
     packet_pool_destroy ();

@@ -5,7 +5,8 @@
     (a) Raft's Figure 8 (docs/ELECTION.md); (b) a backup far behind catches
     up; (c) a new leader lacking committed entries fetches them first; (d)
     hand-over to a returning higher node; (e) full cluster restart from
-    disk; (f) installing an epoch drops a stale tail; (g) the commit floor.
+    disk; (f) installing an epoch drops a stale tail; (g) the commit floor;
+    (h) a backup behind the leader's retired entries: snapshot.
     docs/ELECTION.md ("The log across leaders") tells why they matter.
     ZC_SIM_TRACE=1 prints their traces even when they pass.
 */
@@ -348,6 +349,46 @@ test_commit_floor (void)
     SIM_FIXED_END (sim, name, failed_before);
 }
 
+//  (h) Retention with a backup down (PROTOCOL.md §5.8): the leader retires
+//  past what node 2 holds, node 2 comes back and is caught up by the
+//  leader's snapshot, then the leader dies and node 2 leads: nothing
+//  committed is lost (R1, R2 all along; retired entries count as held)
+static void
+test_snapshot_catch_up (void)
+{
+    const char *name = "snapshot catch-up past retention";
+    int failed_before = s_failed;
+    sim_t *sim = sim_fixed_new (3, 2, 8008, 4);
+    sim->retain_keep = 8;
+    uint32_t two = 2, three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    CHECKF (sim_post_many (sim, 5), "%s: 5 messages acknowledged", name);
+    CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 3000), "%s: 5 everywhere", name);
+    sim_crash (sim, 2);
+    CHECKF (sim_post_many (sim, 60), "%s: 60 more acknowledged without node 2", name);
+    sim_run_for (sim, 11000);           //  a retention pass (every 10 s)
+    uint64_t first = zc_chatlog_first_seq (sim->nodes [3].log);
+    CHECKF (first > 6, "%s: the leader retired past node 2's log (its log starts at %llu)", name,
+            (unsigned long long) first);
+    sim_start (sim, 2);
+    CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 5000),
+            "%s: node 2 caught up (log ..%llu)", name, (unsigned long long) sim_last (sim, 2));
+    CHECKF (zc_replica_snapshots (sim->nodes [2].rep) == 1
+            && zc_chatlog_first_seq (sim->nodes [2].log) == first,
+            "%s: by one snapshot (installed %llu, log from %llu)", name,
+            (unsigned long long) zc_replica_snapshots (sim->nodes [2].rep),
+            (unsigned long long) zc_chatlog_first_seq (sim->nodes [2].log));
+    sim_crash (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_serves, &two, 5000), "%s: node 2 serves", name);
+    CHECKF (sim_post_many (sim, 10), "%s: 10 more acknowledged by node 2", name);
+    sim_start (sim, 3);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 8000), "%s: node 3 leads again",
+            name);
+    CHECKF (sim_run_until_pred (sim, p_logs_converged, &three, 3000), "%s: logs converge", name);
+    SIM_FIXED_END (sim, name, failed_before);
+}
+
 int
 main (void)
 {
@@ -359,6 +400,7 @@ main (void)
     test_full_restart ();
     test_install_drops_tail ();
     test_commit_floor ();
+    test_snapshot_catch_up ();
     printf ("  fixed schedules %.2f s\n", sim_seconds () - start);
     packet_pool_destroy ();
     return check_report ("test_sim_log");

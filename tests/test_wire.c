@@ -83,6 +83,9 @@ static const struct {
     { ZC_PONG, "pong", ZF_NODE | ZF_EPOCH | ZF_LEADER },
     { ZC_LOG_FETCH, "log_fetch", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_LAST },
     { ZC_LOG_ENTRIES, "log_entries", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_PREV_SEQ | ZF_PREV_EPOCH | ZF_LAST_SEQ },
+    { ZC_SNAPSHOT, "snapshot", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_PREV_SEQ | ZF_PREV_EPOCH | ZF_LAST_SEQ
+                               | ZF_COMMIT | ZF_LAST | ZF_COUNT | ZF_TEXT },
+    { ZC_SNAPSHOT_ACK, "snapshot_ack", ZF_NODE | ZF_EPOCH | ZF_MH | ZF_PREV_SEQ | ZF_LAST },
 };
 #define NTYPES (int) (sizeof (s_types) / sizeof (s_types [0]))
 

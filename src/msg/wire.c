@@ -129,6 +129,9 @@ static const struct {
     [ZC_LOG_FETCH]     = { "log_fetch", PEER_REQ | ZF_LAST },
     [ZC_LOG_ENTRIES]   = { "log_entries", PEER_REQ | ZF_PREV_SEQ | ZF_PREV_EPOCH
                                         | ZF_LAST_SEQ },
+    [ZC_SNAPSHOT]      = { "snapshot", PEER_REQ | ZF_PREV_SEQ | ZF_PREV_EPOCH | ZF_LAST_SEQ
+                                     | ZF_COMMIT | ZF_LAST | ZF_COUNT | ZF_TEXT },
+    [ZC_SNAPSHOT_ACK]  = { "snapshot_ack", PEER_REQ | ZF_PREV_SEQ | ZF_LAST },
 };
 
 //  --------------------------------------------------------------------------

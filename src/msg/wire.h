@@ -70,6 +70,9 @@ typedef enum {
     //  View change: a new leader fetches the best log of its quorum
     ZC_LOG_FETCH,       //  send me your entries after `last`
     ZC_LOG_ENTRIES,     //  prev_seq, prev_epoch, last_seq; frames 2.. ZC_CHAT
+    //  Catch-up past retention: the leader's retired state, in chunks
+    ZC_SNAPSHOT,        //  prev_seq (base), prev_epoch, last_seq, commit, last (offset), count (size), text
+    ZC_SNAPSHOT_ACK,    //  prev_seq (base), last (bytes held)
     ZC_TYPE_COUNT
 } zc_type_t;
 

@@ -37,6 +37,21 @@ s_hook_truncate (void *arg, uint64_t after_seq)
     return 0;
 }
 
+//  The leader's snapshot replaced the whole log (replica.c): the next
+//  bundle drops every record on disk, has the loop persist the retired
+//  state first (core.h, snapshot), and writes from base + 1.
+static int
+s_hook_install (void *arg, uint64_t base)
+{
+    zc_core_t *self = arg;
+    self->install = true;
+    self->install_base = base;
+    self->trunc_low = 0;
+    if (self->durable)
+        zc_core_set_durable (self, 0);
+    return 0;
+}
+
 //  The election state (and the log epoch with it) must reach the disk
 //  before the bundle's sends: a vote or claim we cannot make durable must
 //  not be sent.
@@ -298,7 +313,7 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
         .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,
         .sync_timeout_ms = cfg->sync_timeout_ms,
-        .store = { s_hook_append, s_hook_truncate, self }
+        .store = { s_hook_append, s_hook_truncate, self, s_hook_install }
     };
     for (size_t i = 0; i < cfg->election.member_count; i++)
         if (cfg->election.members [i] != cfg->election.self)
@@ -431,7 +446,8 @@ zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
         s_election (self, zc_election_recv, &msg, now);
         if (msg.mh == self->cfg.election.mh
         && (msg.type == ZC_APPEND || msg.type == ZC_APPEND_ACK
-        ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES))
+        ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES
+        ||  msg.type == ZC_SNAPSHOT || msg.type == ZC_SNAPSHOT_ACK))
             s_to_replica (self, &msg, frames, frame_count, now);
     }
     s_after_event (self);
@@ -515,23 +531,18 @@ zc_core_client_bad (zc_core_t *self, const uint8_t *ident, size_t ident_len,
     zc_core_reply_error (self, ident, ident_len, ZC_ERR_BAD_REQUEST, reason);
 }
 
-//  Retention: old entries may go once no one needs them: committed,
-//  published (leader) and held by every backup (leader).
+//  Retention: old entries may go once they are committed and (leader)
+//  published; the limits (--retain-*) say whether they do.  A backup
+//  that has not confirmed them does not hold them back: one that is down
+//  would pin the log for as long as it stays down, and one that comes
+//  back behind the leader's oldest entry is caught up by a snapshot
+//  (docs/STORAGE.md "Retention").
 static void
 s_retain (zc_core_t *self)
 {
     uint64_t keep_after = zc_replica_commit (self->replica);
     if (self->lead_epoch && self->published < keep_after)
         keep_after = self->published;
-    if (self->lead_epoch) {
-        const zc_election_config_t *ecfg = &self->cfg.election;
-        for (size_t i = 0; i < ecfg->member_count; i++)
-            if (ecfg->members [i] != ecfg->self) {
-                uint64_t match = zc_replica_match (self->replica, ecfg->members [i]);
-                if (match < keep_after)
-                    keep_after = match;
-            }
-    }
     self->retain_upto = keep_after;
 }
 

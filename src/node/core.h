@@ -16,7 +16,11 @@
       1. send early[0..early_count)     a leader's APPENDs, sent while its own
                                         disk write runs (Raft thesis §10.2.1);
                                         never present when state must be saved
-      2. hand the write, numbered `ticket` (0: nothing to write), to the
+      2. if snapshot: the leader's snapshot replaced the log (docs/
+         STORAGE.md "Snapshot install"): write retired.state durably first,
+         as the chat log's tables stand at snapshot_base, marked as a
+         snapshot (truncate_after is then 0: the write drops every record)
+         hand the write, numbered `ticket` (0: nothing to write), to the
          storage, in ticket order (or write it here, then go on as in 3): if truncate, drop every entry after
          truncate_after; then append entries write_first..write_last from
          zc_core_log (copy them: the core may drop them later); then sync
@@ -115,6 +119,8 @@ typedef struct {
 typedef struct {
     zc_core_send_t *early;
     size_t early_count;
+    bool snapshot;                          //  a snapshot replaced the log (step 2)
+    uint64_t snapshot_base;
     bool truncate;
     uint64_t truncate_after;
     uint64_t write_first, write_last;       //  none when first > last

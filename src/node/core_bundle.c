@@ -221,9 +221,15 @@ zc_core_ready (zc_core_t *self)
     uint64_t stable = self->disk_last < self->trunc_low ? self->disk_last : self->trunc_low;
     if (stable > last)
         stable = last;
-    ready->truncate = stable < self->disk_last;
+    //  A snapshot install drops every record, whatever the disk held
+    ready->truncate = stable < self->disk_last || self->install;
     ready->truncate_after = stable;
     ready->write_first = stable + 1;
+    if (ready->write_first < zc_chatlog_first_seq (self->log))
+        ready->write_first = zc_chatlog_first_seq (self->log);
+    ready->snapshot = self->install;
+    ready->snapshot_base = self->install_base;
+    self->install = false;
     ready->write_last = last;
     self->disk_last = last;
     self->trunc_low = UINT64_MAX;
@@ -291,5 +297,6 @@ zc_core_has_ready (zc_core_t *self)
         return false;
     return self->pending_count || self->reply_count || self->pub_count || self->log_count
         || self->save_state || self->retain_upto || self->trunc_low != UINT64_MAX
+        || self->install
         || zc_chatlog_last_seq (self->log) != self->disk_last || s_releasable (self);
 }

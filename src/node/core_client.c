@@ -706,6 +706,11 @@ zc_core_advance (zc_core_t *self, uint64_t now)
     if (!zc_core_serving (self, now))
         return;
     uint64_t upto = zc_replica_commit (self->replica);
+    //  Retired entries are skipped at once, not one by one: after a
+    //  snapshot (PROTOCOL.md §5.8) they may be millions
+    uint64_t retired = zc_chatlog_first_seq (self->log) - 1;
+    if (self->published < retired && retired <= upto)
+        self->published = retired;
     while (self->published < upto) {
         zc_entry_t *entry = zc_chatlog_get (self->log, ++self->published);
         if (!entry)

@@ -89,6 +89,8 @@ struct _zc_core_t {
     //  point asked for since the last bundle.
     uint64_t disk_last;
     uint64_t trunc_low;             //  UINT64_MAX: none
+    bool install;                   //  a snapshot replaced the log (s_hook_install)
+    uint64_t install_base;
     uint64_t durable;               //  the log equals the disk's synced copy up to here
     //  The loop's storage runs behind the bundles (core.h): tickets given
     //  to bundles that write, the highest reported durable, the writes in

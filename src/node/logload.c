@@ -8,6 +8,7 @@ typedef struct {
     zc_chatlog_t *log;
     uint64_t retired_base;          //  from retired.state: last retired seq
     uint64_t retired_base_epoch;    //  and its epoch
+    uint64_t snapshot;              //  a snapshot installed at this seq (0: none)
 } s_load_t;
 
 static int
@@ -29,6 +30,9 @@ s_load_retired (char kind, const char *key, uint64_t value, void *arg)
         load->retired_base_epoch = value;
     }
     else
+    if (kind == 's')
+        load->snapshot = strtoull (key, NULL, 10);
+    else
         zc_chatlog_set_retired (load->log, kind, key, value);
 }
 
@@ -49,7 +53,7 @@ zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p, zc_chatlog_
     if (!segstore)
         return -1;
     *segstore_p = segstore;
-    s_load_t load = { zc_chatlog_new (), 0, 0 };
+    s_load_t load = { zc_chatlog_new (), 0, 0, 0 };
     if (!load.log) {
         snprintf (err, errlen, "out of memory loading the log");
         return -1;
@@ -58,9 +62,27 @@ zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p, zc_chatlog_
     if (zc_store_load_retired (cfg->data_dir, s_load_retired, &load, err, errlen))
         return -1;
     uint64_t first = zc_segstore_first_seq (segstore);
+    if (load.snapshot && first && first <= load.snapshot) {
+        //  A snapshot install saved retired.state, then a crash came before
+        //  its records were dropped (docs/STORAGE.md "Snapshot install"):
+        //  finish it.  What the state covers was committed and retired.
+        if (zc_segstore_truncate (segstore, 0)) {
+            snprintf (err, errlen, "%s: cannot drop the log a snapshot replaced: %s",
+                      cfg->data_dir, strerror (errno));
+            return -1;
+        }
+        zsys_warning ("node %u: finished installing the snapshot at seq %llu (dropped the old "
+                      "log)", cfg->id, (unsigned long long) load.snapshot);
+        first = 0;
+    }
     if (first > 1)      //  the epoch is known when retired.state covers first - 1
         zc_chatlog_set_base (load.log, first - 1,
                              load.retired_base == first - 1 ? load.retired_base_epoch : 0);
+    else
+    if (first == 0 && load.retired_base)
+        //  No records, but a retired prefix: the log starts after it (a
+        //  snapshot, or a truncation that emptied the store)
+        zc_chatlog_set_base (load.log, load.retired_base, load.retired_base_epoch);
     if (zc_segstore_replay (segstore, s_replay, &load, err, errlen))
         return -1;
     if (zc_segstore_note (segstore))
@@ -92,6 +114,28 @@ s_save_retired (const zc_config_t *cfg, zc_chatlog_t *log, uint64_t upto)
     int rc = zc_store_save_retired (cfg->data_dir, (char *) zchunk_data (text),
                                     zchunk_size (text));
     zchunk_destroy (&text);
+    return rc;
+}
+
+//  A snapshot replaced the log (core.h, snapshot): its state, marked as a
+//  snapshot so that a restart finishes dropping the old records, before
+//  the storage drops them.
+int
+zc_logload_install (const zc_config_t *cfg, zc_core_t *core, uint64_t base)
+{
+    zchunk_t *text = zchunk_new (NULL, 0);
+    zc_chatlog_t *log = zc_core_log (core);
+    zc_chatlog_tables_upto (log, base, s_format_retired, text);
+    char line [64];
+    int len = snprintf (line, sizeof line, "snapshot %llu %llu\n", (unsigned long long) base,
+                        (unsigned long long) zc_chatlog_epoch_at (log, base));
+    zchunk_extend (text, line, (size_t) len);
+    int rc = zc_store_save_retired (cfg->data_dir, (char *) zchunk_data (text),
+                                    zchunk_size (text));
+    zchunk_destroy (&text);
+    if (rc == 0)
+        zsys_info ("node %u: installed the leader's snapshot: the log starts after seq %llu",
+                   cfg->id, (unsigned long long) base);
     return rc;
 }
 

@@ -145,6 +145,9 @@ zc_node_execute (zc_node_t *self)
     while (!self->failed && zc_core_has_ready (self->core)) {
         const zc_core_ready_t *ready = zc_core_ready (self->core);
         zc_node_peers_send (self, ready->early, ready->early_count);
+        if (ready->snapshot
+        &&  zc_logload_install (&self->cfg, self->core, ready->snapshot_base))
+            return s_fail (self, "save the leader's snapshot", errno);
         int wrote = ready->ticket
                   ? zc_storage_write (self->storage, ready->ticket, ready->truncate,
                                       ready->truncate_after, zc_core_log (self->core),

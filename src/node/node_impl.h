@@ -119,6 +119,7 @@ long zc_node_metrics_tick (zc_node_t *self);
 //  logload.c
 int zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p,
                      zc_chatlog_t **log_p, zc_stored_t *stored, char *err, size_t errlen);
+int zc_logload_install (const zc_config_t *cfg, zc_core_t *core, uint64_t base);
 void zc_logload_retain (const zc_config_t *cfg, zc_segstore_t *segstore, zc_core_t *core,
                         uint64_t keep_after);
 

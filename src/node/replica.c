@@ -1,41 +1,13 @@
 /*  replica.c — see replica.h.  The safety argument is in docs/ELECTION.md
     ("The log across leaders"); the invariants are checked by
     the simulator (tests/test_sim*.c), inside whole simulated nodes.
+    Snapshots (catch-up past retention) are in replica_snap.c.
 */
-#include "replica.h"
+#include "replica_impl.h"
 #include "replication.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct _zc_replica_t {
-    zc_replica_config_t cfg;
-    zc_chatlog_t *log;
-    zc_replication_t *repl;
-    uint64_t epoch;             //  the epoch we lead or follow
-    uint32_t leader;            //  whom we follow (self when leading)
-    bool leading;
-    bool ready;                 //  leading, with the best log
-    uint64_t log_epoch;         //  epoch whose leader's log we hold
-    uint64_t commit;
-    uint64_t durable;           //  our log is on our disk up to here
-    uint64_t start_seq;         //  leader: log end when the epoch began
-    bool failed;                //  storage refused a write
-    //  View change: fetching the best log from another node.
-    uint32_t sync_from;
-    uint64_t sync_target;       //  its last seq, as it voted
-    uint64_t sync_matched;      //  our log equals its log up to here (or a guess)
-    uint64_t sync_step;         //  how far back the next guess goes
-    uint64_t sync_started;      //  when the transfer began or last made progress
-    uint64_t sync_sent;
-    //  Leader: the highest seq sent to each peer (cfg.peers order) in
-    //  this leadership; a granted APPEND_ACK can confirm no more.
-    uint64_t sent [ZC_ELECTION_MAX_MEMBERS];
-    //  Messages refused as absurd or forged (issue 9), and why the last was.
-    uint64_t refused;
-    const char *refusal;
-    uint64_t dropped;           //  sends that did not fit the caller's list
-};
 
 //  A message that no correct peer can send: count it, act on nothing.
 static void
@@ -78,6 +50,25 @@ s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
     return send;
 }
 
+//  For the other replica_*.c (replica_impl.h)
+void
+zc_rep_refuse (zc_replica_t *self, const char *why)
+{
+    s_refuse (self, why);
+}
+
+uint64_t
+zc_rep_floor (zc_replica_t *self)
+{
+    return s_floor (self);
+}
+
+zc_rsend_t *
+zc_rep_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
+{
+    return s_send (self, out, to, type);
+}
+
 zc_replica_t *
 zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_epoch)
 {
@@ -103,6 +94,7 @@ zc_replica_new (const zc_replica_config_t *cfg, zc_chatlog_t *log, uint64_t log_
     }
     zc_replication_set_window (self->repl, self->cfg.window ? self->cfg.window
                                                             : 4 * self->cfg.batch);
+    self->snap_base = UINT64_MAX;
     return self;
 }
 
@@ -111,6 +103,7 @@ zc_replica_destroy (zc_replica_t **self_p)
 {
     if (self_p && *self_p) {
         zc_replication_destroy (&(*self_p)->repl);
+        zc_rep_snapshot_free (*self_p);
         free (*self_p);
         *self_p = NULL;
     }
@@ -291,6 +284,9 @@ s_become_ready (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
     s_set_log_epoch (self, out);
     zc_replication_reset (self->repl, self->start_seq, now);
     memset (self->sent, 0, sizeof self->sent);
+    memset (self->snap_for, 0, sizeof self->snap_for);
+    memset (self->snap_offset, 0, sizeof self->snap_offset);
+    memset (self->snap_at, 0, sizeof self->snap_at);
 }
 
 static void
@@ -314,7 +310,17 @@ s_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
     if (self->sync_matched > from && self->sync_matched <= last)
         from = self->sync_matched;
     zc_msg_set_u64 (&send->msg, ZF_LAST, from);
+    //  It retired what we lack: its snapshot first, from the bytes we hold
+    //  (PROTOCOL.md §5.8)
+    if (self->sync_snapshot)
+        zc_msg_set_u64 (&send->msg, ZF_COUNT, self->recv_size);
     self->sync_sent = now;
+}
+
+void
+zc_rep_fetch (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
+{
+    s_fetch (self, now, out);
 }
 
 void
@@ -356,6 +362,7 @@ zc_replica_lead (zc_replica_t *self, uint64_t epoch, const zc_vote_t *votes,
         return;
     }
     self->sync_from = best;
+    self->sync_snapshot = false;
     self->sync_target = best_last;
     self->sync_matched = zc_chatlog_last_seq (self->log);
     self->sync_step = 1;
@@ -371,6 +378,7 @@ zc_replica_follow (zc_replica_t *self, uint64_t epoch, uint32_t leader)
     self->leading = false;
     self->ready = false;
     self->sync_from = 0;
+    self->sync_snapshot = false;
     self->start_seq = 0;
 }
 
@@ -447,6 +455,10 @@ s_on_log_fetch (zc_replica_t *self, const zc_msg_t *msg, zc_ractions_t *out)
 {
     if (self->leading || msg->epoch != self->epoch || msg->node != self->leader)
         return;
+    if (zc_msg_has (msg, ZF_COUNT) && zc_chatlog_first_seq (self->log) > 1) {
+        zc_rep_snapshot_reply (self, msg, out);
+        return;
+    }
     uint64_t last = zc_chatlog_last_seq (self->log);
     uint64_t from = msg->last < last ? msg->last : last;
     if (from + 1 < zc_chatlog_first_seq (self->log))
@@ -474,6 +486,13 @@ s_on_log_entries (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entr
         absurd = "a best log without our committed entries";
     if (absurd) {
         s_refuse (self, absurd);
+        return;
+    }
+    if (msg->prev_seq > zc_chatlog_last_seq (self->log)) {
+        //  Its entries start past our log: it retired what we lack.  Its
+        //  snapshot replaces our log, then the entries follow.
+        self->sync_snapshot = true;
+        s_fetch (self, now, out);
         return;
     }
     uint64_t matched;
@@ -547,6 +566,13 @@ zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entri
         case ZC_LOG_ENTRIES:
             s_on_log_entries (self, msg, entries, count, now, out);
             break;
+        case ZC_SNAPSHOT:
+            zc_rep_on_snapshot (self, msg, now, out);
+            break;
+        case ZC_SNAPSHOT_ACK:
+            if (zc_replica_ready (self) && msg->epoch == self->epoch)
+                zc_rep_on_snapshot_ack (self, msg, now, out);
+            break;
         default:
             break;
     }
@@ -574,8 +600,12 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
         uint64_t from;
         if (!zc_replication_due (self->repl, peer, last, now, &from))
             continue;
-        if (from < zc_chatlog_first_seq (self->log))
-            continue;       //  it needs entries we retired: it stays behind
+        if (from < zc_chatlog_first_seq (self->log)) {
+            zc_rep_snapshot_send (self, i, now, out);   //  it needs entries we retired
+            continue;
+        }
+        if (self->snap_for [i])
+            self->snap_for [i] = self->snap_offset [i] = self->snap_at [i] = 0;
         uint64_t to = from + self->cfg.batch - 1 < last ? from + self->cfg.batch - 1 : last;
         zc_rsend_t *send = s_send (self, out, peer, ZC_APPEND);
         if (!send)
@@ -643,6 +673,12 @@ const char *
 zc_replica_refusal (zc_replica_t *self)
 {
     return self->refusal;
+}
+
+uint64_t
+zc_replica_snapshots (zc_replica_t *self)
+{
+    return self->snapshots;
 }
 
 uint64_t

@@ -15,6 +15,10 @@
       highest (log epoch, last seq), fetching what it lacks from that node;
       only then is it ready to stamp.  Then it pipelines APPENDs (whatever is queued, in batches),
       and commits what a quorum holds in its epoch.
+    - Snapshot (docs/PROTOCOL.md §5.8): a backup whose next needed entry
+      the leader has retired gets the retired state instead, in chunks;
+      it replaces its whole log by it and acknowledges the base, and
+      APPENDs go on from there.
     - Hostile input (issue 9): a message that no correct peer could send
       is refused whole, unanswered, and counted (zc_replica_refused); and
       whatever a message says, no entry at or below the commit point (or
@@ -55,10 +59,14 @@ typedef struct {
 } zc_blob_t;
 
 //  Durable storage of the log; NULL hooks keep the log in memory only.
+//  install: the whole log was replaced by the leader's snapshot at base
+//  (the chat log is now empty after base, with the snapshot's tables);
+//  the store must drop every record and persist the retired state.
 typedef struct {
     int (*append) (void *arg, const zc_entry_t *entry);
     int (*truncate) (void *arg, uint64_t after_seq);
     void *arg;
+    int (*install) (void *arg, uint64_t base);
 } zc_store_hooks_t;
 
 typedef struct {
@@ -99,8 +107,8 @@ bool zc_replica_ready (zc_replica_t *self);
 zc_entry_t *zc_replica_append (zc_replica_t *self, const zc_msg_t *chat,
                                const uint8_t *data, size_t size);
 
-//  APPEND, APPEND_ACK, LOG_FETCH, LOG_ENTRIES from a peer, with the
-//  entries that came with it.
+//  APPEND, APPEND_ACK, LOG_FETCH, LOG_ENTRIES, SNAPSHOT, SNAPSHOT_ACK
+//  from a peer, with the entries that came with it.
 void zc_replica_recv (zc_replica_t *self, const zc_msg_t *msg, const zc_blob_t *entries,
                       size_t count, uint64_t now, zc_ractions_t *out);
 
@@ -126,6 +134,9 @@ bool zc_replica_failed (zc_replica_t *self);
 uint64_t zc_replica_refused (zc_replica_t *self);
 //  Why the last refusal (a static string; NULL if none yet).
 const char *zc_replica_refusal (zc_replica_t *self);
+
+//  Snapshots installed here (backup) and sent whole (leader).
+uint64_t zc_replica_snapshots (zc_replica_t *self);
 
 //  Sends dropped because the caller's zc_ractions_t was full (it holds
 //  ZC_RSENDS_MAX; clear it before each call).

@@ -232,8 +232,9 @@ s_parse_retired (const char *text, size_t size, const char *path,
             if (!s_fields (line, len, field, flen, 3) || !s_decimal (field [2], flen [2], &value))
                 why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\" or \"client ID LAST_ID\"";
             else
-            if (flen [0] == 4 && memcmp (field [0], "base", 4) == 0) {
-                kind = 'b';
+            if ((flen [0] == 4 && memcmp (field [0], "base", 4) == 0)
+            ||  (flen [0] == 8 && memcmp (field [0], "snapshot", 8) == 0)) {
+                kind = flen [0] == 4 ? 'b' : 's';
                 if (!s_decimal (field [1], flen [1], &seq))
                     why = "the base is not a seq";
             }
@@ -253,7 +254,7 @@ s_parse_retired (const char *text, size_t size, const char *path,
                     why = "not a client id";
             }
             else
-                why = "not base, room or client";
+                why = "not base, snapshot, room or client";
             if (why) {
                 snprintf (err, errlen, "%s is corrupt: line %zu: %s", path, number, why);
                 return -1;
@@ -346,6 +347,14 @@ zc_store_save_retired (const char *dir, const char *text, size_t size)
         return -1;
     }
     return s_write_atomic (dir, "retired.state", text, size);
+}
+
+int
+zc_store_parse_retired (const char *text, size_t size, const char *what,
+                        void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                        void *arg, char *err, size_t errlen)
+{
+    return s_parse_retired (text, size, what, each, arg, err, errlen);
 }
 
 int

@@ -38,9 +38,20 @@ int zc_store_save (const char *dir, const zc_stored_t *state);
 //  retired.state, written like election.state.  save takes the lines
 //  already formatted, and refuses (-1, EINVAL) text that load would refuse.
 int zc_store_save_retired (const char *dir, const char *text, size_t size);
-//  Calls each (kind 'b'|'r'|'c', key, value) per line; a missing file is empty.
+//  A fourth kind, "snapshot SEQ EPOCH" ('s'), marks a log replaced by the
+//  leader's snapshot at SEQ (docs/STORAGE.md "Snapshot install"): the
+//  loader drops segments that start at or below it (the install's second
+//  step, cut short by a crash).
+//  Calls each (kind 'b'|'s'|'r'|'c', key, value) per line; a missing file is empty.
 int zc_store_load_retired (const char *dir,
                            void (*each) (char kind, const char *key, uint64_t value, void *arg),
                            void *arg, char *err, size_t errlen);
+
+//  The same check on text in memory (a snapshot from the leader): every
+//  line first, then each per line if given.  what names it in err.
+int zc_store_parse_retired (const char *text, size_t size, const char *what,
+                            void (*each) (char kind, const char *key, uint64_t value,
+                                          void *arg),
+                            void *arg, char *err, size_t errlen);
 
 #endif

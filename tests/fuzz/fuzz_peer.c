@@ -70,8 +70,9 @@ typedef struct {
     uint64_t rep_epoch;         //  the last epoch given to it, and leader
     uint32_t rep_leader;
     uint64_t commit;            //  highest commit seen
-    s_committed_t *committed;   //  [seq - 1] for seq 1..commit
+    s_committed_t *committed;   //  [seq - 1 - committed_base] for seq past the base
     size_t committed_cap;
+    uint64_t committed_base;    //  retired (a snapshot may jump far): not remembered
     uint64_t stamped;           //  chat messages stamped by node 1
 } s_node_t;
 
@@ -115,28 +116,39 @@ s_check (s_node_t *node)
         s_fail ("the commit point went down", node->commit, commit);
     if (commit > last)
         s_fail ("the commit point passed the log's end", commit, last);
-    if (commit > node->committed_cap) {
+    //  What is retired is forgotten here too: a snapshot (PROTOCOL.md §5.8)
+    //  retires up to its base, which may lie far ahead, and is never below
+    //  the commit floor, so nothing committed and held before it goes
+    uint64_t first = zc_chatlog_first_seq (node->log);
+    if (first - 1 > node->committed_base) {
+        uint64_t drop = first - 1 - node->committed_base;
+        uint64_t kept = node->commit > first - 1 ? node->commit - (first - 1) : 0;
+        if (kept)
+            memmove (node->committed, node->committed + drop, kept * sizeof *node->committed);
+        node->committed_base = first - 1;
+    }
+    if (commit - node->committed_base > node->committed_cap) {
         size_t cap = node->committed_cap ? node->committed_cap : 64;
-        while (cap < commit)
+        while (cap < commit - node->committed_base)
             cap *= 2;
         node->committed = realloc (node->committed, cap * sizeof *node->committed);
         if (!node->committed)
             abort ();
         node->committed_cap = cap;
     }
-    uint64_t first = zc_chatlog_first_seq (node->log);
-    for (uint64_t seq = node->commit + 1; seq <= commit; seq++) {
+    uint64_t from = node->commit > node->committed_base ? node->commit : node->committed_base;
+    for (uint64_t seq = from + 1; seq <= commit; seq++) {
         zc_entry_t *entry = zc_chatlog_get (node->log, seq);
         if (!entry)
             s_fail ("a committed entry is not held", seq, first);
-        node->committed [seq - 1] = (s_committed_t) {
+        node->committed [seq - 1 - node->committed_base] = (s_committed_t) {
             entry->epoch, entry->size, s_hash (entry->data, entry->size)
         };
     }
     node->commit = commit;
     for (uint64_t seq = first; seq <= commit; seq++) {
         zc_entry_t *entry = zc_chatlog_get (node->log, seq);
-        s_committed_t *was = &node->committed [seq - 1];
+        s_committed_t *was = &node->committed [seq - 1 - node->committed_base];
         if (!entry)
             s_fail ("a committed entry disappeared", seq, commit);
         if (entry->epoch != was->epoch || entry->size != was->size
@@ -237,7 +249,8 @@ s_peer_recv (s_node_t *node, const uint8_t *frame, size_t size,
     zc_election_recv (node->el, &msg, node->now, &node->acts);
     s_run_actions (node);
     if (msg.mh == S_MH && (msg.type == ZC_APPEND || msg.type == ZC_APPEND_ACK
-                       ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES)) {
+                       ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES
+                       ||  msg.type == ZC_SNAPSHOT || msg.type == ZC_SNAPSHOT_ACK)) {
         zc_replica_recv (node->rep, &msg, blobs, count, node->now, &node->racts);
         s_run_ractions (node);
         if (msg.type == ZC_APPEND_ACK)
@@ -340,7 +353,8 @@ s_near (s_reader_t *r, uint64_t around)
 static const zc_type_t s_peer_types [] = {
     ZC_ELECTION, ZC_ANSWER, ZC_PREVOTE, ZC_PREVOTE_REPLY, ZC_COORDINATOR, ZC_ACCEPT,
     ZC_APPEND, ZC_APPEND_ACK, ZC_HANDOVER, ZC_LOG_FETCH, ZC_LOG_ENTRIES,
-    ZC_APPEND, ZC_APPEND_ACK, ZC_COORDINATOR, ZC_ACCEPT, ZC_LOG_ENTRIES
+    ZC_APPEND, ZC_APPEND_ACK, ZC_COORDINATOR, ZC_ACCEPT, ZC_LOG_ENTRIES,
+    ZC_SNAPSHOT, ZC_SNAPSHOT_ACK
 };
 
 static size_t
@@ -378,7 +392,7 @@ s_structured (s_node_t *node, const uint8_t *data, size_t size)
     //  Log traffic is about the replica's epoch and leader, which a
     //  forced verdict (op 4) may have set apart from the election's.
     bool log_type = type == ZC_APPEND || type == ZC_APPEND_ACK || type == ZC_LOG_FETCH
-                 || type == ZC_LOG_ENTRIES;
+                 || type == ZC_LOG_ENTRIES || type == ZC_SNAPSHOT || type == ZC_SNAPSHOT_ACK;
     uint32_t leader = log_type ? node->rep_leader : zc_election_leader (node->el);
     uint32_t from = (kind & 0x10) || (leader != 2 && leader != 3) ? 2 + ((kind >> 5) & 1)
                                                                   : leader;
@@ -414,6 +428,23 @@ s_structured (s_node_t *node, const uint8_t *data, size_t size)
         zc_msg_set_u64 (&msg, ZF_LOG_EPOCH, s_near (&r, zc_replica_log_epoch (node->rep)));
     if (!(mask & 32))
         zc_msg_set_u64 (&msg, ZF_LEADER, mask & 64 ? 1 : from);
+    //  A snapshot (PROTOCOL.md §5.8): a state naming its base, or not, in
+    //  one chunk or from an offset into it
+    char state [200];
+    if (type == ZC_SNAPSHOT || type == ZC_SNAPSHOT_ACK || type == ZC_LOG_FETCH) {
+        int n = snprintf (state, sizeof state, "base %llu %llu\n%s",
+                          (unsigned long long) (mask & 128 ? prev_seq : s_near (&r, prev_seq)),
+                          (unsigned long long) prev_epoch,
+                          mask & 64 ? "client c11e0000000000000000000000000100 9\n"
+                                      "room general 9\n" : "");
+        size_t offset = s_u8 (&r) % 8 == 0 ? s_u8 (&r) % (size_t) (n + 1) : 0;
+        if (type != ZC_LOG_FETCH)           //  (a LOG_FETCH's `last` is a seq)
+            zc_msg_set_u64 (&msg, ZF_LAST, offset);
+        if (type != ZC_LOG_FETCH || (mask & 32))
+            zc_msg_set_u64 (&msg, ZF_COUNT, s_u8 (&r) % 4 ? (uint64_t) n
+                                                         : s_near (&r, (uint64_t) n));
+        zc_msg_set_str (&msg, ZF_TEXT, state + offset, (size_t) n - offset);
+    }
     uint64_t entry_epoch = type == ZC_APPEND ? epoch : prev_epoch ? prev_epoch : 1;
     for (size_t i = 0; i < count; i++) {
         uint8_t how = s_u8 (&r);

@@ -95,6 +95,25 @@ client_acked (sim_t *sim, client_t *client, uint64_t id, uint64_t ts)
                                       : UINT64_MAX;
 }
 
+//  "message id is no longer held": the leader stored the message once and
+//  retention retired it before the client heard its ACK (PROTOCOL.md §7):
+//  the client drops it, as chat-client does.  R1: it was committed.
+static void
+client_retired (sim_t *sim, client_t *client, uint64_t id, uint32_t node)
+{
+    if (!client->in_flight || id != client->next_id)
+        return;
+    if (sim->client_id [client->index] < id) {
+        sim_fail (sim, "R1: node %u says client %u's #%llu is no longer held, but it was "
+                  "never committed", node, client->index, (unsigned long long) id);
+        return;
+    }
+    client->in_flight = false;
+    client->next_id++;
+    client->next_at = sim->clients_on ? sim->now + prng_range (&sim->rng, 0, sim->think_ms)
+                                      : UINT64_MAX;
+}
+
 //  A reply reaches a client: ACKs end its wait; an "expected" error means
 //  a message it had acknowledged is lost (R1)
 void
@@ -109,6 +128,10 @@ client_reply (sim_t *sim, const packet_t *packet)
             return;             //  sim_check_reply failed the run when it went out
         if (msg.type == ZC_ACK)
             client_acked (sim, client, msg.id, msg.ts);
+        else
+        if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_BAD_REQUEST)
+        &&  zc_msg_has (&msg, ZF_ID) && zc_str_eq (msg.reason, "message id is no longer held"))
+            client_retired (sim, client, msg.id, packet->from);
         else
         if (msg.type == ZC_ERROR && zc_str_eq (msg.code, ZC_ERR_EXPECTED))
             //  The client sends #N only once #N-1 is acknowledged: a

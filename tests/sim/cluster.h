@@ -111,6 +111,13 @@ typedef struct {
     bool has_state;
     record_t *records;          //  records [i] holds seq i + 1
     size_t count, cap;
+    //  Retention and snapshots: records [0..base) are retired (after a
+    //  snapshot install, stand-ins holding the committed facts, no data);
+    //  the log starts at base + 1.  retired: retired.state, as a restart
+    //  reads it (snapshot.c's text)
+    uint64_t base;
+    char *retired;
+    size_t retired_size;
     size_t synced;              //  records [0..synced) survive a power loss
     size_t cover;               //  and [0..cover) once the sync in flight returns
     fact_t *ghost;              //  what a lost disk held, synced: it counted in quorums
@@ -160,6 +167,7 @@ typedef struct {
     uint64_t sync_at;
     bool state_pending;
     zc_stored_t state;          //  election.state, written after the log
+    uint64_t retain_pending;    //  retention waits for the barrier, after the sends
     queue_t held;
     bool woke;                  //  something arrived this instant
     unsigned spin;
@@ -214,6 +222,8 @@ struct _sim_t {
     uint32_t lose_bp;                   //  a crash loses the whole disk (basis points;
                                         //  while every other node is whole)
     uint32_t ts_jump_bp;                //  a client's clock jumps ahead (per message)
+    uint32_t retain_keep;               //  retention on: each pass retires all but this
+                                        //  many synced entries (0: off)
     uint64_t sample_ms;
     uint64_t steps, step_limit;
     filter_fn *filter;
@@ -237,6 +247,7 @@ struct _sim_t {
     uint64_t fetches, stuck, truncations, truncated, power_losses, tails_lost, disks_lost;
     uint64_t stops, stop_leaders, handed_over;  //  graceful stops, of a leader, that
                                                 //  exited in a later epoch than asked
+    uint64_t retirements, snapshots;    //  retention passes that retired, installs
     uint64_t last_serving_at;           //  last step at which somebody served
     uint64_t max_gap;                   //  longest stretch without a serving node
     uint64_t max_stale;                 //  old epoch served this long after a newer one

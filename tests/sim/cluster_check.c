@@ -155,6 +155,15 @@ sim_verify (sim_t *sim, node_t *node)
     //  The epoch in which the node learned it (or later: it is checked
     //  every step, so at most the same instant's epoch change later)
     uint64_t epoch = node->lead_epoch ? node->lead_epoch : zc_election_epoch (node->el);
+    uint64_t retired = zc_chatlog_first_seq (node->log) - 1;
+    if (node->verified < retired) {
+        //  Retired (or a snapshot's base): committed entries only
+        if (retired > sim->committed_count)
+            sim_fail (sim, "R2: node %u's log starts after seq %llu, but only %zu entries are "
+                      "committed", node->id, (unsigned long long) retired,
+                      sim->committed_count);
+        node->verified = retired;
+    }
     while (node->verified < commit && !sim->failed) {
         uint64_t seq = node->verified + 1;
         fact_t fact;
@@ -216,7 +225,13 @@ sim_check_disk (sim_t *sim, node_t *node)
                   (unsigned long long) last, node->disk.count);
         return;
     }
-    for (uint64_t seq = 1; seq <= last; seq++) {
+    if (zc_chatlog_first_seq (node->log) != node->disk.base + 1) {
+        sim_fail (sim, "R6: node %u's log starts at seq %llu, its disk at %llu", node->id,
+                  (unsigned long long) zc_chatlog_first_seq (node->log),
+                  (unsigned long long) node->disk.base + 1);
+        return;
+    }
+    for (uint64_t seq = node->disk.base + 1; seq <= last; seq++) {
         zc_entry_t *entry = zc_chatlog_get (node->log, seq);
         record_t *record = &node->disk.records [seq - 1];
         if (entry->size != record->size || memcmp (entry->data, record->data, entry->size)) {
@@ -244,8 +259,9 @@ sim_check_ready (sim_t *sim, node_t *node)
                (unsigned long long) zc_replica_log_epoch (node->rep),
                (unsigned long long) zc_replica_commit (node->rep));
     for (uint64_t seq = 1; seq <= sim->committed_count; seq++) {
-        if (sim->commit_epoch [seq - 1] >= node->lead_epoch)
-            continue;
+        if (sim->commit_epoch [seq - 1] >= node->lead_epoch
+        ||  seq < zc_chatlog_first_seq (node->log))
+            continue;       //  (retired: checked when they retired, sim_verify)
         zc_entry_t *entry = seq <= last ? zc_chatlog_get (node->log, seq) : NULL;
         fact_t fact;
         if (entry)
@@ -485,7 +501,9 @@ sim_logs_converged (sim_t *sim, uint32_t top, char *why, size_t cap)
                       (unsigned long long) last, (unsigned long long) commit);
             return false;
         }
-        for (uint64_t seq = 1; seq <= last; seq++) {
+        uint64_t from = zc_chatlog_first_seq (node->log) > zc_chatlog_first_seq (leader->log)
+                      ? zc_chatlog_first_seq (node->log) : zc_chatlog_first_seq (leader->log);
+        for (uint64_t seq = from; seq <= last; seq++) {
             zc_entry_t *a = zc_chatlog_get (node->log, seq), *b = zc_chatlog_get (leader->log, seq);
             if (a->size != b->size || memcmp (a->data, b->data, a->size)) {
                 snprintf (why, cap, "node %u's seq %llu differs from the leader's", id,

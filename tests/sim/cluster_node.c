@@ -3,6 +3,8 @@
     contract"), over the fake disk; and the faults.  See cluster.h.
 */
 #include "cluster.h"
+#include "snapshot.h"
+#include "store.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -69,6 +71,7 @@ node_free (node_t *node)
     node->flushing = false;
     node->issued = node->flushed = 0;
     node->state_pending = false;
+    node->retain_pending = 0;
 }
 
 void
@@ -87,6 +90,7 @@ sim_destroy (sim_t **sim_p)
             free (node->disk.records [i].data);
         free (node->disk.records);
         free (node->disk.ghost);
+        free (node->disk.retired);
     }
     for (size_t i = 0; i < sim->net.count; i++)
         packet_free (((slot_t *) heap_item (&sim->net, i))->packet);
@@ -136,6 +140,99 @@ disk_cut (disk_t *disk, uint64_t after_seq)
         disk->synced = disk->count;
     if (disk->cover > disk->count)
         disk->cover = disk->count;
+    if (disk->base > disk->count) {
+        disk->base = disk->count;       //  only a lost disk goes below the base
+        free (disk->retired);
+        disk->retired = NULL;
+        disk->retired_size = 0;
+    }
+}
+
+//  The retired state a restart reads (logload.c: retired.state)
+static void
+disk_save_retired (node_t *node)
+{
+    free (node->disk.retired);
+    node->disk.retired = zc_snapshot_text (node->log, &node->disk.retired_size);
+}
+
+//  The leader's snapshot replaced the log (core.h, snapshot): the state is
+//  durable first, then every record goes.  R1: the base is a committed
+//  entry, and nothing committed past it is dropped (a backup that holds
+//  the base entry keeps its log: it never installs).
+static void
+disk_install (node_t *node, uint64_t base)
+{
+    sim_t *sim = node->sim;
+    disk_t *disk = &node->disk;
+    char text [160];
+    for (uint32_t id = 1; id <= sim->n; id++)
+        if (id != node->id && sim->nodes [id].core)
+            sim_verify (sim, &sim->nodes [id]);     //  the sender's commit, as it stands
+    if (base == 0 || base > sim->committed_count
+    ||  zc_chatlog_epoch_at (node->log, base) != sim->committed [base - 1].epoch) {
+        sim_fail (sim, "R1: node %u installs a snapshot at seq %llu (epoch %llu), not a committed "
+                  "entry (%zu committed)", node->id, (unsigned long long) base,
+                  (unsigned long long) zc_chatlog_epoch_at (node->log, base),
+                  sim->committed_count);
+        return;
+    }
+    size_t upto = disk->count < sim->committed_count ? disk->count : sim->committed_count;
+    for (uint64_t seq = base + 1; seq <= upto; seq++)
+        if (fact_eq (&disk->records [seq - 1].fact, &sim->committed [seq - 1])) {
+            sim_fail (sim, "R1: node %u's snapshot at seq %llu drops committed %s", node->id,
+                      (unsigned long long) base,
+                      fact_str (&sim->committed [seq - 1], text, sizeof text));
+            return;
+        }
+    sim_trace (sim, "SIM node %u installs a snapshot at seq %llu (had %llu..%zu)",
+               node->id, (unsigned long long) base, (unsigned long long) disk->base + 1,
+               disk->count);
+    sim->snapshots++;
+    disk_cut (disk, 0);
+    if (disk->cap < base) {
+        disk->cap = base;
+        disk->records = realloc (disk->records, disk->cap * sizeof *disk->records);
+        if (!disk->records)
+            abort ();
+    }
+    for (uint64_t seq = 1; seq <= base; seq++)
+        disk->records [seq - 1] = (record_t) { sim->committed [seq - 1], NULL, 0 };
+    disk->count = disk->synced = disk->cover = base;
+    disk->base = base;
+    disk_save_retired (node);
+    if (node->verified < base)
+        node->verified = base;
+}
+
+//  Retention (logload.c zc_logload_retain): all but retain_keep synced
+//  entries up to what the core allows.  R1: only committed entries retire.
+static void
+disk_retain (node_t *node, uint64_t upto)
+{
+    sim_t *sim = node->sim;
+    disk_t *disk = &node->disk;
+    sim_verify (sim, node);         //  what it knows committed (maybe in this event)
+    if (upto > disk->synced)
+        upto = disk->synced;
+    if (disk->count <= sim->retain_keep)
+        return;
+    if (upto > disk->count - sim->retain_keep)
+        upto = disk->count - sim->retain_keep;
+    if (upto <= disk->base)
+        return;
+    if (upto > sim->committed_count
+    ||  !fact_eq (&disk->records [upto - 1].fact, &sim->committed [upto - 1])) {
+        sim_fail (sim, "R1: node %u retires its log up to seq %llu, not committed", node->id,
+                  (unsigned long long) upto);
+        return;
+    }
+    sim_trace (sim, "SIM node %u retires its log up to seq %llu", node->id,
+               (unsigned long long) upto);
+    sim->retirements++;
+    zc_core_compacted (node->core, upto);
+    disk->base = upto;
+    disk_save_retired (node);
 }
 
 void
@@ -244,6 +341,9 @@ node_execute (sim_t *sim, node_t *node)
                       zc_type_name (ready->early [i].msg.type));
         node_transmit (sim, node, &ready->early [i], false);
     }
+    if (ready->snapshot)
+        disk_install (node, ready->snapshot_base);
+    else
     if (ready->truncate)
         disk_truncate (node, ready->truncate_after);
     for (uint64_t seq = ready->write_first; seq <= ready->write_last && !sim->failed; seq++)
@@ -259,6 +359,12 @@ node_execute (sim_t *sim, node_t *node)
     bool idle = !node->flushing && node->flushed + 1 == node->issued;
     bool barrier = ready->save_state
                 || (ready->ticket && idle && prng_chance (&sim->rng, 5000));
+    //  Retention waits for the storage to be idle, and retires after the
+    //  bundle's sends (node.c)
+    if (ready->retain_upto && sim->retain_keep) {
+        barrier = true;
+        node->retain_pending = ready->retain_upto;
+    }
     if (ready->save_state) {
         node->state = ready->state;
         node->state_pending = true;
@@ -271,9 +377,10 @@ node_execute (sim_t *sim, node_t *node)
         node_reply (sim, node, &ready->replies [i], barrier);
     for (size_t i = 0; i < ready->log_count; i++)
         sim_trace (sim, "node %u: %s", node->id, ready->logs [i].text);
-    if (ready->retain_upto)
+    if (ready->retain_upto && !sim->retain_keep)
         sim_fail (sim, "node %u retires its log up to %llu with retention off", node->id,
                   (unsigned long long) ready->retain_upto);
+
     node_observe (sim, node);
     if (barrier) {
         node->syncing = true;
@@ -344,6 +451,10 @@ node_sync_done (sim_t *sim, node_t *node)
     for (size_t i = 0; i < node->held.count; i++)
         sim_launch (sim, node->held.items [i]);
     node->held.count = 0;
+    if (node->retain_pending) {
+        disk_retain (node, node->retain_pending);
+        node->retain_pending = 0;
+    }
     if (!node->frozen)
         node_requeue (sim, node);
     zc_core_durable (node->core, node->issued, sim->now);
@@ -469,6 +580,13 @@ sim_deliver (sim_t *sim, packet_t *packet)
     packet_free (packet);
 }
 
+static void
+s_load_retired (char kind, const char *key, uint64_t value, void *arg)
+{
+    if (kind == 'r' || kind == 'c')
+        zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
+}
+
 //  Boot a node from its disk (node.c zc_node_new, logload.c)
 void
 sim_start (sim_t *sim, uint32_t id)
@@ -479,7 +597,16 @@ sim_start (sim_t *sim, uint32_t id)
     node->incarnation++;
     node->ccfg.election.seed = sim->seed * 1000003ull + id * 101ull + node->incarnation;
     zc_chatlog_t *log = zc_chatlog_new ();
-    for (size_t i = 0; i < node->disk.count; i++) {
+    node->ccfg.retain = sim->retain_keep > 0;
+    if (node->disk.base) {
+        char err [256];
+        zc_chatlog_set_base (log, node->disk.base,
+                             node->disk.records [node->disk.base - 1].fact.epoch);
+        if (zc_store_parse_retired (node->disk.retired, node->disk.retired_size, "retired",
+                                    s_load_retired, log, err, sizeof err))
+            sim_fail (sim, "R6: node %u cannot read its retired state: %s", id, err);
+    }
+    for (size_t i = node->disk.base; i < node->disk.count; i++) {
         record_t *record = &node->disk.records [i];
         zc_msg_t chat;
         if (zc_msg_decode (&chat, record->data, record->size, NULL) || chat.type != ZC_CHAT
