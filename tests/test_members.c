@@ -5,8 +5,12 @@
 */
 #include <string.h>
 
+#include "chatlog.h"
 #include "config.h"
+#include "election.h"
 #include "members.h"
+#include "store.h"
+#include "testdir.h"
 #include "testutil.h"
 
 static void
@@ -109,6 +113,180 @@ s_entry (void)
     CHECK (!zc_members_is_entry ("general", ZC_MEMBERS_CLIENT));
 }
 
+//  The mh rule (docs/PROTOCOL.md §5.1): two nodes on --peers must agree;
+//  once either runs on a configuration from the log, the log decides.
+static void
+s_mh_rule (void)
+{
+    zc_msg_t msg;
+    zc_msg_init (&msg, ZC_COORDINATOR);
+    zc_msg_set_u64 (&msg, ZF_MH, 7);
+    CHECK (zc_members_mh_ok (0, 7, &msg));
+    CHECK (!zc_members_mh_ok (0, 8, &msg));         //  mismatched --peers
+    CHECK (zc_members_mh_ok (12, 8, &msg));         //  I run on the log's
+    zc_msg_set_u64 (&msg, ZF_MSEQ, 12);
+    CHECK (zc_members_mh_ok (0, 8, &msg));          //  it runs on the log's
+    CHECK (zc_members_mh_ok (12, 8, &msg));
+    zc_msg_set_u64 (&msg, ZF_MSEQ, 0);
+    CHECK (!zc_members_mh_ok (0, 8, &msg));         //  an explicit 0 is --peers
+}
+
+static zc_entry_t *
+s_append (zc_chatlog_t *log, const char *room, const char *client, uint64_t id,
+          const char *text)
+{
+    zc_msg_t chat;
+    zc_msg_init (&chat, ZC_CHAT);
+    zc_msg_set_u64 (&chat, ZF_EPOCH, 1);
+    zc_msg_set_u64 (&chat, ZF_SEQ, zc_chatlog_last_seq (log) + 1);
+    zc_msg_set_u64 (&chat, ZF_RSEQ, zc_chatlog_room_rseq (log, room) + 1);
+    zc_msg_set_u64 (&chat, ZF_TS, zc_chatlog_last_seq (log) + 1);
+    zc_msg_set_cstr (&chat, ZF_ROOM, room);
+    zc_msg_set_cstr (&chat, ZF_FROM, "x");
+    zc_msg_set_cstr (&chat, ZF_CLIENT, client);
+    zc_msg_set_u64 (&chat, ZF_ID, id);
+    zc_msg_set_cstr (&chat, ZF_TEXT, text);
+    uint8_t buf [4096];
+    size_t size = zc_msg_encode (&chat, buf, sizeof buf);
+    return zc_chatlog_append (log, &chat, buf, size);
+}
+
+typedef struct {
+    char members [512];
+    uint64_t seq;
+} s_tables_t;
+
+static void
+s_each (char kind, const char *key, uint64_t value, void *arg)
+{
+    s_tables_t *tables = arg;
+    if (kind == 'm') {
+        snprintf (tables->members, sizeof tables->members, "%s", key);
+        tables->seq = value;
+    }
+}
+
+//  The configuration in force follows the log: the newest entry held,
+//  also after a truncation; retention keeps it (tables 'm', retired.state)
+static void
+s_in_the_log (void)
+{
+    const char *user = "0123456789abcdef0123456789abcdef";
+    const char *three = "1:h:5000,2:h:5001,3:h:5002";
+    const char *four = "1:h:5000,2:h:5001,3:h:5002,4:h:5003";
+    char buf [512];
+    zc_chatlog_t *log = zc_chatlog_new ();
+    CHECK (s_append (log, "general", user, 1, "hi"));
+    CHECK (zc_chatlog_members_at (log, UINT64_MAX, buf, sizeof buf) == 0);
+    CHECK (s_append (log, ZC_MEMBERS_ROOM, ZC_MEMBERS_CLIENT, 1, three));     //  seq 2
+    CHECK (s_append (log, "general", user, 2, "hi"));
+    //  A client's post in the room is not a configuration entry
+    CHECK (s_append (log, ZC_MEMBERS_ROOM, user, 3, "9:h:1"));                //  seq 4
+    CHECK (zc_chatlog_members_at (log, UINT64_MAX, buf, sizeof buf) == 2);
+    CHECK (strcmp (buf, three) == 0);
+    CHECK (s_append (log, ZC_MEMBERS_ROOM, ZC_MEMBERS_CLIENT, 2, four));      //  seq 5
+    CHECK (zc_chatlog_members_at (log, UINT64_MAX, buf, sizeof buf) == 5);
+    CHECK (strcmp (buf, four) == 0);
+    CHECK (zc_chatlog_members_at (log, 4, buf, sizeof buf) == 2);
+    CHECK (zc_chatlog_members_at (log, 1, buf, sizeof buf) == 0);
+    //  Truncated away: the one before is in force again
+    zc_chatlog_truncate (log, 4, NULL);
+    CHECK (zc_chatlog_members_at (log, UINT64_MAX, buf, sizeof buf) == 2);
+    CHECK (s_append (log, ZC_MEMBERS_ROOM, ZC_MEMBERS_CLIENT, 2, four));      //  seq 5
+    CHECK (s_append (log, "general", user, 4, "hi"));                         //  seq 6
+    //  Retention up to 5 keeps the configuration of seq 5
+    s_tables_t tables = { "", 0 };
+    zc_chatlog_tables_upto (log, 6, s_each, &tables);
+    CHECK (tables.seq == 5 && strcmp (tables.members, four) == 0);
+    tables.seq = 0;
+    zc_chatlog_tables_upto (log, 3, s_each, &tables);
+    CHECK (tables.seq == 2 && strcmp (tables.members, three) == 0);
+    zc_chatlog_compact (log, 6);
+    CHECK (zc_chatlog_members_at (log, UINT64_MAX, buf, sizeof buf) == 0);
+    CHECK (zc_chatlog_retired_members (log, NULL) == NULL);
+    zc_chatlog_set_retired (log, 'm', four, 5);
+    zc_chatlog_set_retired (log, 'm', three, 2);    //  values only rise
+    uint64_t seq = 0;
+    CHECK (strcmp (zc_chatlog_retired_members (log, &seq), four) == 0 && seq == 5);
+    tables.seq = 0;
+    zc_chatlog_tables_upto (log, 6, s_each, &tables);
+    CHECK (tables.seq == 5 && strcmp (tables.members, four) == 0);
+    zc_chatlog_destroy (&log);
+}
+
+static void
+s_load_each (char kind, const char *key, uint64_t value, void *arg)
+{
+    s_each (kind, key, value, arg);
+}
+
+//  retired.state holds a "members" line, checked like the others
+static void
+s_retired_state (void)
+{
+    char dir [64];
+    test_mkdtemp (dir, "zc_members");
+    const char *good = "base 6 1\nmembers 1:h:5000,2:h:5001,4:h:5003 5\nroom general 3\n";
+    CHECK (zc_store_save_retired (dir, good, strlen (good)) == 0);
+    s_tables_t tables = { "", 0 };
+    char err [200] = "";
+    CHECK (zc_store_load_retired (dir, s_load_each, &tables, err, sizeof err) == 0);
+    CHECK (tables.seq == 5 && strcmp (tables.members, "1:h:5000,2:h:5001,4:h:5003") == 0);
+    const char *bad = "base 6 1\nmembers 1:h:5000,,2:h:5001 5\n";
+    CHECK (zc_store_save_retired (dir, bad, strlen (bad)) != 0);
+    test_rmrf (dir);
+}
+
+//  The election takes a new configuration: new peers, quorum and hash; a
+//  node no longer named never runs
+static void
+s_election_members (void)
+{
+    zc_election_config_t cfg = {
+        .self = 2, .members = { 1, 2, 3 }, .member_count = 3, .quorum = 2, .mh = 11,
+        .heartbeat_ms = 100, .misses = 3, .election_ms = 200, .lease_ms = 300,
+        .holddown_ms = 1000, .seed = 1,
+    };
+    zc_election_state_t st = { 0, 0, 0 };
+    zc_election_t *election = zc_election_new (&cfg, &st, 0);
+    zc_actions_t out;
+    zc_actions_clear (&out);
+    uint32_t four [] = { 1, 2, 3, 4 };
+    zc_election_set_members (election, four, 4, 3, 12, 9, 10, &out);
+    CHECK (!zc_election_removed (election));
+    //  Its sends now carry the new hash and the entry's seq
+    zc_actions_clear (&out);
+    uint64_t now = 10;
+    bool stamped = false;
+    for (int i = 0; i < 100 && !stamped; i++) {
+        now += 100;
+        zc_actions_clear (&out);
+        zc_election_tick (election, now, &out);
+        for (size_t a = 0; a < out.count; a++)
+            if (out.items [a].kind == ZC_ACT_SEND && out.items [a].to == 4)
+                stamped = out.items [a].msg.mh == 12 && out.items [a].msg.mseq == 9;
+    }
+    CHECK (stamped);
+    uint32_t without [] = { 1, 3, 4 };
+    zc_actions_clear (&out);
+    zc_election_set_members (election, without, 3, 2, 13, 10, now, &out);
+    CHECK (zc_election_removed (election));
+    //  Never runs: no ELECTION or PREVOTE of its own, ever
+    bool ran = false;
+    for (int i = 0; i < 100; i++) {
+        now += 100;
+        zc_actions_clear (&out);
+        zc_election_tick (election, now, &out);
+        for (size_t a = 0; a < out.count; a++)
+            if (out.items [a].kind == ZC_ACT_SEND
+            && (out.items [a].msg.type == ZC_ELECTION || out.items [a].msg.type == ZC_PREVOTE
+             || out.items [a].msg.type == ZC_COORDINATOR))
+                ran = true;
+    }
+    CHECK (!ran && zc_election_role (election) != ZC_ROLE_LEADER);
+    zc_election_destroy (&election);
+}
+
 int
 main (void)
 {
@@ -116,5 +294,9 @@ main (void)
     s_add_remove ();
     s_quorum_hash ();
     s_entry ();
+    s_mh_rule ();
+    s_in_the_log ();
+    s_retired_state ();
+    s_election_members ();
     return check_report ("test_members");
 }

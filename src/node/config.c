@@ -750,6 +750,7 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
         return s_from (line, OPT_KEYS, err, errlen);
 
     uint32_t members = (uint32_t) zc_config_members (cfg);
+    cfg->quorum_given = cfg->quorum != 0;
     if (cfg->quorum == 0)
         cfg->quorum = members / 2 + 1;
     if (cfg->quorum > members) {

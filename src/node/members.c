@@ -238,3 +238,12 @@ zc_members_is_entry (const char *room, const char *client)
 {
     return strcmp (room, ZC_MEMBERS_ROOM) == 0 && strcmp (client, ZC_MEMBERS_CLIENT) == 0;
 }
+
+bool
+zc_members_mh_ok (uint64_t my_mseq, uint64_t my_mh, const zc_msg_t *msg)
+{
+    uint64_t mseq = zc_msg_has (msg, ZF_MSEQ) ? msg->mseq : 0;
+    if (my_mseq == 0 && mseq == 0)
+        return msg->mh == my_mh;
+    return true;
+}

@@ -60,6 +60,14 @@ uint32_t zc_members_quorum (const zc_members_t *self, uint32_t explicit_quorum);
 //  docs/PROTOCOL.md §5.1: the membership hash of these members and quorum.
 uint64_t zc_members_hash (const zc_members_t *self, uint32_t quorum);
 
+//  docs/PROTOCOL.md §5.1: may a peer message with this mh and mseq (0
+//  when absent) be acted on by a node whose configuration in force has
+//  my_mh and came from the entry at my_mseq (0: --peers)?  Two nodes that
+//  both still run on --peers must agree on the hash (a mismatched --peers
+//  counts other majorities).  Once either runs on a configuration from
+//  the log, the log decides: a node in mid-change must hear the others.
+bool zc_members_mh_ok (uint64_t my_mseq, uint64_t my_mh, const zc_msg_t *msg);
+
 //  True if the entry (room, client) is a configuration entry.
 bool zc_members_is_entry (const char *room, const char *client);
 
