@@ -45,9 +45,10 @@ static const field_t s_fields [] = {
     FLD (refused, ZF_REFUSED, UINT),     FLD (slowed, ZF_SLOWED, UINT),
     FLD (denied, ZF_DENIED, UINT),       FLD (forged, ZF_FORGED, UINT),
     FLD (mseq, ZF_MSEQ, UINT),           FLD (members, ZF_MEMBERS, STR),
+    FLD (peers, ZF_PEERS, STR),
 };
 #define NFIELDS (int) (sizeof (s_fields) / sizeof (s_fields [0]))
-#define ALL_FIELDS ((1ull << 38) - 1)
+#define ALL_FIELDS ((1ull << 39) - 1)
 
 #define PEER (ZF_NODE | ZF_EPOCH | ZF_MH)
 static const struct {

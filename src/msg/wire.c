@@ -89,6 +89,7 @@ static const s_field_t s_fields [] = {
     F (forged,     ZF_FORGED,     K_UINT, V_NONE),
     F (mseq,       ZF_MSEQ,       K_UINT, V_NONE),
     F (members,    ZF_MEMBERS,    K_STR,  V_TEXT),
+    F (peers,      ZF_PEERS,      K_STR,  V_TEXT),
 };
 #undef F
 #define S_FIELD_COUNT (sizeof (s_fields) / sizeof (s_fields [0]))

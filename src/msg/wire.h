@@ -115,6 +115,7 @@ typedef uint64_t zc_field_t;
 #define ZF_FORGED     (1ull << 35)    //  STATUS: peer messages refused (wrong key, not a member, epoch jump)
 #define ZF_MSEQ       (1ull << 36)    //  peers: seq of the configuration entry in force (0: --peers)
 #define ZF_MEMBERS    (1ull << 37)    //  STATUS: the committed member ids, "1,2,3"
+#define ZF_PEERS      (1ull << 38)    //  WELCOME: the committed members, "ID:HOST:PORT,..."
 
 
 typedef struct {
@@ -164,6 +165,7 @@ typedef struct {
     uint64_t forged;        //  "forged": STATUS: peer messages refused as forged
     uint64_t mseq;          //  "mseq": seq of the sender's configuration entry (0: --peers)
     zc_str_t members;       //  "members": committed member ids, comma-separated
+    zc_str_t peers;         //  "peers": WELCOME: committed members with addresses
 } zc_msg_t;
 
 //  Error codes carried in ZC_ERROR "code".

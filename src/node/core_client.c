@@ -439,6 +439,15 @@ s_on_hello (zc_core_t *self, const s_who_t *who, const zc_msg_t *hello, uint64_t
     zc_msg_set_u64 (&msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
     zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     zc_msg_set_bool (&msg, ZF_GRANTED, serving);
+    //  The committed members and their addresses, as this node knows
+    //  them: clients learn a node added after they started, and (from a
+    //  serving leader only) forget a removed one (docs/ELECTION.md
+    //  "Membership changes")
+    char peers [ZC_MAX_TEXT + 1];
+    zc_members_t committed;
+    zc_core_members_committed (self, &committed);
+    if (zc_members_format (&committed, peers, sizeof peers))
+        zc_msg_set_cstr (&msg, ZF_PEERS, peers);
     if (serving && zc_msg_has (hello, ZF_ROOM)) {
         //  The room's last published rseq: the client's delivery baseline.
         char room [ZC_MAX_ROOM + 1];

@@ -5,19 +5,21 @@
 # by the fail-back hand-over; tools/cluster.sh remove 1 takes node 1 out
 # and stops it; a restarted node keeps the log's configuration, not its
 # --peers.  Every STATUS then says members 2,3,4, and the history checker
-# finds nothing lost or doubled.  (The clients are given node 4's address
-# from the start: learning new members from the cluster is not built yet.)
+# finds nothing lost or doubled.  The sender and the listener know only
+# nodes 1-3 (--servers): they learn node 4 from the leader's WELCOME, and
+# stop using node 1 once it is removed.
 . "$(dirname "$0")/lib.sh"
 
 export ZCHAT_NODE_FLAGS="--holddown-ms 1000"
 BASE=$(pick_base 4)
 "$CLUSTER" start 3 "$BASE" >/dev/null
-SERVERS="$("$CLUSTER" servers),127.0.0.1:$((BASE + 3))"
+SERVERS=$("$CLUSTER" servers)
 wait_leader 3
 
 start_client s1
 start_listener watch
 wait_following s1 watch
+SERVERS="$SERVERS,127.0.0.1:$((BASE + 3))"     # for status: the clients know 1-3 only
 
 members_of() {   # members_of ID: the committed members node ID reports
   status_json | grep -o "\"id\":$1,\"reachable\":true[^}]*" | grep -o '"members":\[[0-9,]*\]' \
@@ -52,6 +54,11 @@ log "a restarted node keeps the log's configuration"
 wait_until 30 all_members 2,3,4 2 3 4 || fail "after a restart: $(status_json)"
 grep -q 'membership:' "$RUN/node-2.log" || fail "node 2 never logged a membership change"
 wait_leader 4 40
+
+for c in s1 watch; do
+  grep -q 'node 4 joined the cluster' "$RUN/$c.out" || fail "$c did not learn node 4: $(tail -n 5 "$RUN/$c.out")"
+  grep -q 'node 1 is no longer a member' "$RUN/$c.out" || fail "$c did not drop node 1"
+done
 
 close_client s1
 wait_exit "${CLIENT_PIDS[0]}" 90 || fail "the sender did not get every message acknowledged (status $?)"
