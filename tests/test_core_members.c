@@ -11,7 +11,7 @@
        busy until then, and STATUS still reports the committed members.
     4. Removing the leader itself: it hands over first (retiring), busy.
     5. A core started over a log that holds a configuration entry takes
-       it, not --peers.
+       it, not --peers; and keeps it once retention retires the entry.
 */
 #include "core.h"
 #include "wire.h"
@@ -275,6 +275,12 @@ test_restart (void)
         zc_core_ready (core);
     }
     CHECK (!zc_core_serving (core, now));
+    //  Retention retires the entry: the configuration stays in force
+    zc_core_compacted (core, 1);
+    zc_core_tick (core, now + 100);
+    zc_core_ready (core);
+    members = zc_core_members (core, NULL);
+    CHECK (members->count == 2 && zc_members_has (members, 4));
     zc_core_destroy (&core);
 }
 

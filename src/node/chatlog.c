@@ -236,6 +236,12 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
     size_t drop = upto_seq - self->base;
     if (drop > self->count)
         drop = self->count;
+    //  The configuration in force outlives its entry (docs/ELECTION.md
+    //  "Membership changes"), as retired.state keeps it on disk
+    char members [ZC_MAX_TEXT + 1];
+    uint64_t members_seq = zc_chatlog_members_at (self, upto_seq, members, sizeof members);
+    if (members_seq)
+        zc_chatlog_set_retired (self, 'm', members, members_seq);
     for (size_t i = 0; i < drop; i++) {
         zc_entry_t *entry = &self->entries [i];
         s_room_pop_front (self, zhashx_lookup (self->rooms, entry->room), entry);

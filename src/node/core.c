@@ -248,21 +248,24 @@ s_members_sync (zc_core_t *self, uint64_t now)
 {
     size_t count = zc_chatlog_room_count (self->log, ZC_MEMBERS_ROOM);
     uint64_t newest = count ? zc_chatlog_room_seq_at (self->log, ZC_MEMBERS_ROOM, count - 1) : 0;
-    uint64_t epoch = newest ? zc_chatlog_epoch_at (self->log, newest) : 0;
-    if (newest == self->members_seq && epoch == self->members_epoch)
+    uint64_t held_epoch = newest ? zc_chatlog_epoch_at (self->log, newest) : 0;
+    if (newest == self->members_held && held_epoch == self->members_held_epoch)
         return;             //  nothing changed (the usual case: one look-up)
+    self->members_held = newest;
+    self->members_held_epoch = held_epoch;
     zc_members_t members;
-    uint64_t seq;
+    uint64_t seq, epoch;
     if (!zc_core_members_from_log (self, &members, &seq, &epoch)) {
         zc_core_logf (self, ZC_CORE_ERROR, "membership: the configuration entry at seq %llu "
                       "does not parse; keeping the one in force",
                       (unsigned long long) newest);
-        self->members_seq = newest;
+        return;
+    }
+    //  The same configuration (its entry retired, or the same text again)
+    if (seq == self->members_seq && zc_members_equal (&members, &self->members)) {
         self->members_epoch = epoch;
         return;
     }
-    if (seq == self->members_seq && epoch == self->members_epoch)
-        return;             //  a retired one, already in force
     self->members = members;
     self->members_seq = seq;
     self->members_epoch = epoch;
@@ -357,6 +360,8 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
             self->members = members;
             self->members_seq = seq;
             self->members_epoch = epoch;
+            self->members_held = epoch ? seq : 0;
+            self->members_held_epoch = epoch;
             zc_core_members_apply (self, &members, seq, &self->cfg.election);
         }
     }

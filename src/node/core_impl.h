@@ -111,6 +111,8 @@ struct _zc_core_t {
     //  entry's seq and epoch (0: --peers), and a count of changes
     zc_members_t members;
     uint64_t members_seq, members_epoch, members_version;
+    uint64_t members_held, members_held_epoch;  //  the newest entry the log holds
+                                                //  (0: none), as last looked at
 
     uint64_t dropped;               //  invalid frames (and sends the loop lost)
     uint64_t handled;               //  chat messages stamped here
