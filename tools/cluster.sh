@@ -344,5 +344,5 @@ case "$cmd" in
   remove)  cmd_remove "$@" ;;
   demo)    cmd_demo "$@" ;;
   client)  cmd_client "$@" ;;
-  *) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+  *) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
 esac
