@@ -24,12 +24,13 @@
     Start-up: every client must have a delivery baseline and a live SUB
     before the first measured message, or it would miss the first ones
     (slow joiner) and spend the run catching up by FETCH.  A control
-    client posts "zb-ping" until every client, senders included, has
-    delivered one; then the senders start together.
+    client posts "zb-ping" until every subscriber has delivered one (and
+    every sender follows a leader); then the senders start together.
 
-    Every client subscribes to its room, senders included: each sender
-    also receives (and decodes) every message of the room.  The library
-    has no post-only mode; that cost is part of what is measured.
+    Senders only send (the client library's post_only: no room
+    subscription, no delivery), so "1 subscriber" means one receiver.
+    --senders-subscribe makes them receive the room too, as every run
+    before 2026-12-07 did (each sender also decoded every message).
 */
 #include <czmq.h>
 #include <errno.h>
@@ -56,6 +57,8 @@
 
 typedef struct {
     const char *servers, *room, *csv, *label, *cdf, *keys;
+    const char *relay;              //  subscribers listen through these chat-relays
+    bool senders_subscribe;         //  senders receive their room too (the old way)
     uint32_t senders, subscribers, window, size, retry_ms;
     double rate, duration, drain;
     uint64_t count;
@@ -184,6 +187,11 @@ s_sender_event (zb_sender_t *self, const zc_event_t *ev, bool measuring)
     if (ev->type == ZC_EV_LEADER) {
         if (measuring)
             self->leader_changes++;
+        //  A sender that does not receive is ready once it follows a leader
+        if (!self->ready && !self->opts->senders_subscribe) {
+            self->ready = true;
+            atomic_fetch_add (&s_ready, 1);
+        }
     }
     else
     if (ev->type == ZC_EV_NOTICE)
@@ -462,6 +470,10 @@ static const char *s_usage =
     "  --keys DIR         CURVE on every client socket, as chat-client --keys DIR\n"
     "                     (client.cert is shared by all the clients, and so is its\n"
     "                     rate limit; server.cert alone: an ephemeral key each)\n"
+    "  --relay LIST       subscribers listen through these chat-relays (tcp://...),\n"
+    "                     as chat-client --relay; senders on the nodes' PUBs\n"
+    "  --senders-subscribe  senders also receive the room (before 2026-12-07 they\n"
+    "                     always did: a \"1 subscriber\" run had S+1 receivers)\n"
     "  --senders S        sending clients, one thread each (default 1)\n"
     "  --subscribers R    listening clients, one thread each (default 1; 0 = none)\n"
     "  --rate N           msgs/s per sender on a fixed schedule; latency is measured\n"
@@ -504,7 +516,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
 {
     static const struct option longs [] = {
         { "servers", required_argument, 0, 'S' }, { "senders", required_argument, 0, 's' },
-        { "keys", required_argument, 0, 'K' },
+        { "keys", required_argument, 0, 'K' }, { "relay", required_argument, 0, 'Y' },
         { "subscribers", required_argument, 0, 'r' }, { "rate", required_argument, 0, 'R' },
         { "window", required_argument, 0, 'w' }, { "duration", required_argument, 0, 'd' },
         { "count", required_argument, 0, 'c' }, { "size", required_argument, 0, 'z' },
@@ -512,6 +524,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
         { "retry-ms", required_argument, 0, 't' }, { "csv", required_argument, 0, 'C' },
         { "cdf", required_argument, 0, 'F' },
         { "label", required_argument, 0, 'L' }, { "verbose", no_argument, 0, 'v' },
+        { "senders-subscribe", no_argument, 0, 'B' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
     };
     *opts = (zb_opts_t) { .senders = 1, .subscribers = 1, .window = 1000, .size = 100,
@@ -524,6 +537,8 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
         switch (c) {
             case 'S': opts->servers = optarg; break;
             case 'K': opts->keys = optarg; break;
+            case 'Y': opts->relay = optarg; break;
+            case 'B': opts->senders_subscribe = true; break;
             case 'm': opts->room = optarg; break;
             case 'C': opts->csv = optarg; break;
             case 'F': opts->cdf = optarg; break;
@@ -704,12 +719,13 @@ s_report (const zb_opts_t *opts, const zb_result_t *r, int servers)
 //  --------------------------------------------------------------------------
 
 static zc_client_t *
-s_client (const zb_opts_t *opts, const char *name)
+s_client (const zb_opts_t *opts, const char *name, const char *relay, bool post_only)
 {
     char err [256];
     zc_client_config_t cfg = { .servers = opts->servers, .room = opts->room, .name = name,
                                .retry_ms = opts->retry_ms, .verbose = opts->verbose,
-                               .keys_dir = opts->keys };
+                               .keys_dir = opts->keys, .relay = relay,
+                               .post_only = post_only };
     zc_client_t *client = zc_client_new (&cfg, err, sizeof (err));
     if (!client)
         fprintf (stderr, "zchat-bench: %s\n", err);
@@ -738,14 +754,14 @@ main (int argc, char **argv)
     for (uint32_t i = 0; ok && i < opts.senders; i++) {
         senders [i] = (zb_sender_t) { .opts = &opts, .index = i };
         senders [i].text = malloc (opts.size + 64);
-        ok = senders [i].text && (senders [i].client = s_client (&opts, "zb-sender"));
+        ok = senders [i].text && (senders [i].client = s_client (&opts, "zb-sender", NULL, !opts.senders_subscribe));
         if (ok)
             memset (senders [i].text, 'x', opts.size + 64);
     }
     for (uint32_t j = 0; ok && j < opts.subscribers; j++) {
         subs [j].opts = &opts;
         subs [j].index = j;
-        ok = (subs [j].client = s_client (&opts, "zb-subscriber")) != NULL;
+        ok = (subs [j].client = s_client (&opts, "zb-subscriber", opts.relay, false)) != NULL;
     }
     if (!ok)
         return 1;

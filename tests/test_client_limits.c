@@ -45,6 +45,7 @@ typedef struct {
     uint64_t stored_ts [STORE];
     int limits;                     //  "limit" refusals sent
     int gaps;                       //  declared gaps taken
+    atomic_int fetches;             //  FETCH requests that came
     //  what the fake saw
     int64_t slowed_at;              //  the first slow_down, 0 = none yet
     int posts_in_hold;              //  POSTs that came while the hold ran
@@ -82,6 +83,8 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
         s_reply (fake, identity, &msg);
         return;
     }
+    if (req->type == ZC_FETCH)
+        atomic_fetch_add (&fake->fetches, 1);
     if (req->type != ZC_POST)
         return;
     bool held = fake->slowed_at && now < fake->slowed_at + HOLD_MS;
@@ -543,6 +546,67 @@ test_forgotten_chat_client (void)
     s_fake_stop (&fake, thread);
 }
 
+//  A sender that never receives (cfg.post_only, zchat-bench's senders):
+//  its posts are acknowledged, and whatever the leader publishes in its
+//  room, it delivers nothing, starts nothing and fetches nothing
+static void
+test_post_only (void)
+{
+    s_fake_t fake = { 0 };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    char servers [64], err [256];
+    snprintf (servers, sizeof (servers), "127.0.0.1:%d", fake.port);
+    zc_client_config_t cfg = { .servers = servers, .room = "limits", .name = "t",
+                               .retry_ms = RETRY_MS, .post_only = true };
+    zc_client_t *client = zc_client_new (&cfg, err, sizeof (err));
+    CHECKF (client, "%s", err);
+    if (!client) {
+        s_fake_stop (&fake, thread);
+        return;
+    }
+    zc_event_t ev;
+    int64_t deadline = zclock_mono () + 5000;
+    while (!zc_client_leader (client) && zclock_mono () < deadline)
+        zc_client_wait (client, 50, -1, &ev);
+    CHECK (zc_client_leader (client) == 1);
+    for (uint64_t id = 1; id <= 3; id++)
+        CHECK (zc_client_post (client, "hi", NULL) == id);
+    //  The leader publishes room messages (rseq 5.. : a gap for anyone
+    //  who listens) while the client runs for a while
+    int acks = 0, received = 0;
+    int64_t end = zclock_mono () + 4 * RETRY_MS + 500;
+    for (uint64_t n = 5; zclock_mono () < end; n++) {
+        zc_msg_t chat;
+        zc_msg_init (&chat, ZC_CHAT);
+        zc_msg_set_u64 (&chat, ZF_EPOCH, 1);
+        zc_msg_set_u64 (&chat, ZF_SEQ, n);
+        zc_msg_set_u64 (&chat, ZF_RSEQ, n);
+        zc_msg_set_u64 (&chat, ZF_TS, n);
+        zc_msg_set_cstr (&chat, ZF_ROOM, "limits");
+        zc_msg_set_cstr (&chat, ZF_FROM, "other");
+        zc_msg_set_cstr (&chat, ZF_CLIENT, "0123456789abcdef0123456789abcdef");
+        zc_msg_set_u64 (&chat, ZF_ID, n);
+        zc_msg_set_cstr (&chat, ZF_TEXT, "not for a sender");
+        uint8_t buf [512];
+        size_t size = zc_msg_encode (&chat, buf, sizeof buf);
+        zsock_send (fake.pub, "sb", "limits", buf, size);
+        if (zc_client_wait (client, 50, -1, &ev) == 1) {
+            acks += ev.type == ZC_EV_ACK;
+            received += ev.type == ZC_EV_MESSAGE || ev.type == ZC_EV_START;
+        }
+    }
+    while (zc_client_wait (client, 0, -1, &ev) == 1) {
+        acks += ev.type == ZC_EV_ACK;
+        received += ev.type == ZC_EV_MESSAGE || ev.type == ZC_EV_START;
+    }
+    CHECKF (acks == 3 && zc_client_unacked (client) == 0, "%d acks", acks);
+    CHECKF (received == 0, "a sender that never receives delivered %d", received);
+    CHECKF (atomic_load (&fake.fetches) == 0, "%d FETCHes", atomic_load (&fake.fetches));
+    zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
 int
 main (void)
 {
@@ -551,6 +615,7 @@ main (void)
     test_limit_and_slow_down ();
     test_forgotten ();
     test_forgotten_chat_client ();
+    test_post_only ();
     test_chat_client ();
     return check_report ("test_client_limits");
 }

@@ -1,6 +1,7 @@
-/*  test_relay_subs.c — relay_subs: listener subscriptions counted per
-    topic, upstream subscribe on the first, unsubscribe on the last, bad
-    frames counted and ignored.
+/*  test_relay_subs.c — relay_subs: the topics listeners hold, upstream
+    subscribe on the first subscribe, unsubscribe on the unsubscribe (the
+    XPUB passes only the last one: ZMQ_XPUB_VERBOSE), bad frames counted
+    and ignored.
 */
 #include <string.h>
 
@@ -40,8 +41,9 @@ main (void)
     CHECK (zc_relay_subs_dropped (subs) == 1);
     CHECK (zc_relay_subs_topics (subs) == 2);
 
-    //  the last listener gone unsubscribes upstream, not the first
-    CHECK (s_frame (subs, 0, "general", topic, &len) == ZC_SUBS_NONE);
+    //  the unsubscribe (the XPUB's: the last listener gone) unsubscribes
+    //  upstream, however many subscribes came: a SUB that subscribed
+    //  twice ends with one unsubscribe
     CHECK (s_frame (subs, 0, "general", topic, &len) == ZC_SUBS_UNSUBSCRIBE);
     CHECK (len == 7 && strcmp (topic, "general") == 0);
     CHECK (zc_relay_subs_count (subs, "general", 7) == 0);
@@ -78,6 +80,25 @@ main (void)
     CHECK (len == 0 && topic [0] == 0);
     CHECK (s_frame (all, 0, "", topic, &len) == ZC_SUBS_UNSUBSCRIBE);
     zc_relay_subs_destroy (&all);
+
+    //  the topics held, one by one
+    size_t held = zc_relay_subs_topics (subs), at_len = 0;
+    CHECK (held >= 1);
+    const char *first = zc_relay_subs_topic_at (subs, 0, &at_len);
+    CHECK (first && strlen (first) == at_len && zc_relay_subs_count (subs, first, at_len) >= 1);
+    CHECK (zc_relay_subs_topic_at (subs, held, &at_len) == NULL);
+
+    //  what a topic asks of a relay of the cluster: beacons win for every
+    //  prefix of "$beacon", the empty one included; whole rooms otherwise
+    CHECK (zc_relay_topic_kind ("general", 7) == ZC_TOPIC_ROOM);
+    CHECK (zc_relay_topic_kind ("gen", 3) == ZC_TOPIC_ROOM);
+    CHECK (zc_relay_topic_kind ("$beacon", 7) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("$bea", 4) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("", 0) == ZC_TOPIC_BEACON);
+    CHECK (zc_relay_topic_kind ("$beacons", 8) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind ("$x", 2) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind ("a b", 3) == ZC_TOPIC_OTHER);
+    CHECK (zc_relay_topic_kind (NULL, 0) == ZC_TOPIC_OTHER);
 
     zc_relay_subs_destroy (&subs);
     CHECK (subs == NULL);

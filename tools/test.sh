@@ -20,7 +20,11 @@ ZCHAT_SETUP_FUZZ=$fuzz "$root/tools/setup.sh" "$build" -DCMAKE_BUILD_TYPE=Debug 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$build"
+rm -rf "$build/test-summary"
 ctest --output-on-failure --timeout 900 "$@"
+# What some tests say of what they could run (test_chaos: the network
+# faults), shown even when they pass
+cat "$build"/test-summary/*.txt 2>/dev/null || true
 
 # The fuzz targets: every tests/fuzz/fuzz_*.c, a bounded run each.  Seeds:
 # what corpus_gen writes from the real encoder and segstore, plus

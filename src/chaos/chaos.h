@@ -246,7 +246,7 @@ typedef struct {
     int64_t t;
     uint32_t node;
     uint64_t lead_epoch;
-    unsigned worker;        //  whose ack (the worker's index)
+    unsigned worker;        //  whose ack: 0 .. workers - 1
 } zc_ack_time_t;
 //  Every ack, sorted by time; owned by w
 const zc_ack_time_t *zc_workers_ack_times (zc_workers_t *w, size_t *count);

@@ -70,19 +70,24 @@ zc_run_cmd (zc_chaos_t *ch, const char *const *argv)
     return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
-//  Runs `ip -n NS args...` or, with ns NULL, `ip args...`
+//  Runs `ip args...` inside namespace ns, or with ns NULL, here.  Entered
+//  with nsenter (util-linux: setns only): `ip -n NS` and `ip netns exec`
+//  also remount / and /sys, which fails in a chroot (the fresh-machine
+//  root of the CI check)
 static int
 s_ip (zc_chaos_t *ch, const char *ns, const char *a1, const char *a2,
       const char *a3, const char *a4, const char *a5, const char *a6,
       const char *a7, const char *a8, const char *a9)
 {
     const char *argv [16];
+    char net [300];
     size_t n = 0;
-    argv [n++] = IP_BIN;
     if (ns) {
-        argv [n++] = "-n";
-        argv [n++] = ns;
+        snprintf (net, sizeof (net), "--net=/run/netns/%s", ns);
+        argv [n++] = "nsenter";
+        argv [n++] = net;
     }
+    argv [n++] = IP_BIN;
     const char *rest [] = { a1, a2, a3, a4, a5, a6, a7, a8, a9 };
     for (size_t i = 0; i < 9 && rest [i]; i++)
         argv [n++] = rest [i];
@@ -90,10 +95,13 @@ s_ip (zc_chaos_t *ch, const char *ns, const char *a1, const char *a2,
     return zc_run_cmd (ch, argv);
 }
 
+//  Runs nft inside namespace ns (nsenter, as s_ip)
 static int
 s_nft (zc_chaos_t *ch, const char *ns, const char *commands)
 {
-    const char *argv [] = { IP_BIN, "netns", "exec", ns, "nft", commands, NULL };
+    char net [300];
+    snprintf (net, sizeof (net), "--net=/run/netns/%s", ns);
+    const char *argv [] = { "nsenter", net, "nft", commands, NULL };
     return zc_run_cmd (ch, argv);
 }
 

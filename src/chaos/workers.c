@@ -83,7 +83,7 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
                 atomic_store (&wk->max_ack_seq, ev->seq);
             wk->acks = zc_grow (wk->acks, &wk->acks_cap, wk->nacks + 1, sizeof (zc_ack_time_t));
             wk->acks [wk->nacks++] = (zc_ack_time_t) {
-                .t = t, .node = ev->leader, .lead_epoch = ev->lead_epoch, .worker = wk->index };
+                .t = t, .node = ev->leader, .lead_epoch = ev->lead_epoch, .worker = wk->index - 1 };
             s_epoch (wk, ev->epoch);
             s_epoch (wk, ev->lead_epoch);
             break;

@@ -61,6 +61,8 @@ static const char *s_usage =
     "                     client.cert + client.cert_secret (ours, from chat-keygen);\n"
     "                     with server.cert alone, an ephemeral key (--clients any)\n"
     "  --listen           subscribe and print only, until SIGINT/SIGTERM\n"
+    "  --relay LIST       receive the room through chat-relays (tcp://HOST:PORT,...)\n"
+    "                     instead of every node's PUB; requests still go to --servers\n"
     "  --plain            on a terminal too: plain lines, no split screen\n"
     "  --count-exit N     with --listen: exit 0 after N messages\n"
     "  --history N        first show the room's last N messages, then the live ones\n"
@@ -81,7 +83,7 @@ static const char *s_usage =
     "        [info] ...                    leader changes and notices\n";
 
 typedef struct {
-    const char *servers, *room, *name, *record, *keys;
+    const char *servers, *room, *name, *record, *keys, *relay;
     uint32_t retry_ms, timeout_ms;
     bool timeout_set, listen, json, plain;
     uint64_t count_exit, history;
@@ -116,6 +118,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
         { "room", required_argument, NULL, 'r' },
         { "name", required_argument, NULL, 'n' },
         { "listen", no_argument, NULL, 'l' },
+        { "relay", required_argument, NULL, 'L' },
         { "plain", no_argument, NULL, 'P' },
         { "count-exit", required_argument, NULL, 'c' },
         { "history", required_argument, NULL, 'H' },
@@ -138,6 +141,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
             case 'r': opts->room = optarg; break;
             case 'n': opts->name = optarg; break;
             case 'l': opts->listen = true; break;
+            case 'L': opts->relay = optarg; break;
             case 'P': opts->plain = true; break;
             case 'R': opts->record = optarg; break;
             case 'j': opts->json = true; break;
@@ -194,7 +198,7 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
         return s_bad ("--json is for 'chat-client status'%s", "");
     if (status) {
         if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit || opts->plain
-        ||  opts->history)
+        ||  opts->history || opts->relay)
             return s_bad ("%s takes only --servers, --keys, --json and --timeout-ms",
                           opts->admin ? "admin" : "status");
         return -1;
@@ -447,7 +451,8 @@ s_chat_main (s_opts_t *opts)
     zc_client_config_t cfg = {
         .servers = opts->servers, .room = opts->room, .name = opts->name,
         .retry_ms = opts->retry_ms, .history = opts->history, .verbose = opts->verbose,
-        .keys_dir = opts->keys, .presence = true     //  listeners are seen too
+        .keys_dir = opts->keys, .presence = true,    //  listeners are seen too
+        .relay = opts->relay
     };
     s_chat_t chat = { .opts = opts, .interactive = isatty (STDIN_FILENO) };
     if (opts->record && !(chat.record = fopen (opts->record, "a")))
@@ -566,7 +571,7 @@ main (int argc, char **argv)
         sigaction (SIGTERM, &action, NULL);
         zc_tui_config_t cfg = {
             .servers = opts.servers, .room = opts.room, .name = opts.name, .keys = opts.keys,
-            .retry_ms = opts.retry_ms, .history = opts.history, .verbose = opts.verbose,
+            .relay = opts.relay, .retry_ms = opts.retry_ms, .history = opts.history, .verbose = opts.verbose,
             .stop = &s_stop
         };
         return zc_tui_run (&cfg);

@@ -78,7 +78,7 @@ zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server)
 void
 zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port)
 {
-    if (pub_port == server->pub_port)
+    if (self->via_relay || pub_port == server->pub_port)
         return;
     char endpoint [ZC_MAX_HOST + 32];
     if (server->pub_port
@@ -160,6 +160,37 @@ zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
         return -1;
     return zmq_send (zsock_resolve (server->dealer), self->buf, size, ZMQ_DONTWAIT)
            == (int) size? 0: -1;
+}
+
+//  cfg.relay: the SUB connects to these chat-relays ("tcp://...,tcp://...")
+//  and to no server's PUB
+static int
+s_sub_relays (zc_client_t *self, const char *list, char *err, size_t errlen)
+{
+    const char *at = list;
+    while (true) {
+        const char *comma = strchr (at, ',');
+        size_t len = comma? (size_t) (comma - at): strlen (at);
+        char endpoint [ZC_MAX_HOST + 32];
+        if (len == 0 || len >= sizeof (endpoint)) {
+            snprintf (err, errlen, "--relay: '%s' is not a list of endpoints"
+                      " (tcp://HOST:PORT,...)", list);
+            return -1;
+        }
+        memcpy (endpoint, at, len);
+        endpoint [len] = 0;
+        if (self->keys)
+            zc_client_keys_apply (self->keys, self->sub);
+        if (strstr (endpoint, "://["))
+            zsock_set_ipv6 (self->sub, 1);
+        if (zsock_connect (self->sub, "%s", endpoint)) {
+            snprintf (err, errlen, "--relay: cannot connect to '%s' (tcp://HOST:PORT)", endpoint);
+            return -1;
+        }
+        if (!comma)
+            return 0;
+        at = comma + 1;
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -360,8 +391,9 @@ s_configure (zc_client_t *self, const zc_client_config_t *cfg, char *err, size_t
     self->history = cfg->history;
     self->verbose = cfg->verbose;
     self->presence = cfg->presence;
+    self->post_only = cfg->post_only;
     if (s_random_id (self->id))
-        return s_fail (err, errlen, "cannot read /dev/urandom%s", "");
+        return s_fail (err, errlen, "cannot read /dev/urandom: %s", strerror (errno));
     return 0;
 }
 
@@ -395,12 +427,14 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
         zc_delivery_set_history (self->delivery, self->history);
 
     self->sub = zsock_new (ZMQ_SUB);
+    self->via_relay = cfg->relay != NULL;
     bool ok = self->pending && self->delivery && self->sub;
     if (ok) {
         zsock_set_linger (self->sub, 0);
         zsock_set_maxmsgsize (self->sub, ZC_MAX_FRAME);
         zsock_set_rcvhwm (self->sub, ZC_SUB_HWM);
-        zsock_set_subscribe (self->sub, self->room);
+        if (!self->post_only)
+            zsock_set_subscribe (self->sub, self->room);
         zsock_set_subscribe (self->sub, ZC_BEACON_TOPIC);
         self->sub_monitor = zc_monitor_new (self->sub);
     }
@@ -420,6 +454,10 @@ zc_client_new (const zc_client_config_t *cfg, char *err, size_t errlen)
     }
     if (!ok) {
         s_fail (err, errlen, "cannot create sockets: %s", zmq_strerror (errno));
+        zc_client_destroy (&self);
+        return NULL;
+    }
+    if (cfg->relay && s_sub_relays (self, cfg->relay, err, errlen)) {
         zc_client_destroy (&self);
         return NULL;
     }
@@ -494,6 +532,70 @@ zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p)
     return id;
 }
 
+size_t
+zc_client_poll_items (zc_client_t *self, zmq_pollitem_t *items, long *wait_ms)
+{
+    assert (self && items && wait_ms);
+    //  Before the items are built: the servers stay as they are until
+    //  zc_client_poll_done has read them
+    zc_cl_members_apply (self);
+    int64_t now = zclock_mono ();
+    zc_cl_timers (self, now);
+    zc_cl_pump (self, now);
+    *wait_ms = self->ev_count? 0: zc_cl_next_wake (self, now);
+    zc_cl_server_t *leader = zc_cl_leader_server (self);
+    size_t n = 0;
+    for (size_t i = 0; i < self->nservers; i++) {
+        zc_cl_server_t *server = &self->servers [i];
+        //  Writable matters only for what may go now: not while held or
+        //  paced without credit (throttle.h), or the poll would spin
+        bool out = server->hello_due || (server == leader && !self->busy_at
+                                         && zc_pending_has_due (self->pending)
+                                         && zc_throttle_may_send (&self->throttle, now));
+        short events = (short) (ZMQ_POLLIN | (out? ZMQ_POLLOUT: 0));
+        //  A server without a DEALER (reopen failed) polls nothing
+        items [n++] = server->dealer
+            ? (zmq_pollitem_t) { zsock_resolve (server->dealer), -1, events, 0 }
+            : (zmq_pollitem_t) { NULL, -1, 0, 0 };
+    }
+    items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sub), -1, ZMQ_POLLIN, 0 };
+    //  The monitors: a handshake that fails is said at once
+    for (size_t i = 0; i < self->nservers; i++) {
+        zsock_t *monitor = self->servers [i].monitor;
+        items [n++] = (zmq_pollitem_t) { monitor? zsock_resolve (monitor): NULL, -1,
+                                         (short) (monitor? ZMQ_POLLIN: 0), 0 };
+    }
+    items [n++] = (zmq_pollitem_t) { self->sub_monitor? zsock_resolve (self->sub_monitor)
+                                                      : NULL, -1,
+                                     (short) (self->sub_monitor? ZMQ_POLLIN: 0), 0 };
+    return n;
+}
+
+void
+zc_client_poll_done (zc_client_t *self, const zmq_pollitem_t *items)
+{
+    assert (self && items);
+    size_t monitors = self->nservers + 1;
+    for (size_t i = 0; i < self->nservers; i++)
+        if ((items [i].revents & ZMQ_POLLIN) && self->servers [i].dealer)
+            zc_cl_recv_dealer (self, &self->servers [i]);
+    if (items [self->nservers].revents & ZMQ_POLLIN)
+        zc_cl_recv_sub (self);
+    for (size_t i = 0; i < self->nservers; i++)
+        if ((items [monitors + i].revents & ZMQ_POLLIN) && self->servers [i].monitor)
+            zc_cl_recv_monitor (self, self->servers [i].monitor, &self->servers [i]);
+    if (items [monitors + self->nservers].revents & ZMQ_POLLIN)
+        zc_cl_recv_monitor (self, self->sub_monitor, NULL);
+}
+
+bool
+zc_client_next (zc_client_t *self, zc_event_t *ev)
+{
+    assert (self && ev);
+    s_release_shown (self);
+    return s_pop (self, ev);
+}
+
 int
 zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
 {
@@ -503,59 +605,21 @@ zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev)
     while (true) {
         if (s_pop (self, ev))
             return 1;
-        zc_cl_members_apply (self);
-        int64_t now = zclock_mono ();
-        zc_cl_timers (self, now);
-        zc_cl_pump (self, now);
+        zmq_pollitem_t items [ZC_CLIENT_POLL_ITEMS + 1];
+        long wait;
+        size_t n = zc_client_poll_items (self, items, &wait);
         if (s_pop (self, ev))
             return 1;
-        long wait = zc_cl_next_wake (self, now);
         if (timeout_ms >= 0) {
-            int64_t left = start + timeout_ms - now;
+            int64_t left = start + timeout_ms - zclock_mono ();
             if (left < wait)
                 wait = left > 0? (long) left: 0;
         }
-        zmq_pollitem_t items [2 * ZC_MAX_SERVERS + 3];
-        zc_cl_server_t *leader = zc_cl_leader_server (self);
-        size_t n = 0;
-        for (size_t i = 0; i < self->nservers; i++) {
-            zc_cl_server_t *server = &self->servers [i];
-            //  Writable matters only for what may go now: not while held or
-            //  paced without credit (throttle.h), or the poll would spin
-            bool out = server->hello_due || (server == leader && !self->busy_at
-                                             && zc_pending_has_due (self->pending)
-                                             && zc_throttle_may_send (&self->throttle, now));
-            short events = (short) (ZMQ_POLLIN | (out? ZMQ_POLLOUT: 0));
-            //  A server without a DEALER (reopen failed) polls nothing
-            items [n++] = server->dealer
-                ? (zmq_pollitem_t) { zsock_resolve (server->dealer), -1, events, 0 }
-                : (zmq_pollitem_t) { NULL, -1, 0, 0 };
-        }
-        items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sub), -1, ZMQ_POLLIN, 0 };
-        //  The monitors: a handshake that fails is said at once
-        size_t monitors = n;
-        for (size_t i = 0; i < self->nservers; i++) {
-            zsock_t *monitor = self->servers [i].monitor;
-            items [n++] = (zmq_pollitem_t) { monitor? zsock_resolve (monitor): NULL, -1,
-                                             (short) (monitor? ZMQ_POLLIN: 0), 0 };
-        }
-        items [n++] = (zmq_pollitem_t) { self->sub_monitor? zsock_resolve (self->sub_monitor)
-                                                          : NULL, -1,
-                                         (short) (self->sub_monitor? ZMQ_POLLIN: 0), 0 };
         if (extra_fd >= 0)
             items [n++] = (zmq_pollitem_t) { NULL, extra_fd, ZMQ_POLLIN, 0 };
         if (zmq_poll (items, (int) n, wait) < 0)
             return -1;              //  EINTR: a signal for the application
-        for (size_t i = 0; i < self->nservers; i++)
-            if ((items [i].revents & ZMQ_POLLIN) && self->servers [i].dealer)
-                zc_cl_recv_dealer (self, &self->servers [i]);
-        if (items [self->nservers].revents & ZMQ_POLLIN)
-            zc_cl_recv_sub (self);
-        for (size_t i = 0; i < self->nservers; i++)
-            if ((items [monitors + i].revents & ZMQ_POLLIN) && self->servers [i].monitor)
-                zc_cl_recv_monitor (self, self->servers [i].monitor, &self->servers [i]);
-        if (items [monitors + self->nservers].revents & ZMQ_POLLIN)
-            zc_cl_recv_monitor (self, self->sub_monitor, NULL);
+        zc_client_poll_done (self, items);
         if (extra_fd >= 0 && (items [n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             return s_pop (self, ev)? 1: 2;
         if (timeout_ms >= 0 && zclock_mono () - start >= timeout_ms)

@@ -46,6 +46,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zmq.h>
+
+#include "servers.h"
 #include "status.h"
 #include "wire.h"
 
@@ -60,6 +63,13 @@ typedef struct {
                                     //  key) and server.cert (client_keys.h); NULL = off
     bool presence;                  //  be seen in the room: PRESENCE to the leader every
                                     //  ZC_CLIENT_PRESENCE_MS, MEMBERS events back
+    const char *relay;              //  "tcp://HOST:PORT[,...]": the SUB connects to these
+                                    //  chat-relays instead of every server's PUB
+                                    //  (docs/PROTOCOL.md "Relays"); requests still go
+                                    //  to the servers.  NULL = the servers' PUBs
+    bool post_only;                 //  a sender that never receives: the SUB takes
+                                    //  beacons only (to follow the leader), and no
+                                    //  MESSAGE, START, FETCH or catch-up ever happens
 } zc_client_config_t;
 
 //  docs/PROTOCOL.md §4 "Presence": the leader forgets a client after 6.5 s
@@ -139,6 +149,19 @@ uint64_t zc_client_post (zc_client_t *self, const char *text, uint64_t *ts_p);
 //  1 with the next event in *ev; 0 on timeout; 2 if extra_fd (>= 0) is
 //  readable and no event is waiting; -1 if interrupted by a signal.
 int zc_client_wait (zc_client_t *self, int timeout_ms, int extra_fd, zc_event_t *ev);
+
+//  For an application that waits on several clients at once (chat-relay);
+//  zc_client_wait is these three in a loop.  zc_client_poll_items runs the
+//  timers, sends what is due and fills items (room for ZC_CLIENT_POLL_ITEMS)
+//  with the client's sockets; *wait_ms is how long the poll may wait (0
+//  when an event is queued already).  Returns how many items it filled.
+//  zc_client_poll_done reads what a zmq_poll over those items found;
+//  zc_client_next gives the next queued event, if any (its text is valid
+//  until the next call of zc_client_next or zc_client_wait).
+#define ZC_CLIENT_POLL_ITEMS (2 * ZC_MAX_SERVERS + 2)
+size_t zc_client_poll_items (zc_client_t *self, zmq_pollitem_t *items, long *wait_ms);
+void zc_client_poll_done (zc_client_t *self, const zmq_pollitem_t *items);
+bool zc_client_next (zc_client_t *self, zc_event_t *ev);
 
 //  Messages posted and not yet acknowledged.
 size_t zc_client_unacked (zc_client_t *self);

@@ -54,6 +54,7 @@ struct _zc_client_t {
     uint64_t history;               //  cfg.history
     int verbose;
     bool presence;                  //  cfg.presence
+    bool post_only;                 //  cfg.post_only: no delivery at all
     int64_t presence_at;            //  next PRESENCE (0: at once)
     uint32_t presence_leader;       //  the leader it went to last
 
@@ -61,6 +62,7 @@ struct _zc_client_t {
     zc_cl_server_t servers[ZC_MAX_SERVERS];
     size_t nservers;
     zsock_t *sub;                   //  connected to every server's PUB
+    bool via_relay;                 //  or to cfg.relay's endpoints only
     zc_client_keys_t *keys;         //  CURVE on every socket; NULL = plaintext
     zsock_t *sub_monitor;           //  the SUB's handshake failures
 

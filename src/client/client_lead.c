@@ -260,14 +260,17 @@ zc_cl_timers (zc_client_t *self, int64_t now)
             zc_cl_drain_delivery (self);
         }
     }
-    //  The leader's FETCHes and probes (catchup.h)
+    //  The leader's FETCHes and probes (catchup.h); none for a sender that
+    //  never receives
     zc_catchup_do_t todo;
-    zc_catchup_tick (&self->catchup, self->delivery, s_server_index (self, leader), now,
-                     &todo);
-    if (todo.hello && leader)
-        leader->hello_due = true;
-    if (todo.fetch && leader)
-        s_fetch (self, leader, &todo);
+    if (!self->post_only) {
+        zc_catchup_tick (&self->catchup, self->delivery, s_server_index (self, leader), now,
+                         &todo);
+        if (todo.hello && leader)
+            leader->hello_due = true;
+        if (todo.fetch && leader)
+            s_fetch (self, leader, &todo);
+    }
     s_presence_tick (self, now);
 }
 
@@ -292,8 +295,9 @@ zc_cl_next_wake (zc_client_t *self, int64_t now)
         S_AT (self->held_since + s_fallback_ms (self));
     if (self->presence && leader)
         S_AT (self->presence_leader == self->follow.leader? self->presence_at: now);
-    S_AT (zc_catchup_next (&self->catchup, self->delivery, s_server_index (self, leader),
-                           now));
+    if (!self->post_only)
+        S_AT (zc_catchup_next (&self->catchup, self->delivery, s_server_index (self, leader),
+                               now));
 #undef S_AT
     return wake > now? (long) (wake - now): 0;
 }

@@ -69,7 +69,7 @@ s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, in
             self->members_drop = serving;
         }
     }
-    if (serving && (msg->has & ZF_RSEQ)) {
+    if (serving && (msg->has & ZF_RSEQ) && !self->post_only) {
         //  The room's last published rseq, as of log position seq: the
         //  baseline, or a gap check.  Not commit: entries between the
         //  published position and commit may be of our room
@@ -590,7 +590,7 @@ s_on_sub_frame (zc_client_t *self, const zmq_msg_t *topic, zmq_msg_t *body)
     size_t len = zmq_msg_size ((zmq_msg_t *) topic);
     bool beacon = len == strlen (ZC_BEACON_TOPIC) && memcmp (name, ZC_BEACON_TOPIC, len) == 0;
     bool room = len == strlen (self->room) && memcmp (name, self->room, len) == 0;
-    if (!beacon && !room)
+    if (!beacon && (!room || self->post_only))
         return;                     //  a room that starts with ours: not ours
 
     const uint8_t *data = zmq_msg_data (body);

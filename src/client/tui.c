@@ -69,6 +69,7 @@ s_client_new (s_tui_t *self, const char *room, uint64_t history, char *err, size
         .servers = self->cfg->servers, .room = room, .name = self->name,
         .retry_ms = self->cfg->retry_ms, .history = history,
         .verbose = self->cfg->verbose, .keys_dir = self->cfg->keys,
+        .relay = self->cfg->relay,
         .presence = history == 0        //  a /history client is not one more of us
     };
     return zc_client_new (&cfg, err, errlen);

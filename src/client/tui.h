@@ -23,6 +23,7 @@
 
 typedef struct {
     const char *servers, *room, *name, *keys;
+    const char *relay;              //  zc_client_config_t.relay
     uint32_t retry_ms;
     uint64_t history;
     int verbose;

@@ -87,18 +87,27 @@ zc_relay_subs_frame (zc_relay_subs_t *self, const uint8_t *data, size_t size,
         entry->len = len;
         entry->count = 1;
     }
-    else {
-        if (!entry)
-            return s_drop (self);       //  never subscribed: no underflow
-        if (--entry->count > 0)
-            return ZC_SUBS_NONE;
-    }
+    else
+    if (!entry)
+        return s_drop (self);           //  never subscribed
+    //  An unsubscribe is the last listener's (ZMQ_XPUB_VERBOSE): whatever
+    //  the count, the topic goes
     memcpy (topic, name, len);
     topic [len] = 0;
     *topic_len = len;
     if (data [0] == 0)                  //  last one gone: free the slot
         *entry = self->topics [--self->used];
     return data [0] == 1 ? ZC_SUBS_SUBSCRIBE : ZC_SUBS_UNSUBSCRIBE;
+}
+
+zc_topic_kind_t
+zc_relay_topic_kind (const char *topic, size_t len)
+{
+    if (!topic)
+        return ZC_TOPIC_OTHER;
+    if (len <= strlen (ZC_BEACON_TOPIC) && memcmp (topic, ZC_BEACON_TOPIC, len) == 0)
+        return ZC_TOPIC_BEACON;
+    return zc_room_valid (topic, len)? ZC_TOPIC_ROOM: ZC_TOPIC_OTHER;
 }
 
 size_t
@@ -108,6 +117,16 @@ zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len)
         return 0;
     s_topic_t *entry = s_find (self, topic, len);
     return entry ? entry->count : 0;
+}
+
+const char *
+zc_relay_subs_topic_at (zc_relay_subs_t *self, size_t i, size_t *len)
+{
+    if (!self || i >= self->used)
+        return NULL;
+    if (len)
+        *len = self->topics [i].len;
+    return self->topics [i].topic;
 }
 
 size_t

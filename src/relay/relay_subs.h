@@ -1,13 +1,20 @@
 /*  relay_subs.h — which rooms a relay must subscribe to upstream.
 
-    chat-relay (docs/PROTOCOL.md, "Relays") binds an XPUB for its
-    listeners and holds SUB sockets upstream.  With ZMQ_XPUB_VERBOSER the
-    XPUB hands every listener's subscribe and unsubscribe to the relay as
-    a one-frame message: byte 1 or 0, then the topic (a room name, or a
-    prefix of one; empty means every topic).  This module counts listeners
-    per topic and says when the relay must subscribe upstream (the first
-    listener of a topic) or unsubscribe (the last one gone), ZeroMQ's
-    XSUB/XPUB forwarder manner with the counts kept here.
+    chat-relay (docs/PROTOCOL.md §3.1) binds an XPUB for its listeners and
+    holds SUB sockets upstream.  With ZMQ_XPUB_VERBOSE the XPUB hands the
+    relay every listener's subscribe, and an unsubscribe only when the
+    last listener of a topic is gone (libzmq decides that from its own
+    table per connection), each as a one-frame message: byte 1 or 0, then
+    the topic (a room name, or a prefix of one; empty means every topic).
+    This module keeps the topics held and says when the relay must
+    subscribe upstream (the first subscribe of a topic) or unsubscribe
+    (the unsubscribe), ZeroMQ's XSUB/XPUB forwarder manner; it counts the
+    subscribes a topic got while held, for the relay's log.
+
+    Why not ZMQ_XPUB_VERBOSER and a count per topic (the first design):
+    with libzmq 4.3.4 a SUB that subscribes a topic twice sends both, but
+    its connection's end is one unsubscribe, so counts only drift up and a
+    room is never released: a listener could pin every room of a relay.
 
     Bad frames are counted drops, never a crash: an empty frame, a first
     byte other than 0 or 1, a topic longer than ZC_MAX_ROOM, an
@@ -25,7 +32,7 @@
 typedef enum {
     ZC_SUBS_NONE = 0,               //  counted; nothing to do upstream
     ZC_SUBS_SUBSCRIBE,              //  first listener: subscribe upstream
-    ZC_SUBS_UNSUBSCRIBE,            //  last listener gone: unsubscribe
+    ZC_SUBS_UNSUBSCRIBE,            //  last listener gone: unsubscribe upstream
     ZC_SUBS_DROP                    //  bad frame: counted, ignored
 } zc_subs_action_t;
 
@@ -44,8 +51,24 @@ zc_subs_action_t zc_relay_subs_frame (zc_relay_subs_t *self,
                                       const uint8_t *data, size_t size,
                                       char *topic, size_t *topic_len);
 
-//  Listeners holding exactly this topic (0 if none).
+//  What a topic asks of a relay of the cluster: a room (a valid room name:
+//  one upstream client for it), the beacons (a prefix of "$beacon", the
+//  empty topic included: beacons are passed on), or nothing it can serve
+//  (another prefix: a relay serves whole rooms only).  Beacons win: "" is
+//  both a prefix of every room and of "$beacon", and gets the beacons.
+typedef enum {
+    ZC_TOPIC_OTHER = 0,
+    ZC_TOPIC_ROOM,
+    ZC_TOPIC_BEACON
+} zc_topic_kind_t;
+zc_topic_kind_t zc_relay_topic_kind (const char *topic, size_t len);
+
+//  Subscribes this topic got since it is held (0 if not held).
 size_t zc_relay_subs_count (zc_relay_subs_t *self, const char *topic, size_t len);
+
+//  The i-th topic held (0 <= i < zc_relay_subs_topics), NUL-terminated,
+//  its length in *len; NULL past the end.  Valid until the next frame.
+const char *zc_relay_subs_topic_at (zc_relay_subs_t *self, size_t i, size_t *len);
 
 //  Distinct topics held now.
 size_t zc_relay_subs_topics (zc_relay_subs_t *self);

@@ -2,7 +2,8 @@
 # SIGSTOP the leader while clients send, then SIGCONT it.  The others elect a
 # new leader; the frozen one, when it wakes, must not publish or acknowledge
 # anything in its old epoch (its lease ran out while it was frozen), and the
-# clients follow the new leader by themselves.
+# clients follow the new leader by themselves.  Then both backups freeze:
+# the leader's lease must run out (it stops serving) and come back.
 . "$(dirname "$0")/lib.sh"
 
 start_cluster 3
@@ -29,6 +30,24 @@ wait_received watcher 60 40
 wait_leader 3 40     # it rejoins and takes the lead back after the hold-down
 for i in $(seq 1 5); do say a "last $i"; say b "last $i"; done
 wait_received watcher 70 40
+
+# The lease itself: both backups frozen, leader 3 hears no quorum and
+# must stop serving once its lease runs out (STATUS granted=false; a
+# POST meanwhile gets no_quorum, never an ACK), and serve again when they
+# thaw.  Without the lease check it would go on "serving".
+log "freeze both backups: node 3's lease must run out"
+serving3() { [ "$(node_field 3 granted)" = "$1" ]; }
+wait_until 20 serving3 true || fail "node 3 does not serve before the backups freeze"
+"$CLUSTER" pause 1 >/dev/null
+"$CLUSTER" pause 2 >/dev/null
+if ! wait_until 20 serving3 false; then
+  "$CLUSTER" resume 1 >/dev/null; "$CLUSTER" resume 2 >/dev/null
+  fail "node 3 kept serving with both backups frozen: its lease did not run out"
+fi
+"$CLUSTER" resume 1 >/dev/null
+"$CLUSTER" resume 2 >/dev/null
+wait_until 40 serving3 true || fail "node 3 did not serve again once the backups thawed"
+wait_leader 3 40
 
 close_client a; close_client b
 for pid in "${CLIENT_PIDS[@]:0:2}"; do wait_exit "$pid" 60 || fail "a client did not exit cleanly"; done

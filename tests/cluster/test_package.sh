@@ -67,7 +67,7 @@ apt-get install "${apt_opts[@]}" "$deb" >"$RUN/install.log" 2>&1 \
 dpkg-query -W -f '${Status}' zchat | grep -q 'install ok installed' || fail "zchat is not installed after apt-get install"
 
 # --- what the package put in place -----------------------------------------
-for cmd in chat-node chat-client chat-chaos zchat-check chat-keygen chat-trace; do
+for cmd in chat-node chat-client chat-chaos zchat-check chat-keygen chat-trace chat-relay; do
   [ -x "/usr/bin/$cmd" ] || fail "/usr/bin/$cmd is missing"
   "/usr/bin/$cmd" --help >"$RUN/$cmd.help" 2>&1 || fail "/usr/bin/$cmd --help exited $?"
   grep -q -- '--' "$RUN/$cmd.help" || fail "/usr/bin/$cmd --help printed no option"

@@ -10,7 +10,7 @@
 set -euo pipefail
 bin=$(cd "${1:?usage: test_man.sh BUILD_DIR [SOURCE_DIR]}" && pwd)
 src=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
-commands=(chat-node chat-client chat-chaos zchat-check chat-keygen chat-trace)
+commands=(chat-node chat-client chat-chaos zchat-check chat-keygen chat-trace chat-relay)
 ZC_MAN_ONLY=${ZC_MAN_ONLY:-}
 failed=0
 
