@@ -43,5 +43,22 @@ main (void)
     CHECK (zc_servers_parse (NULL, addrs, 4, err, sizeof (err)) == -1);
     CHECK (s_parse ("a:1,b:1,c:1,a:2", addrs, err) == 4);     //  same host, other port
     CHECK (s_parse ("h:64535", addrs, err) == 1);               //  PUB at 65535
+    //  The members a WELCOME carries
+    uint32_t ids [4];
+    const char *members = "1:10.0.0.1:50051,4:[::1]:50054";
+    CHECK (zc_servers_parse_members (members, strlen (members), ids, addrs, 4) == 2);
+    CHECK (ids [0] == 1 && ids [1] == 4 && addrs [1].port == 50054);
+    CHECK (strcmp (addrs [1].host, "[::1]") == 0);
+    const char *bad_members [] = { "", "1:h", "x:h:1", "0:h:1", "1:h:1,", "1:h:0",
+                                   "1:h:1,2:h:2,3:h:3,4:h:4,5:h:5", "12345678:h:1", NULL };
+    for (int i = 0; bad_members [i]; i++)
+        CHECKF (zc_servers_parse_members (bad_members [i], strlen (bad_members [i]), ids,
+                                          addrs, 4) == -1, "accepted '%s'", bad_members [i]);
+    //  Only a serving leader's list removes a server; one of an unknown id stays
+    uint32_t two [] = { 2, 4 };
+    CHECK (zc_servers_member_kept (2, two, 2, true));
+    CHECK (!zc_servers_member_kept (1, two, 2, true));
+    CHECK (zc_servers_member_kept (1, two, 2, false));
+    CHECK (zc_servers_member_kept (0, two, 2, true));
     return check_report ("test_client_servers");
 }

@@ -36,6 +36,7 @@ test_from_msg (void)
     zc_msg_set_u64 (&msg, ZF_MESSAGES, 99);
     zc_msg_set_u64 (&msg, ZF_COMMIT, 98);
     zc_msg_set_u64 (&msg, ZF_FORGED, 2);
+    zc_msg_set_cstr (&msg, ZF_MEMBERS, "1,2,4");
     //  Through the codec, as the reply arrives
     uint8_t buf [512];
     size_t size = zc_msg_encode (&msg, buf, sizeof buf);
@@ -52,6 +53,13 @@ test_from_msg (void)
     CHECK (row.last_seq == 0 && row.log_epoch == 0 && row.dropped == 0 && row.refused == 0
            && row.slowed == 0 && row.denied == 0);
     CHECK (strcmp (row.server, "10.0.0.3:50051") == 0);
+    CHECK (strcmp (row.members, "1,2,4") == 0);
+    //  Anything but ids and commas is not taken (it goes into JSON as is)
+    zc_msg_set_cstr (&msg, ZF_MEMBERS, "1],\"x\":[2");
+    size = zc_msg_encode (&msg, buf, sizeof buf);
+    CHECK (size && zc_msg_decode (&got, buf, size, NULL) == 0);
+    zc_status_row_from_msg (&row, &got);
+    CHECK (row.members [0] == 0);
 }
 
 static zc_status_row_t s_rows [3] = {
@@ -60,7 +68,7 @@ static zc_status_row_t s_rows [3] = {
     { .server = "127.0.0.1:50052", .handshake = "no reply: is the \"server\" key right?" },
     { .server = "127.0.0.1:50053", .id = 3, .reachable = true, .role = "leader", .leader = 3,
       .epoch = 7, .lamport = 18446744073709551615ull, .messages = 123456789012ull,
-      .last_seq = 5, .commit = 5, .log_epoch = 7, .forged = 4 },
+      .last_seq = 5, .commit = 5, .log_epoch = 7, .forged = 4, .members = "1,3,4" },
 };
 
 static void
@@ -74,14 +82,15 @@ test_json (void)
                         "\"reachable\":true,\"role\":\"backup\",\"leader\":3,\"epoch\":7,"
                         "\"lamport\":10,\"messages\":5,\"last_seq\":5,\"commit\":5,"
                         "\"log_epoch\":7,\"dropped\":0,\"refused\":0,\"slowed\":0,"
-                        "\"denied\":0,\"forged\":0,\"handshake\":\"\"},";
+                        "\"denied\":0,\"forged\":0,\"handshake\":\"\",\"members\":[]},";
     CHECKF (strncmp (text, first, strlen (first)) == 0, "first row: %.300s", text);
     CHECK (strstr (text, "{\"server\":\"127.0.0.1:50052\",\"id\":0,\"reachable\":false,"
                          "\"role\":\"\",") != NULL);
-    CHECK (strstr (text, "\"handshake\":\"no reply: is the \\\"server\\\" key right?\"}")
+    CHECK (strstr (text, "\"handshake\":\"no reply: is the \\\"server\\\" key right?\",\"members\":[]}")
            != NULL);
     CHECK (strstr (text, "\"lamport\":18446744073709551615,\"messages\":123456789012,") != NULL);
     size_t len = strlen (text);
+    CHECK (strstr (text, "\"members\":[1,3,4]}") != NULL);
     CHECKF (len > 4 && strcmp (text + len - 4, "}]}\n") == 0,
             "ends the array and the line: %s", text + len - 4);
     CHECK (strchr (text, '\n') == text + len - 1);
@@ -111,6 +120,10 @@ test_table (void)
     //  Numbers wider than their column push the row, never cut it
     CHECK (strstr (lines [3], " 18446744073709551615 123456789012 ") != NULL);
     CHECK (strstr (lines [3], " leader ") != NULL);
+    //  The committed members, last ("-" when the node did not say)
+    CHECKF (strlen (lines [3]) > 6 && strcmp (lines [3] + strlen (lines [3]) - 6, " 1,3,4") == 0,
+            "members: %s", lines [3]);
+    CHECKF (strcmp (lines [1] + strlen (lines [1]) - 2, " -") == 0, "no members: %s", lines [1]);
     free (text);
 }
 

@@ -44,9 +44,11 @@ static const field_t s_fields [] = {
     FLD (start_seq, ZF_START_SEQ, UINT), FLD (retry_ms, ZF_RETRY_MS, UINT),
     FLD (refused, ZF_REFUSED, UINT),     FLD (slowed, ZF_SLOWED, UINT),
     FLD (denied, ZF_DENIED, UINT),       FLD (forged, ZF_FORGED, UINT),
+    FLD (mseq, ZF_MSEQ, UINT),           FLD (members, ZF_MEMBERS, STR),
+    FLD (peers, ZF_PEERS, STR),
 };
 #define NFIELDS (int) (sizeof (s_fields) / sizeof (s_fields [0]))
-#define ALL_FIELDS ((1ull << 36) - 1)
+#define ALL_FIELDS ((1ull << 39) - 1)
 
 #define PEER (ZF_NODE | ZF_EPOCH | ZF_MH)
 static const struct {
@@ -70,6 +72,7 @@ static const struct {
     { ZC_ENTRIES, "entries", ZF_LAST_SEQ },
     { ZC_PRESENCE, "presence", ZF_ROOM | ZF_FROM },
     { ZC_MEMBERS, "members", ZF_NODE | ZF_ROOM | ZF_COUNT },
+    { ZC_ADMIN, "admin", ZF_TEXT },
     { ZC_ELECTION, "election", PEER },
     { ZC_ANSWER, "answer", PEER },
     { ZC_PREVOTE, "prevote", PEER },

@@ -19,6 +19,12 @@
 #   tools/cluster.sh status                  pids, and each node's view (chat-client status)
 #   tools/cluster.sh logs ID                 the last lines of node ID's log
 #   tools/cluster.sh servers                 the --servers list for chat-client
+#   tools/cluster.sh add                     start node N+1 on the next port with the
+#                                            current members, then make it a member
+#                                            (chat-client admin add)
+#   tools/cluster.sh remove ID               make node ID no member (chat-client admin
+#                                            remove; a leader hands over first), then
+#                                            stop it
 #   tools/cluster.sh demo [--secure] [BASE]  a scripted walk-through of a failover
 #
 # Node i listens on BASE+i-1 (clients), +1000 (PUB), +2000 (peers), +3000
@@ -60,9 +66,15 @@ load() {
 
 port_of() { echo $((BASE + $1 - 1)); }
 
+# The members, "1,2,3": cluster.env's MEMBERS once add or remove ran, else
+# 1..N.  N is the highest id ever started (ports follow ids).
+members() { echo "${MEMBERS:-$(seq -s, 1 "$N")}"; }
+
+save_env() { echo "N=$N BASE=$BASE SECURE=${SECURE:-0} MEMBERS=$(members)" >"$run/cluster.env"; }
+
 servers() {
   local list="" i
-  for ((i = 1; i <= N; i++)); do list+="${list:+,}127.0.0.1:$(port_of "$i")"; done
+  for i in $(members | tr ',' ' '); do list+="${list:+,}127.0.0.1:$(port_of "$i")"; done
   echo "$list"
 }
 
@@ -74,7 +86,7 @@ check_id() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$N" ] |
 
 start_node() {
   local i=$1 peers="" j
-  for ((j = 1; j <= N; j++)); do
+  for j in $(members | tr ',' ' '); do
     [ "$j" = "$i" ] || peers+="${peers:+,}$j:127.0.0.1:$(port_of "$j")"
   done
   alive "$i" && { echo "node $i already running (pid $(pid_of "$i"))"; return; }
@@ -211,6 +223,52 @@ cmd_client() {
   exec "$bin/chat-client" "${CLIENT_FLAGS[@]}" "$@"
 }
 
+# tools/cluster.sh add: node N+1 on the next port, started with the current
+# members as --peers (its first configuration), then added through the
+# leader (docs/ELECTION.md "Membership changes").  It leads after the
+# hold-down if it is the highest id.
+cmd_add() {
+  load
+  [ "${SECURE:-0}" = 1 ] && die "add: not for a secure cluster (every node must know the new node's key)"
+  ensure_built
+  local id=$((N + 1)) old_servers
+  [ $((BASE + id - 1 + 3000)) -le 65535 ] || die "add: no port for node $id"
+  old_servers=$(servers)
+  MEMBERS="$(members),$id"
+  N=$id
+  save_env
+  start_node "$id" new
+  sleep 0.5
+  if ! alive "$id"; then
+    echo "cluster.sh: node $id did not start: $(grep -v '^I:' "$run/node-$id.log" | tail -n 1)" >&2
+    MEMBERS=${MEMBERS%,"$id"}; N=$((id - 1)); save_env
+    exit 1
+  fi
+  if ! "$bin/chat-client" admin --servers "$old_servers" add "$id:127.0.0.1:$(port_of "$id")"; then
+    stop_node "$id"
+    MEMBERS=${MEMBERS%,"$id"}; N=$((id - 1)); save_env
+    exit 1
+  fi
+  echo "node $id added (port $(port_of "$id"))"
+}
+
+# tools/cluster.sh remove ID: no longer a member (the leader hands over
+# first if it is the one removed), then stopped.
+cmd_remove() {
+  load
+  local id=${1:-} list
+  [[ "$id" =~ ^[0-9]+$ ]] && [[ ",$(members)," == *",$id,"* ]] || die "remove: '$id' is not a member ($(members))"
+  [ "$(members)" = "$id" ] && die "remove: node $id is the last member"
+  ensure_built
+  client_flags
+  "$bin/chat-client" admin "${CLIENT_FLAGS[@]}" remove "$id" || exit 1
+  stop_node "$id"
+  list=$(members | tr ',' '\n' | grep -vx "$id" | paste -sd, -)
+  MEMBERS=$list
+  save_env
+  echo "node $id removed and stopped"
+}
+
 cmd_stop() {
   load
   for ((i = 1; i <= N; i++)); do stop_node "$i"; done
@@ -282,7 +340,9 @@ case "$cmd" in
   status)  cmd_status ;;
   logs)    load; check_id "${1:-}"; tail -n "${LINES_SHOWN:-60}" "$run/node-$1.log" ;;
   servers) load; servers ;;
+  add)     cmd_add ;;
+  remove)  cmd_remove "$@" ;;
   demo)    cmd_demo "$@" ;;
   client)  cmd_client "$@" ;;
-  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+  *) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
 esac

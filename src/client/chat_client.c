@@ -3,6 +3,8 @@
     chat-client --servers LIST [--room R] [--name N]   chat (stdin lines)
     chat-client --servers LIST --listen                 print only
     chat-client status --servers LIST [--json]          every node's status
+    chat-client admin --servers LIST add ID:HOST:PORT    membership changes
+    chat-client admin --servers LIST remove ID
 
     On a terminal (stdin and stdout, TERM not dumb) it is the split
     screen of tui.h, unless --plain, --listen or --record; with a terminal
@@ -26,6 +28,7 @@
 
 #include "texthash.h"
 #include "client.h"
+#include "admin.h"
 #include "client_keys.h"
 #include "numparse.h"
 #include "servers.h"
@@ -47,6 +50,8 @@ static const char *s_usage =
     "  chat-client --servers HOST:PORT,... [options]   chat: post stdin lines, print the room\n"
     "  chat-client --servers HOST:PORT,... --listen    only print the room\n"
     "  chat-client status --servers HOST:PORT,... [--keys DIR] [--json] [--timeout-ms N]\n"
+    "  chat-client admin --servers HOST:PORT,... [--keys DIR] [--timeout-ms N]\n"
+    "                     add ID:HOST:PORT | remove ID   (membership; default 10000 ms)\n"
     "\n"
     "options:\n"
     "  --servers LIST     every node's client port, e.g. localhost:50051,localhost:50052\n"
@@ -83,6 +88,8 @@ typedef struct {
     bool timeout_set, listen, json, plain;
     uint64_t count_exit, history;
     int verbose;
+    bool admin;                     //  chat-client admin VERB ARG
+    const char *verb, *arg;
 } s_opts_t;
 
 static int
@@ -165,8 +172,14 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
                 return s_bad ("unknown option '%s'", argv [optind - 1]);
         }
     }
-    if (optind < argc)
+    if (optind < argc && !opts->admin)
         return s_bad ("unexpected argument '%s'", argv [optind]);
+    if (opts->admin) {
+        opts->verb = optind < argc ? argv [optind] : NULL;
+        opts->arg = optind + 1 < argc ? argv [optind + 1] : NULL;
+        if (optind + 2 < argc)
+            return s_bad ("unexpected argument '%s'", argv [optind + 2]);
+    }
     if (!opts->servers)
         return s_bad ("--servers is required%s", "");
     zc_server_addr_t addrs [ZC_MAX_SERVERS];
@@ -181,10 +194,13 @@ s_parse (int argc, char **argv, s_opts_t *opts, bool status)
             return s_bad ("%s", err);
         zc_client_keys_destroy (&keys);
     }
+    if (status && opts->admin && opts->json)
+        return s_bad ("--json is for 'chat-client status'%s", "");
     if (status) {
         if (opts->listen || opts->room || opts->name || opts->record || opts->count_exit || opts->plain
         ||  opts->history || opts->relay)
-            return s_bad ("status takes only --servers, --keys, --json and --timeout-ms%s", "");
+            return s_bad ("%s takes only --servers, --keys, --json and --timeout-ms",
+                          opts->admin ? "admin" : "status");
         return -1;
     }
     if (opts->json)
@@ -229,6 +245,27 @@ s_status_main (int argc, char **argv)
             return 0;
     fprintf (stderr, "chat-client: no node answered within %u ms\n", opts.timeout_ms);
     return 1;
+}
+
+//  --------------------------------------------------------------------------
+//  admin: membership changes (docs/ELECTION.md "Membership changes")
+
+static int
+s_admin_main (int argc, char **argv)
+{
+    s_opts_t opts = { .timeout_ms = 10000, .admin = true };
+    int rc = s_parse (argc, argv, &opts, true);
+    if (rc >= 0)
+        return rc;
+    char request [600], err [512], answer [600];
+    if (zc_admin_request (opts.verb, opts.arg, request, sizeof request, err, sizeof err))
+        return s_bad ("%s", err);
+    rc = zc_client_admin (opts.servers, opts.keys, request, (int) opts.timeout_ms,
+                          answer, sizeof answer, err, sizeof err);
+    if (rc < 0)
+        return s_bad ("%s", err);
+    fprintf (rc ? stderr : stdout, "%s%s\n", rc ? "chat-client: " : "", answer);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -521,6 +558,8 @@ main (int argc, char **argv)
 {
     if (argc > 1 && strcmp (argv [1], "status") == 0)
         return s_status_main (argc - 1, argv + 1);
+    if (argc > 1 && strcmp (argv [1], "admin") == 0)
+        return s_admin_main (argc - 1, argv + 1);
     s_opts_t opts = { .retry_ms = 0 };
     int rc = s_parse (argc, argv, &opts, false);
     if (rc >= 0)

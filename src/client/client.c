@@ -96,6 +96,61 @@ zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port)
         zc_cl_log (self, "cannot connect SUB to %s", endpoint);
 }
 
+void
+zc_cl_members_apply (zc_client_t *self)
+{
+    char *text = self->members_due;
+    if (!text)
+        return;
+    self->members_due = NULL;
+    uint32_t ids [ZC_MAX_SERVERS];
+    zc_server_addr_t addrs [ZC_MAX_SERVERS];
+    int count = zc_servers_parse_members (text, strlen (text), ids, addrs, ZC_MAX_SERVERS);
+    free (text);
+    if (count <= 0)
+        return;
+    //  A node id that is no member any more: its server goes (never the
+    //  last one, and never one whose id we do not know)
+    for (size_t i = 0; i < self->nservers && self->nservers > 1; ) {
+        zc_cl_server_t *server = &self->servers [i];
+        if (zc_servers_member_kept (server->node, ids, (size_t) count, self->members_drop)) {
+            i++;
+            continue;
+        }
+        zc_cl_notice (self, "node %u is no longer a member: no longer using %s:%u",
+                      server->node, server->addr.host, server->addr.port);
+        char endpoint [ZC_MAX_HOST + 32];
+        if (server->pub_port
+        &&  zc_servers_endpoint (&server->addr, server->pub_port, endpoint, sizeof (endpoint)) == 0)
+            zsock_disconnect (self->sub, "%s", endpoint);
+        s_dealer_close (server);
+        memmove (server, server + 1, (self->nservers - i - 1) * sizeof (*server));
+        self->nservers--;
+    }
+    //  A member we have no server for (by id, or by address): a new one
+    for (int m = 0; m < count && self->nservers < ZC_MAX_SERVERS; m++) {
+        bool known = false;
+        for (size_t i = 0; i < self->nservers && !known; i++)
+            known = self->servers [i].node == ids [m]
+                 || (self->servers [i].addr.port == addrs [m].port
+                     && strcmp (self->servers [i].addr.host, addrs [m].host) == 0);
+        if (known)
+            continue;
+        zc_cl_server_t *server = &self->servers [self->nservers];
+        memset (server, 0, sizeof (*server));
+        server->addr = addrs [m];
+        if (server->addr.host [0] == '[')
+            zsock_set_ipv6 (self->sub, 1);
+        zc_cl_sub_point (self, server, (uint16_t) (server->addr.port + ZC_PUB_OFFSET));
+        if (s_dealer_open (self, server))
+            continue;
+        server->hello_due = true;
+        self->nservers++;
+        zc_cl_notice (self, "node %u joined the cluster: using %s:%u", ids [m],
+                      server->addr.host, server->addr.port);
+    }
+}
+
 //  Encodes msg and sends it without waiting; -1 if it cannot go now
 int
 zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg)
@@ -428,6 +483,7 @@ zc_client_destroy (zc_client_t **self_p)
     if (!self)
         return;
     zc_cl_presence_send (self, false);
+    free (self->members_due);
     for (size_t i = 0; i < self->nservers; i++)
         s_dealer_close (&self->servers [i]);
     zsock_destroy (&self->sub);
@@ -480,6 +536,9 @@ size_t
 zc_client_poll_items (zc_client_t *self, zmq_pollitem_t *items, long *wait_ms)
 {
     assert (self && items && wait_ms);
+    //  Before the items are built: the servers stay as they are until
+    //  zc_client_poll_done has read them
+    zc_cl_members_apply (self);
     int64_t now = zclock_mono ();
     zc_cl_timers (self, now);
     zc_cl_pump (self, now);

@@ -96,6 +96,9 @@ struct _zc_client_t {
     zc_catchup_t catchup;           //  FETCHes and the quiet-room probe (catchup.h)
 
     int64_t hello_all_at;           //  last time every server was asked
+    char *members_due;              //  a WELCOME's `peers`, to apply between reads
+    bool members_drop;              //  (zc_cl_members_apply); from a serving leader:
+                                    //  drop the servers of ids it does not name
 
     zc_lamport_t clock;
     zc_cl_item_t *events;           //  a ring of queued events: no
@@ -116,6 +119,11 @@ void zc_cl_drain_delivery (zc_client_t *self);
 int zc_cl_send (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg);
 int zc_cl_dealer_reopen (zc_client_t *self, zc_cl_server_t *server);
 void zc_cl_sub_point (zc_client_t *self, zc_cl_server_t *server, uint16_t pub_port);
+//  The members a node named (docs/ELECTION.md "Membership changes"): a
+//  server for each member we lack; and if a serving leader named them,
+//  none for a node id no longer a member (a backup's committed view may be
+//  older).  Called where no server pointer is held.
+void zc_cl_members_apply (zc_client_t *self);
 
 //  client_lead.c
 zc_cl_server_t *zc_cl_leader_server (zc_client_t *self);

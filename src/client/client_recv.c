@@ -59,6 +59,16 @@ s_on_welcome (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, in
         zc_cl_hint (self, msg->leader, msg->epoch, serving, now);
     if (serving && msg->node == self->follow.leader)
         zc_catchup_serving (&self->catchup);        //  the new leader serves: resume
+    if ((msg->has & ZF_PEERS) && msg->peers.len && (serving || !self->members_due)) {
+        char *due = malloc (msg->peers.len + 1);
+        if (due) {
+            memcpy (due, msg->peers.ptr, msg->peers.len);
+            due [msg->peers.len] = 0;
+            free (self->members_due);
+            self->members_due = due;
+            self->members_drop = serving;
+        }
+    }
     if (serving && (msg->has & ZF_RSEQ) && !self->post_only) {
         //  The room's last published rseq, as of log position seq: the
         //  baseline, or a gap check.  Not commit: entries between the

@@ -91,6 +91,47 @@ zc_servers_parse (const char *list, zc_server_addr_t *addrs, size_t cap,
 }
 
 int
+zc_servers_parse_members (const char *text, size_t len, uint32_t *ids,
+                          zc_server_addr_t *addrs, size_t cap)
+{
+    size_t count = 0, at = 0;
+    while (at < len) {
+        const char *item = text + at;
+        const char *comma = memchr (item, ',', len - at);
+        size_t item_len = comma? (size_t) (comma - item): len - at;
+        at += item_len + (comma? 1: 0);
+        const char *colon = memchr (item, ':', item_len);
+        char entry [ZC_MAX_HOST + 16];
+        if (!colon || colon == item || count == cap || (comma && at == len))
+            return -1;
+        size_t id_len = (size_t) (colon - item);
+        size_t rest = item_len - id_len - 1;
+        if (id_len > 7 || strspn (item, "0123456789") < id_len || rest >= sizeof (entry))
+            return -1;
+        uint32_t id = 0;
+        for (size_t i = 0; i < id_len; i++)
+            id = id * 10 + (uint32_t) (item [i] - '0');
+        memcpy (entry, colon + 1, rest);
+        entry [rest] = 0;
+        if (id == 0 || s_parse_entry (entry, &addrs [count], NULL, 0))
+            return -1;
+        ids [count++] = id;
+    }
+    return count? (int) count: -1;
+}
+
+bool
+zc_servers_member_kept (uint32_t node, const uint32_t *ids, size_t count, bool from_leader)
+{
+    if (node == 0 || !from_leader)
+        return true;
+    for (size_t i = 0; i < count; i++)
+        if (ids [i] == node)
+            return true;
+    return false;
+}
+
+int
 zc_servers_endpoint (const zc_server_addr_t *addr, uint16_t port,
                      char *buf, size_t cap)
 {

@@ -8,6 +8,7 @@
 #ifndef ZC_SERVERS_H
 #define ZC_SERVERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,19 @@ typedef struct {
 //  in 1..64535 (its PUB port must exist too), a duplicate, or too many.
 int zc_servers_parse (const char *list, zc_server_addr_t *addrs, size_t cap,
                       char *err, size_t errlen);
+
+//  The membership a serving leader's WELCOME carries (`peers`,
+//  docs/PROTOCOL.md §4): "ID:HOST:PORT,...".  Fills ids and addrs (at most
+//  cap) and returns the count, or -1 if any entry is malformed (the whole
+//  list is then ignored).
+int zc_servers_parse_members (const char *text, size_t len, uint32_t *ids,
+                              zc_server_addr_t *addrs, size_t cap);
+
+//  Whether a server whose node id is `node` (0: not known yet) stays when
+//  a WELCOME names these members: only a serving leader's list removes
+//  (a backup's committed view may be older than a node we learned).
+bool zc_servers_member_kept (uint32_t node, const uint32_t *ids, size_t count,
+                             bool from_leader);
 
 //  Write "tcp://host:port" into buf.  Returns 0, or -1 if it does not fit.
 int zc_servers_endpoint (const zc_server_addr_t *addr, uint16_t port,

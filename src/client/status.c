@@ -13,8 +13,8 @@
 
 //  One DEALER per server; without ZMQ_IMMEDIATE, so that the request
 //  waits in the queue until the connection is up, within the deadline
-static zsock_t *
-s_dealer (const zc_server_addr_t *addr, const zc_client_keys_t *keys)
+zsock_t *
+zc_status_dealer (const zc_server_addr_t *addr, const zc_client_keys_t *keys)
 {
     char endpoint [ZC_MAX_HOST + 32];
     if (zc_servers_endpoint (addr, addr->port, endpoint, sizeof (endpoint)))
@@ -53,6 +53,16 @@ zc_status_row_from_msg (zc_status_row_t *row, const zc_msg_t *msg)
     row->slowed = msg->has & ZF_SLOWED? msg->slowed: 0;
     row->denied = msg->has & ZF_DENIED? msg->denied: 0;
     row->forged = msg->has & ZF_FORGED? msg->forged: 0;
+    //  Ids and commas only: what the JSON writes as a list of numbers
+    row->members [0] = 0;
+    if (msg->has & ZF_MEMBERS) {
+        zc_str_copy (row->members, sizeof (row->members), msg->members);
+        for (char *c = row->members; *c; c++)
+            if (!((*c >= '0' && *c <= '9') || *c == ',')) {
+                row->members [0] = 0;
+                break;
+            }
+    }
 }
 
 //  Reads one reply; true if it was a valid STATUS_REPLY
@@ -137,7 +147,7 @@ zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms
         snprintf (rows [i].server, sizeof (rows [i].server), "%.*s:%u",
                   ZC_MAX_HOST, addrs [i].host, (unsigned) addrs [i].port);
         strcpy (rows [i].role, "unreachable");
-        socks [i] = s_dealer (&addrs [i], keys);
+        socks [i] = zc_status_dealer (&addrs [i], keys);
         if (socks [i])
             monitors [i] = zc_monitor_new (socks [i]);
         items [i] = (zmq_pollitem_t) { socks [i]? zsock_resolve (socks [i]): NULL, -1, 0, 0 };
@@ -209,6 +219,7 @@ zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
                  r->commit, r->log_epoch, r->dropped, r->refused, r->slowed,
                  r->denied, r->forged);
         zc_json_str (out, r->handshake);
+        fprintf (out, ",\"members\":[%s]", r->members);
         fputc ('}', out);
     }
     fputs ("]}\n", out);
@@ -218,9 +229,10 @@ zc_status_print_json (FILE *out, const zc_status_row_t *rows, size_t count)
 int
 zc_status_print_table (FILE *out, const zc_status_row_t *rows, size_t count)
 {
-    fprintf (out, "%-24s %6s %-11s %6s %6s %9s %8s %9s %9s %9s %7s %7s %7s %7s %7s\n",
+    fprintf (out, "%-24s %6s %-11s %6s %6s %9s %8s %9s %9s %9s %7s %7s %7s %7s %7s %s\n",
              "server", "id", "role", "leader", "epoch", "log_epoch", "lamport", "messages",
-             "last_seq", "commit", "dropped", "refused", "slowed", "denied", "forged");
+             "last_seq", "commit", "dropped", "refused", "slowed", "denied", "forged",
+             "members");
     for (size_t i = 0; i < count; i++) {
         const zc_status_row_t *r = &rows [i];
         if (!r->reachable) {
@@ -232,9 +244,10 @@ zc_status_print_table (FILE *out, const zc_status_row_t *rows, size_t count)
         }
         fprintf (out, "%-24s %6u %-11s %6u %6" PRIu64 " %9" PRIu64 " %8" PRIu64 " %9" PRIu64
                  " %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
-                 " %7" PRIu64 "\n", r->server, r->id, r->role, r->leader,
+                 " %7" PRIu64 " %s\n", r->server, r->id, r->role, r->leader,
                  r->epoch, r->log_epoch, r->lamport, r->messages, r->last_seq, r->commit,
-                 r->dropped, r->refused, r->slowed, r->denied, r->forged);
+                 r->dropped, r->refused, r->slowed, r->denied, r->forged,
+                 r->members [0] ? r->members : "-");
     }
     return fflush (out) || ferror (out)? -1: 0;
 }

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <czmq.h>
+#include "client_keys.h"
+#include "servers.h"
 #include "wire.h"
 
 typedef struct {
@@ -22,6 +25,7 @@ typedef struct {
     uint64_t epoch, lamport, messages;
     uint64_t last_seq, commit, log_epoch, dropped;   //  0 when not sent
     uint64_t refused, slowed, denied, forged;       //  0 when not sent
+    char members[280];              //  committed member ids, "1,2,3" ("" when not sent)
     char handshake[200];            //  why the handshake failed ("" = it did not)
 } zc_status_row_t;
 
@@ -35,6 +39,11 @@ int zc_client_status (const char *servers, int timeout_ms,
 //  keys_dir NULL is plaintext.  -1 with err also when the keys do not load.
 int zc_client_status_keys (const char *servers, const char *keys_dir, int timeout_ms,
                            zc_status_row_t *rows, size_t cap, char *err, size_t errlen);
+
+//  One DEALER to a server's client port (keys NULL: plaintext), without
+//  ZMQ_IMMEDIATE: a request waits in the queue until the connection is up.
+//  (Also chat-client admin's, admin.c.)
+zsock_t *zc_status_dealer (const zc_server_addr_t *addr, const zc_client_keys_t *keys);
 
 //  A row from a STATUS_REPLY (reachable; fields the node did not send are
 //  0); server is left as it is.

@@ -87,6 +87,9 @@ static const s_field_t s_fields [] = {
     F (slowed,     ZF_SLOWED,     K_UINT, V_NONE),
     F (denied,     ZF_DENIED,     K_UINT, V_NONE),
     F (forged,     ZF_FORGED,     K_UINT, V_NONE),
+    F (mseq,       ZF_MSEQ,       K_UINT, V_NONE),
+    F (members,    ZF_MEMBERS,    K_STR,  V_TEXT),
+    F (peers,      ZF_PEERS,      K_STR,  V_TEXT),
 };
 #undef F
 #define S_FIELD_COUNT (sizeof (s_fields) / sizeof (s_fields [0]))
@@ -115,6 +118,7 @@ static const struct {
     [ZC_ENTRIES]       = { "entries", ZF_LAST_SEQ },
     [ZC_PRESENCE]      = { "presence", ZF_ROOM | ZF_FROM },
     [ZC_MEMBERS]       = { "members", ZF_NODE | ZF_ROOM | ZF_COUNT },
+    [ZC_ADMIN]         = { "admin", ZF_TEXT },
     [ZC_ELECTION]      = { "election", PEER_REQ },
     [ZC_ANSWER]        = { "answer", PEER_REQ },
     [ZC_PREVOTE]       = { "prevote", PEER_REQ },

@@ -54,6 +54,8 @@ typedef enum {
     ZC_ENTRIES,         //  reply to FETCH: frames 2.. are ZC_CHAT maps
     ZC_PRESENCE,        //  client -> leader: I am in room as from (granted false: I left)
     ZC_MEMBERS,         //  reply: room, count, names in text (PROTOCOL.md §4 presence)
+    ZC_ADMIN,           //  operator -> leader: text "add ID:HOST:PORT" | "remove ID";
+                        //  answered by ACK once committed, or ERROR
     //  Node <-> node, on the peer ROUTER (DEALER per peer)
     ZC_ELECTION,        //  Bully: sent to higher ids
     ZC_ANSWER,          //  Bully: "a higher node is alive"
@@ -114,6 +116,9 @@ typedef uint64_t zc_field_t;
 #define ZF_SLOWED     (1ull << 33)    //  STATUS: POSTs refused by the rate limit
 #define ZF_DENIED     (1ull << 34)    //  STATUS: handshakes the node refused (ZAP)
 #define ZF_FORGED     (1ull << 35)    //  STATUS: peer messages refused (wrong key, not a member, epoch jump)
+#define ZF_MSEQ       (1ull << 36)    //  peers: seq of the configuration entry in force (0: --peers)
+#define ZF_MEMBERS    (1ull << 37)    //  STATUS: the committed member ids, "1,2,3"
+#define ZF_PEERS      (1ull << 38)    //  WELCOME: the committed members, "ID:HOST:PORT,..."
 
 
 typedef struct {
@@ -161,6 +166,9 @@ typedef struct {
     uint64_t slowed;        //  "slowed": STATUS: POSTs refused by the rate limit
     uint64_t denied;        //  "denied": STATUS: handshakes refused by the node
     uint64_t forged;        //  "forged": STATUS: peer messages refused as forged
+    uint64_t mseq;          //  "mseq": seq of the sender's configuration entry (0: --peers)
+    zc_str_t members;       //  "members": committed member ids, comma-separated
+    zc_str_t peers;         //  "peers": WELCOME: committed members with addresses
 } zc_msg_t;
 
 //  Error codes carried in ZC_ERROR "code".

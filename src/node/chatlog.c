@@ -1,5 +1,6 @@
 /*  chatlog.c — see chatlog.h */
 #include "chatlog.h"
+#include "members.h"
 #include "oom.h"
 
 #include <assert.h>
@@ -43,6 +44,8 @@ struct _zc_chatlog_t {
     uint64_t max_ts;
     zhashx_t *rooms;        //  room -> s_room_t
     zhashx_t *clients;      //  client id -> s_client_t
+    char *retired_members;  //  the newest retired configuration entry's text
+    uint64_t retired_members_seq;
 };
 
 static void
@@ -108,6 +111,7 @@ zc_chatlog_destroy (zc_chatlog_t **self_p)
     free (self->entries);
     zhashx_destroy (&self->rooms);
     zhashx_destroy (&self->clients);
+    free (self->retired_members);
     free (self);
     *self_p = NULL;
 }
@@ -232,6 +236,12 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
     size_t drop = upto_seq - self->base;
     if (drop > self->count)
         drop = self->count;
+    //  The configuration in force outlives its entry (docs/ELECTION.md
+    //  "Membership changes"), as retired.state keeps it on disk
+    char members [ZC_MAX_TEXT + 1];
+    uint64_t members_seq = zc_chatlog_members_at (self, upto_seq, members, sizeof members);
+    if (members_seq)
+        zc_chatlog_set_retired (self, 'm', members, members_seq);
     for (size_t i = 0; i < drop; i++) {
         zc_entry_t *entry = &self->entries [i];
         s_room_pop_front (self, zhashx_lookup (self->rooms, entry->room), entry);
@@ -472,6 +482,14 @@ zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
 void
 zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value)
 {
+    if (kind == 'm') {
+        if (value > self->retired_members_seq || !self->retired_members) {
+            free (self->retired_members);
+            self->retired_members = ZC_ALLOC (strdup (key));
+            self->retired_members_seq = value;
+        }
+    }
+    else
     if (kind == 'r') {
         s_room_t *room = s_room_require (self, key);
         if (value > room->retired)
@@ -486,6 +504,35 @@ zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t
         if (value > client->last_id)
             client->last_id = value;
     }
+}
+
+const char *
+zc_chatlog_retired_members (zc_chatlog_t *self, uint64_t *seq)
+{
+    if (seq)
+        *seq = self->retired_members_seq;
+    return self->retired_members;
+}
+
+//  The text of the newest configuration entry at or below upto_seq that
+//  the log holds, copied into buf; its seq, 0 if none held.
+uint64_t
+zc_chatlog_members_at (zc_chatlog_t *self, uint64_t upto_seq, char *buf, size_t cap)
+{
+    size_t at = zc_chatlog_room_after_seq (self, ZC_MEMBERS_ROOM, upto_seq);
+    while (at > 0) {
+        uint64_t seq = zc_chatlog_room_seq_at (self, ZC_MEMBERS_ROOM, --at);
+        zc_entry_t *entry = zc_chatlog_get (self, seq);
+        zc_msg_t chat;
+        if (!entry || strcmp (entry->client, ZC_MEMBERS_CLIENT) != 0
+        ||  zc_msg_decode (&chat, entry->data, entry->size, NULL)
+        ||  chat.text.len >= cap)
+            continue;           //  not one (or not one we could hold)
+        memcpy (buf, chat.text.ptr, chat.text.len);
+        buf [chat.text.len] = 0;
+        return seq;
+    }
+    return 0;
 }
 
 uint64_t
@@ -539,6 +586,15 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
         snprintf (key, sizeof key, "%llu", (unsigned long long) upto);
         each ('b', key, zc_chatlog_epoch_at (self, upto), arg);
     }
+    //  The configuration in force at the new base (docs/ELECTION.md
+    //  "Membership changes"): it outlives its entry
+    char members [ZC_MAX_TEXT + 1];
+    uint64_t members_seq = zc_chatlog_members_at (self, upto_seq, members, sizeof members);
+    if (members_seq)
+        each ('m', members, members_seq, arg);
+    else
+    if (self->retired_members)
+        each ('m', self->retired_members, self->retired_members_seq, arg);
     for (uint64_t *value = zhashx_first (rooms); value; value = zhashx_next (rooms))
         each ('r', zhashx_cursor (rooms), *value, arg);
     for (uint64_t *value = zhashx_first (clients); value; value = zhashx_next (clients))

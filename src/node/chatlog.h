@@ -109,13 +109,21 @@ zc_entry_t *zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id
 //  recognised).  kind 'r' for a room, 'c' for a client; values only rise.
 void zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value);
 
+//  Kind 'm' keeps the newest retired configuration entry (docs/ELECTION.md
+//  "Membership changes"): key = its text, value = its seq.  NULL if none.
+const char *zc_chatlog_retired_members (zc_chatlog_t *self, uint64_t *seq);
+//  The newest configuration entry held at or below upto_seq: its text in
+//  buf (cap bytes, ZC_MAX_TEXT + 1 is enough), and its seq (0: none held).
+uint64_t zc_chatlog_members_at (zc_chatlog_t *self, uint64_t upto_seq, char *buf, size_t cap);
+
 //  The last rseq of room among retired entries (0 if none).
 uint64_t zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room);
 
 //  The room and client tables as they stand after seq upto_seq (retired
 //  values raised by held entries up to it): what a snapshot saves before
 //  the entries up to upto_seq are retired.  Kind 'b' reports the new base:
-//  key = its seq in decimal, value = its epoch.
+//  key = its seq in decimal, value = its epoch.  Kind 'm': the configuration
+//  in force there, if one came from the log (key its text, value its seq).
 void zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
                              void (*each) (char kind, const char *key, uint64_t value,
                                            void *arg),

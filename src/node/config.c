@@ -92,7 +92,8 @@ static const char s_usage [] =
 "                           whoever can reach it\n"
 "  --peers LIST             the other members, \"ID:HOST:PORT,...\" with each\n"
 "                           peer's base port (default: none, a cluster of one);\n"
-"                           every node must list the same members\n"
+"                           every node must list the same members; the first\n"
+"                           membership only (chat-client admin changes it)\n"
 "  --heartbeat-ms MS        backup->leader heartbeat interval, 10..60000\n"
 "                           (default 100)\n"
 "  --misses N               missed heartbeats before the leader is suspected,\n"
@@ -750,6 +751,7 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
         return s_from (line, OPT_KEYS, err, errlen);
 
     uint32_t members = (uint32_t) zc_config_members (cfg);
+    cfg->quorum_given = cfg->quorum != 0;
     if (cfg->quorum == 0)
         cfg->quorum = members / 2 + 1;
     if (cfg->quorum > members) {

@@ -16,6 +16,7 @@
 #define ZC_CONFIG_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ZC_MAX_PEERS      32
@@ -52,6 +53,8 @@ typedef struct {
     uint32_t election_ms;           //  --election-timeout-ms (default 2*heartbeat)
     uint32_t lease_ms;              //  --lease-ms (default heartbeat*misses)
     uint32_t holddown_ms;           //  --holddown-ms (default 2000)
+    bool quorum_given;              //  --quorum was given (else: a majority of
+                                    //  the configuration in force)
     uint32_t quorum;                //  --quorum (default members/2+1); below a
                                     //  majority trades safety for availability:
                                     //  both sides of a partition could lead

@@ -254,6 +254,63 @@ s_election_retire (zc_election_t *election, const zc_msg_t *msg, uint64_t now,
     zc_election_retire (election, now, out);
 }
 
+//  The configuration in force follows the log (docs/ELECTION.md
+//  "Membership changes"): after every event, if the newest configuration
+//  entry changed (appended, truncated, or replaced), the election and the
+//  replica take the new members, quorum and hash.
+static void
+s_members_sync (zc_core_t *self, uint64_t now)
+{
+    size_t count = zc_chatlog_room_count (self->log, ZC_MEMBERS_ROOM);
+    uint64_t newest = count ? zc_chatlog_room_seq_at (self->log, ZC_MEMBERS_ROOM, count - 1) : 0;
+    uint64_t held_epoch = newest ? zc_chatlog_epoch_at (self->log, newest) : 0;
+    if (newest == self->members_held && held_epoch == self->members_held_epoch)
+        return;             //  nothing changed (the usual case: one look-up)
+    self->members_held = newest;
+    self->members_held_epoch = held_epoch;
+    zc_members_t members;
+    uint64_t seq, epoch;
+    if (!zc_core_members_from_log (self, &members, &seq, &epoch)) {
+        zc_core_logf (self, ZC_CORE_ERROR, "membership: the configuration entry at seq %llu "
+                      "does not parse; keeping the one in force",
+                      (unsigned long long) newest);
+        return;
+    }
+    //  The same configuration (its entry retired, or the same text again)
+    if (seq == self->members_seq && zc_members_equal (&members, &self->members)) {
+        self->members_epoch = epoch;
+        return;
+    }
+    self->members = members;
+    self->members_seq = seq;
+    self->members_epoch = epoch;
+    self->members_version++;
+    zc_election_config_t *ecfg = &self->cfg.election;
+    zc_core_members_apply (self, &members, seq, ecfg);
+    uint32_t peers [ZC_ELECTION_MAX_MEMBERS];
+    size_t peer_count = 0;
+    for (size_t i = 0; i < ecfg->member_count; i++)
+        if (ecfg->members [i] != ecfg->self)
+            peers [peer_count++] = ecfg->members [i];
+    zc_replica_set_members (self->replica, peers, peer_count, ecfg->quorum, ecfg->mh, seq);
+    zc_actions_t *actions = s_actions_take (self);
+    if (!actions) {
+        s_too_deep (self);
+        return;
+    }
+    self->depth++;
+    zc_election_set_members (self->election, ecfg->members, ecfg->member_count, ecfg->quorum,
+                             ecfg->mh, seq, now, actions);
+    s_run_actions (self, actions, now);
+    self->depth--;
+}
+
+void
+zc_core_retire_now (zc_core_t *self, uint64_t now)
+{
+    s_election (self, s_election_retire, NULL, now);
+}
+
 //  After every event, from this one place: the election's view of our log
 //  (votes and hand-over compare logs) and of each backup's confirmed
 //  progress (hand-over readiness trusts only that).  Progress is pushed
@@ -262,6 +319,7 @@ s_election_retire (zc_election_t *election, const zc_msg_t *msg, uint64_t now,
 static void
 s_after_event (zc_core_t *self)
 {
+    s_members_sync (self, self->now);
     zc_election_set_log (self->election, zc_chatlog_last_seq (self->log),
                          zc_replica_log_epoch (self->replica));
     if (self->lead_epoch && zc_replica_ready (self->replica)) {
@@ -299,7 +357,30 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     //  Lost state (docs/ELECTION.md): no election.state beside a log, or
     //  where the operator says the node ran before.  (A state over an
     //  empty log is a cluster that has not chatted yet: not lost.)
-    zc_election_config_t ecfg = cfg->election;
+    //  The configuration in force is the log's, if it holds one.  A
+    //  caller that gave ids alone (the simulator) gets placeholder hosts.
+    self->members = cfg->members;
+    if (self->members.count == 0) {
+        for (size_t i = 0; i < cfg->election.member_count; i++) {
+            zc_member_t member = { .id = cfg->election.members [i], .host = "sim", .port = 1 };
+            const char *why;
+            zc_members_add (&self->members, &member, &why);
+        }
+        self->cfg.members = self->members;
+    }
+    {
+        zc_members_t members;
+        uint64_t seq, epoch;
+        if (zc_core_members_from_log (self, &members, &seq, &epoch) && seq) {
+            self->members = members;
+            self->members_seq = seq;
+            self->members_epoch = epoch;
+            self->members_held = epoch ? seq : 0;
+            self->members_held_epoch = epoch;
+            zc_core_members_apply (self, &members, seq, &self->cfg.election);
+        }
+    }
+    zc_election_config_t ecfg = self->cfg.election;
     ecfg.lost = stored->missing
              && (cfg->initial == ZC_INITIAL_EXISTING
                  || (cfg->initial == ZC_INITIAL_AUTO && has_log));
@@ -310,14 +391,14 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
     zc_election_state_t persisted = { stored->epoch, stored->leader, stored->trust };
     self->election = ZC_ALLOC (zc_election_new (&ecfg, &persisted, now));
     zc_replica_config_t rcfg = {
-        .self = cfg->election.self, .quorum = cfg->election.quorum, .mh = cfg->election.mh,
+        .self = ecfg.self, .quorum = ecfg.quorum, .mh = ecfg.mh, .mseq = ecfg.mseq,
         .retry_ms = cfg->election.heartbeat_ms, .batch = cfg->batch,
         .sync_timeout_ms = cfg->sync_timeout_ms,
         .store = { s_hook_append, s_hook_truncate, self, s_hook_install }
     };
-    for (size_t i = 0; i < cfg->election.member_count; i++)
-        if (cfg->election.members [i] != cfg->election.self)
-            rcfg.peers [rcfg.peer_count++] = cfg->election.members [i];
+    for (size_t i = 0; i < ecfg.member_count; i++)
+        if (ecfg.members [i] != ecfg.self)
+            rcfg.peers [rcfg.peer_count++] = ecfg.members [i];
     self->replica = ZC_ALLOC (zc_replica_new (&rcfg, log, self->stored.log_epoch));
     //  A wake-up's commits go to a few rooms and a few senders; frames
     //  stay within what every peer's ZMQ_MAXMSGSIZE accepts.
@@ -444,7 +525,7 @@ zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
         self->dropped++;            //  not a member, or not a peer message
     else {
         s_election (self, zc_election_recv, &msg, now);
-        if (msg.mh == self->cfg.election.mh
+        if (zc_members_mh_ok (self->cfg.election.mseq, self->cfg.election.mh, &msg)
         && (msg.type == ZC_APPEND || msg.type == ZC_APPEND_ACK
         ||  msg.type == ZC_LOG_FETCH || msg.type == ZC_LOG_ENTRIES
         ||  msg.type == ZC_SNAPSHOT || msg.type == ZC_SNAPSHOT_ACK))

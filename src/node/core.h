@@ -53,6 +53,7 @@
 #include <stdint.h>
 #include "chatlog.h"
 #include "election.h"
+#include "members.h"
 #include "replica.h"
 #include "store.h"
 #include "wire.h"
@@ -75,6 +76,13 @@ typedef struct {
     uint32_t max_clients;           //  --max-clients
     uint32_t rate;                  //  --rate
     bool retain;                    //  --retain-mb or --retain-hours given
+    //  Membership changes (docs/ELECTION.md "Membership changes"): the
+    //  initial configuration (--peers and self, with hosts), the quorum
+    //  --quorum gave (0: a majority of the configuration in force), and
+    //  whether ADMIN is taken without a key (the client port is loopback)
+    zc_members_t members;
+    uint32_t quorum_explicit;
+    bool admin_open;
 } zc_core_config_t;
 
 //  A message to a peer: over the peer link, or (ping) the heartbeat REQ.
@@ -211,6 +219,13 @@ bool zc_core_serving (zc_core_t *self, uint64_t now);
 size_t zc_core_clients (zc_core_t *self, uint64_t now);
 uint64_t zc_core_published (zc_core_t *self);
 uint64_t zc_core_lead_epoch (zc_core_t *self);
+
+//  The configuration in force (the newest in the log, committed or not;
+//  --peers while the log holds none) and the seq of its entry (0: none),
+//  and the committed one (STATUS `members`).  version rises on each change
+//  in force: the loop then opens links to new members.
+const zc_members_t *zc_core_members (zc_core_t *self, uint64_t *version);
+void zc_core_members_committed (zc_core_t *self, zc_members_t *out);
 
 //  What STATUS reports: forged = the boundary's forgeries + what the
 //  election and the replica refused as absurd or forged.

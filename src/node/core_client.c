@@ -18,8 +18,8 @@
 #include "config.h"         //  ZC_PORT_PUB
 
 //  A waiter is a copy of the sender's identity, kept on its log entry.
-static zc_core_ident_t *
-s_ident_dup (zc_core_t *self, const uint8_t *ident, size_t len)
+zc_core_ident_t *
+zc_core_ident_dup (zc_core_t *self, const uint8_t *ident, size_t len)
 {
     zc_core_ident_t *copy = ZC_ALLOC (malloc (offsetof (zc_core_ident_t, data) + len));
     copy->stamp = self->stamp;
@@ -292,7 +292,7 @@ s_on_repeat (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, zc_str_t
         s_ack (self, who, entry);
     else {
         free (entry->waiter);
-        entry->waiter = s_ident_dup (self, who->ident, who->len);
+        entry->waiter = zc_core_ident_dup (self, who->ident, who->len);
     }
 }
 
@@ -304,6 +304,12 @@ s_on_post (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, const char
         return;
     if (post->ts >= ZC_MAX_TS) {
         s_refuse_post (self, who, post, "ts out of range");
+        return;
+    }
+    //  Configuration entries are the leader's own (core_members.c)
+    if (post->room.len == strlen (ZC_MEMBERS_ROOM)
+    &&  memcmp (post->room.ptr, ZC_MEMBERS_ROOM, post->room.len) == 0) {
+        s_refuse_post (self, who, post, "room " ZC_MEMBERS_ROOM " is reserved");
         return;
     }
     if (post->text.len > self->cfg.max_text) {
@@ -385,7 +391,7 @@ s_on_post (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, const char
     //  messages this loses.
     s_ack (self, who, entry);
 #else
-    entry->waiter = s_ident_dup (self, who->ident, who->len);
+    entry->waiter = zc_core_ident_dup (self, who->ident, who->len);
 #endif
     self->handled++;
 }
@@ -433,6 +439,15 @@ s_on_hello (zc_core_t *self, const s_who_t *who, const zc_msg_t *hello, uint64_t
     zc_msg_set_u64 (&msg, ZF_LAST_SEQ, zc_chatlog_last_seq (self->log));
     zc_msg_set_u64 (&msg, ZF_COMMIT, zc_replica_commit (self->replica));
     zc_msg_set_bool (&msg, ZF_GRANTED, serving);
+    //  The committed members and their addresses, as this node knows
+    //  them: clients learn a node added after they started, and (from a
+    //  serving leader only) forget a removed one (docs/ELECTION.md
+    //  "Membership changes")
+    char peers [ZC_MAX_TEXT + 1];
+    zc_members_t committed;
+    zc_core_members_committed (self, &committed);
+    if (zc_members_format (&committed, peers, sizeof peers))
+        zc_msg_set_cstr (&msg, ZF_PEERS, peers);
     if (serving && zc_msg_has (hello, ZF_ROOM)) {
         //  The room's last published rseq: the client's delivery baseline.
         char room [ZC_MAX_ROOM + 1];
@@ -466,6 +481,11 @@ s_on_status (zc_core_t *self, const s_who_t *who, uint64_t now)
     zc_msg_set_u64 (&msg, ZF_DENIED, counters.denied);
     zc_msg_set_u64 (&msg, ZF_FORGED, counters.forged);
     zc_msg_set_bool (&msg, ZF_GRANTED, zc_core_serving (self, now));
+    zc_members_t committed;
+    zc_core_members_committed (self, &committed);
+    char ids [ZC_ELECTION_MAX_MEMBERS * 8 + 1];
+    if (zc_members_ids (&committed, ids, sizeof ids))
+        zc_msg_set_cstr (&msg, ZF_MEMBERS, ids);
     s_reply (self, who->ident, who->len, &msg);
 }
 
@@ -674,6 +694,7 @@ zc_core_on_client (zc_core_t *self, const uint8_t *ident, size_t ident_len,
         case ZC_STATUS: s_on_status (self, &who, now); break;
         case ZC_FETCH:  s_on_fetch (self, &who, &msg); break;
         case ZC_PRESENCE: s_on_presence (self, &who, &msg, user, now); break;
+        case ZC_ADMIN:  zc_core_on_admin (self, ident, ident_len, &msg, user, now); break;
         default:
             self->dropped++;
             zc_core_reply_error (self, ident, ident_len, ZC_ERR_BAD_REQUEST,
@@ -694,6 +715,8 @@ s_publish (zc_core_t *self, const zc_entry_t *entry)
         *cached = entry->rseq;
     else        //  no memory for the cache: forget the room, it is derived again
         zhashx_delete (self->room_rseq, entry->room);
+    if (zc_members_is_entry (entry->room, entry->client))
+        return;     //  a configuration entry: nobody listens to it
     zc_outbox_add (self->pub_box, entry->room, strlen (entry->room), entry->data, entry->size);
 }
 

@@ -6,6 +6,8 @@
     core_bundle.c   the bundle's memory, building it, zc_core_ready
     core_client.c   client requests (HELLO, POST, STATUS, FETCH), commit,
                     publication and ACKs
+    core_members.c  the configuration in force, and ADMIN (membership
+                    changes, docs/ELECTION.md "Membership changes")
 */
 #ifndef ZC_CORE_IMPL_H
 #define ZC_CORE_IMPL_H
@@ -107,6 +109,13 @@ struct _zc_core_t {
     uint64_t next_retry;            //  leader: replica tick due (heartbeat / 2)
     uint64_t lazy_until;            //  ZC_TEST_BUG_EARLY_ACK: lazy replication
 
+    //  Membership (core_members.c): the configuration in force, its
+    //  entry's seq and epoch (0: --peers), and a count of changes
+    zc_members_t members;
+    uint64_t members_seq, members_epoch, members_version;
+    uint64_t members_held, members_held_epoch;  //  the newest entry the log holds
+                                                //  (0: none), as last looked at
+
     uint64_t dropped;               //  invalid frames (and sends the loop lost)
     uint64_t handled;               //  chat messages stamped here
     uint64_t refused;               //  requests refused by a limit
@@ -175,6 +184,22 @@ void zc_core_advance (zc_core_t *self, uint64_t now);
 void zc_core_release (zc_core_t *self);
 void zc_core_release_waiters (zc_core_t *self);
 zc_outbox_flush_fn zc_core_flush_pub;
+//  core_client.c: a waiter for an entry the leader appends itself
+zc_core_ident_t *zc_core_ident_dup (zc_core_t *self, const uint8_t *ident, size_t len);
+
+//  core_members.c: the configuration the log puts in force (or --peers),
+//  and the seq and epoch of its entry (0: none); false if the newest entry
+//  does not parse (a hostile log: the old one stays)
+bool zc_core_members_from_log (zc_core_t *self, zc_members_t *out, uint64_t *seq,
+                               uint64_t *epoch);
+//  The election view of a configuration: ids, quorum, hash
+void zc_core_members_apply (zc_core_t *self, const zc_members_t *members, uint64_t seq,
+                            zc_election_config_t *ecfg);
+//  core.c: the leader retires (hands over) from inside an event
+void zc_core_retire_now (zc_core_t *self, uint64_t now);
+//  ADMIN on the client ROUTER (user: the User-Id, NULL without security)
+void zc_core_on_admin (zc_core_t *self, const uint8_t *ident, size_t ident_len,
+                       const zc_msg_t *msg, const char *user, uint64_t now);
 zc_outbox_flush_fn zc_core_flush_ack;
 
 #endif

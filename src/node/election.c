@@ -71,6 +71,8 @@ zc_el_send (zc_election_t *self, zc_actions_t *out, uint32_t to, zc_type_t type)
     zc_msg_set_u64 (&action->msg, ZF_NODE, self->cfg.self);
     zc_msg_set_u64 (&action->msg, ZF_EPOCH, self->st.epoch);
     zc_msg_set_u64 (&action->msg, ZF_MH, self->cfg.mh);
+    if (self->cfg.mseq)
+        zc_msg_set_u64 (&action->msg, ZF_MSEQ, self->cfg.mseq);
     return &action->msg;
 }
 
@@ -182,11 +184,12 @@ s_send_elections (zc_election_t *self, zc_actions_t *out)
 
 //  A node that lost its state or its log neither asks nor claims; it
 //  waits for a leader to announce itself (election_lost.c).  Nor does a
-//  node that is leaving (election_retire.c).
+//  node that is leaving (election_retire.c), or no longer a member
+//  (election_members.c).
 static bool
 s_may_run (zc_election_t *self, uint64_t now)
 {
-    if (zc_el_voting (self) && !self->retiring)
+    if (zc_el_voting (self) && !self->retiring && !self->removed)
         return true;
     zc_el_become_backup (self, 0, now);
     return false;
@@ -398,6 +401,8 @@ s_tick_backup (zc_election_t *self, uint64_t now, zc_actions_t *out)
             zc_msg_set_u64 (&action->msg, ZF_NODE, self->cfg.self);
             zc_msg_set_u64 (&action->msg, ZF_EPOCH, self->st.epoch);
             zc_msg_set_u64 (&action->msg, ZF_MH, self->cfg.mh);
+            if (self->cfg.mseq)
+                zc_msg_set_u64 (&action->msg, ZF_MSEQ, self->cfg.mseq);
             zc_msg_set_u64 (&action->msg, ZF_LAST_SEQ, self->last_seq);
             self->next_ping = now + self->cfg.heartbeat_ms;
         }

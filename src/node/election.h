@@ -62,6 +62,7 @@ typedef struct {
     size_t member_count;
     uint32_t quorum;                            //  nodes (self included) needed to serve
     uint64_t mh;                                //  membership hash carried by every message
+    uint64_t mseq;                              //  its configuration entry (0: --peers)
     uint32_t heartbeat_ms;
     uint32_t misses;                            //  missed heartbeats before suspecting
     uint32_t election_ms;                       //  wait for ANSWER / votes
@@ -196,6 +197,18 @@ bool zc_election_retired (zc_election_t *self);
 //  The node a retiring leader hands over to (0: none had its log yet).
 uint32_t zc_election_retire_target (zc_election_t *self);
 const char *zc_role_name (zc_role_t role);
+
+//  Membership changes (docs/ELECTION.md "Membership changes"): the
+//  configuration in force changed (a configuration entry was appended or
+//  truncated).  Peers that stay keep what we know of them; new ones start
+//  unknown.  A node that is no longer a member never runs for leader
+//  again until a configuration names it; a leader that is no longer one
+//  retires (hands over, zc_election_retire).
+void zc_election_set_members (zc_election_t *self, const uint32_t *members, size_t count,
+                              uint32_t quorum, uint64_t mh, uint64_t mseq, uint64_t now,
+                              zc_actions_t *out);
+//  True while the configuration in force does not name us.
+bool zc_election_removed (zc_election_t *self);
 
 //  Action list helpers.
 void zc_actions_clear (zc_actions_t *actions);

@@ -12,6 +12,8 @@
                         issued (docs/ELECTION.md "Hostile input")
     election_retire.c   a graceful stop: a leader hands over before it
                         exits (docs/ELECTION.md "Graceful stop")
+    election_members.c  the configuration in force changes (docs/ELECTION.md
+                        "Membership changes")
 */
 #ifndef ZC_ELECTION_IMPL_H
 #define ZC_ELECTION_IMPL_H
@@ -97,6 +99,7 @@ struct _zc_election_t {
     uint32_t aside_from;         //  backup: the leader we follow said, in
     uint32_t aside_for;          //  aside_epoch, that it retires in favour
     uint64_t aside_epoch;        //  of aside_for
+    bool removed;                //  the configuration in force does not name us
     zc_el_peer_t peers[ZC_ELECTION_MAX_MEMBERS];
     size_t peer_count;
     //  Last reported view, to emit ZC_ACT_ROLE on change.

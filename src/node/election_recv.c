@@ -8,6 +8,7 @@
     election_guard.c.
 */
 #include "election_impl.h"
+#include "members.h"
 
 #include <assert.h>
 
@@ -313,7 +314,8 @@ zc_election_recv (zc_election_t *self, const zc_msg_t *msg, uint64_t now, zc_act
         return;                 //  not a member: the node counts the drop
     //  Rule 9: a foreign membership hash counts other majorities.  (A PONG
     //  carries none: it answers our own PING.)
-    if (msg->type != ZC_PONG && msg->mh != self->cfg.mh) {
+    //  Mid-change, the log decides (zc_members_mh_ok).
+    if (msg->type != ZC_PONG && !zc_members_mh_ok (self->cfg.mseq, self->cfg.mh, msg)) {
         if (!peer->mh_warned)
             zc_el_log (self, out, "refusing node %u: its --peers differ from mine "
                        "(membership hash %016llx, mine %016llx)", peer->id,
@@ -384,7 +386,7 @@ zc_election_ping (zc_election_t *self, const zc_msg_t *ping, uint64_t now, zc_ms
                 && !self->retire_to;
     zc_msg_set_bool (pong, ZF_GRANTED, leading);
     zc_el_peer_t *peer = zc_el_peer (self, ping->node);
-    if (!peer || ping->mh != self->cfg.mh)
+    if (!peer || !zc_members_mh_ok (self->cfg.mseq, self->cfg.mh, ping))
         return;
     if (ping->epoch >= ZC_EPOCH_MAX || ping->last_seq >= ZC_EPOCH_MAX) {
         self->refused++;        //  absurd: no PING of ours says that

@@ -99,11 +99,13 @@ static void
 s_format_retired (char kind, const char *key, uint64_t value, void *arg)
 {
     zchunk_t *text = arg;
-    char line [200];
+    char line [ZC_MAX_TEXT + 64];
     int len = snprintf (line, sizeof line, "%s %s %llu\n",
-                        kind == 'r' ? "room" : kind == 'c' ? "client" : "base",
+                        kind == 'r' ? "room" : kind == 'c' ? "client"
+                      : kind == 'm' ? "members" : "base",
                         key, (unsigned long long) value);
-    zchunk_extend (text, line, (size_t) len);
+    if (len > 0 && (size_t) len < sizeof line)
+        zchunk_extend (text, line, (size_t) len);
 }
 
 static int

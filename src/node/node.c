@@ -253,6 +253,24 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     ccfg.election.members [ccfg.election.member_count++] = cfg->id;
     for (size_t i = 0; i < cfg->peer_count; i++)
         ccfg.election.members [ccfg.election.member_count++] = cfg->peers [i].id;
+    //  The initial configuration, with hosts (docs/ELECTION.md "Membership
+    //  changes"); ADMIN without a key only on a loopback client port
+    const char *why;
+    zc_member_t me = { .id = cfg->id, .port = cfg->port };
+    snprintf (me.host, sizeof me.host, "%s",
+              strcmp (cfg->bind_host, "*") == 0 ? "127.0.0.1" : cfg->bind_host);
+    zc_members_add (&ccfg.members, &me, &why);
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        zc_member_t peer = { .id = cfg->peers [i].id, .port = cfg->peers [i].port };
+        snprintf (peer.host, sizeof peer.host, "%s", cfg->peers [i].host);
+        zc_members_add (&ccfg.members, &peer, &why);
+    }
+    ccfg.quorum_explicit = cfg->quorum_given ? cfg->quorum : 0;
+    ccfg.admin_open = !cfg->keys_dir [0]
+                   && (strcmp (cfg->bind_host, "127.0.0.1") == 0
+                       || strcmp (cfg->bind_host, "localhost") == 0
+                       || strcmp (cfg->bind_host, "::1") == 0
+                       || strcmp (cfg->bind_host, "[::1]") == 0);
     zc_chatlog_t *log = NULL;
     if (zc_logload_open (cfg, &self->segstore, &log, &stored, err, errlen)) {
         zc_chatlog_destroy (&log);

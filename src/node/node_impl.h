@@ -58,6 +58,7 @@ struct _zc_node_t {
 
     zc_link_t links [ZC_MAX_PEERS];
     size_t link_count;
+    uint64_t members_version;       //  the core's, when the links last followed it
 
     //  Security (docs/PROTOCOL.md §8)
     struct _zc_security_t *security; //  CURVE keys and the ZAP handler (NULL: off)
@@ -94,6 +95,10 @@ void zc_node_send_replies (zc_node_t *self, const zc_core_reply_t *replies, size
 int zc_node_peers_open (zc_node_t *self, char *err, size_t errlen);
 void zc_node_peers_close (zc_node_t *self);
 void zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count);
+//  The configuration in force changed (docs/ELECTION.md "Membership
+//  changes"): open a link to each new member.  Links to members that left
+//  stay open and idle (the core sends them nothing).
+void zc_node_peers_sync (zc_node_t *self);
 void zc_node_peer_recv (zc_node_t *self);
 void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
 void zc_node_hb_rep_recv (zc_node_t *self);

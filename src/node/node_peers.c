@@ -105,6 +105,57 @@ s_link (zc_node_t *self, uint32_t peer)
 }
 
 void
+zc_node_peers_sync (zc_node_t *self)
+{
+    uint64_t version;
+    const zc_members_t *members = zc_core_members (self->core, &version);
+    if (version == self->members_version)
+        return;
+    self->members_version = version;
+    for (size_t i = 0; i < members->count; i++) {
+        const zc_member_t *member = &members->member [i];
+        if (member->id == self->cfg.id || s_link (self, member->id))
+            continue;
+        if (self->link_count == ZC_MAX_PEERS) {
+            zsys_warning ("node %u: no room for a link to node %u", self->cfg.id, member->id);
+            continue;
+        }
+        zc_link_t *link = &self->links [self->link_count];
+        memset (link, 0, sizeof *link);
+        link->id = member->id;
+        s_endpoint (link->endpoint, sizeof link->endpoint, member->host,
+                    member->port + ZC_PORT_PEER);
+        if (s_link_open (self, link)) {
+            zsys_warning ("node %u: cannot connect to new member %u (%s)", self->cfg.id,
+                          member->id, link->endpoint);
+            zsock_destroy (&link->dealer);
+            continue;
+        }
+        self->link_count++;
+        zsys_info ("node %u: linked to new member %u (%s)", self->cfg.id, member->id,
+                   link->endpoint);
+    }
+}
+
+//  The address of a member: the configuration in force's, else --peers
+static bool
+s_member_addr (zc_node_t *self, uint32_t id, char *host, size_t cap, uint16_t *port)
+{
+    const zc_member_t *member = zc_members_find (zc_core_members (self->core, NULL), id);
+    if (member && member->port > 1) {
+        snprintf (host, cap, "%s", member->host);
+        *port = member->port;
+        return true;
+    }
+    const zc_peer_addr_t *peer = zc_config_peer (&self->cfg, id);
+    if (!peer)
+        return false;
+    snprintf (host, cap, "%s", peer->host);
+    *port = peer->port;
+    return true;
+}
+
+void
 zc_node_link_recv (zc_node_t *self, zc_link_t *link)
 {
     //  Peers never answer on our DEALER: whatever arrives is our own
@@ -123,11 +174,11 @@ s_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
 {
     if (self->hb_leader != leader) {
         s_hb_close (self);
-        const zc_peer_addr_t *peer = zc_config_peer (&self->cfg, leader);
-        if (!peer)
+        char host [ZC_MEMBERS_HOST_MAX + 1], endpoint [300];
+        uint16_t port;
+        if (!s_member_addr (self, leader, host, sizeof host, &port))
             return;
-        char endpoint [300];
-        s_endpoint (endpoint, sizeof endpoint, peer->host, peer->port + ZC_PORT_HEARTBEAT);
+        s_endpoint (endpoint, sizeof endpoint, host, port + ZC_PORT_HEARTBEAT);
         self->hb_req = zsock_new (ZMQ_REQ);
         if (!self->hb_req
         ||  (self->security && zc_security_client (self->security, self->hb_req, leader))) {
@@ -175,6 +226,7 @@ s_send_entries (zc_node_t *self, void *dealer, uint64_t first, uint64_t last)
 void
 zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
 {
+    zc_node_peers_sync (self);
     for (size_t i = 0; i < count; i++) {
         const zc_core_send_t *send = &sends [i];
         if (send->ping) {

@@ -47,6 +47,8 @@ s_send (zc_replica_t *self, zc_ractions_t *out, uint32_t to, zc_type_t type)
     zc_msg_set_u64 (&send->msg, ZF_NODE, self->cfg.self);
     zc_msg_set_u64 (&send->msg, ZF_EPOCH, self->epoch);
     zc_msg_set_u64 (&send->msg, ZF_MH, self->cfg.mh);
+    if (self->cfg.mseq)
+        zc_msg_set_u64 (&send->msg, ZF_MSEQ, self->cfg.mseq);
     return send;
 }
 
@@ -623,6 +625,31 @@ zc_replica_tick (zc_replica_t *self, uint64_t now, zc_ractions_t *out)
             self->sent [i] = sent;
         zc_replication_sent (self->repl, peer, sent, now);
     }
+}
+
+void
+zc_replica_set_members (zc_replica_t *self, const uint32_t *peers, size_t count,
+                        uint32_t quorum, uint64_t mh, uint64_t mseq)
+{
+    if (count > ZC_ELECTION_MAX_MEMBERS)
+        return;
+    if (!zc_replication_set_peers (self->repl, peers, count, quorum,
+                                   zc_chatlog_last_seq (self->log)))
+        return;
+    //  What we sent each peer follows it to its new place
+    uint64_t sent [ZC_ELECTION_MAX_MEMBERS] = { 0 };
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < self->cfg.peer_count; j++)
+            if (self->cfg.peers [j] == peers [i])
+                sent [i] = self->sent [j];
+    memcpy (self->sent, sent, sizeof sent);
+    memcpy (self->cfg.peers, peers, count * sizeof peers [0]);
+    self->cfg.peer_count = count;
+    self->cfg.quorum = quorum;
+    self->cfg.mh = mh;
+    self->cfg.mseq = mseq;
+    if (self->leading && self->ready)
+        s_leader_commit (self);
 }
 
 void

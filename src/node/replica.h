@@ -75,6 +75,7 @@ typedef struct {
     size_t peer_count;
     uint32_t quorum;
     uint64_t mh;                //  membership hash, stamped on every message
+    uint64_t mseq;              //  its configuration entry (0: --peers)
     uint32_t retry_ms;          //  resend / keep-alive interval
     uint32_t batch;             //  entries per APPEND at most (default 512)
     uint32_t window;            //  unconfirmed entries per backup (default 4 * batch)
@@ -141,6 +142,12 @@ uint64_t zc_replica_snapshots (zc_replica_t *self);
 //  Sends dropped because the caller's zc_ractions_t was full (it holds
 //  ZC_RSENDS_MAX; clear it before each call).
 uint64_t zc_replica_dropped (zc_replica_t *self);
+
+//  The configuration in force changed (docs/ELECTION.md "Membership
+//  changes"): replicate to these peers, commit by this quorum, stamp this
+//  hash.  A leader sends a new peer everything it lacks from now on.
+void zc_replica_set_members (zc_replica_t *self, const uint32_t *peers, size_t count,
+                             uint32_t quorum, uint64_t mh, uint64_t mseq);
 
 void zc_ractions_clear (zc_ractions_t *actions);
 

@@ -190,6 +190,29 @@ zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq,
     return best;
 }
 
+bool
+zc_replication_set_peers (zc_replication_t *self, const uint32_t *peers, size_t count,
+                          uint32_t quorum, uint64_t last_seq)
+{
+    s_peer_t *fresh = calloc (count ? count : 1, sizeof *fresh);
+    if (!fresh)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        s_peer_t *old = s_peer (self, peers [i]);
+        if (old)
+            fresh [i] = *old;
+        else {
+            fresh [i].id = peers [i];
+            fresh [i].next = last_seq + 1;
+        }
+    }
+    free (self->peers);
+    self->peers = fresh;
+    self->count = count;
+    self->quorum = quorum;
+    return true;
+}
+
 uint64_t
 zc_replication_match (zc_replication_t *self, uint32_t id)
 {

@@ -49,6 +49,13 @@ void zc_replication_ack (zc_replication_t *self, uint32_t peer, bool granted,
 uint64_t zc_replication_commit (zc_replication_t *self, uint64_t leader_last_seq,
                                 uint64_t leader_durable, uint64_t floor);
 
+//  The configuration in force changed: these peers and this quorum from
+//  now on.  Peers that stay keep their positions; a new one starts
+//  unconfirmed, probed at once from last_seq + 1.  False without memory
+//  (nothing changed then).
+bool zc_replication_set_peers (zc_replication_t *self, const uint32_t *peers, size_t count,
+                               uint32_t quorum, uint64_t last_seq);
+
 //  A peer's confirmed position (0 if unknown peer).
 uint64_t zc_replication_match (zc_replication_t *self, uint32_t peer);
 

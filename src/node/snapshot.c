@@ -109,7 +109,9 @@ zc_snapshot_check (const char *text, size_t size, uint64_t base, uint64_t base_e
 static void
 s_install_line (char kind, const char *key, uint64_t value, void *arg)
 {
-    if (kind == 'r' || kind == 'c')
+    //  Rooms, clients, and the configuration in force at the base
+    //  (docs/ELECTION.md "Membership changes"): its entry may be retired
+    if (kind == 'r' || kind == 'c' || kind == 'm')
         zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
 }
 

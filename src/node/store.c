@@ -8,6 +8,7 @@
     then refuse to start from.
 */
 #include "store.h"
+#include "members.h"
 #include "numparse.h"
 #include "oom.h"
 #include "wire.h"
@@ -230,7 +231,8 @@ s_parse_retired (const char *text, size_t size, const char *path,
             const char *why = NULL;
             char kind = 0;
             if (!s_fields (line, len, field, flen, 3) || !s_decimal (field [2], flen [2], &value))
-                why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\" or \"client ID LAST_ID\"";
+                why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\", \"client ID LAST_ID\" "
+                      "or \"members ID:HOST:PORT,... SEQ\"";
             else
             if ((flen [0] == 4 && memcmp (field [0], "base", 4) == 0)
             ||  (flen [0] == 8 && memcmp (field [0], "snapshot", 8) == 0)) {
@@ -254,13 +256,20 @@ s_parse_retired (const char *text, size_t size, const char *path,
                     why = "not a client id";
             }
             else
-                why = "not base, snapshot, room or client";
+            if (flen [0] == 7 && memcmp (field [0], "members", 7) == 0) {
+                kind = 'm';
+                zc_members_t members;
+                if (zc_members_parse (&members, field [1], flen [1], NULL, 0))
+                    why = "not a configuration (ID:HOST:PORT,...)";
+            }
+            else
+                why = "not base, snapshot, room, client or members";
             if (why) {
                 snprintf (err, errlen, "%s is corrupt: line %zu: %s", path, number, why);
                 return -1;
             }
             if (pass == 1) {
-                char key [ZC_MAX_ROOM + 1];     //  the longest key a line can hold
+                char key [ZC_MAX_TEXT + 1];     //  the longest key a line can hold
                 memcpy (key, field [1], flen [1]);
                 key [flen [1]] = 0;
                 each (kind, key, value, arg);

@@ -34,15 +34,16 @@ int zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen
 int zc_store_save (const char *dir, const zc_stored_t *state);
 
 //  What retired log entries leave behind (see chatlog.h): lines of
-//  "base SEQ EPOCH", "room NAME RSEQ" and "client ID LAST_ID" in
-//  retired.state, written like election.state.  save takes the lines
+//  "base SEQ EPOCH", "room NAME RSEQ", "client ID LAST_ID" and "members
+//  ID:HOST:PORT,... SEQ" (the configuration in force, docs/ELECTION.md
+//  "Membership changes") in retired.state, written like election.state.  save takes the lines
 //  already formatted, and refuses (-1, EINVAL) text that load would refuse.
 int zc_store_save_retired (const char *dir, const char *text, size_t size);
 //  A fourth kind, "snapshot SEQ EPOCH" ('s'), marks a log replaced by the
 //  leader's snapshot at SEQ (docs/STORAGE.md "Snapshot install"): the
 //  loader drops segments that start at or below it (the install's second
 //  step, cut short by a crash).
-//  Calls each (kind 'b'|'s'|'r'|'c', key, value) per line; a missing file is empty.
+//  Calls each (kind 'b'|'s'|'r'|'c'|'m', key, value) per line; a missing file is empty.
 int zc_store_load_retired (const char *dir,
                            void (*each) (char kind, const char *key, uint64_t value, void *arg),
                            void *arg, char *err, size_t errlen);

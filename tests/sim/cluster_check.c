@@ -3,6 +3,7 @@
     cluster.h.
 */
 #include "cluster.h"
+#include "members.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -104,6 +105,21 @@ static void
 s_commit_new (sim_t *sim, node_t *node, const fact_t *fact, uint64_t epoch)
 {
     char text [160];
+    if (strcmp (fact->room, ZC_MEMBERS_ROOM) == 0) {
+        //  A configuration entry (docs/ELECTION.md "Membership changes"):
+        //  the leader's own, not a client's; ts still rise along the log
+        if (fact->ts <= sim->last_ts)
+            sim_fail (sim, "R4: committed configuration %s has ts not above %llu",
+                      fact_str (fact, text, sizeof text), (unsigned long long) sim->last_ts);
+        if (s_holders (sim, fact) < sim->quorum)
+            sim_fail (sim, "R1: node %u takes configuration %s as committed, held by too few",
+                      node->id, fact_str (fact, text, sizeof text));
+        sim->last_ts = fact->ts;
+        s_grow_committed (sim);
+        sim->commit_epoch [sim->committed_count] = epoch;
+        sim->committed [sim->committed_count++] = *fact;
+        return;
+    }
     int client = sim_client_index (fact->client);
     int room = fact->room [0] == 'r' ? fact->room [1] - '0' : -1;
     if (client < 0 || room < 0 || room >= SIM_ROOMS) {
@@ -207,8 +223,8 @@ sim_acknowledged (sim_t *sim, node_t *node, const fact_t *fact, const char *how)
     if (!sim->first_ack_after && sim->now >= CHAOS_MS)
         sim->first_ack_after = sim->now;
     int index = sim_client_index (fact->client);
-    if (index < 0)
-        return;
+    if (index < 0 || strcmp (fact->room, ZC_MEMBERS_ROOM) == 0)
+        return;                 //  not a client's (a configuration entry)
     client_t *client = &sim->clients [index];
     if (fact->id > client->next_id || (fact->id == client->next_id && !client->in_flight))
         sim_fail (sim, "R1: node %u %s client %d's message #%llu, never sent", node->id, how,
