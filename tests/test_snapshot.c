@@ -183,6 +183,19 @@ test_text (void)
     free (text);
     free (again);
     node_destroy (&node);
+    //  The configuration in force at the base travels with the state
+    //  (docs/ELECTION.md "Membership changes"): installed, it is the log's
+    char with_members [] = "base 400 1\nmembers 2:127.0.0.1:5002,3:127.0.0.1:5003,"
+                           "4:127.0.0.1:5004 390\nroom general 400\n";
+    CHECK (zc_snapshot_check (with_members, strlen (with_members), 400, 1) == NULL);
+    zc_chatlog_t *log = zc_chatlog_new ();
+    zc_snapshot_install (log, with_members, strlen (with_members), 400, 1);
+    uint64_t members_seq = 0;
+    const char *members = zc_chatlog_retired_members (log, &members_seq);
+    CHECKF (members && strcmp (members, "2:127.0.0.1:5002,3:127.0.0.1:5003,4:127.0.0.1:5004") == 0
+            && members_seq == 390, "%s: the configuration was not installed: %s", name,
+            members ? members : "none");
+    zc_chatlog_destroy (&log);
 }
 
 //  --------------------------------------------------------------------------
