@@ -12,6 +12,7 @@
     value that would not parse.
 */
 #include "config.h"
+#include "members.h"
 #include "config_file.h"
 #include "numparse.h"
 
@@ -855,44 +856,21 @@ zc_config_peer (const zc_config_t *cfg, uint32_t id)
     return NULL;
 }
 
-static uint64_t
-s_fnv (uint64_t hash, uint64_t value, int bytes)
-{
-    //  Little-endian, fixed width: the same bytes on every machine
-    for (int i = 0; i < bytes; i++) {
-        hash ^= (value >> (8 * i)) & 0xff;
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
 uint64_t
 zc_config_membership_hash (const zc_config_t *cfg)
 {
-    //  Sort (id, port) by id so that every node, whatever its own id and
-    //  the order of its --peers, hashes the same byte string.
-    typedef struct { uint32_t id; uint16_t port; } member_t;
-    member_t member [ZC_MAX_PEERS + 1];
-    size_t count = 0;
-    member [count].id = cfg->id;
-    member [count++].port = cfg->port;
+    //  The hash of --peers as a configuration (members.c: sorted by id, so
+    //  every node, whatever its own id and the order of its --peers,
+    //  hashes the same bytes)
+    zc_members_t members = { .count = 0 };
+    zc_member_t me = { .id = cfg->id, .port = cfg->port };
+    snprintf (me.host, sizeof me.host, "%s", cfg->bind_host);
+    const char *why;
+    zc_members_add (&members, &me, &why);
     for (size_t i = 0; i < cfg->peer_count; i++) {
-        member [count].id = cfg->peers [i].id;
-        member [count++].port = cfg->peers [i].port;
-        for (size_t j = count - 1; j > 0 && member [j - 1].id > member [j].id; j--) {
-            member_t swap = member [j];
-            member [j] = member [j - 1];
-            member [j - 1] = swap;
-        }
+        zc_member_t peer = { .id = cfg->peers [i].id, .port = cfg->peers [i].port };
+        snprintf (peer.host, sizeof peer.host, "%s", cfg->peers [i].host);
+        zc_members_add (&members, &peer, &why);
     }
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const char *tag = "zchat-membership-1"; *tag; tag++)
-        hash = s_fnv (hash, (unsigned char) *tag, 1);
-    hash = s_fnv (hash, count, 4);
-    for (size_t i = 0; i < count; i++) {
-        hash = s_fnv (hash, member [i].id, 4);
-        hash = s_fnv (hash, member [i].port, 2);
-    }
-    hash = s_fnv (hash, zc_config_quorum (cfg), 4);
-    return hash ? hash : 1;         //  0 is left free to mean "unknown"
+    return zc_members_hash (&members, zc_config_quorum (cfg));
 }
