@@ -6,10 +6,12 @@
 # Two phases each: flat out (delivered msgs/s, all subscribers together)
 # and a fixed 500 msgs/s (sender -> subscriber latency, p50 / p99: what a
 # relay hop adds).  Short runs, everything niced: the machine is shared.
-# (zchat-bench gets ZSYS_MAX_SOCKETS=8192: 100 clients need more than
-# czmq's default 1024 sockets.)
+# (zchat-bench gets ZSYS_MAX_SOCKETS=16384 and the hard open-file limit:
+# each subscriber holds a DEALER per node and a SUB, about 8 descriptors.)
 #
-#   experiments/run_relay.sh [--secs S] [--reps N] [--out DIR]
+#   experiments/run_relay.sh [--secs S] [--reps N] [--subs LIST] [--out DIR]
+#
+# --subs: the subscriber counts, comma-separated (default 10,100).
 #
 # Writes relay-raw.csv (zchat-bench's CSV) and relay.md (medians of the
 # N repetitions, default 1; the hop counts interleaved in each) into
@@ -17,13 +19,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-secs=3 reps=1 out=""
+secs=3 reps=1 out="" sub_counts=10,100
 while [ $# -gt 0 ]; do
   case "$1" in
     --secs) secs=$2; shift ;;
     --reps) reps=$2; shift ;;
+    --subs) sub_counts=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run_relay: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -47,6 +50,7 @@ free_port() {   # a port nothing listens on, 28000..31999
   echo "run_relay: no free port" >&2; exit 1
 }
 
+failed=()
 zx_cluster_up relay 3 ""
 r1=tcp://127.0.0.1:$(free_port)
 nice "$bin/chat-relay" --servers "$servers" --bind "$r1" --pub-hwm 100000 2>"$zx_runs/r1.err" &
@@ -57,7 +61,7 @@ zx_pids="$zx_pids $!"
 sleep 0.5
 
 for ((rep = 1; rep <= reps; rep++)); do
-for subs in 10 100; do
+for subs in ${sub_counts//,/ }; do
   for hops in 0 1 2; do
     relay=()
     [ "$hops" = 1 ] && relay=(--relay "$r1")
@@ -67,12 +71,13 @@ for subs in 10 100; do
       [ "$phase" = rate ] && rflags=(--rate 500)
       label="relay-$hops/$subs/$phase"
       rc=0
-      ZSYS_MAX_SOCKETS=8192 nice "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain 3 \
+      ( ulimit -n "$(ulimit -Hn)"; exec env ZSYS_MAX_SOCKETS=16384 nice "$bin/zchat-bench" --servers "$servers" --duration "$secs" --drain 3 \
         --senders 1 --subscribers "$subs" ${rflags[@]+"${rflags[@]}"} \
         ${relay[@]+"${relay[@]}"} --room "r$hops-$subs-$phase" \
-        --label "$label" --csv "$raw" >>"$log" 2>&1 || rc=$?
+        --label "$label" --csv "$raw" ) >>"$log" 2>&1 || rc=$?
       echo "  $label: $(grep "^zchat-bench: [0-9]" "$log" | tail -n 1 | cut -c14-220)"
       [ "$rc" = 0 ] || echo "  ($label: zchat-bench exit $rc, see $log)"
+      [ "$rc" = 0 ] || failed+=("$label: exit $rc")
     done
   done
 done
@@ -113,3 +118,8 @@ md=$out/relay.md
     }' "$raw"
 } >"$md"
 cat "$md"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run_relay: FAILED: ${#failed[@]} run(s) lost, doubled or failed:" >&2
+  printf '  %s\n' "${failed[@]}" >&2
+  exit 1
+fi
