@@ -12,6 +12,7 @@
     value that would not parse.
 */
 #include "config.h"
+#include "config_impl.h"
 #include "members.h"
 #include "config_file.h"
 #include "numparse.h"
@@ -28,8 +29,6 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
-#define S_OVERLAP_WHY "each node uses P, P+1000, P+2000, P+3000"
-#define S_PORT_RANGE  "1..62535, P+3000 must be <= 65535"
 
 enum {
     OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
@@ -164,12 +163,8 @@ zc_config_usage (void)
     return s_usage;
 }
 
-//  Writes a one-line message into err (if any) and returns -1.
-static int s_fail (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-s_fail (char *err, size_t errlen, const char *fmt, ...)
+int
+zc_config_fail (char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen > 0) {
         va_list args;
@@ -180,11 +175,9 @@ s_fail (char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-//  Strict unsigned decimal (numparse.h: digits only, nothing before or
-//  after).  Overflow saturates to ULLONG_MAX so that a caller that prints
-//  the value reports it "out of range".
-static bool
-s_decimal (const char *text, unsigned long long *value)
+//  config_impl.h
+bool
+zc_config_decimal (const char *text, unsigned long long *value)
 {
     uint64_t parsed = 0;
     int rc = zc_parse_u64 (text, 0, UINT64_MAX, &parsed);
@@ -206,9 +199,9 @@ s_number (const char *flag, const char *text, uint32_t min, uint32_t max,
     uint64_t value;
     int rc = zc_parse_u64 (text, min, max, &value);
     if (rc == ZC_PARSE_SYNTAX)
-        return s_fail (err, errlen, "%s: '%s' is not a number", flag, text);
+        return zc_config_fail (err, errlen, "%s: '%s' is not a number", flag, text);
     if (rc == ZC_PARSE_RANGE)
-        return s_fail (err, errlen, "%s: %s out of range (%u..%u)",
+        return zc_config_fail (err, errlen, "%s: %s out of range (%u..%u)",
                        flag, text, (unsigned) min, (unsigned) max);
     *out = (uint32_t) value;
     return 0;
@@ -220,146 +213,10 @@ s_string (const char *flag, const char *text, char *dest, size_t size,
           char *err, size_t errlen)
 {
     if (!*text)
-        return s_fail (err, errlen, "%s: empty", flag);
+        return zc_config_fail (err, errlen, "%s: empty", flag);
     if (strlen (text) >= size)
-        return s_fail (err, errlen, "%s: longer than %zu characters", flag, size - 1);
+        return zc_config_fail (err, errlen, "%s: longer than %zu characters", flag, size - 1);
     strcpy (dest, text);
-    return 0;
-}
-
-//  Is this host this machine as far as ports go?  Loopback names, the
-//  wildcard (binding "*" takes the port on every interface) and our own
-//  --bind all compete for the same ports.
-static bool
-s_is_local (const char *host, size_t len, const char *bind_host)
-{
-    static const char *local [] = {
-        "localhost", "127.0.0.1", "::1", "*", "0.0.0.0", "::", NULL
-    };
-    for (int i = 0; local [i]; i++)
-        if (strlen (local [i]) == len && strncasecmp (host, local [i], len) == 0)
-            return true;
-    return strlen (bind_host) == len && strncasecmp (host, bind_host, len) == 0;
-}
-
-//  Do two hosts share one set of ports?  Distinct non-local names are
-//  assumed to be distinct machines, which may reuse ports freely.
-static bool
-s_same_host (const char *a, const char *b, const char *bind_host)
-{
-    size_t alen = strlen (a), blen = strlen (b);
-    if (alen >= 2 && a [0] == '[' && a [alen - 1] == ']') { a++; alen -= 2; }
-    if (blen >= 2 && b [0] == '[' && b [blen - 1] == ']') { b++; blen -= 2; }
-    bool alocal = s_is_local (a, alen, bind_host);
-    bool blocal = s_is_local (b, blen, bind_host);
-    if (alocal || blocal)
-        return alocal && blocal;
-    return alen == blen && strncasecmp (a, b, alen) == 0;
-}
-
-//  {P, P+1000, P+2000, P+3000} and {Q, ...} meet iff P-Q is a multiple of
-//  1000 no larger than 3000 in size (50051 and 51051 do).
-static bool
-s_ports_overlap (uint16_t p, uint16_t q)
-{
-    unsigned diff = p > q ? p - q : q - p;
-    return diff % 1000 == 0 && diff <= ZC_PORT_HEARTBEAT;
-}
-
-//  Parses one "ID:HOST:PORT" (already trimmed, NUL-terminated) into peer.
-//  The host is everything between the first and the last colon, so a bare
-//  IPv6 address ("2:::1:50052") still splits right.
-static int
-s_peer_entry (zc_config_t *cfg, char *entry, zc_peer_addr_t *peer,
-              char *err, size_t errlen)
-{
-    char *first = strchr (entry, ':');
-    char *last = strrchr (entry, ':');
-    unsigned long long id, port;
-    if (!first || first == last || first + 1 == last)
-        goto malformed;
-    *first = *last = '\0';
-    bool ok = s_decimal (entry, &id) && s_decimal (last + 1, &port);
-    *first = *last = ':';
-    if (!ok)
-        goto malformed;
-    if (id < 1 || id > ZC_MAX_NODE_ID)
-        return s_fail (err, errlen, "--peers: peer id %llu out of range (1..%u)",
-                       id, ZC_MAX_NODE_ID);
-    if (port < 1 || port > ZC_MAX_BASE_PORT)
-        return s_fail (err, errlen, "--peers: peer %llu port %llu out of range ("
-                       S_PORT_RANGE ")", id, port);
-    size_t host_len = (size_t) (last - first - 1);
-    if (host_len >= sizeof peer->host)
-        return s_fail (err, errlen, "--peers: peer %llu host longer than %zu characters",
-                       id, sizeof peer->host - 1);
-    if (id == cfg->id)
-        return s_fail (err, errlen, "--peers: peer id %llu is this node's own id", id);
-    if (zc_config_peer (cfg, (uint32_t) id))
-        return s_fail (err, errlen, "--peers: duplicate peer id %llu", id);
-    peer->id = (uint32_t) id;
-    peer->port = (uint16_t) port;
-    memcpy (peer->host, first + 1, host_len);
-    peer->host [host_len] = '\0';
-    return 0;
-malformed:
-    return s_fail (err, errlen, "--peers: malformed entry '%s' (want ID:HOST:PORT)", entry);
-}
-
-//  Fills cfg->peers from the comma-separated list ("" means no peers).
-static int
-s_peers (zc_config_t *cfg, const char *text, char *err, size_t errlen)
-{
-    cfg->peer_count = 0;
-    while (isspace ((unsigned char) *text))
-        text++;
-    if (!*text)
-        return 0;                   //  a cluster of one
-    for (const char *start = text; ; ) {
-        const char *end = strchr (start, ',');
-        size_t len = end ? (size_t) (end - start) : strlen (start);
-        //  Tolerate "1:a:5, 2:b:6" as typed by hand
-        while (len && isspace ((unsigned char) *start)) { start++; len--; }
-        while (len && isspace ((unsigned char) start [len - 1])) len--;
-        char entry [sizeof cfg->peers [0].host + 32];
-        if (len >= sizeof entry)
-            return s_fail (err, errlen, "--peers: entry '%.40s...' too long", start);
-        memcpy (entry, start, len);
-        entry [len] = '\0';
-        if (cfg->peer_count == ZC_MAX_PEERS)
-            return s_fail (err, errlen, "--peers: more than %d peers", ZC_MAX_PEERS);
-        zc_peer_addr_t *peer = &cfg->peers [cfg->peer_count];
-        if (s_peer_entry (cfg, entry, peer, err, errlen))
-            return -1;
-        cfg->peer_count++;
-        if (!end)
-            break;
-        start = end + 1;
-    }
-    return 0;
-}
-
-//  Two nodes on one host with overlapping port sets would fail to bind, or
-//  worse, one would talk to the other's sockets thinking it is a third.
-static int
-s_check_ports (const zc_config_t *cfg, char *err, size_t errlen)
-{
-    for (size_t j = 0; j < cfg->peer_count; j++) {
-        const zc_peer_addr_t *b = &cfg->peers [j];
-        if (s_same_host (cfg->bind_host, b->host, cfg->bind_host)
-        &&  s_ports_overlap (cfg->port, b->port))
-            return s_fail (err, errlen, "--peers: peer %u port %u overlaps ports of "
-                           "this node (--port %u; " S_OVERLAP_WHY ")",
-                           (unsigned) b->id, b->port, cfg->port);
-        for (size_t i = 0; i < j; i++) {
-            const zc_peer_addr_t *a = &cfg->peers [i];
-            if (s_same_host (a->host, b->host, cfg->bind_host)
-            &&  s_ports_overlap (a->port, b->port))
-                return s_fail (err, errlen, "--peers: peer %u port %u overlaps ports "
-                               "of peer %u (" S_OVERLAP_WHY ")",
-                               (unsigned) b->id, b->port, (unsigned) a->id);
-        }
-    }
     return 0;
 }
 
@@ -400,11 +257,11 @@ static int
 s_getopt_error (int code, char **argv, char *err, size_t errlen)
 {
     if (code == ':')
-        return s_fail (err, errlen, "--%s: missing value", s_flag_name (optopt));
+        return zc_config_fail (err, errlen, "--%s: missing value", s_flag_name (optopt));
     if (optopt == 'v' || optopt == 'h' || optopt >= OPT_ID)
-        return s_fail (err, errlen, "--%s: takes no value", s_flag_name (optopt));
+        return zc_config_fail (err, errlen, "--%s: takes no value", s_flag_name (optopt));
     if (optopt)
-        return s_fail (err, errlen, "unknown option -%c", optopt);
+        return zc_config_fail (err, errlen, "unknown option -%c", optopt);
     //  Unknown or ambiguous long option: glibc has already stepped past it
     const char *arg = argv [optind - 1];
     int len = (int) strcspn (arg, "=");
@@ -412,7 +269,7 @@ s_getopt_error (int code, char **argv, char *err, size_t errlen)
     for (int i = 0; s_options [i].name && len > 2; i++)
         if (strncmp (s_options [i].name, arg + 2, (size_t) len - 2) == 0)
             matches++;
-    return s_fail (err, errlen, "%s option %.*s",
+    return zc_config_fail (err, errlen, "%s option %.*s",
                    matches > 1 ? "ambiguous" : "unknown", len, arg);
 }
 
@@ -434,9 +291,9 @@ s_metrics (zc_config_t *cfg, const char *text, char *err, size_t errlen)
     const char *colon = strrchr (text, ':');
     size_t len = colon ? (size_t) (colon - text) : 0;
     if (!colon || !len)
-        return s_fail (err, errlen, "--metrics: '%s' is not ADDR:PORT", text);
+        return zc_config_fail (err, errlen, "--metrics: '%s' is not ADDR:PORT", text);
     if (len >= sizeof cfg->metrics.host)
-        return s_fail (err, errlen, "--metrics: address longer than %zu characters",
+        return zc_config_fail (err, errlen, "--metrics: address longer than %zu characters",
                        sizeof cfg->metrics.host - 1);
     char host [sizeof cfg->metrics.host], ip [sizeof host];
     memcpy (host, text, len);
@@ -448,11 +305,11 @@ s_metrics (zc_config_t *cfg, const char *text, char *err, size_t errlen)
     if (!(v6 ? inet_pton (AF_INET6, ip, addr) == 1
              : streq_s (host, "*") || streq_s (host, "localhost")
                || inet_pton (AF_INET, host, addr) == 1))
-        return s_fail (err, errlen, "--metrics: '%s' is not an IP address, [IPv6], * or "
+        return zc_config_fail (err, errlen, "--metrics: '%s' is not an IP address, [IPv6], * or "
                        "localhost", host);
     uint64_t port;
     if (zc_parse_u64 (colon + 1, 1, 65535, &port) != ZC_PARSE_OK)
-        return s_fail (err, errlen, "--metrics: port '%s' is not 1..65535", colon + 1);
+        return zc_config_fail (err, errlen, "--metrics: port '%s' is not 1..65535", colon + 1);
     strcpy (cfg->metrics.host, host);
     cfg->metrics.port = (uint16_t) port;
     return 0;
@@ -474,9 +331,9 @@ s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **
             uint64_t port;
             int rc = zc_parse_u64 (value, 1, ZC_MAX_BASE_PORT, &port);
             if (rc == ZC_PARSE_SYNTAX)
-                return s_fail (err, errlen, "--port: '%s' is not a number", value);
+                return zc_config_fail (err, errlen, "--port: '%s' is not a number", value);
             if (rc == ZC_PARSE_RANGE)
-                return s_fail (err, errlen, "--port: %s out of range ("
+                return zc_config_fail (err, errlen, "--port: %s out of range ("
                                S_PORT_RANGE ")", value);
             cfg->port = (uint16_t) port;
             return 0;
@@ -518,7 +375,7 @@ s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **
             if (streq_s (value, "never"))
                 cfg->fsync = ZC_CONFIG_FSYNC_NEVER;
             else
-                return s_fail (err, errlen, "--fsync: '%s' is not batch, always or never", value);
+                return zc_config_fail (err, errlen, "--fsync: '%s' is not batch, always or never", value);
             return 0;
         case OPT_INITIAL:
             if (streq_s (value, "new"))
@@ -527,7 +384,7 @@ s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **
             if (streq_s (value, "existing"))
                 cfg->initial = ZC_CONFIG_INITIAL_EXISTING;
             else
-                return s_fail (err, errlen, "--initial-cluster-state: '%s' is not new or "
+                return zc_config_fail (err, errlen, "--initial-cluster-state: '%s' is not new or "
                                "existing", value);
             return 0;
         case OPT_RETAIN_MB:
@@ -545,7 +402,7 @@ s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **
             if (streq_s (value, "any"))
                 cfg->clients = ZC_CLIENTS_ANY;
             else
-                return s_fail (err, errlen, "--clients: '%s' is not keys or any", value);
+                return zc_config_fail (err, errlen, "--clients: '%s' is not keys or any", value);
             return 0;
         //  Why these bounds: 16384 is the wire's largest text and 65536
         //  its largest frame (docs/PROTOCOL.md §2), so a limit can only
@@ -603,10 +460,10 @@ s_key_path (const char *dir, const char *name, bool want_dir, bool secret,
     snprintf (path, sizeof path, "%s/%s", dir, name);
     struct stat st;
     if (stat (path, &st) || (want_dir ? !S_ISDIR (st.st_mode) : !S_ISREG (st.st_mode)))
-        return s_fail (err, errlen, "--keys: no %s %s (make the folder with "
+        return zc_config_fail (err, errlen, "--keys: no %s %s (make the folder with "
                        "chat-keygen)", want_dir ? "folder" : "file", path);
     if (secret && (st.st_mode & 077))
-        return s_fail (err, errlen, "--keys: %s is open to others (mode %03o): "
+        return zc_config_fail (err, errlen, "--keys: %s is open to others (mode %03o): "
                        "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
     return 0;
 }
@@ -621,7 +478,7 @@ s_check_keys (const zc_config_t *cfg, char *err, size_t errlen)
     struct stat st;
     const char *dir = cfg->keys_dir;
     if (stat (dir, &st) || !S_ISDIR (st.st_mode))
-        return s_fail (err, errlen, "--keys: %s is not a folder", dir);
+        return zc_config_fail (err, errlen, "--keys: %s is not a folder", dir);
     if (s_key_path (dir, "node.cert_secret", false, true, err, errlen)
     ||  s_key_path (dir, "server.cert_secret", false, true, err, errlen)
     ||  s_key_path (dir, "nodes", true, false, err, errlen))
@@ -690,7 +547,7 @@ s_switch (zc_config_t *cfg, int code, const char *value, s_line_t *line,
     &&  s_number ("--verbose", value, 0, 9, &count, err, errlen) == 0)
         on = (int) count;
     if (on < 0)
-        return s_fail (err, errlen, "--%s: '%s' is not true/false, yes/no, on/off or "
+        return zc_config_fail (err, errlen, "--%s: '%s' is not true/false, yes/no, on/off or "
                        "1/0%s", name, value, code == 'v' ? " (or a count 0..9)" : "");
     for (int i = 0; i < on; i++)
         s_option (cfg, code, NULL, line, NULL, err, errlen);
@@ -711,11 +568,11 @@ s_apply_file (zc_config_t *cfg, s_line_t *line, const zc_config_file_t *file,
         size_t number = zc_config_file_line (file, i);
         int index = s_key_index (key);
         if (index < 0)
-            return s_fail (err, errlen, "%s:%zu: unknown key '%s'%s", line->file, number,
+            return zc_config_fail (err, errlen, "%s:%zu: unknown key '%s'%s", line->file, number,
                            key, key [0] == '-' ? " (write keys without --)" : "");
         int code = s_options [index].val;
         if (code == OPT_CONFIG || code == 'h')
-            return s_fail (err, errlen, "%s:%zu: '%s' cannot be set in a config file",
+            return zc_config_fail (err, errlen, "%s:%zu: '%s' cannot be set in a config file",
                            line->file, number, key);
         if (line->given [index])
             continue;               //  the flag wins; this value is never read
@@ -734,9 +591,9 @@ static int
 s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
 {
     if (cfg->id == 0)
-        return s_fail (err, errlen, "--id: required");
+        return zc_config_fail (err, errlen, "--id: required");
     if (line->clients_given && !cfg->keys_dir [0]) {
-        s_fail (err, errlen, "--clients: needs --keys (without keys no "
+        zc_config_fail (err, errlen, "--clients: needs --keys (without keys no "
                 "client is authenticated)");
         return s_from (line, OPT_CLIENTS, err, errlen);
     }
@@ -746,7 +603,7 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
     //  who connects, and all interfaces is the useful default.
     if (!cfg->bind_given)
         strcpy (cfg->bind_host, cfg->keys_dir [0] ? "*" : "127.0.0.1");
-    if (s_peers (cfg, line->peers, err, errlen) || s_check_ports (cfg, err, errlen))
+    if (zc_config_peers_parse (cfg, line->peers, err, errlen) || zc_config_ports_check (cfg, err, errlen))
         return s_from (line, OPT_PEERS, err, errlen);
     if (cfg->keys_dir [0] && s_check_keys (cfg, err, errlen))
         return s_from (line, OPT_KEYS, err, errlen);
@@ -756,7 +613,7 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
     if (cfg->quorum == 0)
         cfg->quorum = members / 2 + 1;
     if (cfg->quorum > members) {
-        s_fail (err, errlen, "--quorum: %u is more than the %u members",
+        zc_config_fail (err, errlen, "--quorum: %u is more than the %u members",
                 (unsigned) cfg->quorum, (unsigned) members);
         return s_from (line, OPT_QUORUM, err, errlen);
     }
@@ -776,14 +633,14 @@ s_finish (zc_config_t *cfg, const s_line_t *line, char *err, size_t errlen)
     if (cfg->lease_ms == 0)
         cfg->lease_ms = suspect_ms;
     if (cfg->lease_ms > suspect_ms) {
-        s_fail (err, errlen, "--lease-ms: %u is more than --heartbeat-ms * "
+        zc_config_fail (err, errlen, "--lease-ms: %u is more than --heartbeat-ms * "
                 "--misses (%u): the old leader could still serve after a "
                 "new one is elected", (unsigned) cfg->lease_ms,
                 (unsigned) suspect_ms);
         return s_from (line, OPT_LEASE, err, errlen);
     }
     if (cfg->lease_ms < cfg->heartbeat_ms) {
-        s_fail (err, errlen, "--lease-ms: %u is less than --heartbeat-ms (%u)",
+        zc_config_fail (err, errlen, "--lease-ms: %u is less than --heartbeat-ms (%u)",
                 (unsigned) cfg->lease_ms, (unsigned) cfg->heartbeat_ms);
         return s_from (line, OPT_LEASE, err, errlen);
     }
@@ -819,7 +676,7 @@ zc_config_parse (zc_config_t *cfg, int argc, char **argv, char *err, size_t errl
             return rc;
     }
     if (optind < argc)
-        return s_fail (err, errlen, "unexpected argument '%s'", argv [optind]);
+        return zc_config_fail (err, errlen, "unexpected argument '%s'", argv [optind]);
     if (!line.config)
         return s_finish (cfg, &line, err, errlen);
 

@@ -5,8 +5,9 @@
     seed is just a command line: "--id 1 --peers 2:localhost:50052".
     Build by hand (config.c is compiled in for coverage):
         clang -g -fsanitize=fuzzer,address,undefined -Isrc/node \
-            tests/fuzz/fuzz_config.c src/node/config.c src/node/config_file.c \
-            src/msg/numparse.c -Isrc/msg -o fuzz_config
+            tests/fuzz/fuzz_config.c src/node/config.c src/node/config_peers.c \
+            src/node/config_file.c src/node/members.c src/msg/numparse.c src/msg/wire.c \
+            -Isrc/msg -o fuzz_config
         ./fuzz_config -max_len=4096
     Beyond "never crashes": a refusal is one NUL-terminated line, and an
     accepted line satisfies what the rest of the node trusts config.c for

@@ -548,7 +548,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         .heartbeat_ms = 100, .misses = 3, .election_ms = 200, .lease_ms = 300,
         .holddown_ms = 2000, .seed = 1
     };
-    zc_election_state_t state = { 0, 0 };
+    zc_election_state_t state = { 0, 0, 0 };
     node.el = zc_election_new (&ecfg, &state, node.now);
     zc_replica_config_t rcfg = {
         .self = 1, .peers = { 2, 3 }, .peer_count = 2, .quorum = 2, .mh = S_MH,
