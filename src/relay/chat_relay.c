@@ -40,7 +40,10 @@ static const char *s_usage =
     "  --keys DIR             speak CURVE upstream, as chat-client --keys: server.cert\n"
     "                         and client.cert + client.cert_secret (or an ephemeral key)\n"
     "  --serve-keys DIR       speak CURVE to listeners: DIR/server.cert + its secret\n"
-    "                         (encrypted; any client key is let in)\n"
+    "                         (a node's key folder); only the clients whose\n"
+    "                         certificate is in DIR/clients/ get in\n"
+    "  --clients keys|any     with --serve-keys: keys (default) as above; any lets\n"
+    "                         every client key in (encrypted, not authenticated)\n"
     "  --max-rooms N          rooms served at once (default 64)\n"
     "  --pub-hwm N            frames queued per listener (default 10000)\n"
     "  --retry-ms N           the room clients' resend and FETCH retry (default 300)\n"
@@ -72,6 +75,7 @@ main (int argc, char **argv)
         { "bind", required_argument, NULL, 'b' },
         { "keys", required_argument, NULL, 'k' },
         { "serve-keys", required_argument, NULL, 'K' },
+        { "clients", required_argument, NULL, 'c' },
         { "max-rooms", required_argument, NULL, 'm' },
         { "pub-hwm", required_argument, NULL, 'p' },
         { "retry-ms", required_argument, NULL, 'y' },
@@ -91,6 +95,11 @@ main (int argc, char **argv)
             case 'b': cfg.bind = optarg; break;
             case 'k': cfg.keys_dir = optarg; break;
             case 'K': cfg.serve_keys = optarg; break;
+            case 'c':
+                if (strcmp (optarg, "keys") != 0 && strcmp (optarg, "any") != 0)
+                    return s_bad ("--clients: '%s' is not keys or any", optarg);
+                cfg.clients_any = strcmp (optarg, "any") == 0;
+                break;
             case 'v': cfg.verbose++; break;
             case 'h': fputs (s_usage, stdout); return 0;
             case 'm':

@@ -62,12 +62,27 @@ s_connect_up (zc_relay_t *self, const char *endpoint)
 }
 
 //  The listeners' CURVE: a server key pair (DIR/server.cert and its
-//  secret); no ZAP handler, so any client key is let in (encrypted, not
-//  authenticated: docs/PROTOCOL.md "Relays")
+//  secret), and the clients let in: the certificates of DIR/clients/, the
+//  rule of a node's --clients keys, checked by czmq's zauth (a ZAP
+//  handler for this process, started before the XPUB binds); with
+//  clients_any, any client key (encrypted, not authenticated)
 static int
 s_serve_keys (zc_relay_t *self, const char *dir, char *err, size_t errlen)
 {
     char path [4096];
+    if (!self->cfg.clients_any) {
+        snprintf (path, sizeof (path), "%s/clients", dir);
+        if (!zsys_file_exists (path))
+            return s_fail (err, errlen, "--serve-keys: no %s (the client certificates let in,"
+                           " as in a node's key folder; --clients any lets every key in)", path);
+        self->auth = zactor_new (zauth, NULL);
+        if (!self->auth)
+            return s_fail (err, errlen, "--serve-keys: cannot start the ZAP handler%s", "");
+        if (self->cfg.verbose > 1)
+            zstr_sendx (self->auth, "VERBOSE", NULL);
+        zstr_sendx (self->auth, "CURVE", path, NULL);
+        zsock_wait (self->auth);
+    }
     snprintf (path, sizeof (path), "%s/server.cert_secret", dir);
     if (!zsys_file_exists (path))
         return s_fail (err, errlen, "--serve-keys: no %s (the relay's server key pair,"
@@ -199,6 +214,7 @@ zc_relay_destroy (zc_relay_t **self_p)
     free (self->rooms);
     free (self->items);
     zsock_destroy (&self->xpub);
+    zactor_destroy (&self->auth);
     zsock_destroy (&self->up);
     zc_client_keys_destroy (&self->keys);
     zc_relay_subs_destroy (&self->subs);

@@ -37,6 +37,8 @@ typedef struct {
     const char *bind;               //  the listeners' XPUB: "tcp://addr:port[,...]"
     const char *keys_dir;           //  upstream CURVE, as chat-client --keys; NULL = off
     const char *serve_keys;         //  listeners' CURVE: DIR/server.cert + _secret; NULL = off
+    bool clients_any;               //  with serve_keys: any client key (else only the
+                                    //  certificates in DIR/clients/, as a node's --clients)
     size_t max_rooms;               //  rooms served at once (0 = 64)
     int pub_hwm;                    //  XPUB send HWM in frames (0 = 10000)
     uint32_t retry_ms;              //  the room clients' retry (0 = their default)

@@ -30,6 +30,7 @@ typedef struct {
 struct _zc_relay_t {
     zc_relay_config_t cfg;
     zsock_t *xpub;                  //  the listeners'
+    zactor_t *auth;                 //  czmq's zauth: the listeners' client keys (or NULL)
     zsock_t *up;                    //  chained: the upstream relays; cluster: beacons
     zc_client_keys_t *keys;         //  upstream CURVE
     zc_relay_subs_t *subs;

@@ -3,8 +3,10 @@
 # speaks CURVE upstream with a client key (--keys, as chat-client) and to
 # its listeners with the cluster's server key (--serve-keys).  A CURVE
 # listener of the relay (zchat-sub --keys, chat-client --relay --keys)
-# gets every message; a plaintext SUB of the relay gets nothing; a relay
-# without --keys gets nothing of the cluster and says why.
+# gets every message; a CURVE listener whose key is not among the
+# cluster's clients (an ephemeral key) gets nothing, as from a node; a
+# plaintext SUB of the relay gets nothing; a relay without --keys gets
+# nothing of the cluster and says why.
 . "$(dirname "$0")/lib.sh"
 [ -x "$BIN/chat-keygen" ] || fail "no chat-keygen in $BIN"
 N=200
@@ -43,6 +45,9 @@ wait_relay r "CURVE upstream, CURVE listeners"
 
 raw_listener curvesub "$R" general "$KEYS/client-bob"
 raw_listener plainsub "$R" general
+mkdir -p "$RUN/stranger"
+cp "$KEYS/client-bob/server.cert" "$RUN/stranger/"      # an ephemeral client key
+raw_listener stranger "$R" general "$RUN/stranger"
 raw_listener viaplain "$RP" general
 spawn "$RUN/carol.out" "$RUN/carol.err" /dev/null \
     "$BIN/chat-client" --servers "$SERVERS" --keys "$KEYS/client-carol" --relay "$R" --listen \
@@ -62,6 +67,7 @@ wait_received carol $N 60
 check_history "$RUN"/alice.rec "$RUN"/curvesub.rec "$RUN"/carol.rec
 sleep 1
 [ "$(received plainsub)" = 0 ] || fail "a plaintext SUB got $(received plainsub) messages from a CURVE relay"
+[ "$(received stranger)" = 0 ] || fail "a listener with an unknown client key got $(received stranger) messages from the relay"
 [ "$(received viaplain)" = 0 ] || fail "a relay without --keys relayed $(received viaplain) messages of a CURVE cluster"
 wait_relay rplain "cannot talk to the node"
 log "relay without --keys: $(grep -m1 'cannot talk' "$RUN/rplain.err" | cut -c1-150)"
