@@ -755,6 +755,89 @@ test_declared_gap (void)
     s_stop (&loop);
 }
 
+//  1000 rooms in one wake-up (issue 11): the publication outbox batches
+//  8 rooms at once and the ACK outbox 16 clients, so nearly every frame
+//  goes out alone.  Nothing may be lost or reordered for that: every
+//  POST is acknowledged once, and each room's messages come out in rseq
+//  order, each once, under its own topic.
+#define S_ROOMS 1000
+static void
+test_thousand_rooms (void)
+{
+    s_loop_t *loop = s_start_single ();
+    for (int round = 0; round < 2; round++)
+        for (int r = 0; r < S_ROOMS; r++) {
+            char room [16], client [40], text [32];
+            snprintf (room, sizeof room, "room%d", r);
+            snprintf (client, sizeof client, "%032x", r + 1);
+            snprintf (text, sizeof text, "%d/%d", r, round);
+            zc_msg_t post;
+            zc_msg_init (&post, ZC_POST);
+            zc_msg_set_cstr (&post, ZF_CLIENT, client);
+            zc_msg_set_u64 (&post, ZF_ID, (uint64_t) round + 1);
+            zc_msg_set_cstr (&post, ZF_ROOM, room);
+            zc_msg_set_cstr (&post, ZF_FROM, "alice");
+            zc_msg_set_cstr (&post, ZF_TEXT, text);
+            zc_msg_set_u64 (&post, ZF_TS, 1);
+            s_client (loop, &post);
+        }
+    zc_core_tick (loop->core, loop->now);
+    const zc_core_ready_t *ready = zc_core_ready (loop->core);
+    uint64_t ticket = ready->ticket;
+    CHECK (ready->write_first == 1 && ready->write_last == 2 * S_ROOMS);
+    zc_core_durable (loop->core, ticket, loop->now);
+    ready = zc_core_ready (loop->core);
+    static uint64_t last_rseq [S_ROOMS];
+    memset (last_rseq, 0, sizeof last_rseq);
+    size_t published = 0, frames = 0, bad = 0, acks = 0;
+    for (size_t i = 0; i < ready->pub_count; i++) {
+        const zc_core_pub_t *pub = &ready->pubs [i];
+        char topic [64];
+        snprintf (topic, sizeof topic, "%.*s", (int) pub->topic.size,
+                  (const char *) pub->topic.data);
+        int r = -1;
+        if (sscanf (topic, "room%d", &r) != 1 || r < 0 || r >= S_ROOMS)
+            continue;           //  the beacon
+        frames++;
+        size_t offset = 0;
+        while (offset < pub->frame.size) {
+            zc_msg_t chat;
+            const char *why = NULL;
+            if (zc_msg_decode_next (&chat, pub->frame.data, pub->frame.size, &offset, &why)) {
+                bad++;
+                break;
+            }
+            char room [64];
+            zc_str_copy (room, sizeof room, chat.room);
+            if (chat.type != ZC_CHAT || strcmp (room, topic) || chat.rseq != last_rseq [r] + 1)
+                bad++;
+            last_rseq [r] = chat.rseq;
+            published++;
+        }
+    }
+    for (size_t i = 0; i < ready->reply_count; i++) {
+        const zc_core_reply_t *reply = &ready->replies [i];
+        size_t offset = 0;
+        while (offset < reply->body.size) {
+            zc_msg_t ack;
+            const char *why = NULL;
+            if (zc_msg_decode_next (&ack, reply->body.data, reply->body.size, &offset, &why))
+                break;
+            acks += ack.type == ZC_ACK;
+        }
+    }
+    size_t complete = 0;
+    for (int r = 0; r < S_ROOMS; r++)
+        complete += last_rseq [r] == 2;
+    CHECKF (published == 2 * S_ROOMS && complete == S_ROOMS && bad == 0,
+            "%zu published in %zu frames, %zu rooms complete, %zu bad", published, frames,
+            complete, bad);
+    CHECKF (acks == 2 * S_ROOMS, "%zu ACKs for %d POSTs", acks, 2 * S_ROOMS);
+    printf ("  1000 rooms, 2 messages each in one wake-up: %zu messages in %zu frames,"
+            " %zu ACKs in %zu frames\n", published, frames, acks, ready->reply_count);
+    s_stop (&loop);
+}
+
 int
 main (void)
 {
@@ -766,5 +849,6 @@ main (void)
     test_trio ();
     test_lost_state ();
     test_declared_gap ();
+    test_thousand_rooms ();
     return check_report ("test_core");
 }
