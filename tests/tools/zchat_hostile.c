@@ -30,6 +30,7 @@
     shell test can grep.  Exit 0 unless the arguments are wrong (2), or
     status got no reply (1): a socket the node refuses is what we test.
 */
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <getopt.h>
@@ -299,7 +300,7 @@ s_add_entries (zmsg_t *out, const s_fields_t *f, int entries)
 
 //  Print every reply that arrives within wait_ms; returns how many came.
 static int
-s_drain (zsock_t *sock, int wait_ms, const char *prefix)
+s_drain_timed (zsock_t *sock, int wait_ms, const char *prefix, int64_t *first_us)
 {
     int replies = 0;
     int64_t end = zclock_mono () + wait_ms;
@@ -310,6 +311,8 @@ s_drain (zsock_t *sock, int wait_ms, const char *prefix)
         zmsg_t *reply = zmsg_recv (sock);
         if (!reply)
             break;
+        if (first_us && !replies)
+            *first_us = zclock_usecs ();
         zframe_t *frame = zmsg_first (reply);
         if (frame && zframe_size (frame) == 0)
             frame = zmsg_next (reply);          //  a REQ's empty delimiter
@@ -328,6 +331,19 @@ s_drain (zsock_t *sock, int wait_ms, const char *prefix)
     }
     zpoller_destroy (&poller);
     return replies;
+}
+
+static int
+s_drain (zsock_t *sock, int wait_ms, const char *prefix)
+{
+    return s_drain_timed (sock, wait_ms, prefix, NULL);
+}
+
+static int
+s_cmp_i64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
 }
 
 static int
@@ -369,14 +385,27 @@ s_cmd_ping (int port, const s_fields_t *f, const s_opts_t *o)
     static uint8_t buf [ZC_MAX_FRAME];
     zsock_t *sock = s_connect (ZMQ_REQ, port, o);
     int pongs = 0;
+    int64_t *rtt = calloc ((size_t) o->count + 1, sizeof (int64_t));
+    assert (rtt);
     for (int i = 0; i < o->count; i++) {
         zc_msg_t msg;
         s_fill (&msg, ZC_PING, f);
         size_t size = s_encode (&msg, buf, sizeof buf);
-        if (zmq_send (zsock_resolve (sock), buf, size, 0) == (int) size)
-            pongs += s_drain (sock, o->interval_ms ? o->interval_ms : 100, i ? "" : "reply") > 0;
+        int64_t sent = zclock_usecs (), got = 0;
+        if (zmq_send (zsock_resolve (sock), buf, size, 0) == (int) size
+        &&  s_drain_timed (sock, o->interval_ms ? o->interval_ms : 100, i ? "" : "reply",
+                           &got) > 0)
+            rtt [pongs++] = got - sent;
     }
     printf ("pongs=%d\n", pongs);
+    //  The round trips (PING sent -> PONG read), for the heartbeat
+    //  experiments (experiments/run_heartbeat.sh)
+    if (pongs) {
+        qsort (rtt, (size_t) pongs, sizeof (int64_t), s_cmp_i64);
+        printf ("rtt_us p50=%" PRId64 " p99=%" PRId64 " max=%" PRId64 "\n",
+                rtt [(pongs - 1) / 2], rtt [(size_t) ((pongs - 1) * 0.99)], rtt [pongs - 1]);
+    }
+    free (rtt);
     zsock_destroy (&sock);
     return 0;
 }
