@@ -111,7 +111,7 @@ md=$out/heartbeat.md
        "apart per condition; command: experiments/run_heartbeat.sh --pings $pings --idle $idle." \
        "A backup suspects the leader after 300 ms without a PONG (3 × 100 ms)."
   echo
-  echo "| condition | PONGs | round trip p50 ms | p99 ms | max ms |"
+  echo "| condition | PONGs within 10 ms (the next PING) | round trip p50 ms | p99 ms | max ms |"
   echo "|---|---:|---:|---:|---:|"
   while IFS='|' read -r label line; do
     p=$(sed -n 's/.*pongs=\([0-9]*\).*/\1/p' <<<"$line")
