@@ -90,7 +90,7 @@ md=$out/relay.md
   echo
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(zx_machine); $build_type build of" \
        "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); median of $reps run(s) of ${secs} s each;" \
-       "command: experiments/run_relay.sh --secs $secs --reps $reps."
+       "command: experiments/run_relay.sh --secs $secs --reps $reps --subs $sub_counts."
   echo
   echo "| subscribers | relays | flat out: delivered/s (all subscribers) | at 500/s: p50 / p99 ms | lost / doubled |"
   echo "|---|---|---|---|---|"

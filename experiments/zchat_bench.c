@@ -51,7 +51,8 @@
 #include "client_keys.h"
 #include "numparse.h"
 
-#define ZB_MAX_CLIENTS  256
+#define ZB_MAX_CLIENTS  256         //  senders (per-sender tables below)
+#define ZB_MAX_SUBS     4096        //  subscribers (one thread and client each)
 #define ZB_PING         "zb-ping"
 #define ZB_MAX_NOTICES  5           //  notices printed per client
 
@@ -547,7 +548,7 @@ s_parse (int argc, char **argv, zb_opts_t *opts)
             case 'h': fputs (s_usage, stdout); exit (0);
             case 's': case 'r': case 'w': case 'z': case 't': case 'c': {
                 double min = c == 'r'? 0: 1;
-                double max = c == 's' || c == 'r'? ZB_MAX_CLIENTS
+                double max = c == 's'? ZB_MAX_CLIENTS: c == 'r'? ZB_MAX_SUBS
                            : c == 'z'? ZC_MAX_TEXT: c == 'c'? 1e12: 1e7;
                 if (!s_number (optarg, min, max, &v) || v != (uint64_t) v)
                     return s_bad (name, optarg);
