@@ -88,14 +88,20 @@ zc_members_parse (zc_members_t *out, const char *text, size_t len, char *err, si
     return 0;
 }
 
-size_t
-zc_members_format (const zc_members_t *self, char *buf, size_t cap)
+//  "ID:HOST:PORT,..." or, without addresses, "ID,..."; 0 and an empty
+//  buf if cap is too small
+static size_t
+s_format (const zc_members_t *self, char *buf, size_t cap, bool addresses)
 {
     size_t used = 0;
+    if (cap)
+        buf [0] = 0;
     for (size_t i = 0; i < self->count; i++) {
         const zc_member_t *member = &self->member [i];
-        int n = snprintf (buf + used, cap - used, "%s%u:%s:%u", i ? "," : "",
-                          (unsigned) member->id, member->host, (unsigned) member->port);
+        int n = addresses
+              ? snprintf (buf + used, cap - used, "%s%u:%s:%u", i ? "," : "",
+                          (unsigned) member->id, member->host, (unsigned) member->port)
+              : snprintf (buf + used, cap - used, "%s%u", i ? "," : "", (unsigned) member->id);
         if (n < 0 || (size_t) n >= cap - used) {
             if (cap)
                 buf [0] = 0;
@@ -107,22 +113,15 @@ zc_members_format (const zc_members_t *self, char *buf, size_t cap)
 }
 
 size_t
+zc_members_format (const zc_members_t *self, char *buf, size_t cap)
+{
+    return s_format (self, buf, cap, true);
+}
+
+size_t
 zc_members_ids (const zc_members_t *self, char *buf, size_t cap)
 {
-    size_t used = 0;
-    if (cap)
-        buf [0] = 0;
-    for (size_t i = 0; i < self->count; i++) {
-        int n = snprintf (buf + used, cap - used, "%s%u", i ? "," : "",
-                          (unsigned) self->member [i].id);
-        if (n < 0 || (size_t) n >= cap - used) {
-            if (cap)
-                buf [0] = 0;
-            return 0;
-        }
-        used += (size_t) n;
-    }
-    return used;
+    return s_format (self, buf, cap, false);
 }
 
 const zc_member_t *
