@@ -514,6 +514,46 @@ test_highest_reaches_leader_only (void)
 }
 
 
+//  11. A sick high node (a CPU hog beside it, a stalling disk, a crash
+//  loop): each time it has led for 300 ms it freezes for 600 ms, is
+//  deposed, comes back and takes the lead again by hand-over.  Without
+//  damping that is a pause for the clients every ~2.5 s, for ever; with
+//  its hold-down doubled after each short reign (rule 7), 1, 2, 4, 8,
+//  16, 32 s: at most 7 reigns in a minute.
+static void
+test_sick_high_node (void)
+{
+    const char *name = "sick high node";
+    int failed_before = s_failed;
+    sim_t *sim = s_new (3, 2, 1101);
+    uint32_t three = 3;
+    sim_start_all (sim);
+    CHECKF (sim_run_until_pred (sim, p_converged_to, &three, 3000), "%s: node 3 leads", name);
+    size_t reigns = 1;
+    uint64_t serving_since = sim->now;
+    bool serving = true;
+    uint64_t end = sim->now + 60000;
+    while (sim->now < end && !sim->failed) {
+        sim_run_for (sim, 10);
+        bool now_serving = !sim->nodes [3].frozen && s_serving (sim, 3);
+        if (now_serving && !serving) {
+            reigns++;
+            serving_since = sim->now;
+        }
+        serving = now_serving;
+        if (serving && sim->now >= serving_since + 300) {
+            sim_freeze (sim, 3, 600);
+            serving = false;
+        }
+    }
+    CHECKF (reigns >= 3 && reigns <= 7, "%s: node 3 took the lead %zu times in 60 s (its "
+            "hold-down must double after each short reign)", name, reigns);
+    CHECKF (sim_serving (sim) != 0 || sim->nodes [3].frozen, "%s: someone serves at the end",
+            name);
+    printf ("  %s: took the lead %zu times in 60 s\n", name, reigns);
+    SIM_FIXED_END (sim, name, failed_before);
+}
+
 //  ==========================================================================
 //  Hostile input (docs/ELECTION.md "Hostile input"): forged and absurd
 //  messages injected straight into the pure machine, one test per attack.
@@ -1022,6 +1062,7 @@ main (void)
     test_failback_one_step ();
     test_split_claim ();
     test_highest_reaches_leader_only ();
+    test_sick_high_node ();
     test_forgotten_vote ();
     test_hostile_epoch_ceiling ();
     test_hostile_rejoin_corroborated ();

@@ -9,7 +9,9 @@
 
 #include <inttypes.h>
 #include <sched.h>
+#include <dirent.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -359,9 +361,30 @@ s_fault_return_higher (zc_chaos_t *ch, zc_fault_run_t *run, int found)
     return -1;
 }
 
-//  A busy process on the leader's CPU: the leader is pinned to one CPU and
-//  a child of the harness spins there beside it at the same priority, so
-//  the leader gets about half of one core (issue 11: no leader change with
+//  Sets the CPU mask of every thread of pid (sched_setaffinity takes one
+//  thread: the node's storage and ZeroMQ I/O threads would stay free).
+//  True if at least the main thread took it.
+static bool
+s_pin_process (pid_t pid, const cpu_set_t *set)
+{
+    bool main_done = sched_setaffinity (pid, sizeof (*set), set) == 0;
+    char path [64];
+    snprintf (path, sizeof (path), "/proc/%d/task", (int) pid);
+    DIR *dir = opendir (path);
+    struct dirent *task;
+    while (dir && (task = readdir (dir))) {
+        pid_t tid = (pid_t) atoi (task->d_name);
+        if (tid > 0 && tid != pid)
+            sched_setaffinity (tid, sizeof (*set), set);
+    }
+    if (dir)
+        closedir (dir);
+    return main_done;
+}
+
+//  A busy process on the leader's CPU: the leader (every thread of it) is
+//  pinned to one CPU and a child of the harness spins there beside it at
+//  the same priority, so the leader gets about half of one core (issue 11: no leader change with
 //  one core taken by a CPU hog).  Afterwards the leader may use every CPU
 //  again.  Pinning needs nothing but owning the process.
 static int
@@ -383,7 +406,7 @@ s_fault_cpu_hog (zc_chaos_t *ch, zc_fault_run_t *run, int found)
     CPU_ZERO (&one);
     CPU_SET (cpu, &one);
     run->t_inject = zc_chaos_t_ms (ch);
-    bool pinned = sched_setaffinity (node, sizeof (one), &one) == 0;
+    bool pinned = s_pin_process (node, &one);
     pid_t hog = fork ();
     if (hog == 0) {
         //  Dies with the harness, whatever happens to it
@@ -403,7 +426,7 @@ s_fault_cpu_hog (zc_chaos_t *ch, zc_fault_run_t *run, int found)
         waitpid (hog, NULL, 0);
     }
     if (pinned && ch->node [target].pid == node)
-        sched_setaffinity (node, sizeof (before), &before);
+        s_pin_process (node, &before);
     return target;
 }
 

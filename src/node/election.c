@@ -142,9 +142,16 @@ s_reset_votes (zc_election_t *self)
 void
 zc_el_become_backup (zc_election_t *self, uint32_t leader, uint64_t now)
 {
+    if (leader && leader == self->handover_to)
+        self->handed_to = leader;       //  our hand-over worked
     self->role = ZC_ROLE_BACKUP;
     self->leader = leader;
     self->leader_heard = now;
+    if (leader && (leader != self->reign_of || self->st.epoch != self->reign_epoch)) {
+        self->reign_of = leader;
+        self->reign_epoch = self->st.epoch;
+        self->reign_since = now;
+    }
     self->leader_suspected = false;
     self->handover_to = 0;
     self->handover_from = 0;
@@ -284,10 +291,41 @@ s_send_claims (zc_election_t *self, uint64_t now, zc_actions_t *out, bool all)
     }
 }
 
+//  A higher node that lost the lead soon after our hand-over gave it (a
+//  sick node: starved of CPU, a disk that stalls, a crash loop) would take
+//  it back after every hold-down and lose it again, pausing the clients
+//  each time.  Winning after we suspected it, we double its hold-down, as
+//  for a failed hand-over (docs/ELECTION.md rule 7).  A reign that began
+//  any other way (the first election, say) is not counted.
+static void
+s_damp_short_reign (zc_election_t *self, zc_actions_t *out)
+{
+    zc_el_peer_t *peer = self->deposed > self->cfg.self && self->deposed == self->handed_to
+                       ? zc_el_peer (self, self->deposed) : NULL;
+    uint64_t window = (uint64_t) self->cfg.holddown_ms * ZC_EL_SHORT_REIGN_HOLDDOWNS;
+    if (peer && self->deposed_reign < window) {
+        peer->holddown_ms = peer->holddown_ms * 2 < 60000 ? peer->holddown_ms * 2 : 60000;
+        zc_el_log (self, out, "node %u lost the lead %llu ms after taking it: its hold-down "
+                   "is now %llu ms", peer->id, (unsigned long long) self->deposed_reign,
+                   (unsigned long long) peer->holddown_ms);
+    }
+    self->deposed = 0;
+    self->handed_to = 0;
+}
+
+//  We suspect the leader we follow: remember how long it led
+static void
+s_depose (zc_election_t *self, uint64_t now)
+{
+    self->deposed = self->leader;
+    self->deposed_reign = self->reign_of == self->leader ? now - self->reign_since : UINT64_MAX;
+}
+
 void
 zc_el_become_leader (zc_election_t *self, uint64_t now, zc_actions_t *out)
 {
     self->won++;
+    s_damp_short_reign (self, out);
     self->role = ZC_ROLE_LEADER;
     self->phase = PHASE_NONE;
     self->leader = self->cfg.self;
@@ -390,6 +428,7 @@ s_tick_backup (zc_election_t *self, uint64_t now, zc_actions_t *out)
     if (self->leader && !self->leader_suspected) {
         if (now > self->leader_heard + zc_el_suspect_ms (self)) {
             zc_el_log (self, out, "leader %u missed heartbeats", self->leader);
+            s_depose (self, now);
             self->leader_suspected = true;
             zc_el_start_election (self, now, out);
         }
@@ -549,6 +588,7 @@ zc_election_leader_down (zc_election_t *self, uint64_t now, zc_actions_t *out)
     assert (self && out);
     if (self->role == ZC_ROLE_BACKUP && self->leader && !self->leader_suspected) {
         zc_el_log (self, out, "lost the connection to leader %u", self->leader);
+        s_depose (self, now);
         self->leader_suspected = true;
         zc_el_start_election (self, now, out);
     }

@@ -39,7 +39,7 @@ typedef struct {
     uint64_t link_since;     //  leader: start of its run of granted replies on
     uint64_t link_heard;     //  the peer link in our epoch, and the last one
     uint64_t last_seq;       //  its log as the replica confirmed it (peer_progress)
-    uint64_t holddown_ms;    //  hand-over hold-down (doubles on failure)
+    uint64_t holddown_ms;    //  hand-over hold-down (doubles on failure or a short reign)
     uint64_t report_epoch;   //  highest epoch it said it holds, recently
     uint64_t report_at;      //  (reported: at least once)
     bool reported;
@@ -68,6 +68,12 @@ struct _zc_election_t {
     uint64_t next_announce;
     uint64_t prevote_epoch;
     bool skip_answer;            //  next round goes straight to pre-vote
+    uint32_t reign_of;           //  backup: the leader and epoch we follow,
+    uint64_t reign_epoch;        //  and since when (a new pair restarts it)
+    uint64_t reign_since;
+    uint32_t deposed;            //  the leader we last suspected (0: none), and
+    uint64_t deposed_reign;      //  how long it had led as we saw it
+    uint32_t handed_to;          //  the last node that took the lead by our hand-over
     uint32_t handover_to;        //  leader: hand-over target (0: none)
     uint32_t handover_from;      //  candidate: the leader that handed over to us
     bool handover_sent;
@@ -108,6 +114,11 @@ struct _zc_election_t {
     uint64_t rep_epoch;
     bool rep_serving;
 };
+
+//  A higher node that took the lead by our hand-over and was deposed within
+//  this many hold-downs had a short reign: its hold-down doubles
+//  (docs/ELECTION.md rule 7)
+#define ZC_EL_SHORT_REIGN_HOLDDOWNS 10
 
 //  Failure detection: this long without a sign of life (rule 1).
 static inline uint64_t
