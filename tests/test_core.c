@@ -476,6 +476,9 @@ typedef struct {
     size_t acks;                //  ACKs the client got
     bool backup_early;          //  a backup put a send before its write
     bool leader_early_append;   //  a leader's APPEND with entries went early
+    bool stalled [4];           //  its disk reports nothing durable
+    size_t stalled_accepts;     //  ACCEPTs sent while stalled, and the
+    uint64_t stalled_accept_seq; //  highest last_seq one named
 } s_trio_t;
 
 static void
@@ -485,6 +488,11 @@ s_trio_queue (s_trio_t *trio, uint32_t from, const zc_core_send_t *sends, size_t
         if (trio->count == trio->cap) {
             trio->cap = trio->cap ? trio->cap * 2 : 64;
             trio->queue = realloc (trio->queue, trio->cap * sizeof *trio->queue);
+        }
+        if (trio->stalled [from] && sends [i].msg.type == ZC_ACCEPT) {
+            trio->stalled_accepts++;
+            if (sends [i].msg.last_seq > trio->stalled_accept_seq)
+                trio->stalled_accept_seq = sends [i].msg.last_seq;
         }
         s_wire_t *wire = &trio->queue [trio->count++];
         wire->from = from;
@@ -529,7 +537,8 @@ s_trio_execute (s_trio_t *trio, uint32_t id)
         }
         if (ready->ticket)
             trio->tickets [id] = ready->ticket;
-        zc_core_durable (core, trio->tickets [id], trio->now);
+        if (!trio->stalled [id])
+            zc_core_durable (core, trio->tickets [id], trio->now);
     }
 }
 
@@ -628,6 +637,33 @@ test_trio (void)
         CHECKF (!trio->backup_early, "a backup sent before its own write");
         for (uint32_t id = 1; id <= 3; id++)
             CHECK (zc_chatlog_last_seq (zc_core_log (trio->cores [id])) == 2);
+
+        //  Both backups' disks stall for a second with entry 3 written but
+        //  not synced: no ACK, but the lease holds (their ACCEPTs renew it
+        //  at once, naming only what is durable): no election for a disk
+        for (uint32_t id = 1; id <= 3; id++)
+            trio->stalled [id] = id != leader;
+        zc_msg_set_u64 (&post, ZF_ID, 3);
+        size = zc_msg_encode (&post, buf, sizeof buf);
+        zc_core_client (core, (const uint8_t *) "c1", 2, buf, size, NULL, trio->now);
+        size_t lapses = 0;
+        for (int i = 0; i < 100; i++) {
+            s_trio_step (trio);
+            if (s_trio_leader (trio) != leader)
+                lapses++;
+        }
+        CHECKF (lapses == 0, "the leader stopped serving in %zu of 100 steps while its "
+                "backups' disks stalled", lapses);
+        CHECKF (trio->acks == 2, "%zu ACKs with no backup's copy durable", trio->acks);
+        CHECKF (trio->stalled_accepts >= 5, "%zu ACCEPTs from stalled backups in a second",
+                trio->stalled_accepts);
+        CHECKF (trio->stalled_accept_seq == 2, "a stalled backup's ACCEPT named seq %llu "
+                "(durable: 2)", (unsigned long long) trio->stalled_accept_seq);
+        for (uint32_t id = 1; id <= 3; id++)
+            trio->stalled [id] = false;
+        for (int i = 0; i < 20 && trio->acks < 3; i++)
+            s_trio_step (trio);
+        CHECKF (trio->acks == 3, "%zu ACKs once the disks caught up", trio->acks);
     }
     for (uint32_t id = 1; id <= 3; id++)
         zc_core_destroy (&trio->cores [id]);

@@ -34,7 +34,9 @@
          disk is not in them: ACKs and publications wait for a quorum and
          our own durable copy, and sends that speak of this node's log or
          state (a backup's APPEND_ACK, a vote) are held by the core until
-         the tickets handed out before them are durable
+         the tickets handed out before them are durable; an ACCEPT that
+         saves nothing (the lease's renewal) goes at once, naming only
+         the durable log
       5. when the storage reports ticket T on disk (all writes up to T
          synced): zc_core_durable (T), then take a bundle: the releases
     If a write in 2 or 3 fails, the loop stops the node with a non-zero

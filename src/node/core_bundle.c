@@ -121,6 +121,23 @@ s_hold (zc_core_t *self, const zc_core_send_t *send)
         self->issued, send->to, send->first, send->last, data, size };
 }
 
+//  An ACCEPT that saves nothing (the leader we follow re-announcing its
+//  epoch) is the lease's renewal (docs/ELECTION.md rule 6): held behind a
+//  slow sync, it would let the leader's lease run out while the disks of
+//  its backups stall, and the cluster would elect for a disk.  It goes at
+//  once, speaking only of the log already durable: a vote must never
+//  claim more than the disk holds.  An ACCEPT that comes with a save (a
+//  new epoch or leader) still waits, with the state, for the disk.
+static bool
+s_lease_reply (zc_core_t *self, zc_core_send_t *send)
+{
+    if (send->msg.type != ZC_ACCEPT || self->save_state)
+        return false;
+    if (!zc_msg_has (&send->msg, ZF_LAST_SEQ) || send->msg.last_seq > self->durable)
+        zc_msg_set_u64 (&send->msg, ZF_LAST_SEQ, self->durable);
+    return true;
+}
+
 //  Held sends whose entries a truncation replaces would carry entries
 //  they never named: they go (the protocol repeats what is lost).
 static void
@@ -263,7 +280,7 @@ zc_core_ready (zc_core_t *self)
         if (early_ok && pending->early)
             self->early [ready->early_count++] = pending->send;
         else
-        if (behind && !pending->send.ping)
+        if (behind && !pending->send.ping && !s_lease_reply (self, &pending->send))
             s_hold (self, &pending->send);
         else
             self->sends [ready->send_count++] = pending->send;
