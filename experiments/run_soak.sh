@@ -2,7 +2,8 @@
 # Steady load for a long time at default timing: are there false elections?
 #
 #   experiments/run_soak.sh [--secs S] [--rate R] [--subscribers N]
-#                           [--cpu-hog] [--slow-backup-ms MS] [--out DIR]
+#                           [--cpu-hog | --cpu-hog-leader] [--slow-backup-ms MS]
+#                           [--out DIR]
 #
 # A fresh 3-node cluster at defaults (heartbeat 100 ms, 3 misses, fsync
 # batch), one sender at R msgs/s (default 1000) and N subscribers (default
@@ -13,9 +14,11 @@
 # time).  Writes DIR/soak.md (DIR/soak-TAG.md with a fault) and appends to
 # DIR/soak-raw.csv (default experiments/results).
 #
-# The two standing faults of issue 11, for the whole run: --cpu-hog pins
-# the leader to one CPU beside a busy process of this script (it gets about
-# half a core, as chat-chaos's cpu-hog fault); --slow-backup-ms MS makes
+# The standing faults of issue 11, for the whole run: --cpu-hog takes one
+# core with a busy process pinned to the last CPU (the nodes run where the
+# scheduler puts them); --cpu-hog-leader also pins every thread of the
+# leader to that CPU beside it, so the leader gets about half a core (as
+# chat-chaos's cpu-hog fault does for a few seconds); --slow-backup-ms MS makes
 # every sync of one backup MS ms slower (the nodes' test-only hook,
 # docs/STORAGE.md), so the leader and the other backup make the majority.
 set -euo pipefail
@@ -29,8 +32,9 @@ while [ $# -gt 0 ]; do
     --subscribers) subs=$2; shift ;;
     --out) out=$2; shift ;;
     --cpu-hog) hog=1 ;;
+    --cpu-hog-leader) hog=2 ;;
     --slow-backup-ms) slow=$2; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_soak.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -57,14 +61,18 @@ if [ "$slow" != 0 ]; then
   faults="${faults:+$faults; }every sync of node $victim (a backup) $slow ms slower"
 fi
 hog_pid=""
-if [ "$hog" = 1 ]; then
-  lpid=$(cat "$current_run/node-$leader.pid")
-  cpu=$(awk '{ print $39 }' "/proc/$lpid/stat")
-  taskset -a -p -c "$cpu" "$lpid" >/dev/null
+if [ "$hog" != 0 ]; then
+  cpu=$(($(nproc) - 1))
   taskset -c "$cpu" bash -c 'while :; do :; done' &
   hog_pid=$!
-  tag=${tag:+$tag-}hog
-  faults="${faults:+$faults; }the leader (node $leader) pinned to CPU $cpu beside a busy process"
+  if [ "$hog" = 2 ]; then
+    taskset -a -p -c "$cpu" "$(cat "$current_run/node-$leader.pid")" >/dev/null
+    tag=${tag:+$tag-}hogleader
+    faults="${faults:+$faults; }the leader (node $leader, every thread) pinned to CPU $cpu beside a busy process"
+  else
+    tag=${tag:+$tag-}hog
+    faults="${faults:+$faults; }CPU $cpu taken by a busy process"
+  fi
 fi
 stop_hog() { [ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true; }
 trap 'stop_hog; zx_cleanup' EXIT
@@ -88,7 +96,7 @@ IFS=, read -r _ _ _ _ _ _ _ _ _ posted acked _ _ _ a50 _ a99 a999 amax e50 _ e99
   echo "### Soak: $secs s of steady load at default timing"
   echo
   echo "Started $started on $(zx_machine); $build_type build, source at $commit."
-  echo "Command: \`experiments/run_soak.sh --secs $secs --rate $rate --subscribers $subs$([ "$hog" = 1 ] && echo ' --cpu-hog')$([ "$slow" != 0 ] && echo " --slow-backup-ms $slow")\`."
+  echo "Command: \`experiments/run_soak.sh --secs $secs --rate $rate --subscribers $subs$([ "$hog" = 1 ] && echo ' --cpu-hog')$([ "$hog" = 2 ] && echo ' --cpu-hog-leader')$([ "$slow" != 0 ] && echo " --slow-backup-ms $slow")\`."
   echo "Standing faults: ${faults:-none}. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| posted | acked | lost / twice | leader changes seen by clients | election or role lines in the node logs after start-up | ack p50 / p99 / p99.9 / max (ms) | sender→receiver p50 / p99 / p99.9 / max (ms) | client notices | bench exit |"
