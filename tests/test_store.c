@@ -78,12 +78,16 @@ typedef struct {
 } s_seen_t;
 
 static void
-s_collect (char kind, const char *key, uint64_t value, void *arg)
+s_collect (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_seen_t *seen = arg;
     size_t len = strlen (seen->text);
-    snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 ";",
-              kind, key, value);
+    if (at)
+        snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 " @%" PRIu64 ";",
+                  kind, key, value, at);
+    else
+        snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 ";",
+                  kind, key, value);
     seen->count++;
 }
 
