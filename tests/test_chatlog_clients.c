@@ -231,6 +231,14 @@ test_snapshot (void)
     CHECK (zc_chatlog_client_last_id (backup, "0123456789abcdef0123456789abcdef") == 4);
     CHECK (zc_chatlog_bound_clients (backup, 9101, 100, 0) == 1);
     zc_chatlog_destroy (&backup);
+
+    //  A retired configuration travels as a "members" line (it used to be
+    //  written as a second "base" line, which every backup refused)
+    zc_chatlog_set_retired (leader, 'm', "1:127.0.0.1:5001,2:127.0.0.1:5002", 3);
+    text = zc_snapshot_text (leader, &size);
+    CHECKF (strstr (text, "\nmembers 1:127.0.0.1:5001,2:127.0.0.1:5002 3\n"), "%s", text);
+    CHECK (zc_snapshot_check (text, size, 20, 1) == NULL);
+    free (text);
     zc_chatlog_destroy (&leader);
 }
 

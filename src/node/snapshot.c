@@ -24,7 +24,8 @@ s_collect (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
             ? snprintf (line, sizeof line, "client %s %llu %llu\n", key,
                         (unsigned long long) value, (unsigned long long) at)
             : snprintf (line, sizeof line, "%s %s %llu\n",
-                        kind == 'r' ? "room" : kind == 'c' ? "client" : "base",
+                        kind == 'r' ? "room" : kind == 'c' ? "client"
+                      : kind == 'm' ? "members" : "base",
                         key, (unsigned long long) value);
     if (lines->count == lines->cap) {
         lines->cap = lines->cap ? lines->cap * 2 : 64;
