@@ -123,7 +123,8 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
 //  With `unknown` (the leader has no record of our client id, and its
 //  quorum is a majority) nothing was lost: the cluster retired our record
 //  (--client-ttl) after holding those messages.  The gap is declared the
-//  same way, but told as ZC_EV_EXPIRED (PROTOCOL.md §4, "Forgotten").
+//  same way, but told as ZC_EV_EXPIRED (PROTOCOL.md §4, "Forgotten client
+//  ids").
 static void
 s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
 {

@@ -11,9 +11,10 @@
 //
 //  A client costs one small block and one hash item on every node, for as
 //  long as it is remembered (retired.state keeps its last id until the
-//  client limits drop it: zc_chatlog_bound_clients), so it stays small: no table of recent ids (that was 64 KiB per client id,
-//  ~47 KiB resident: 10k one-line POSTs cost 465 MiB per node), the key
-//  lives in the block itself.  A repeat finds its entry through the
+//  client limits drop it: zc_chatlog_bound_clients), so it stays small:
+//  no table of recent ids (that was 64 KiB per client id, ~47 KiB
+//  resident: 10k one-line POSTs cost 465 MiB per node), the key lives in
+//  the block itself.  A repeat finds its entry through the
 //  client's chain of entries instead (zc_entry_t client_prev/_jump).
 typedef struct {
     uint64_t last_id;
@@ -619,9 +620,9 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq, zc_chatlog_each_f
     zhashx_destroy (&clients);
 }
 
-//  The client limits (docs/STORAGE.md "Retention").  A client without a
-//  held entry is known only by its retired value; those are the ones that
-//  may go.  The count limit keeps the newest max_ids of them: the k-th
+//  The client limits (docs/STORAGE.md "The client table and its
+//  limits").  A client without a held entry is known only by its retired
+//  value; those are the ones that may go.  The count limit keeps the newest max_ids of them: the k-th
 //  oldest retired-at is found by selection (O(n), as the pass that saves
 //  retired.state), never by a sort.
 static s_client_t **

@@ -114,10 +114,10 @@ void zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uin
 void zc_chatlog_set_retired_at (zc_chatlog_t *self, char kind, const char *key, uint64_t value,
                                 uint64_t at_secs);
 
-//  The client limits (docs/STORAGE.md "Retention"): drop the retired value
-//  of every client that has no entry held and was retired more than
-//  ttl_secs before now_secs (0: none by age), then the oldest retired ones
-//  beyond max_ids of them (0: no cap).  A client with a held entry is never
+//  The client limits (docs/STORAGE.md "The client table and its limits"):
+//  drop the retired value of every client that has no entry held and was
+//  retired more than ttl_secs before now_secs (0: none by age), then the
+//  oldest retired ones beyond max_ids of them (0: no cap).  A client with a held entry is never
 //  dropped.  Returns how many were dropped (their ids are then unknown:
 //  last_id 0).
 size_t zc_chatlog_bound_clients (zc_chatlog_t *self, uint64_t now_secs, uint64_t ttl_secs,

@@ -33,7 +33,8 @@
 enum {
     OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
-    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_CLIENT_TTL, OPT_MAX_CLIENT_IDS, OPT_KEYS, OPT_CLIENTS,
+    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_CLIENT_TTL, OPT_MAX_CLIENT_IDS,
+    OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
     OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE,
     OPT_METRICS, OPT_INITIAL, OPT_CONFIG
@@ -240,7 +241,7 @@ s_defaults (zc_config_t *cfg)
     cfg->max_frame = 20480;         //  the largest text plus room for the rest
     cfg->max_rooms = 64;
     cfg->max_clients = 10000;
-    cfg->client_ttl = 604800;       //  docs/STORAGE.md "Retention": the client limits
+    cfg->client_ttl = 604800;       //  docs/STORAGE.md "The client table and its limits"
     cfg->max_client_ids = 1000000;
     cfg->rate = 500;
     cfg->pub_hwm = 1000;

@@ -363,8 +363,9 @@ s_on_post (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, const char
         //  majority: then none of its ids was lost (a majority holds each
         //  one acknowledged, and a leader is elected only with what they
         //  hold), so its record was retired (--client-ttl, docs/STORAGE.md
-        //  "Retention").  Say so: the client declares the gap as above
-        //  without taking it for a loss (PROTOCOL.md §4, "Forgotten").
+        //  "The client table and its limits").  Say so: the client
+        //  declares the gap as above without taking it for a loss
+        //  (PROTOCOL.md §4, "Forgotten client ids").
         const zc_election_config_t *ecfg = &self->cfg.election;
         if (last_id == 0 && 2 * (uint64_t) ecfg->quorum > ecfg->member_count)
             zc_msg_set_bool (&msg, ZF_UNKNOWN, true);

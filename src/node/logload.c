@@ -36,7 +36,8 @@ s_load_retired (char kind, const char *key, uint64_t value, uint64_t at, void *a
         zc_chatlog_set_retired_at (load->log, kind, key, value, at);
 }
 
-//  The client limits (docs/STORAGE.md "Retention"), at wall-clock now.
+//  The client limits (docs/STORAGE.md "The client table and its
+//  limits"), at wall-clock now.
 static size_t
 s_bound_clients (const zc_config_t *cfg, zc_chatlog_t *log)
 {

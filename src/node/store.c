@@ -210,7 +210,7 @@ zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen)
 static int
 s_parse_retired (const char *text, size_t size, const char *path,
                  void (*each) (char kind, const char *key, uint64_t value,
-                                     uint64_t at, void *arg),
+                               uint64_t at, void *arg),
                  void *arg, char *err, size_t errlen)
 {
     for (int pass = 0; pass < (each ? 2 : 1); pass++) {
@@ -368,7 +368,7 @@ zc_store_save_retired (const char *dir, const char *text, size_t size)
 int
 zc_store_parse_retired (const char *text, size_t size, const char *what,
                         void (*each) (char kind, const char *key, uint64_t value,
-                                     uint64_t at, void *arg),
+                                      uint64_t at, void *arg),
                         void *arg, char *err, size_t errlen)
 {
     return s_parse_retired (text, size, what, each, arg, err, errlen);
