@@ -39,6 +39,8 @@ typedef struct {
     uint64_t forget_after;          //  once it acknowledged this id, lose the last two
                                     //  (a new leader that never had them: --quorum 1)
     bool forgot;
+    bool expire;                    //  forget the client instead (its record retired:
+                                    //  last 0), and say `unknown` while it is so
     //  its log: ids 1..last, texts in order
     uint64_t last;
     char stored [STORE][MAX_TEXT + 1];
@@ -117,6 +119,8 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
     &&  !((req->has & ZF_EXPECTED) && req->expected == fake->last + 1)) {
         zc_msg_set_cstr (&msg, ZF_CODE, ZC_ERR_EXPECTED);
         zc_msg_set_u64 (&msg, ZF_EXPECTED, fake->last + 1);
+        if (fake->expire && fake->last == 0)
+            zc_msg_set_bool (&msg, ZF_UNKNOWN, true);
     }
     else {
         //  The next id, or one past a gap the client declared (the
@@ -141,7 +145,7 @@ s_on_request (s_fake_t *fake, zframe_t *identity, const zc_msg_t *req, int64_t n
     if (msg.type == ZC_ACK && fake->forget_after && req->id == fake->forget_after
     &&  !fake->forgot) {
         fake->forgot = true;
-        fake->last -= 2;
+        fake->last = fake->expire ? 0 : fake->last - 2;
     }
     if (limit && fake->pause_ms)
         zclock_sleep (fake->pause_ms);
@@ -216,6 +220,8 @@ typedef struct {
     int notices;
     uint64_t forgotten_id, forgotten_count;     //  the last ZC_EV_FORGOTTEN
     int forgotten_events;
+    uint64_t expired_id, expired_count;         //  the last ZC_EV_EXPIRED
+    int expired_events;
 } s_seen_t;
 
 static int64_t
@@ -244,6 +250,13 @@ s_run (zc_client_t *client, s_seen_t *seen)
             seen->forgotten_id = ev.id;
             seen->forgotten_count = ev.count;
             CHECKF (strstr (ev.text, "lost in a leader change") && strstr (ev.text, "2-3"),
+                    "%s", ev.text);
+        }
+        if (ev.type == ZC_EV_EXPIRED) {
+            seen->expired_events++;
+            seen->expired_id = ev.id;
+            seen->expired_count = ev.count;
+            CHECKF (strstr (ev.text, "no longer remembers") && strstr (ev.text, "retired"),
                     "%s", ev.text);
         }
     }
@@ -546,6 +559,79 @@ test_forgotten_chat_client (void)
     s_fake_stop (&fake, thread);
 }
 
+//  The leader no longer remembers the client id (its record retired by
+//  --client-ttl) and says so (`unknown`): the client declares the gap as
+//  for a loss, but reports ZC_EV_EXPIRED, not FORGOTTEN, and counts
+//  nothing forgotten
+static void
+test_expired (void)
+{
+    s_fake_t fake = { .forget_after = 3, .expire = true };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    zc_client_t *client = s_client (&fake);
+    for (uint64_t id = 1; id <= 3; id++)
+        CHECK (zc_client_post (client, "old", NULL) == id);
+    s_seen_t seen = { 0 };
+    s_run (client, &seen);
+    CHECK (seen.acked [3] && fake.forgot && fake.last == 0);
+    memset (&seen, 0, sizeof (seen));
+    CHECK (zc_client_post (client, "four", NULL) == 4);
+    CHECK (zc_client_post (client, "five", NULL) == 5);
+    s_run (client, &seen);
+    CHECK (zc_client_unacked (client) == 0);
+    CHECK (seen.acked [4] && seen.acked [5]);
+    CHECKF (seen.expired_events == 1 && seen.expired_id == 1 && seen.expired_count == 3
+            && seen.forgotten_events == 0, "%d expired, id %" PRIu64 ", count %" PRIu64
+            ", %d forgotten", seen.expired_events, seen.expired_id, seen.expired_count,
+            seen.forgotten_events);
+    CHECK (zc_client_forgotten (client) == 0);
+    CHECK (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [4], "four"));
+    zc_client_destroy (&client);
+    s_fake_stop (&fake, thread);
+}
+
+//  chat-client, as above, but the leader forgot the client id: one [info]
+//  line, no error line, every line acknowledged, exit status 0
+static void
+test_expired_chat_client (void)
+{
+    char bin [600];
+    if (!s_chat_client_bin (bin, sizeof (bin)))
+        return;
+    s_fake_t fake = { .forget_after = 3, .expire = true };
+    pthread_t thread;
+    s_fake_start (&fake, &thread);
+    char record [] = "/tmp/test_client_expired.XXXXXX";
+    int fd = mkstemp (record);
+    CHECK (fd >= 0);
+    close (fd);
+    char command [1400];
+    snprintf (command, sizeof (command),
+              "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' | %s --servers 127.0.0.1:%d"
+              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
+              " >%s.out 2>%s.err", bin, fake.port, RETRY_MS, record, record, record);
+    int status = system (command);
+    CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 0, "status %d", status);
+    CHECKF (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [5], "five"),
+            "stored up to %" PRIu64 ", %d gaps", fake.last, fake.gaps);
+    char path [64];
+    snprintf (path, sizeof (path), "%s.err", record);
+    CHECK (s_lines_with (path, "chat-client: ") == 0);
+    unlink (path);
+    snprintf (path, sizeof (path), "%s.out", record);
+    CHECK (s_lines_with (path, "[info] the cluster no longer remembers") == 1);
+    unlink (path);
+    CHECK (s_lines_with (record, "forgotten ") == 0);
+    CHECKF (s_lines_with (record, "ack ") == 5, "%d acks", s_lines_with (record, "ack "));
+    zc_history_t *history = zc_history_new ();
+    char why [256] = "";
+    CHECKF (zc_history_load_file (history, record, why, sizeof (why)) == 0, "%s", why);
+    zc_history_destroy (&history);
+    unlink (record);
+    s_fake_stop (&fake, thread);
+}
+
 //  A sender that never receives (cfg.post_only, zchat-bench's senders):
 //  its posts are acknowledged, and whatever the leader publishes in its
 //  room, it delivers nothing, starts nothing and fetches nothing
@@ -615,6 +701,8 @@ main (void)
     test_limit_and_slow_down ();
     test_forgotten ();
     test_forgotten_chat_client ();
+    test_expired ();
+    test_expired_chat_client ();
     test_post_only ();
     test_chat_client ();
     return check_report ("test_client_limits");

@@ -355,6 +355,22 @@ test_limits (void)
              "--max-epoch-jump", "18446744073709551615");
     REFUSED ("--max-text: missing value", "--id", "1", "--max-text");
 
+    //  The client limits (docs/STORAGE.md "Retention"): 0 switches each off
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--client-ttl", "0", "--max-client-ids", "0")) == 0);
+    CHECK (c.client_ttl == 0 && c.max_client_ids == 0);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--client-ttl", "3153600000",
+                              "--max-client-ids", "1000000000")) == 0);
+    CHECK (c.client_ttl == 3153600000u && c.max_client_ids == 1000000000u);
+    CHECK (s_parse (&c, ARGS ("--id", "1", "--client-ttl", "1", "--max-client-ids", "50")) == 0);
+    CHECK (c.client_ttl == 1 && c.max_client_ids == 50);
+    REFUSED ("--client-ttl: 3153600001 out of range (0..3153600000)", "--id", "1",
+             "--client-ttl", "3153600001");
+    REFUSED ("--client-ttl: '7d' is not a number", "--id", "1", "--client-ttl", "7d");
+    REFUSED ("--client-ttl: missing value", "--id", "1", "--client-ttl");
+    REFUSED ("--max-client-ids: 1000000001 out of range (0..1000000000)", "--id", "1",
+             "--max-client-ids", "1000000001");
+    REFUSED ("--max-client-ids: '-1' is not a number", "--id", "1", "--max-client-ids", "-1");
+
     //  --initial-cluster-state (docs/ELECTION.md "Lost state")
     CHECK (s_parse (&c, ARGS ("--id", "1")) == 0 && c.initial == ZC_CONFIG_INITIAL_AUTO);
     CHECK (s_parse (&c, ARGS ("--id", "1", "--initial-cluster-state", "new")) == 0
@@ -381,7 +397,8 @@ test_help_and_usage (void)
         "--election-timeout-ms", "--lease-ms", "--holddown-ms", "--quorum",
         "--data-dir", "--verbose", "--help", "50051", "2000", "--keys",
         "--clients", "--max-text", "--max-frame", "--max-rooms", "--max-clients",
-        "--rate", "--pub-hwm", "--reply-hwm", "--max-epoch-jump", "127.0.0.1", NULL
+        "--rate", "--pub-hwm", "--reply-hwm", "--max-epoch-jump", "127.0.0.1",
+        "--client-ttl", "--max-client-ids", "604800", "1000000", NULL
     };
     for (int i = 0; flags [i]; i++)
         CHECK (strstr (usage, flags [i]) != NULL);

@@ -200,6 +200,8 @@ test_good_file (void)
         "metrics = 127.0.0.1:9100\n"
         "max-text = 100      # short messages only\n"
         "initial-cluster-state = existing\n"
+        "client-ttl = 3600\n"
+        "max-client-ids = 5000\n"
         "trace = on\n", NO_ARGS);
     CHECKF (rc == 0, "err '%s'", s_err);
     CHECK (c.id == 2 && c.port == 40052 && c.peer_count == 2);
@@ -207,6 +209,7 @@ test_good_file (void)
     CHECK (c.fsync == ZC_CONFIG_FSYNC_NEVER && strcmp (c.data_dir, "/tmp/zc-x") == 0);
     CHECK (strcmp (c.metrics.host, "127.0.0.1") == 0 && c.metrics.port == 9100);
     CHECK (c.max_text == 100 && c.initial == ZC_CONFIG_INITIAL_EXISTING && c.trace == 1);
+    CHECK (c.client_ttl == 3600 && c.max_client_ids == 5000);
     //  Unset keys keep their defaults, derived ones from the file's values
     CHECK (c.quorum == 2 && c.lease_ms == 300 && c.max_frame == 20480);
     CHECK (strcmp (c.bind_host, "127.0.0.1") == 0 && c.bind_given == 0);
@@ -217,8 +220,9 @@ test_good_file (void)
                       "--peers", "1:127.0.0.1:40051,3:127.0.0.1:40053", "--fsync", "never",
                       "--data-dir", "/tmp/zc-x", "--metrics", "127.0.0.1:9100",
                       "--max-text", "100", "--initial-cluster-state", "existing",
+                      "--client-ttl", "3600", "--max-client-ids", "5000",
                       "--trace", NULL };
-    CHECK (zc_config_parse (&flags, 18, argv, s_err, sizeof s_err) == 0);
+    CHECK (zc_config_parse (&flags, 22, argv, s_err, sizeof s_err) == 0);
     CHECK (memcmp (&flags, &c, sizeof c) == 0);
     CHECK (zc_config_membership_hash (&flags) == zc_config_membership_hash (&c));
 

@@ -157,8 +157,9 @@ typedef struct {
 } s_tables_t;
 
 static void
-s_each (char kind, const char *key, uint64_t value, void *arg)
+s_each (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
+    (void) at;
     s_tables_t *tables = arg;
     if (kind == 'm') {
         snprintf (tables->members, sizeof tables->members, "%s", key);
@@ -217,9 +218,9 @@ s_in_the_log (void)
 }
 
 static void
-s_load_each (char kind, const char *key, uint64_t value, void *arg)
+s_load_each (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
-    s_each (kind, key, value, arg);
+    s_each (kind, key, value, at, arg);
 }
 
 //  retired.state holds a "members" line, checked like the others

@@ -81,6 +81,8 @@ s_known_state (void)
     m.refused_rate = 6;
     m.refused_handshake = 9;
     m.clients = 12;
+    m.client_ids = 300;
+    m.client_ids_dropped = 250;
     m.elections_started = 2;
     m.elections_won = 1;
     m.leader_changes = 3;
@@ -178,6 +180,8 @@ test_render (void)
         "zchat_refused_total{reason=\"rate\"} 6",
         "zchat_refused_total{reason=\"handshake\"} 9",
         "zchat_clients 12",
+        "zchat_client_ids 300",
+        "zchat_client_ids_dropped_total 250",
         "zchat_elections_started_total 2",
         "zchat_elections_won_total 1",
         "zchat_leader_changes_total 3",
@@ -195,10 +199,10 @@ test_render (void)
         helps += strncmp (line, "# HELP ", 7) == 0;
         types += strncmp (line, "# TYPE ", 7) == 0;
     }
-    CHECKF (helps == 20 && types == 20, "%zu HELP, %zu TYPE", helps, types);
-    //  20 families: 15 of one sample, 3 of three (role, dropped, refused),
+    CHECKF (helps == 22 && types == 22, "%zu HELP, %zu TYPE", helps, types);
+    //  22 families: 17 of one sample, 3 of three (role, dropped, refused),
     //  2 histograms of 13 buckets + Inf + sum + count
-    CHECKF (count == 40 + 15 + 3 * 3 + 2 * 16, "%zu lines", count);
+    CHECKF (count == 44 + 17 + 3 * 3 + 2 * 16, "%zu lines", count);
     free (text);
 
     //  A role other than the three names none

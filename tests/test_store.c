@@ -78,12 +78,16 @@ typedef struct {
 } s_seen_t;
 
 static void
-s_collect (char kind, const char *key, uint64_t value, void *arg)
+s_collect (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_seen_t *seen = arg;
     size_t len = strlen (seen->text);
-    snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 ";",
-              kind, key, value);
+    if (at)
+        snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 " @%" PRIu64 ";",
+                  kind, key, value, at);
+    else
+        snprintf (seen->text + len, sizeof seen->text - len, "%c %s %" PRIu64 ";",
+                  kind, key, value);
     seen->count++;
 }
 
@@ -291,6 +295,38 @@ test_retired_round_trip (void)
     test_rmrf (dir);
 }
 
+//  A client line's fourth number, its retired-at (docs/STORAGE.md
+//  "Retention"), goes round; a file from before it (three numbers) still
+//  loads, with at 0 ("not known"); only client lines take it
+static void
+test_retired_at (void)
+{
+    char dir [64];
+    test_mkdtemp (dir, "zc_store");
+    const char *text = "base 12 1\n"
+                       "client 0123456789abcdef0123456789abcdef 41 1765000000\n"
+                       "client ffffffffffffffffffffffffffffffff 7\n";
+    CHECK (zc_store_save_retired (dir, text, strlen (text)) == 0);
+    s_seen_t seen = { 0, "" };
+    CHECK (zc_store_load_retired (dir, s_collect, &seen, s_err, sizeof s_err) == 0);
+    CHECKF (s_eq (seen.text, "b 12 1;c 0123456789abcdef0123456789abcdef 41 @1765000000;"
+                              "c ffffffffffffffffffffffffffffffff 7;"), "seen %s", seen.text);
+    const char *bad [] = {
+        "room general 5 1765000000\n",             //  only clients say when
+        "base 12 1 1765000000\n",
+        "client 0123456789abcdef0123456789abcdef 41 soon\n",
+        "client 0123456789abcdef0123456789abcdef 41 1 2\n",
+        "client 0123456789abcdef0123456789abcdef 41 \n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        CHECKF (zc_store_save_retired (dir, bad [i], strlen (bad [i])) == -1,
+                "saved \"%s\"", bad [i]);
+        CHECKF (zc_store_parse_retired (bad [i], strlen (bad [i]), "t", NULL, NULL,
+                                        s_err, sizeof s_err) == -1, "parsed \"%s\"", bad [i]);
+    }
+    test_rmrf (dir);
+}
+
 //  retired.state holding text must be refused at load, before any line
 //  is delivered (a node must not start on half a table), and refused by
 //  save, which then leaves the old file as it was
@@ -461,6 +497,7 @@ main (void)
     test_election_corrupt ();
     test_node_refuses_corrupt_state ();
     test_retired_round_trip ();
+    test_retired_at ();
     test_retired_corrupt ();
     test_temp_files ();
     test_long_paths ();

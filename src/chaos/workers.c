@@ -110,6 +110,11 @@ s_event (s_worker_t *wk, FILE *rec, const zc_event_t *ev)
             for (uint64_t i = 0; i < ev->count; i++)
                 fprintf (rec, "forgotten %s %" PRIu64 " @%.3f\n", ev->client, ev->id + i, at);
             break;
+        case ZC_EV_EXPIRED:
+            //  Retired by --client-ttl, not lost: a comment for the reader
+            fprintf (rec, "# expired %s %" PRIu64 "-%" PRIu64 " @%.3f\n", ev->client, ev->id,
+                     ev->id + ev->count - 1, at);
+            break;
         case ZC_EV_LOST:
             fprintf (rec, "lost %s %" PRIu64 " @%.3f\n", ev->client, ev->id, at);
             atomic_fetch_add (&wk->lost, 1);

@@ -382,6 +382,12 @@ s_on_event (s_chat_t *chat, const zc_event_t *ev)
             s_print_clean (ev->text, ev->text_len);
             putchar ('\n');
             break;
+        case ZC_EV_EXPIRED:
+            //  Retired, not lost: shown once, not an error
+            fputs ("[info] ", stdout);
+            s_print_clean (ev->text, ev->text_len);
+            putchar ('\n');
+            break;
         case ZC_EV_LOST:
             //  Recorded, then shown like a notice (its text says why)
             s_record (chat, "lost %s %" PRIu64, ev->client, ev->id);

@@ -102,6 +102,11 @@ typedef enum {
                                     //  lost in a leader change (--quorum 1 acknowledges
                                     //  before a backup holds them); text says so.  The
                                     //  stream goes on with the next ids (none reused)
+    ZC_EV_EXPIRED,                  //  like FORGOTTEN, but nothing was lost: the
+                                    //  cluster no longer remembers this client id's
+                                    //  messages id .. id+count-1; they were
+                                    //  acknowledged and have since been retired
+                                    //  (--client-ttl).  The stream goes on
 } zc_event_type_t;
 
 typedef struct {

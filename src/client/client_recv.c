@@ -119,9 +119,16 @@ s_on_ack (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_
 //  leader's `expected` back, and the leader takes it as the next id
 //  (PROTOCOL.md §4, "Lost in a leader change").  Ids are never reused, so
 //  an ACK always names one message.
+//
+//  With `unknown` (the leader has no record of our client id, and its
+//  quorum is a majority) nothing was lost: the cluster retired our record
+//  (--client-ttl) after holding those messages.  The gap is declared the
+//  same way, but told as ZC_EV_EXPIRED (PROTOCOL.md §4, "Forgotten client
+//  ids").
 static void
 s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, int64_t now)
 {
+    bool expired = (msg->has & ZF_UNKNOWN) && msg->unknown;
     uint64_t expected = msg->expected, next = expected;
     while (next <= self->last_id && !zc_pending_find (self->pending, next))
         next++;
@@ -130,7 +137,8 @@ s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, 
         return;                     //  told, and declared: the resend carries it
     self->gap_expected = expected;
     self->gap_id = next;
-    self->forgotten += lost;
+    if (!expired)
+        self->forgotten += lost;
     if (zc_pending_find (self->pending, next)) {
         const zc_post_t *post = zc_pending_find (self->pending, next);
         zc_msg_t resend;
@@ -144,6 +152,12 @@ s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, 
     }
     zc_cl_item_t item_v = { 0 }, *item = &item_v;
     unsigned node = server->node;
+    if (expired)
+        item->notice = zsys_sprintf ("the cluster no longer remembers this client id's messages"
+                                     " %" PRIu64 "-%" PRIu64 " (node %u): they were"
+                                     " acknowledged and have since been retired; going on"
+                                     " from message %" PRIu64, expected, next - 1, node, next);
+    else
     if (lost == 1)
         item->notice = zsys_sprintf ("message %" PRIu64 " was acknowledged, but the leader"
                                      " (node %u) does not hold it: lost in a leader change"
@@ -157,7 +171,7 @@ s_on_forgotten (zc_client_t *self, zc_cl_server_t *server, const zc_msg_t *msg, 
                                      " before any backup holds a message); going on from"
                                      " message %" PRIu64, expected, next - 1, node, next);
     zc_cl_log (self, "%s", item->notice ? item->notice : "acknowledged messages lost");
-    item->ev.type = ZC_EV_FORGOTTEN;
+    item->ev.type = expired ? ZC_EV_EXPIRED : ZC_EV_FORGOTTEN;
     item->ev.id = expected;
     item->ev.count = lost;
     item->ev.leader = node;

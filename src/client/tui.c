@@ -150,6 +150,7 @@ s_on_event (s_tui_t *self, s_room_t *room, const zc_event_t *ev)
         case ZC_EV_LOST:
         case ZC_EV_REFUSED:
         case ZC_EV_FORGOTTEN:
+        case ZC_EV_EXPIRED:
             zc_screen_info (self->screen, "%s%.*s", pre? pre: "", (int) ev->text_len, ev->text);
             break;
         case ZC_EV_ACK:

@@ -90,6 +90,7 @@ static const s_field_t s_fields [] = {
     F (mseq,       ZF_MSEQ,       K_UINT, V_NONE),
     F (members,    ZF_MEMBERS,    K_STR,  V_TEXT),
     F (peers,      ZF_PEERS,      K_STR,  V_TEXT),
+    F (unknown,    ZF_UNKNOWN,    K_BOOL, V_NONE),
 };
 #undef F
 #define S_FIELD_COUNT (sizeof (s_fields) / sizeof (s_fields [0]))

@@ -119,6 +119,8 @@ typedef uint64_t zc_field_t;
 #define ZF_MSEQ       (1ull << 36)    //  peers: seq of the configuration entry in force (0: --peers)
 #define ZF_MEMBERS    (1ull << 37)    //  STATUS: the committed member ids, "1,2,3"
 #define ZF_PEERS      (1ull << 38)    //  WELCOME: the committed members, "ID:HOST:PORT,..."
+#define ZF_UNKNOWN    (1ull << 39)    //  ERROR expected: the leader has no record of the
+                                      //  client id, and its quorum is a majority (PROTOCOL §4)
 
 
 typedef struct {
@@ -169,6 +171,7 @@ typedef struct {
     uint64_t mseq;          //  "mseq": seq of the sender's configuration entry (0: --peers)
     zc_str_t members;       //  "members": committed member ids, comma-separated
     zc_str_t peers;         //  "peers": WELCOME: committed members with addresses
+    bool unknown;           //  "unknown": ERROR expected: no record of the client id
 } zc_msg_t;
 
 //  Error codes carried in ZC_ERROR "code".

@@ -10,15 +10,17 @@
 //  entries already retired (kept so that rseq and dedup survive retention).
 //
 //  A client costs one small block and one hash item on every node, for as
-//  long as it is remembered (forever: retired.state keeps its last id), so
-//  it stays small: no table of recent ids (that was 64 KiB per client id,
-//  ~47 KiB resident: 10k one-line POSTs cost 465 MiB per node), the key
-//  lives in the block itself.  A repeat finds its entry through the
+//  long as it is remembered (retired.state keeps its last id until the
+//  client limits drop it: zc_chatlog_bound_clients), so it stays small:
+//  no table of recent ids (that was 64 KiB per client id, ~47 KiB
+//  resident: 10k one-line POSTs cost 465 MiB per node), the key lives in
+//  the block itself.  A repeat finds its entry through the
 //  client's chain of entries instead (zc_entry_t client_prev/_jump).
 typedef struct {
     uint64_t last_id;
     uint64_t retired;
     uint64_t last_seq;          //  the client's newest held entry (0: none)
+    uint64_t retired_at;        //  when `retired` was last raised (secs; 0: not stamped yet)
     char key [ZC_CLIENT_ID_LEN + 1];
 } s_client_t;
 
@@ -46,6 +48,7 @@ struct _zc_chatlog_t {
     zhashx_t *clients;      //  client id -> s_client_t
     char *retired_members;  //  the newest retired configuration entry's text
     uint64_t retired_members_seq;
+    uint64_t clients_dropped;   //  client ids dropped by zc_chatlog_bound_clients
 };
 
 static void
@@ -246,7 +249,7 @@ zc_chatlog_compact (zc_chatlog_t *self, uint64_t upto_seq)
         zc_entry_t *entry = &self->entries [i];
         s_room_pop_front (self, zhashx_lookup (self->rooms, entry->room), entry);
         zc_chatlog_set_retired (self, 'r', entry->room, entry->rseq);
-        zc_chatlog_set_retired (self, 'c', entry->client, entry->id);
+        zc_chatlog_set_retired_at (self, 'c', entry->client, entry->id, 0);
         self->base_epoch = entry->epoch;
         free (entry->data);
     }
@@ -482,6 +485,13 @@ zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id)
 void
 zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value)
 {
+    zc_chatlog_set_retired_at (self, kind, key, value, 0);
+}
+
+void
+zc_chatlog_set_retired_at (zc_chatlog_t *self, char kind, const char *key, uint64_t value,
+                           uint64_t at_secs)
+{
     if (kind == 'm') {
         if (value > self->retired_members_seq || !self->retired_members) {
             free (self->retired_members);
@@ -499,6 +509,9 @@ zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t
     }
     else {
         s_client_t *client = s_client_require (self, key);
+        if (value > client->retired
+        ||  (value == client->retired && at_secs > client->retired_at))
+            client->retired_at = at_secs;
         if (value > client->retired)
             client->retired = value;
         if (value > client->last_id)
@@ -543,25 +556,27 @@ zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room)
 }
 
 void
-zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
-                        void (*each) (char kind, const char *key, uint64_t value, void *arg),
+zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq, zc_chatlog_each_fn *each,
                         void *arg)
 {
-    //  Retired values, raised by the held entries up to upto_seq.
+    //  Retired values, raised by the held entries up to upto_seq: [0] the
+    //  value, [1] a client's retired-at (0 for one an entry raises: it
+    //  is being retired now, and the next bound stamps it)
     zhashx_t *rooms = zhashx_new (), *clients = zhashx_new ();
     zhashx_set_destructor (rooms, s_free_item);
     zhashx_set_destructor (clients, s_free_item);
     for (s_room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
         if (room->retired) {
-            uint64_t *value = ZC_ALLOC (malloc (sizeof *value));
-            *value = room->retired;
+            uint64_t *value = ZC_ALLOC (calloc (2, sizeof *value));
+            value [0] = room->retired;
             zhashx_insert (rooms, zhashx_cursor (self->rooms), value);
         }
     for (s_client_t *client = zhashx_first (self->clients); client;
          client = zhashx_next (self->clients))
         if (client->retired) {
-            uint64_t *value = ZC_ALLOC (malloc (sizeof *value));
-            *value = client->retired;
+            uint64_t *value = ZC_ALLOC (calloc (2, sizeof *value));
+            value [0] = client->retired;
+            value [1] = client->retired_at;
             zhashx_insert (clients, zhashx_cursor (self->clients), value);
         }
     for (uint64_t seq = self->base + 1; seq <= upto_seq && seq <= self->base + self->count; seq++) {
@@ -572,11 +587,13 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
         for (int t = 0; t < 2; t++) {
             uint64_t *value = zhashx_lookup (tables [t], keys [t]);
             if (!value) {
-                value = ZC_ALLOC (calloc (1, sizeof *value));
+                value = ZC_ALLOC (calloc (2, sizeof *value));
                 zhashx_insert (tables [t], keys [t], value);
             }
-            if (values [t] > *value)
-                *value = values [t];
+            if (values [t] > value [0]) {
+                value [0] = values [t];
+                value [1] = 0;
+            }
         }
     }
     //  The last entry covered, and its epoch: the log's new base.
@@ -584,21 +601,127 @@ zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
     if (upto >= self->base) {
         char key [24];
         snprintf (key, sizeof key, "%llu", (unsigned long long) upto);
-        each ('b', key, zc_chatlog_epoch_at (self, upto), arg);
+        each ('b', key, zc_chatlog_epoch_at (self, upto), 0, arg);
     }
     //  The configuration in force at the new base (docs/ELECTION.md
     //  "Membership changes"): it outlives its entry
     char members [ZC_MAX_TEXT + 1];
     uint64_t members_seq = zc_chatlog_members_at (self, upto_seq, members, sizeof members);
     if (members_seq)
-        each ('m', members, members_seq, arg);
+        each ('m', members, members_seq, 0, arg);
     else
     if (self->retired_members)
-        each ('m', self->retired_members, self->retired_members_seq, arg);
+        each ('m', self->retired_members, self->retired_members_seq, 0, arg);
     for (uint64_t *value = zhashx_first (rooms); value; value = zhashx_next (rooms))
-        each ('r', zhashx_cursor (rooms), *value, arg);
+        each ('r', zhashx_cursor (rooms), value [0], 0, arg);
     for (uint64_t *value = zhashx_first (clients); value; value = zhashx_next (clients))
-        each ('c', zhashx_cursor (clients), *value, arg);
+        each ('c', zhashx_cursor (clients), value [0], value [1], arg);
     zhashx_destroy (&rooms);
     zhashx_destroy (&clients);
+}
+
+//  The client limits (docs/STORAGE.md "The client table and its
+//  limits").  A client without a held entry is known only by its retired
+//  value; those are the ones that may go.  The count limit keeps the newest max_ids of them: the k-th
+//  oldest retired-at is found by selection (O(n), as the pass that saves
+//  retired.state), never by a sort.
+static s_client_t **
+s_idle_clients (zc_chatlog_t *self, size_t *count)
+{
+    size_t cap = zhashx_size (self->clients), n = 0;
+    s_client_t **idle = ZC_ALLOC (malloc ((cap ? cap : 1) * sizeof *idle));
+    for (s_client_t *client = zhashx_first (self->clients); client;
+         client = zhashx_next (self->clients))
+        if (!(client->last_seq > self->base && zc_chatlog_get (self, client->last_seq)))
+            idle [n++] = client;
+    *count = n;
+    return idle;
+}
+
+//  The k-th smallest (from 0) of values [0 .. n), k < n (reorders them).
+//  Three-way partitions, so that many equal values (a pass retires many
+//  clients in the same second) cost no more than distinct ones.
+static uint64_t
+s_select (uint64_t *values, size_t n, size_t k)
+{
+    size_t low = 0, high = n;           //  k is in [low, high)
+    while (high - low > 1) {
+        uint64_t pivot = values [low + (high - low) / 2];
+        size_t lt = low, i = low, gt = high;
+        while (i < gt) {
+            uint64_t value = values [i];
+            if (value < pivot) {
+                values [i++] = values [lt];
+                values [lt++] = value;
+            }
+            else
+            if (value > pivot) {
+                values [i] = values [--gt];
+                values [gt] = value;
+            }
+            else
+                i++;
+        }
+        if (k < lt)
+            high = lt;
+        else
+        if (k >= gt)
+            low = gt;
+        else
+            return pivot;
+    }
+    return values [low];
+}
+
+size_t
+zc_chatlog_bound_clients (zc_chatlog_t *self, uint64_t now_secs, uint64_t ttl_secs,
+                          uint64_t max_ids)
+{
+    size_t count;
+    s_client_t **idle = s_idle_clients (self, &count);
+    for (size_t i = 0; i < count; i++)
+        if (!idle [i]->retired_at)
+            idle [i]->retired_at = now_secs;        //  retired since the last pass
+    //  Oldest first beyond max_ids: those retired before `cut`, then as
+    //  many retired at `cut` as are still over
+    uint64_t cut = 0;
+    size_t over = max_ids && count > max_ids ? count - max_ids : 0, at_cut = 0;
+    if (over) {
+        uint64_t *ages = ZC_ALLOC (malloc (count * sizeof *ages));
+        for (size_t i = 0; i < count; i++)
+            ages [i] = idle [i]->retired_at;
+        cut = s_select (ages, count, over - 1);
+        size_t below = 0;
+        for (size_t i = 0; i < count; i++)
+            below += ages [i] < cut;
+        at_cut = over - below;
+        free (ages);
+    }
+    size_t dropped = 0;
+    for (size_t i = 0; i < count; i++) {
+        s_client_t *client = idle [i];
+        bool aged = ttl_secs && client->retired_at < now_secs
+                 && now_secs - client->retired_at > ttl_secs;
+        bool oldest = over && (client->retired_at < cut
+                               || (client->retired_at == cut && at_cut && at_cut--));
+        if (aged || oldest || !client->retired) {
+            dropped += client->retired > 0;
+            zhashx_delete (self->clients, client->key);
+        }
+    }
+    free (idle);
+    self->clients_dropped += dropped;
+    return dropped;
+}
+
+size_t
+zc_chatlog_client_count (zc_chatlog_t *self)
+{
+    return zhashx_size (self->clients);
+}
+
+uint64_t
+zc_chatlog_clients_dropped (zc_chatlog_t *self)
+{
+    return self->clients_dropped;
 }

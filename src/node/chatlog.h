@@ -108,6 +108,24 @@ zc_entry_t *zc_chatlog_find (zc_chatlog_t *self, const char *client, uint64_t id
 //  rseq and each client's last id (so rseq continues and repeats are still
 //  recognised).  kind 'r' for a room, 'c' for a client; values only rise.
 void zc_chatlog_set_retired (zc_chatlog_t *self, char kind, const char *key, uint64_t value);
+//  The same, for a client also saying when its value was retired (node
+//  wall-clock seconds; 0: not known, the next bound stamps it with its
+//  now_secs).  set_retired and compact leave that stamp to the bound.
+void zc_chatlog_set_retired_at (zc_chatlog_t *self, char kind, const char *key, uint64_t value,
+                                uint64_t at_secs);
+
+//  The client limits (docs/STORAGE.md "The client table and its limits"):
+//  drop the retired value of every client that has no entry held and was
+//  retired more than ttl_secs before now_secs (0: none by age), then the
+//  oldest retired ones beyond max_ids of them (0: no cap).  A client with a held entry is never
+//  dropped.  Returns how many were dropped (their ids are then unknown:
+//  last_id 0).
+size_t zc_chatlog_bound_clients (zc_chatlog_t *self, uint64_t now_secs, uint64_t ttl_secs,
+                                 uint64_t max_ids);
+//  Client ids the log knows of (a held entry or a retired value).
+size_t zc_chatlog_client_count (zc_chatlog_t *self);
+//  Client ids dropped by bound_clients so far.
+uint64_t zc_chatlog_clients_dropped (zc_chatlog_t *self);
 
 //  Kind 'm' keeps the newest retired configuration entry (docs/ELECTION.md
 //  "Membership changes"): key = its text, value = its seq.  NULL if none.
@@ -124,9 +142,11 @@ uint64_t zc_chatlog_retired_rseq (zc_chatlog_t *self, const char *room);
 //  the entries up to upto_seq are retired.  Kind 'b' reports the new base:
 //  key = its seq in decimal, value = its epoch.  Kind 'm': the configuration
 //  in force there, if one came from the log (key its text, value its seq).
-void zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq,
-                             void (*each) (char kind, const char *key, uint64_t value,
-                                           void *arg),
+//  `at` is a client's retired-at (0: not stamped, as for every value an
+//  entry up to upto_seq raises); 0 for the other kinds.
+typedef void (zc_chatlog_each_fn) (char kind, const char *key, uint64_t value, uint64_t at,
+                                   void *arg);
+void zc_chatlog_tables_upto (zc_chatlog_t *self, uint64_t upto_seq, zc_chatlog_each_fn *each,
                              void *arg);
 
 #endif

@@ -33,7 +33,8 @@
 enum {
     OPT_ID = 256, OPT_PORT, OPT_BIND, OPT_PEERS, OPT_HEARTBEAT, OPT_MISSES,
     OPT_ELECTION, OPT_LEASE, OPT_HOLDDOWN, OPT_QUORUM, OPT_DATA_DIR,
-    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_KEYS, OPT_CLIENTS,
+    OPT_FSYNC, OPT_RETAIN_MB, OPT_RETAIN_HOURS, OPT_CLIENT_TTL, OPT_MAX_CLIENT_IDS,
+    OPT_KEYS, OPT_CLIENTS,
     OPT_MAX_TEXT, OPT_MAX_FRAME, OPT_MAX_ROOMS, OPT_MAX_CLIENTS, OPT_RATE,
     OPT_PUB_HWM, OPT_REPLY_HWM, OPT_MAX_EPOCH_JUMP, OPT_TRACE,
     OPT_METRICS, OPT_INITIAL, OPT_CONFIG
@@ -54,6 +55,8 @@ static const struct option s_options [] = {
     { "fsync",               required_argument, NULL, OPT_FSYNC },
     { "retain-mb",           required_argument, NULL, OPT_RETAIN_MB },
     { "retain-hours",        required_argument, NULL, OPT_RETAIN_HOURS },
+    { "client-ttl",          required_argument, NULL, OPT_CLIENT_TTL },
+    { "max-client-ids",      required_argument, NULL, OPT_MAX_CLIENT_IDS },
     { "keys",                required_argument, NULL, OPT_KEYS },
     { "clients",             required_argument, NULL, OPT_CLIENTS },
     { "max-text",            required_argument, NULL, OPT_MAX_TEXT },
@@ -123,6 +126,10 @@ static const char s_usage [] =
 "                           new until a peer shows that the cluster has a log\n"
 "  --retain-mb MB           keep about this much log on disk (default 0: all)\n"
 "  --retain-hours H         drop log segments older than this (default 0: never)\n"
+"  --client-ttl SECS        forget a client id whose entries have all been retired\n"
+"                           this long ago (default 604800, 7 days; 0: never)\n"
+"  --max-client-ids N       remember at most N such client ids, forgetting the\n"
+"                           longest retired first (default 1000000; 0: no cap)\n"
 "  --trace                  log a zc-trace line per election message sent and\n"
 "                           received and per role change (chat-trace draws them)\n"
 "  -v, --verbose            more logging; repeat for more\n"
@@ -234,6 +241,8 @@ s_defaults (zc_config_t *cfg)
     cfg->max_frame = 20480;         //  the largest text plus room for the rest
     cfg->max_rooms = 64;
     cfg->max_clients = 10000;
+    cfg->client_ttl = 604800;       //  docs/STORAGE.md "The client table and its limits"
+    cfg->max_client_ids = 1000000;
     cfg->rate = 500;
     cfg->pub_hwm = 1000;
     cfg->reply_hwm = 256;
@@ -391,6 +400,12 @@ s_option (zc_config_t *cfg, int code, const char *value, s_line_t *line, char **
             return s_number ("--retain-mb", value, 0, 100000000, &cfg->retain_mb, err, errlen);
         case OPT_RETAIN_HOURS:
             return s_number ("--retain-hours", value, 0, 1000000, &cfg->retain_hours, err, errlen);
+        case OPT_CLIENT_TTL:
+            return s_number ("--client-ttl", value, 0, 3153600000u, &cfg->client_ttl,
+                             err, errlen);
+        case OPT_MAX_CLIENT_IDS:
+            return s_number ("--max-client-ids", value, 0, 1000000000u, &cfg->max_client_ids,
+                             err, errlen);
         case OPT_KEYS:
             return s_string ("--keys", value, cfg->keys_dir,
                              sizeof cfg->keys_dir, err, errlen);

@@ -62,6 +62,8 @@ typedef struct {
     int initial;                    //  --initial-cluster-state (ZC_CONFIG_INITIAL_*)
     uint32_t retain_mb;             //  --retain-mb (0: keep all)
     uint32_t retain_hours;          //  --retain-hours (0: keep all)
+    uint32_t client_ttl;            //  --client-ttl secs (default 604800; 0: never)
+    uint32_t max_client_ids;        //  --max-client-ids (default 1000000; 0: no cap)
     char data_dir[1024];            //  --data-dir (default "zchat-data/node-<id>")
     int verbose;                    //  -v / --verbose, repeatable
     int trace;                      //  --trace: a line per election message

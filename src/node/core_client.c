@@ -359,6 +359,16 @@ s_on_post (zc_core_t *self, const s_who_t *who, const zc_msg_t *post, const char
         zc_msg_set_str (&msg, ZF_CLIENT, post->client.ptr, post->client.len);
         zc_msg_set_u64 (&msg, ZF_ID, post->id);
         zc_msg_set_u64 (&msg, ZF_EPOCH, self->lead_epoch);
+        //  No record of the client at all, and an acknowledgement needs a
+        //  majority: then none of its ids was lost (a majority holds each
+        //  one acknowledged, and a leader is elected only with what they
+        //  hold), so its record was retired (--client-ttl, docs/STORAGE.md
+        //  "The client table and its limits").  Say so: the client
+        //  declares the gap as above without taking it for a loss
+        //  (PROTOCOL.md §4, "Forgotten client ids").
+        const zc_election_config_t *ecfg = &self->cfg.election;
+        if (last_id == 0 && 2 * (uint64_t) ecfg->quorum > ecfg->member_count)
+            zc_msg_set_bool (&msg, ZF_UNKNOWN, true);
         s_reply (self, who->ident, who->len, &msg);
         return;
     }

@@ -22,7 +22,7 @@ s_replay (uint64_t seq, const uint8_t *data, size_t size, void *arg)
 }
 
 static void
-s_load_retired (char kind, const char *key, uint64_t value, void *arg)
+s_load_retired (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_load_t *load = arg;
     if (kind == 'b') {
@@ -33,7 +33,20 @@ s_load_retired (char kind, const char *key, uint64_t value, void *arg)
     if (kind == 's')
         load->snapshot = strtoull (key, NULL, 10);
     else
-        zc_chatlog_set_retired (load->log, kind, key, value);
+        zc_chatlog_set_retired_at (load->log, kind, key, value, at);
+}
+
+//  The client limits (docs/STORAGE.md "The client table and its
+//  limits"), at wall-clock now.
+static size_t
+s_bound_clients (const zc_config_t *cfg, zc_chatlog_t *log)
+{
+    size_t dropped = zc_chatlog_bound_clients (log, (uint64_t) time (NULL), cfg->client_ttl,
+                                               cfg->max_client_ids);
+    if (dropped)
+        zsys_debug ("node %u: forgot %zu idle client id(s) (--client-ttl, --max-client-ids)",
+                    cfg->id, dropped);
+    return dropped;
 }
 
 //  Load the log from the data folder: every complete record, checked.
@@ -87,6 +100,10 @@ zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p, zc_chatlog_
         return -1;
     if (zc_segstore_note (segstore))
         zsys_warning ("node %u: %s", cfg->id, zc_segstore_note (segstore));
+    //  A loaded table is bounded too (lines of an older file without
+    //  their retired-at are stamped now); retired.state follows at the
+    //  next retention pass
+    s_bound_clients (cfg, load.log);
     //  (with no log, the core takes the log epoch as 0 whatever the file says)
     zsys_info ("node %u: log holds seq %llu..%llu (log epoch %llu in election.state)", cfg->id,
                (unsigned long long) zc_chatlog_first_seq (load.log),
@@ -96,11 +113,14 @@ zc_logload_open (const zc_config_t *cfg, zc_segstore_t **segstore_p, zc_chatlog_
 }
 
 static void
-s_format_retired (char kind, const char *key, uint64_t value, void *arg)
+s_format_retired (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     zchunk_t *text = arg;
     char line [ZC_MAX_TEXT + 64];
-    int len = snprintf (line, sizeof line, "%s %s %llu\n",
+    int len = kind == 'c' && at
+            ? snprintf (line, sizeof line, "client %s %llu %llu\n", key,
+                        (unsigned long long) value, (unsigned long long) at)
+            : snprintf (line, sizeof line, "%s %s %llu\n",
                         kind == 'r' ? "room" : kind == 'c' ? "client"
                       : kind == 'm' ? "members" : "base",
                         key, (unsigned long long) value);
@@ -127,6 +147,7 @@ zc_logload_install (const zc_config_t *cfg, zc_core_t *core, uint64_t base)
 {
     zchunk_t *text = zchunk_new (NULL, 0);
     zc_chatlog_t *log = zc_core_log (core);
+    s_bound_clients (cfg, log);
     zc_chatlog_tables_upto (log, base, s_format_retired, text);
     char line [64];
     int len = snprintf (line, sizeof line, "snapshot %llu %llu\n", (unsigned long long) base,
@@ -155,7 +176,12 @@ zc_logload_retain (const zc_config_t *cfg, zc_segstore_t *segstore, zc_core_t *c
     if (zc_segstore_retain (segstore, (uint64_t) time (NULL), keep_after) > 0) {
         uint64_t base = zc_segstore_first_seq (segstore) - 1;
         zc_core_compacted (core, base);
-        //  Again, now naming the exact new base and its epoch.
+        s_bound_clients (cfg, log);
+        //  Again, now naming the exact new base and its epoch, and the
+        //  clients as bounded, each stamped with its retired-at.
         s_save_retired (cfg, log, base);
     }
+    else
+    if (s_bound_clients (cfg, log))
+        s_save_retired (cfg, log, zc_chatlog_first_seq (log) - 1);
 }

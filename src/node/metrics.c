@@ -215,6 +215,12 @@ zc_metrics_render (const zc_metrics_t *m, char *out, size_t size)
     s_labelled (&text, "zchat_refused_total", "reason", "handshake", m->refused_handshake);
     s_one (&text, "zchat_clients", "gauge",
            "Client connections that sent a request in the last minute.", m->clients);
+    s_one (&text, "zchat_client_ids", "gauge",
+           "Client ids this node remembers for dedup (held entries or retired values).",
+           m->client_ids);
+    s_one (&text, "zchat_client_ids_dropped_total", "counter",
+           "Retired client ids forgotten (--client-ttl, --max-client-ids).",
+           m->client_ids_dropped);
     s_one (&text, "zchat_elections_started_total", "counter",
            "Election rounds this node started.", m->elections_started);
     s_one (&text, "zchat_elections_won_total", "counter",

@@ -47,6 +47,8 @@ typedef struct {
     uint64_t dropped_invalid, dropped_reply_lost, dropped_forged;
     uint64_t refused_limit, refused_rate, refused_handshake;
     uint64_t clients;               //  client connections active in the last minute
+    uint64_t client_ids;            //  client ids the log remembers (entries or retired values)
+    uint64_t client_ids_dropped;    //  retired client ids forgotten (--client-ttl, --max-client-ids)
     uint64_t elections_started, elections_won, leader_changes;
     uint64_t fsync_writes;          //  writes the syncs covered (group commit)
     zc_histogram_t ack_latency;     //  POST received to its ACK sent

@@ -78,6 +78,8 @@ s_gather (zc_node_t *self, uint64_t now)
     m->refused_rate = counters.slowed;
     m->refused_handshake = counters.denied;
     m->clients = zc_core_clients (self->core, now);
+    m->client_ids = zc_chatlog_client_count (zc_core_log (self->core));
+    m->client_ids_dropped = zc_chatlog_clients_dropped (zc_core_log (self->core));
     m->elections_started = counters.elections;
     m->elections_won = counters.won;
     m->leader_changes = counters.leader_changes;

@@ -13,13 +13,19 @@ typedef struct {
     size_t bytes;
 } s_lines_t;
 
+//  A client's retired-at goes along (docs/PROTOCOL.md §5.8): the
+//  installer bounds its table by the leader's stamps.
 static void
-s_collect (char kind, const char *key, uint64_t value, void *arg)
+s_collect (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_lines_t *lines = arg;
     char line [200];
-    int len = snprintf (line, sizeof line, "%s %s %llu\n",
-                        kind == 'r' ? "room" : kind == 'c' ? "client" : "base",
+    int len = kind == 'c' && at
+            ? snprintf (line, sizeof line, "client %s %llu %llu\n", key,
+                        (unsigned long long) value, (unsigned long long) at)
+            : snprintf (line, sizeof line, "%s %s %llu\n",
+                        kind == 'r' ? "room" : kind == 'c' ? "client"
+                      : kind == 'm' ? "members" : "base",
                         key, (unsigned long long) value);
     if (lines->count == lines->cap) {
         lines->cap = lines->cap ? lines->cap * 2 : 64;
@@ -81,9 +87,10 @@ typedef struct {
 } s_check_t;
 
 static void
-s_check_line (char kind, const char *key, uint64_t value, void *arg)
+s_check_line (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_check_t *check = arg;
+    (void) at;
     if (kind == 's')
         check->why = "a snapshot that holds a snapshot line";
     else
@@ -107,12 +114,12 @@ zc_snapshot_check (const char *text, size_t size, uint64_t base, uint64_t base_e
 }
 
 static void
-s_install_line (char kind, const char *key, uint64_t value, void *arg)
+s_install_line (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     //  Rooms, clients, and the configuration in force at the base
     //  (docs/ELECTION.md "Membership changes"): its entry may be retired
     if (kind == 'r' || kind == 'c' || kind == 'm')
-        zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
+        zc_chatlog_set_retired_at ((zc_chatlog_t *) arg, kind, key, value, at);
 }
 
 void

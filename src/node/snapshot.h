@@ -24,8 +24,9 @@
 #define ZC_SNAPSHOT_MAX   (64u << 20)
 
 //  The state the log's retired prefix leaves behind, at its base
-//  (first_seq - 1): "base SEQ EPOCH", then "client ID LAST_ID" and
-//  "room NAME RSEQ" lines, sorted.  malloc'd (free it), *size its length.
+//  (first_seq - 1): "base SEQ EPOCH", then "client ID LAST_ID RETIRED_AT"
+//  (RETIRED_AT left out while not stamped), "members ..." and "room NAME
+//  RSEQ" lines, sorted.  malloc'd (free it), *size its length.
 char *zc_snapshot_text (zc_chatlog_t *log, size_t *size);
 
 //  How many bytes of whole lines start at offset, at most max (at least

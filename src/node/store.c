@@ -209,7 +209,8 @@ zc_store_load (const char *dir, zc_stored_t *state, char *err, size_t errlen)
 //  calls it per line.  0, or -1 with err naming the first bad line.
 static int
 s_parse_retired (const char *text, size_t size, const char *path,
-                 void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                 void (*each) (char kind, const char *key, uint64_t value,
+                               uint64_t at, void *arg),
                  void *arg, char *err, size_t errlen)
 {
     for (int pass = 0; pass < (each ? 2 : 1); pass++) {
@@ -225,14 +226,20 @@ s_parse_retired (const char *text, size_t size, const char *path,
             }
             size_t len = (size_t) (end - line);
             at += len + 1;
-            const char *field [3];
-            size_t flen [3];
-            uint64_t value, seq;
+            const char *field [4];
+            size_t flen [4];
+            uint64_t value, seq, at = 0;
             const char *why = NULL;
             char kind = 0;
-            if (!s_fields (line, len, field, flen, 3) || !s_decimal (field [2], flen [2], &value))
-                why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\", \"client ID LAST_ID\" "
-                      "or \"members ID:HOST:PORT,... SEQ\"";
+            //  A client line may say when it was retired (a fourth field;
+            //  files written before it have three: at 0, not known)
+            size_t fields = s_fields (line, len, field, flen, 4);
+            bool client = fields && flen [0] == 6 && memcmp (field [0], "client", 6) == 0;
+            if (!fields || (fields == 4 && !client)
+            ||  !s_decimal (field [2], flen [2], &value)
+            ||  (fields == 4 && !s_decimal (field [3], flen [3], &at)))
+                why = "want \"base SEQ EPOCH\", \"room NAME RSEQ\", \"client ID LAST_ID "
+                      "[RETIRED_AT]\" or \"members ID:HOST:PORT,... SEQ\"";
             else
             if ((flen [0] == 4 && memcmp (field [0], "base", 4) == 0)
             ||  (flen [0] == 8 && memcmp (field [0], "snapshot", 8) == 0)) {
@@ -247,7 +254,7 @@ s_parse_retired (const char *text, size_t size, const char *path,
                     why = "not a room name";
             }
             else
-            if (flen [0] == 6 && memcmp (field [0], "client", 6) == 0) {
+            if (client) {
                 kind = 'c';
                 bool graphic = flen [1] > 0 && flen [1] <= ZC_CLIENT_ID_LEN;
                 for (size_t i = 0; graphic && i < flen [1]; i++)
@@ -272,7 +279,7 @@ s_parse_retired (const char *text, size_t size, const char *path,
                 char key [ZC_MAX_TEXT + 1];     //  the longest key a line can hold
                 memcpy (key, field [1], flen [1]);
                 key [flen [1]] = 0;
-                each (kind, key, value, arg);
+                each (kind, key, value, at, arg);
             }
         }
     }
@@ -360,7 +367,8 @@ zc_store_save_retired (const char *dir, const char *text, size_t size)
 
 int
 zc_store_parse_retired (const char *text, size_t size, const char *what,
-                        void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                        void (*each) (char kind, const char *key, uint64_t value,
+                                      uint64_t at, void *arg),
                         void *arg, char *err, size_t errlen)
 {
     return s_parse_retired (text, size, what, each, arg, err, errlen);
@@ -368,7 +376,8 @@ zc_store_parse_retired (const char *text, size_t size, const char *what,
 
 int
 zc_store_load_retired (const char *dir,
-                       void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                       void (*each) (char kind, const char *key, uint64_t value,
+                                     uint64_t at, void *arg),
                        void *arg, char *err, size_t errlen)
 {
     char path [S_PATH_MAX], *text;

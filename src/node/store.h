@@ -43,16 +43,21 @@ int zc_store_save_retired (const char *dir, const char *text, size_t size);
 //  leader's snapshot at SEQ (docs/STORAGE.md "Snapshot install"): the
 //  loader drops segments that start at or below it (the install's second
 //  step, cut short by a crash).
-//  Calls each (kind 'b'|'s'|'r'|'c'|'m', key, value) per line; a missing file is empty.
+//  A client line may end in a fourth number, RETIRED_AT: when its value
+//  was retired (node wall-clock seconds; docs/STORAGE.md "The client
+//  table and its limits"); a line without it (older files) gives at 0,
+//  "not known".
+//  Calls each (kind 'b'|'s'|'r'|'c'|'m', key, value, at) per line; a missing file is empty.
 int zc_store_load_retired (const char *dir,
-                           void (*each) (char kind, const char *key, uint64_t value, void *arg),
+                           void (*each) (char kind, const char *key, uint64_t value,
+                                         uint64_t at, void *arg),
                            void *arg, char *err, size_t errlen);
 
 //  The same check on text in memory (a snapshot from the leader): every
 //  line first, then each per line if given.  what names it in err.
 int zc_store_parse_retired (const char *text, size_t size, const char *what,
                             void (*each) (char kind, const char *key, uint64_t value,
-                                          void *arg),
+                                          uint64_t at, void *arg),
                             void *arg, char *err, size_t errlen);
 
 #endif

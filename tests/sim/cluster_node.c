@@ -581,10 +581,10 @@ sim_deliver (sim_t *sim, packet_t *packet)
 }
 
 static void
-s_load_retired (char kind, const char *key, uint64_t value, void *arg)
+s_load_retired (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     if (kind == 'r' || kind == 'c')
-        zc_chatlog_set_retired ((zc_chatlog_t *) arg, kind, key, value);
+        zc_chatlog_set_retired_at ((zc_chatlog_t *) arg, kind, key, value, at);
 }
 
 //  Boot a node from its disk (node.c zc_node_new, logload.c)
