@@ -649,8 +649,13 @@ sim_start (sim_t *sim, uint32_t id)
 bool
 sim_whole (node_t *node)
 {
+    //  A running node that has saved no election state yet cannot tell a
+    //  first start from a lost folder: once it hears that the cluster has
+    //  a log it recovers like one (docs/ELECTION.md "Lost state"), so it
+    //  is no more whole than a node whose disk was replaced
     if (node->core)
-        return !zc_election_recovering (node->el) && zc_election_trusted (node->el);
+        return node->disk.has_state && !zc_election_recovering (node->el)
+            && zc_election_trusted (node->el);
     return node->disk.has_state && (!node->disk.trust || node->disk.log_epoch >= node->disk.trust);
 }
 
