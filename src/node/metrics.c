@@ -215,6 +215,11 @@ zc_metrics_render (const zc_metrics_t *m, char *out, size_t size)
     s_labelled (&text, "zchat_refused_total", "reason", "handshake", m->refused_handshake);
     s_one (&text, "zchat_clients", "gauge",
            "Client connections that sent a request in the last minute.", m->clients);
+    s_family (&text, "zchat_pings_answered_total", "counter",
+              "Heartbeat PINGs this node answered: at a wake-up (wakeup), or inside a "
+              "client batch or a bundle's sends, every 64 messages (batch).");
+    s_labelled (&text, "zchat_pings_answered_total", "when", "wakeup", m->pings_wakeup);
+    s_labelled (&text, "zchat_pings_answered_total", "when", "batch", m->pings_batch);
     s_one (&text, "zchat_elections_started_total", "counter",
            "Election rounds this node started.", m->elections_started);
     s_one (&text, "zchat_elections_won_total", "counter",

@@ -49,6 +49,9 @@ typedef struct {
     uint64_t clients;               //  client connections active in the last minute
     uint64_t elections_started, elections_won, leader_changes;
     uint64_t fsync_writes;          //  writes the syncs covered (group commit)
+    //  PINGs answered by a wake-up's heartbeat drain, and inside a client
+    //  batch or a bundle's sends (heartbeat priority)
+    uint64_t pings_wakeup, pings_batch;
     zc_histogram_t ack_latency;     //  POST received to its ACK sent
     zc_histogram_t fsync;           //  each sync of the log
 } zc_metrics_t;
