@@ -4,7 +4,10 @@
     its one timer table); each wake-up drains what is queued (peer traffic
     first, so that a node that was frozen learns the present before it
     answers a client; then the storage thread's reports), then ticks the
-    core and executes what the wake-up produced: batching by load.  Every
+    core and executes what the wake-up produced: batching by load.  Inside
+    a batch and a bundle's sends, waiting PINGs are answered every
+    ZC_NODE_HB_EVERY messages (zc_node_hb_step; docs/DECISIONS.md,
+    "Heartbeat priority"), and the peer side has its own I/O thread.  Every
     decision is the core's (core.h); this file moves bytes, hands the log
     to the storage thread (storage.h), writes the election state in the
     order the bundle contract says, and stops the node when a write fails.
