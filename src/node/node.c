@@ -200,32 +200,6 @@ s_storage_recv (zc_node_t *self)
     zc_node_execute (self);
 }
 
-//  Two libzmq I/O threads (node_impl.h, socket priority).  czmq's one
-//  context takes its thread count when its first socket is made
-//  (zsys_set_io_threads may not be called once sockets exist: it would
-//  assert), so this sets it on the context directly, which libzmq honours
-//  until then: in chat-node, and in a test whose first socket is a node's.
-//  A bind pinned to I/O thread 1 then says whether there is one.
-static bool
-s_io_threads (uint32_t id)
-{
-    void *ctx = zsys_init ();
-    if (ctx && zmq_ctx_get (ctx, ZMQ_IO_THREADS) < ZC_NODE_IO_THREADS)
-        zmq_ctx_set (ctx, ZMQ_IO_THREADS, ZC_NODE_IO_THREADS);
-    zsock_t *probe = zsock_new (ZMQ_PULL);
-    if (!probe)
-        return false;
-    zsock_set_linger (probe, 0);
-    zsock_set_affinity (probe, ZC_NODE_AFFINITY_PEERS);
-    bool split = zmq_bind (zsock_resolve (probe), "tcp://127.0.0.1:*") == 0
-              || zmq_errno () != EMTHREAD;
-    zsock_destroy (&probe);
-    if (!split)
-        zsys_warning ("node %u: one libzmq I/O thread (the process made sockets before "
-                      "the node): peer and client traffic share it", id);
-    return split;
-}
-
 zc_node_t *
 zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
 {
@@ -236,7 +210,7 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
     }
     self->cfg = *cfg;
     //  Before any socket of ours, the ZAP handler's included
-    self->io_split = s_io_threads (cfg->id);
+    self->io_split = zc_node_io_threads (cfg->id);
     zc_stored_t stored;
     if (zc_store_open (cfg->data_dir, err, errlen)
     ||  zc_store_load (cfg->data_dir, &stored, err, errlen)) {

@@ -6,8 +6,8 @@
     node.c          sockets, the loop, executing a bundle (log writes,
                     election state, the one error path for a failed write)
     node_client.c   the client ROUTER: requests in, replies out; the PUB
-    node_peers.c    peer links (DEALER per peer), heartbeats (REQ/REP)
-                    and the leader-connection monitor
+    node_peers.c    peer links (DEALER per peer), heartbeats (REQ/REP),
+                    the leader-connection monitor, heartbeat priority
     logload.c       loading the log at start, retention's file work
     node_metrics.c  --metrics: what the loop counts, and the copy it
                     hands the HTTP thread (metrics_http.h)
@@ -129,6 +129,9 @@ void zc_node_hb_rep_recv (zc_node_t *self);
 //  bundle) and, outside a bundle's execution (in_bundle false), take the
 //  heartbeat REQ's replies too.
 void zc_node_hb_step (zc_node_t *self, bool in_bundle);
+//  Gives czmq's context ZC_NODE_IO_THREADS I/O threads if it has made no
+//  socket yet; whether the process has them (else a warning)
+bool zc_node_io_threads (uint32_t id);
 //  The peer side's socket options (I/O thread, TOS), before bind/connect
 void zc_node_peer_priority (zc_node_t *self, zsock_t *sock);
 void zc_node_hb_req_recv (zc_node_t *self);

@@ -8,9 +8,13 @@
     it never sticks after a lost reply) watched by a socket monitor, whose
     DISCONNECTED is the fast path for a crashed leader.  Whether a peer
     message counts is the core's (membership, type, epochs); this checks
-    only what the socket knows: the key it came with.
+    only what the socket knows: the key it came with.  Heartbeat
+    priority (docs/DECISIONS.md): the peer side's own I/O thread and TOS,
+    and the PINGs answered inside a batch (zc_node_hb_step).
 */
 #include "node_impl.h"
+
+#include <errno.h>
 
 static void
 s_endpoint (char *out, size_t cap, const char *host, unsigned port)
@@ -20,6 +24,32 @@ s_endpoint (char *out, size_t cap, const char *host, unsigned port)
         snprintf (out, cap, "tcp://[%s]:%u", host, port);
     else
         snprintf (out, cap, "tcp://%s:%u", host, port);
+}
+
+//  Two libzmq I/O threads (node_impl.h, socket priority).  czmq's one
+//  context takes its thread count when its first socket is made
+//  (zsys_set_io_threads may not be called once sockets exist: it would
+//  assert), so this sets it on the context directly, which libzmq honours
+//  until then: in chat-node, and in a test whose first socket is a node's.
+//  A bind pinned to I/O thread 1 then says whether there is one.
+bool
+zc_node_io_threads (uint32_t id)
+{
+    void *ctx = zsys_init ();
+    if (ctx && zmq_ctx_get (ctx, ZMQ_IO_THREADS) < ZC_NODE_IO_THREADS)
+        zmq_ctx_set (ctx, ZMQ_IO_THREADS, ZC_NODE_IO_THREADS);
+    zsock_t *probe = zsock_new (ZMQ_PULL);
+    if (!probe)
+        return false;
+    zsock_set_linger (probe, 0);
+    zsock_set_affinity (probe, ZC_NODE_AFFINITY_PEERS);
+    bool split = zmq_bind (zsock_resolve (probe), "tcp://127.0.0.1:*") == 0
+              || zmq_errno () != EMTHREAD;
+    zsock_destroy (&probe);
+    if (!split)
+        zsys_warning ("node %u: one libzmq I/O thread (the process made sockets before "
+                      "the node): peer and client traffic share it", id);
+    return split;
 }
 
 void
