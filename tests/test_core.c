@@ -22,6 +22,12 @@
     9. The replica's checks that were asserts (NDEBUG compiled them out):
        an append while not leading is refused, and a caller's full send
        list is never written past (the send is dropped and counted).
+    11. A PING while the loop sends a bundle it took (heartbeat priority,
+       node_peers.c) is answered and leaves that bundle whole: its replies
+       and publications are still there, byte for byte, and nothing new
+       is pending; one inside a client batch adds nothing to the batch's
+       bundle.  zc_core_unsaved says when an election state change is not
+       yet handed to the loop (no PING is answered in a batch then).
 */
 #include "core.h"
 #include "wire.h"
@@ -919,6 +925,90 @@ test_thousand_rooms (void)
     s_stop (&loop);
 }
 
+//  A PING from node 2, encoded
+static size_t
+s_ping (uint64_t epoch, uint8_t *buf, size_t cap)
+{
+    zc_msg_t ping;
+    zc_msg_init (&ping, ZC_PING);
+    zc_msg_set_u64 (&ping, ZF_NODE, 2);
+    zc_msg_set_u64 (&ping, ZF_EPOCH, epoch);
+    zc_msg_set_u64 (&ping, ZF_MH, 42);
+    zc_msg_set_u64 (&ping, ZF_LAST_SEQ, 0);
+    return zc_msg_encode (&ping, buf, cap);
+}
+
+static void
+test_ping_mid_bundle (void)
+{
+    s_loop_t *loop = s_start_single ();
+    uint8_t ping [256];
+    size_t ping_size = s_ping (zc_core_lead_epoch (loop->core), ping, sizeof ping);
+    CHECK (ping_size > 0);
+    s_post (loop, 1, "general", "hello");
+    zc_core_tick (loop->core, loop->now);
+    s_take (loop);
+    zc_core_durable (loop->core, loop->ticket, loop->now);
+    //  The release: taken, and "being sent" while PINGs come in
+    const zc_core_ready_t *ready = zc_core_ready (loop->core);
+    CHECKF (ready->reply_count == 1 && ready->pub_count == 1, "release: %zu replies, %zu pubs",
+            ready->reply_count, ready->pub_count);
+    if (ready->reply_count == 1 && ready->pub_count == 1) {
+        uint8_t body [4096], frame [4096];
+        size_t body_size = ready->replies [0].body.size, frame_size = ready->pubs [0].frame.size;
+        CHECK (body_size <= sizeof body && frame_size <= sizeof frame);
+        memcpy (body, ready->replies [0].body.data, body_size);
+        memcpy (frame, ready->pubs [0].frame.data, frame_size);
+        for (int i = 0; i < 100; i++) {
+            zc_bytes_t pong;
+            zc_core_ping (loop->core, ping, ping_size, false, loop->now, &pong);
+            zc_msg_t msg;
+            CHECK (zc_msg_decode (&msg, pong.data, pong.size, NULL) == 0
+                   && msg.type == ZC_PONG && msg.granted);
+        }
+        CHECKF (ready->reply_count == 1 && ready->pub_count == 1
+                && ready->replies [0].body.size == body_size
+                && memcmp (ready->replies [0].body.data, body, body_size) == 0
+                && ready->pubs [0].frame.size == frame_size
+                && memcmp (ready->pubs [0].frame.data, frame, frame_size) == 0,
+                "a PING changed the bundle being sent");
+        CHECKF (!zc_core_has_ready (loop->core), "a PING left a bundle to take");
+    }
+    //  Inside a client batch: the batch's bundle is the POSTs', nothing more
+    s_post (loop, 2, "general", "two");
+    zc_bytes_t pong;
+    zc_core_ping (loop->core, ping, ping_size, false, loop->now, &pong);
+    s_post (loop, 3, "general", "three");
+    ready = zc_core_ready (loop->core);
+    CHECKF (ready->write_first == 2 && ready->write_last == 3 && ready->reply_count == 0
+            && ready->send_count == 0 && ready->pub_count == 0 && ready->log_count == 0,
+            "the batch's bundle: write %llu..%llu, %zu replies, %zu sends",
+            (unsigned long long) ready->write_first, (unsigned long long) ready->write_last,
+            ready->reply_count, ready->send_count);
+    s_stop (&loop);
+
+    //  An election state change not yet taken by the loop is unsaved
+    loop = calloc (1, sizeof *loop);
+    zc_core_config_t cfg = s_config (1, 1, 1);
+    zc_stored_t stored = { 0 };
+    loop->now = 1000;
+    loop->core = zc_core_new (&cfg, zc_chatlog_new (), &stored, loop->now);
+    bool seen = false;
+    for (int i = 0; i < 200 && !seen; i++) {
+        uint64_t deadline = zc_core_deadline (loop->core);
+        loop->now = deadline > loop->now ? deadline : loop->now + 1;
+        zc_core_tick (loop->core, loop->now);
+        seen = zc_core_unsaved (loop->core);
+        ready = zc_core_ready (loop->core);
+        CHECK (ready->save_state == seen);
+        CHECKF (!zc_core_unsaved (loop->core), "unsaved after the loop took the save");
+        zc_core_durable (loop->core, ready->ticket, loop->now);
+        s_take (loop);
+    }
+    CHECKF (seen, "an election's state change was never reported unsaved");
+    s_stop (&loop);
+}
+
 int
 main (void)
 {
@@ -932,5 +1022,6 @@ main (void)
     test_declared_gap ();
     test_unknown_client ();
     test_thousand_rooms ();
+    test_ping_mid_bundle ();
     return check_report ("test_core");
 }

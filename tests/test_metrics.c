@@ -87,6 +87,8 @@ s_known_state (void)
     m.elections_won = 1;
     m.leader_changes = 3;
     m.fsync_writes = 17;
+    m.pings_wakeup = 21;
+    m.pings_batch = 8;
     zc_histogram_init_ack (&m.ack_latency);
     zc_histogram_observe (&m.ack_latency, 400);         //  le 0.0005
     zc_histogram_observe (&m.ack_latency, 2500);        //  le 0.0025 exactly
@@ -182,6 +184,9 @@ test_render (void)
         "zchat_clients 12",
         "zchat_client_ids 300",
         "zchat_client_ids_dropped_total 250",
+        "# TYPE zchat_pings_answered_total counter",
+        "zchat_pings_answered_total{when=\"wakeup\"} 21",
+        "zchat_pings_answered_total{when=\"batch\"} 8",
         "zchat_elections_started_total 2",
         "zchat_elections_won_total 1",
         "zchat_leader_changes_total 3",
@@ -199,10 +204,10 @@ test_render (void)
         helps += strncmp (line, "# HELP ", 7) == 0;
         types += strncmp (line, "# TYPE ", 7) == 0;
     }
-    CHECKF (helps == 22 && types == 22, "%zu HELP, %zu TYPE", helps, types);
-    //  22 families: 17 of one sample, 3 of three (role, dropped, refused),
-    //  2 histograms of 13 buckets + Inf + sum + count
-    CHECKF (count == 44 + 17 + 3 * 3 + 2 * 16, "%zu lines", count);
+    CHECKF (helps == 23 && types == 23, "%zu HELP, %zu TYPE", helps, types);
+    //  23 families: 17 of one sample, 1 of two (pings), 3 of three (role,
+    //  dropped, refused), 2 histograms of 13 buckets + Inf + sum + count
+    CHECKF (count == 46 + 17 + 2 + 3 * 3 + 2 * 16, "%zu lines", count);
     free (text);
 
     //  A role other than the three names none

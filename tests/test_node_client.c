@@ -24,6 +24,9 @@
        the certificate's name whatever the POST says, and a client id is
        refused from another key than the one that first used it, also on
        a leader that lost its bindings (the log names the owner).
+    9. Socket priority (docs/DECISIONS.md): libzmq has two I/O threads;
+       the peer side (peer ROUTER, heartbeat REP, the links) is pinned to
+       one and marked TOS CS6, the client ROUTER and the PUB to the other.
 */
 #include "node_impl.h"
 #include "core_impl.h"
@@ -587,6 +590,46 @@ test_secure (void)
     zcert_destroy (&bob);
 }
 
+static void
+test_priority (void)
+{
+    uint16_t other = s_free_base ();
+    char peers [64];
+    snprintf (peers, sizeof peers, "2:127.0.0.1:%u", other);
+    const char *extra [] = { "--peers", peers, NULL };
+    s_node_t n;
+    if (!s_start (&n, extra)) {
+        CHECKF (false, "cannot start a node with a peer");
+        return;
+    }
+    CHECKF (n.node->io_split && zmq_ctx_get (zsys_init (), ZMQ_IO_THREADS) == ZC_NODE_IO_THREADS,
+            "libzmq's I/O threads are not split");
+    CHECK (n.node->link_count == 1);
+    zsock_t *peer_side [] = { n.node->peer_router, n.node->hb_rep, n.node->links [0].dealer };
+    for (size_t i = 0; i < 3; i++)
+        CHECKF (zsock_affinity (peer_side [i]) == ZC_NODE_AFFINITY_PEERS
+                && zsock_tos (peer_side [i]) == ZC_NODE_TOS_PEERS,
+                "peer-side socket %zu: affinity %d, tos %d", i, zsock_affinity (peer_side [i]),
+                zsock_tos (peer_side [i]));
+    zsock_t *client_side [] = { n.node->client_router, n.node->pub };
+    for (size_t i = 0; i < 2; i++)
+        CHECKF (zsock_affinity (client_side [i]) == ZC_NODE_AFFINITY_CLIENTS
+                && zsock_tos (client_side [i]) == 0,
+                "client-side socket %zu: affinity %d, tos %d", i,
+                zsock_affinity (client_side [i]), zsock_tos (client_side [i]));
+    //  And it serves on both: a client's STATUS is answered
+    zsock_t *dealer = s_dealer (&n);
+    zc_msg_t status, reply;
+    zc_msg_init (&status, ZC_STATUS);
+    s_send (dealer, &status);
+    zmsg_t *frames = NULL;
+    CHECKF (s_recv (dealer, &reply, &frames) && reply.type == ZC_STATUS_REPLY,
+            "no STATUS reply with the threads split");
+    zmsg_destroy (&frames);
+    zsock_destroy (&dealer);
+    s_stop (&n);
+}
+
 int
 main (void)
 {
@@ -596,5 +639,6 @@ main (void)
     test_rate ();
     test_clients ();
     test_secure ();
+    test_priority ();
     return check_report ("test_node_client");
 }

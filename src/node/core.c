@@ -538,7 +538,14 @@ void
 zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged, uint64_t now,
               zc_bytes_t *reply)
 {
-    zc_core_begin (self, now);
+    //  Not an event like the others (core.h): the loop answers PINGs in
+    //  the middle of a client batch and while it sends a bundle
+    //  (node_peers.c, socket priority), so this clears nothing (no
+    //  zc_core_begin: a taken bundle stays valid) and adds nothing to the
+    //  bundle (no s_after_event).  The election only notes the peer's
+    //  ping; the next event refreshes what depends on it.
+    if (now > self->now)
+        self->now = now;
     zc_msg_t ping, pong;
     bool valid = body && zc_msg_decode (&ping, body, size, NULL) == 0 && ping.type == ZC_PING;
     if (valid && !forged)
@@ -549,9 +556,8 @@ zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged, ui
         zc_msg_init (&pong, ZC_ERROR);
         zc_msg_set_cstr (&pong, ZF_CODE, ZC_ERR_BAD_REQUEST);
     }
-    size_t encoded = zc_msg_encode (&pong, self->buf, sizeof self->buf);
-    *reply = zc_core_copy (self, self->buf, encoded);
-    s_after_event (self);
+    //  In the scratch buffer, not the bundle's arena
+    *reply = (zc_bytes_t) { self->buf, zc_msg_encode (&pong, self->buf, sizeof self->buf) };
 }
 
 void
@@ -586,6 +592,12 @@ bool
 zc_core_retired (zc_core_t *self)
 {
     return zc_election_retired (self->election);
+}
+
+bool
+zc_core_unsaved (zc_core_t *self)
+{
+    return !self->taken && self->save_state;
 }
 
 void

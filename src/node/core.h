@@ -45,7 +45,8 @@
     log as it stands after that message) and once after each wake-up's
     client requests and tick.
 
-    Bundles stay valid until the next call into the core.
+    Bundles stay valid until the next call into the core other than
+    zc_core_ping, which touches no bundle.
 */
 #ifndef ZC_CORE_H
 #define ZC_CORE_H
@@ -168,11 +169,21 @@ void zc_core_destroy (zc_core_t **self_p);
 void zc_core_peer (zc_core_t *self, const uint8_t *body, size_t size,
                    const zc_bytes_t *frames, size_t frame_count, uint64_t now);
 //  A PING on the heartbeat REP: returns the PONG (or an error) encoded in
-//  *reply, to send at once (REP is strict).
+//  *reply, to send at once (REP is strict; valid until the next call into
+//  the core).  The one call allowed at any time, even while the loop
+//  executes a bundle it took: it neither clears that bundle nor adds to
+//  the one being built (the election notes the peer's ping, nothing
+//  else), so the loop answers PINGs between client requests and between
+//  a bundle's sends (docs/DECISIONS.md, "Heartbeat priority").
 //  forged: the loop found the PING sent with another node's key (counted
 //  with ZC_COUNT_FORGED); it is answered with an error, as a bad one is.
 void zc_core_ping (zc_core_t *self, const uint8_t *body, size_t size, bool forged,
                    uint64_t now, zc_bytes_t *reply);
+//  The election state changed in an event whose bundle the loop has not
+//  taken yet: it is not on disk.  The loop answers no PING inside a
+//  batch then (a PONG speaks of the state, as a vote does); the wake-up's
+//  own drain, after the bundle, answers them.
+bool zc_core_unsaved (zc_core_t *self);
 //  A reply on the heartbeat REQ.
 void zc_core_pong (zc_core_t *self, const uint8_t *body, size_t size, uint64_t now);
 //  The heartbeat REQ's connection to the leader closed.

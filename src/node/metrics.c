@@ -221,6 +221,11 @@ zc_metrics_render (const zc_metrics_t *m, char *out, size_t size)
     s_one (&text, "zchat_client_ids_dropped_total", "counter",
            "Retired client ids forgotten (--client-ttl, --max-client-ids).",
            m->client_ids_dropped);
+    s_family (&text, "zchat_pings_answered_total", "counter",
+              "Heartbeat PINGs this node answered: at a wake-up (wakeup), or inside a "
+              "client batch or a bundle's sends, every 64 messages (batch).");
+    s_labelled (&text, "zchat_pings_answered_total", "when", "wakeup", m->pings_wakeup);
+    s_labelled (&text, "zchat_pings_answered_total", "when", "batch", m->pings_batch);
     s_one (&text, "zchat_elections_started_total", "counter",
            "Election rounds this node started.", m->elections_started);
     s_one (&text, "zchat_elections_won_total", "counter",

@@ -51,6 +51,9 @@ typedef struct {
     uint64_t client_ids_dropped;    //  retired client ids forgotten (--client-ttl, --max-client-ids)
     uint64_t elections_started, elections_won, leader_changes;
     uint64_t fsync_writes;          //  writes the syncs covered (group commit)
+    //  PINGs answered by a wake-up's heartbeat drain, and inside a client
+    //  batch or a bundle's sends (heartbeat priority)
+    uint64_t pings_wakeup, pings_batch;
     zc_histogram_t ack_latency;     //  POST received to its ACK sent
     zc_histogram_t fsync;           //  each sync of the log
 } zc_metrics_t;

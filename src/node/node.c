@@ -4,7 +4,10 @@
     its one timer table); each wake-up drains what is queued (peer traffic
     first, so that a node that was frozen learns the present before it
     answers a client; then the storage thread's reports), then ticks the
-    core and executes what the wake-up produced: batching by load.  Every
+    core and executes what the wake-up produced: batching by load.  Inside
+    a batch and a bundle's sends, waiting PINGs are answered every
+    ZC_NODE_HB_EVERY messages (zc_node_hb_step; docs/DECISIONS.md,
+    "Heartbeat priority"), and the peer side has its own I/O thread.  Every
     decision is the core's (core.h); this file moves bytes, hands the log
     to the storage thread (storage.h), writes the election state in the
     order the bundle contract says, and stops the node when a write fails.
@@ -60,6 +63,13 @@ s_bind (zc_node_t *self, int type, uint16_t port, char *err, size_t errlen)
     //  A client's frames are bounded by --max-frame (libzmq closes the
     //  connection of a client that sends more); peers by the protocol's.
     zsock_set_maxmsgsize (sock, client_port ? (int64_t) self->cfg.max_frame : ZC_MAX_FRAME);
+    //  Socket priority: each side its own I/O thread, peers marked CS6
+    //  (node_impl.h; before bind, as libzmq reads them there)
+    if (peer_side)
+        zc_node_peer_priority (self, sock);
+    else
+    if (self->io_split)
+        zsock_set_affinity (sock, ZC_NODE_AFFINITY_CLIENTS);
     zsock_set_linger (sock, 0);
     //  Reads never wait: a REP reports POLLIN for a message it then drops
     //  (one without an envelope, from a DEALER), and a blocking read
@@ -199,6 +209,8 @@ zc_node_new (const zc_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     self->cfg = *cfg;
+    //  Before any socket of ours, the ZAP handler's included
+    self->io_split = zc_node_io_threads (cfg->id);
     zc_stored_t stored;
     if (zc_store_open (cfg->data_dir, err, errlen)
     ||  zc_store_load (cfg->data_dir, &stored, err, errlen)) {

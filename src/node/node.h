@@ -14,6 +14,9 @@ typedef struct _zc_node_t zc_node_t;
 
 //  Bind every socket and load the persisted state.  NULL with a one-line
 //  message in err if that fails (a port in use, an unusable data folder).
+//  The first node in a process that has made no ZeroMQ socket yet gives
+//  czmq's context two I/O threads (peers on one, clients on the other);
+//  otherwise it warns and shares the one there is.
 zc_node_t *zc_node_new (const zc_config_t *cfg, char *err, size_t errlen);
 
 //  Run until SIGINT/SIGTERM: 0.  With the signals blocked (chat-node's

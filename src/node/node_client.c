@@ -80,7 +80,8 @@ void
 zc_node_client_recv (zc_node_t *self)
 {
     //  A bounded number per wake-up, so that peer traffic and heartbeats
-    //  are read between batches, however busy the clients keep us.
+    //  are read between batches, however busy the clients keep us; and
+    //  waiting PINGs are answered within the batch (zc_node_hb_step).
     int budget = self->cfg.fsync == ZC_CONFIG_FSYNC_ALWAYS ? 32 : 1024;
     void *router = zsock_resolve (self->client_router);
     while (budget > 0) {
@@ -88,6 +89,7 @@ zc_node_client_recv (zc_node_t *self)
         if (cost < 0)
             break;
         budget -= cost;
+        zc_node_hb_step (self, false);
     }
 }
 
@@ -99,6 +101,7 @@ zc_node_send_pubs (zc_node_t *self, const zc_core_pub_t *pubs, size_t count)
     for (size_t i = 0; i < count; i++) {
         zmq_send (pub, pubs [i].topic.data, pubs [i].topic.size, ZMQ_SNDMORE);
         zmq_send (pub, pubs [i].frame.data, pubs [i].frame.size, 0);
+        zc_node_hb_step (self, true);
     }
 }
 
@@ -112,6 +115,7 @@ zc_node_send_replies (zc_node_t *self, const zc_core_reply_t *replies, size_t co
     uint64_t dropped = 0;
     for (size_t i = 0; i < count; i++) {
         const zc_core_reply_t *reply = &replies [i];
+        zc_node_hb_step (self, true);
         if (zmq_send (router, reply->ident.data, reply->ident.size,
                       ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
             dropped++;

@@ -6,8 +6,8 @@
     node.c          sockets, the loop, executing a bundle (log writes,
                     election state, the one error path for a failed write)
     node_client.c   the client ROUTER: requests in, replies out; the PUB
-    node_peers.c    peer links (DEALER per peer), heartbeats (REQ/REP)
-                    and the leader-connection monitor
+    node_peers.c    peer links (DEALER per peer), heartbeats (REQ/REP),
+                    the leader-connection monitor, heartbeat priority
     logload.c       loading the log at start, retention's file work
     node_metrics.c  --metrics: what the loop counts, and the copy it
                     hands the HTTP thread (metrics_http.h)
@@ -35,6 +35,22 @@
 //  Frames of one peer message handed to the core at most (each holds
 //  entries back to back; a correct sender uses a few).
 #define ZC_NODE_MAX_FRAMES 4096
+
+//  Socket priority (docs/DECISIONS.md, "Heartbeat priority").  libzmq
+//  runs the node's TCP (and CURVE) on two I/O threads: the peer side (peer
+//  ROUTER, links, heartbeat REP and REQ) on one, the client side (client
+//  ROUTER, PUB) on the other, so a client flood never queues a heartbeat
+//  frame behind its own.  ZMQ_AFFINITY is a bit mask of I/O threads.
+#define ZC_NODE_IO_THREADS 2
+#define ZC_NODE_AFFINITY_CLIENTS 1      //  I/O thread 0
+#define ZC_NODE_AFFINITY_PEERS 2        //  I/O thread 1
+//  Peer-side packets say DSCP CS6 ("network control", RFC 4594) in the
+//  IP header, for a network that prioritises by it.
+#define ZC_NODE_TOS_PEERS 0xC0
+//  The loop answers waiting PINGs every this many client requests read or
+//  bundle messages sent: a PONG waits behind at most this many, not a
+//  whole batch of requests and the bundle after it.
+#define ZC_NODE_HB_EVERY 64
 
 typedef struct {
     uint32_t id;
@@ -71,6 +87,12 @@ struct _zc_node_t {
     uint64_t metrics_next;          //  when to publish next (ms)
     uint64_t repl_sent;             //  log entries sent to peers
     uint64_t replies_lost;          //  replies a client was not there to take
+    //  Heartbeat priority: PINGs answered by a wake-up's own drain, and
+    //  inside a client batch or a bundle's sends; messages since the last
+    //  look at the heartbeat sockets; whether the I/O threads are split
+    uint64_t pings_wakeup, pings_batch;
+    unsigned hb_since;
+    bool io_split;
 
     bool failed;                    //  a write failed: the node stops
     zc_tstate_t trace_state;        //  --trace: the last STATE line written
@@ -102,6 +124,16 @@ void zc_node_peers_sync (zc_node_t *self);
 void zc_node_peer_recv (zc_node_t *self);
 void zc_node_link_recv (zc_node_t *self, zc_link_t *link);
 void zc_node_hb_rep_recv (zc_node_t *self);
+//  One client request read or one bundle message sent: every
+//  ZC_NODE_HB_EVERY, answer the PINGs waiting (zc_core_ping touches no
+//  bundle) and, outside a bundle's execution (in_bundle false), take the
+//  heartbeat REQ's replies too.
+void zc_node_hb_step (zc_node_t *self, bool in_bundle);
+//  Gives czmq's context ZC_NODE_IO_THREADS I/O threads if it has made no
+//  socket yet; whether the process has them (else a warning)
+bool zc_node_io_threads (uint32_t id);
+//  The peer side's socket options (I/O thread, TOS), before bind/connect
+void zc_node_peer_priority (zc_node_t *self, zsock_t *sock);
 void zc_node_hb_req_recv (zc_node_t *self);
 void zc_node_hb_monitor_recv (zc_node_t *self);
 

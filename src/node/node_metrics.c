@@ -83,6 +83,8 @@ s_gather (zc_node_t *self, uint64_t now)
     m->elections_started = counters.elections;
     m->elections_won = counters.won;
     m->leader_changes = counters.leader_changes;
+    m->pings_wakeup = self->pings_wakeup;
+    m->pings_batch = self->pings_batch;
     uint64_t syncs = 0;
     zc_storage_stats (self->storage, &syncs, &m->fsync_writes);
     m->fsync = *zc_storage_sync_times (self->storage);

@@ -8,9 +8,13 @@
     it never sticks after a lost reply) watched by a socket monitor, whose
     DISCONNECTED is the fast path for a crashed leader.  Whether a peer
     message counts is the core's (membership, type, epochs); this checks
-    only what the socket knows: the key it came with.
+    only what the socket knows: the key it came with.  Heartbeat
+    priority (docs/DECISIONS.md): the peer side's own I/O thread and TOS,
+    and the PINGs answered inside a batch (zc_node_hb_step).
 */
 #include "node_impl.h"
+
+#include <errno.h>
 
 static void
 s_endpoint (char *out, size_t cap, const char *host, unsigned port)
@@ -22,13 +26,48 @@ s_endpoint (char *out, size_t cap, const char *host, unsigned port)
         snprintf (out, cap, "tcp://%s:%u", host, port);
 }
 
+//  Two libzmq I/O threads (node_impl.h, socket priority).  czmq's one
+//  context takes its thread count when its first socket is made
+//  (zsys_set_io_threads may not be called once sockets exist: it would
+//  assert), so this sets it on the context directly, which libzmq honours
+//  until then: in chat-node, and in a test whose first socket is a node's.
+//  A bind pinned to I/O thread 1 then says whether there is one.
+bool
+zc_node_io_threads (uint32_t id)
+{
+    void *ctx = zsys_init ();
+    if (ctx && zmq_ctx_get (ctx, ZMQ_IO_THREADS) < ZC_NODE_IO_THREADS)
+        zmq_ctx_set (ctx, ZMQ_IO_THREADS, ZC_NODE_IO_THREADS);
+    zsock_t *probe = zsock_new (ZMQ_PULL);
+    if (!probe)
+        return false;
+    zsock_set_linger (probe, 0);
+    zsock_set_affinity (probe, ZC_NODE_AFFINITY_PEERS);
+    bool split = zmq_bind (zsock_resolve (probe), "tcp://127.0.0.1:*") == 0
+              || zmq_errno () != EMTHREAD;
+    zsock_destroy (&probe);
+    if (!split)
+        zsys_warning ("node %u: one libzmq I/O thread (the process made sockets before "
+                      "the node): peer and client traffic share it", id);
+    return split;
+}
+
+void
+zc_node_peer_priority (zc_node_t *self, zsock_t *sock)
+{
+    if (self->io_split)
+        zsock_set_affinity (sock, ZC_NODE_AFFINITY_PEERS);
+    zsock_set_tos (sock, ZC_NODE_TOS_PEERS);
+}
+
 //  The options every socket towards a peer gets (the peer links and the
 //  heartbeat REQ).  No queueing towards a dead peer: stale ELECTIONs must
 //  not arrive seconds later.  EAGAIN then means "not connected yet"; the
 //  protocol repeats what matters.  Reads never wait (node.c, s_bind).
 static void
-s_peer_options (zsock_t *sock, const char *endpoint)
+s_peer_options (zc_node_t *self, zsock_t *sock, const char *endpoint)
 {
+    zc_node_peer_priority (self, sock);
     zsock_set_immediate (sock, 1);
     zsock_set_sndtimeo (sock, 0);
     zsock_set_linger (sock, 0);
@@ -55,7 +94,7 @@ s_link_open (zc_node_t *self, zc_link_t *link)
     snprintf (key, sizeof key, "nodes/%u.cert", link->id);
     zc_watcher_add (self->watcher, link->dealer,
                     ZC_WATCH_CONNECT | (self->security ? ZC_WATCH_CURVE : 0), label, key);
-    s_peer_options (link->dealer, link->endpoint);
+    s_peer_options (self, link->dealer, link->endpoint);
     zsock_set_sndhwm (link->dealer, 10000);
     zsock_set_reconnect_ivl_max (link->dealer, 500);
     return zsock_connect (link->dealer, "%s", link->endpoint);
@@ -187,7 +226,7 @@ s_ping_leader (zc_node_t *self, uint32_t leader, const zc_msg_t *ping)
         }
         zsock_set_req_relaxed (self->hb_req, 1);
         zsock_set_req_correlate (self->hb_req, 1);
-        s_peer_options (self->hb_req, endpoint);
+        s_peer_options (self, self->hb_req, endpoint);
         self->hb_monitor = zactor_new (zmonitor, self->hb_req);
         //  One monitor per socket (libzmq): the handshake failures come
         //  here too, and zc_node_hb_monitor_recv explains them.
@@ -229,6 +268,7 @@ zc_node_peers_send (zc_node_t *self, const zc_core_send_t *sends, size_t count)
     zc_node_peers_sync (self);
     for (size_t i = 0; i < count; i++) {
         const zc_core_send_t *send = &sends [i];
+        zc_node_hb_step (self, true);
         if (send->ping) {
             s_ping_leader (self, send->to, &send->msg);
             continue;
@@ -360,10 +400,12 @@ zc_node_hb_monitor_recv (zc_node_t *self)
 }
 
 //  Leader side of heartbeats: every PING gets a PONG (REP is strict).
-void
-zc_node_hb_rep_recv (zc_node_t *self)
+//  Up to budget of them; how many.
+static uint64_t
+s_answer_pings (zc_node_t *self, int budget)
 {
-    for (int budget = 0; budget < 256; budget++) {
+    uint64_t answered = 0;
+    for (; budget > 0; budget--) {
         zmsg_t *request = zc_node_recv_nowait (self->hb_rep);
         if (!request)
             break;
@@ -377,5 +419,45 @@ zc_node_hb_rep_recv (zc_node_t *self)
                       forged, zc_node_now (), &pong);
         zmsg_destroy (&request);
         zmq_send (zsock_resolve (self->hb_rep), pong.data, pong.size, ZMQ_DONTWAIT);
+        answered++;
+    }
+    return answered;
+}
+
+void
+zc_node_hb_rep_recv (zc_node_t *self)
+{
+    self->pings_wakeup += s_answer_pings (self, 256);
+    self->hb_since = 0;
+}
+
+//  PINGs answered at one step inside a batch at most: the backups' few,
+//  and a bound on what a PING flood takes of a batch
+#define S_STEP_PINGS 32
+
+void
+zc_node_hb_step (zc_node_t *self, bool in_bundle)
+{
+    if (++self->hb_since < ZC_NODE_HB_EVERY)
+        return;
+    self->hb_since = 0;
+    //  A PONG speaks of the election state: none while a change of it is
+    //  not on disk yet (zc_core_unsaved); the wake-up's drain answers then
+    if (!zc_core_unsaved (self->core))
+        self->pings_batch += s_answer_pings (self, S_STEP_PINGS);
+    //  A PONG from the leader is an event like any other: its bundle joins
+    //  the batch's, executed after it.  Never while a bundle is being sent
+    //  (its arrays are valid until the next call into the core), and no
+    //  peer messages here at all: each needs its bundle executed before
+    //  the next (core.h), which would split the batch's group commit.
+    if (!in_bundle && self->hb_req) {
+        zmsg_t *reply;
+        for (int budget = 0; budget < S_STEP_PINGS
+                          && (reply = zc_node_recv_nowait (self->hb_req)); budget++) {
+            zframe_t *body = zmsg_last (reply);
+            zc_core_pong (self->core, body ? zframe_data (body) : NULL,
+                          body ? zframe_size (body) : 0, zc_node_now ());
+            zmsg_destroy (&reply);
+        }
     }
 }
