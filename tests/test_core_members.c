@@ -12,6 +12,7 @@
     4. Removing the leader itself: it hands over first (retiring), busy.
     5. A core started over a log that holds a configuration entry takes
        it, not --peers; and keeps it once retention retires the entry.
+    6. A snapshot's retired configuration is in force at the next event.
 */
 #include "core.h"
 #include "wire.h"
@@ -284,6 +285,29 @@ test_restart (void)
     zc_core_destroy (&core);
 }
 
+//  6. A snapshot installs a retired configuration into a log that holds
+//  no configuration entry (a backup that was down while the change was
+//  committed and retired): the core takes it at its next event, not
+//  only at the next restart
+static void
+test_snapshot_members (void)
+{
+    zc_core_config_t cfg = s_config (true);
+    zc_stored_t stored = { .epoch = 1, .leader = 2, .log_epoch = 1 };
+    zc_chatlog_t *log = zc_chatlog_new ();
+    zc_core_t *core = zc_core_new (&cfg, log, &stored, 1000);
+    CHECK (zc_core_members (core, NULL)->count == 1);
+    //  What the install leaves in the log (snapshot.c): a base, the tables
+    zc_chatlog_set_base (log, 7, 1);
+    zc_chatlog_set_retired (log, 'm', "1:127.0.0.1:5000,4:127.0.0.1:5003", 5);
+    zc_core_tick (core, 1100);
+    zc_core_ready (core);
+    const zc_members_t *members = zc_core_members (core, NULL);
+    CHECKF (members->count == 2 && zc_members_has (members, 4),
+            "the snapshot's configuration is not in force: %zu members", members->count);
+    zc_core_destroy (&core);
+}
+
 int
 main (void)
 {
@@ -292,5 +316,6 @@ main (void)
     test_one_at_a_time ();
     test_busy ();
     test_restart ();
+    test_snapshot_members ();
     return check_report ("test_core_members");
 }

@@ -264,10 +264,15 @@ s_members_sync (zc_core_t *self, uint64_t now)
     size_t count = zc_chatlog_room_count (self->log, ZC_MEMBERS_ROOM);
     uint64_t newest = count ? zc_chatlog_room_seq_at (self->log, ZC_MEMBERS_ROOM, count - 1) : 0;
     uint64_t held_epoch = newest ? zc_chatlog_epoch_at (self->log, newest) : 0;
-    if (newest == self->members_held && held_epoch == self->members_held_epoch)
-        return;             //  nothing changed (the usual case: one look-up)
+    //  A snapshot installs a retired configuration with no entry held
+    uint64_t retired = 0;
+    zc_chatlog_retired_members (self->log, &retired);
+    if (newest == self->members_held && held_epoch == self->members_held_epoch
+    &&  retired == self->members_retired_held)
+        return;             //  nothing changed (the usual case: two look-ups)
     self->members_held = newest;
     self->members_held_epoch = held_epoch;
+    self->members_retired_held = retired;
     zc_members_t members;
     uint64_t seq, epoch;
     if (!zc_core_members_from_log (self, &members, &seq, &epoch)) {
@@ -379,6 +384,7 @@ zc_core_new (const zc_core_config_t *cfg, zc_chatlog_t *log, const zc_stored_t *
             self->members_held_epoch = epoch;
             zc_core_members_apply (self, &members, seq, &self->cfg.election);
         }
+        zc_chatlog_retired_members (log, &self->members_retired_held);
     }
     zc_election_config_t ecfg = self->cfg.election;
     ecfg.lost = stored->missing

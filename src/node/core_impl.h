@@ -114,6 +114,7 @@ struct _zc_core_t {
     zc_members_t members;
     uint64_t members_seq, members_epoch, members_version;
     uint64_t members_held, members_held_epoch;  //  the newest entry the log holds
+    uint64_t members_retired_held;  //  and the retired one's seq (a snapshot brings one)
                                                 //  (0: none), as last looked at
 
     uint64_t dropped;               //  invalid frames (and sends the loop lost)

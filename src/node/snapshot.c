@@ -3,6 +3,8 @@
 #include "store.h"
 #include "oom.h"
 
+#include <czmq.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +21,20 @@ static void
 s_collect (char kind, const char *key, uint64_t value, uint64_t at, void *arg)
 {
     s_lines_t *lines = arg;
-    char line [200];
-    int len = kind == 'c' && at
-            ? snprintf (line, sizeof line, "client %s %llu %llu\n", key,
-                        (unsigned long long) value, (unsigned long long) at)
-            : snprintf (line, sizeof line, "%s %s %llu\n",
-                        kind == 'r' ? "room" : kind == 'c' ? "client"
-                      : kind == 'm' ? "members" : "base",
-                        key, (unsigned long long) value);
+    //  Sized to fit: a configuration's line holds every member's host
+    //  (kilobytes), and a line cut short would spoil the whole state
+    char *line = ZC_ALLOC (kind == 'c' && at
+               ? zsys_sprintf ("client %s %llu %llu\n", key, (unsigned long long) value,
+                               (unsigned long long) at)
+               : zsys_sprintf ("%s %s %llu\n", kind == 'r' ? "room" : kind == 'c' ? "client"
+                             : kind == 'm' ? "members" : "base",
+                               key, (unsigned long long) value));
     if (lines->count == lines->cap) {
         lines->cap = lines->cap ? lines->cap * 2 : 64;
         lines->lines = ZC_ALLOC (realloc (lines->lines, lines->cap * sizeof *lines->lines));
     }
-    lines->lines [lines->count++] = ZC_ALLOC (strdup (line));
-    lines->bytes += (size_t) len;
+    lines->lines [lines->count++] = line;
+    lines->bytes += strlen (line);
 }
 
 static int
