@@ -636,13 +636,24 @@ zc_replica_set_members (zc_replica_t *self, const uint32_t *peers, size_t count,
     if (!zc_replication_set_peers (self->repl, peers, count, quorum,
                                    zc_chatlog_last_seq (self->log)))
         return;
-    //  What we sent each peer follows it to its new place
+    //  What we sent each peer, and its snapshot transfer, follow it to its
+    //  new place (a new peer starts with nothing)
     uint64_t sent [ZC_ELECTION_MAX_MEMBERS] = { 0 };
+    uint64_t snap_for [ZC_ELECTION_MAX_MEMBERS] = { 0 };
+    uint64_t snap_offset [ZC_ELECTION_MAX_MEMBERS] = { 0 };
+    uint64_t snap_at [ZC_ELECTION_MAX_MEMBERS] = { 0 };
     for (size_t i = 0; i < count; i++)
         for (size_t j = 0; j < self->cfg.peer_count; j++)
-            if (self->cfg.peers [j] == peers [i])
+            if (self->cfg.peers [j] == peers [i]) {
                 sent [i] = self->sent [j];
+                snap_for [i] = self->snap_for [j];
+                snap_offset [i] = self->snap_offset [j];
+                snap_at [i] = self->snap_at [j];
+            }
     memcpy (self->sent, sent, sizeof sent);
+    memcpy (self->snap_for, snap_for, sizeof snap_for);
+    memcpy (self->snap_offset, snap_offset, sizeof snap_offset);
+    memcpy (self->snap_at, snap_at, sizeof snap_at);
     memcpy (self->cfg.peers, peers, count * sizeof peers [0]);
     self->cfg.peer_count = count;
     self->cfg.quorum = quorum;
