@@ -514,6 +514,23 @@ test_forgotten (void)
     s_fake_stop (&fake, thread);
 }
 
+//  chat-client with five lines piped in against the fake leader, its
+//  record in record (a mkstemp template), stdout and stderr beside it in
+//  record.out and record.err; its exit status
+static int
+s_chat_client_five (const char *bin, s_fake_t *fake, char *record)
+{
+    int fd = mkstemp (record);
+    CHECK (fd >= 0);
+    close (fd);
+    char command [1400];
+    snprintf (command, sizeof (command),
+              "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' | %s --servers 127.0.0.1:%d"
+              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
+              " >%s.out 2>%s.err", bin, fake->port, RETRY_MS, record, record, record);
+    return system (command);
+}
+
 //  chat-client, five lines piped in, and the leader loses 2 and 3 after
 //  acknowledging them: it says so, every line is stored (4 and 5 after
 //  the gap), the record names the lost ids, and the exit status is 1
@@ -527,15 +544,7 @@ test_forgotten_chat_client (void)
     pthread_t thread;
     s_fake_start (&fake, &thread);
     char record [] = "/tmp/test_client_forgot.XXXXXX";
-    int fd = mkstemp (record);
-    CHECK (fd >= 0);
-    close (fd);
-    char command [1400];
-    snprintf (command, sizeof (command),
-              "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' | %s --servers 127.0.0.1:%d"
-              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
-              " >%s.out 2>%s.err", bin, fake.port, RETRY_MS, record, record, record);
-    int status = system (command);
+    int status = s_chat_client_five (bin, &fake, record);
     CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 1, "status %d", status);
     CHECKF (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [5], "five"),
             "stored up to %" PRIu64 ", %d gaps", fake.last, fake.gaps);
@@ -603,15 +612,7 @@ test_expired_chat_client (void)
     pthread_t thread;
     s_fake_start (&fake, &thread);
     char record [] = "/tmp/test_client_expired.XXXXXX";
-    int fd = mkstemp (record);
-    CHECK (fd >= 0);
-    close (fd);
-    char command [1400];
-    snprintf (command, sizeof (command),
-              "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' | %s --servers 127.0.0.1:%d"
-              " --room limits --retry-ms %d --timeout-ms 5000 --record %s"
-              " >%s.out 2>%s.err", bin, fake.port, RETRY_MS, record, record, record);
-    int status = system (command);
+    int status = s_chat_client_five (bin, &fake, record);
     CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 0, "status %d", status);
     CHECKF (fake.last == 5 && fake.gaps == 1 && streq (fake.stored [5], "five"),
             "stored up to %" PRIu64 ", %d gaps", fake.last, fake.gaps);
